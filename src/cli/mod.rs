@@ -1,0 +1,2 @@
+//! The subcommands: list, export, import, test.
+pub mod test;

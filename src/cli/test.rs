@@ -1,0 +1,1 @@
+//! `authdeck test` (being written).

@@ -1,0 +1,1 @@
+//! The connection test engine (being written).

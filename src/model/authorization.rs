@@ -1,0 +1,486 @@
+//! Authorizations: how an app authorizes (API-Key, Basic, OAuth 2.0), their fields and validation.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::FieldError;
+
+/// The kinds of authorization authdeck knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    ApiKey,
+    Basic,
+    #[serde(rename = "oauth2")]
+    OAuth2,
+}
+
+impl AuthKind {
+    pub const ALL: [AuthKind; 3] = [AuthKind::ApiKey, AuthKind::Basic, AuthKind::OAuth2];
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthKind::ApiKey => "API-Key",
+            AuthKind::Basic => "Basic",
+            AuthKind::OAuth2 => "OAuth 2.0",
+        }
+    }
+
+    /// The name stored in the database and in export files.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthKind::ApiKey => "api_key",
+            AuthKind::Basic => "basic",
+            AuthKind::OAuth2 => "oauth2",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<AuthKind> {
+        AuthKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// One authorization of an app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorization {
+    pub id: i64,
+    pub app_id: i64,
+    pub name: String,
+    pub config: AuthConfig,
+    /// One line on the last test ("never tested", "ok 3 min ago", "failed: …").
+    pub last_test: Option<String>,
+}
+
+impl Authorization {
+    pub fn kind(&self) -> AuthKind {
+        self.config.kind()
+    }
+
+    /// A one-line summary for the table.
+    pub fn summary(&self) -> String {
+        self.config.summary()
+    }
+}
+
+/// The fields of an authorization, per kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthConfig {
+    ApiKey(ApiKeyConfig),
+    Basic(BasicConfig),
+    OAuth2(OAuth2Config),
+}
+
+impl AuthConfig {
+    pub fn kind(&self) -> AuthKind {
+        match self {
+            AuthConfig::ApiKey(_) => AuthKind::ApiKey,
+            AuthConfig::Basic(_) => AuthKind::Basic,
+            AuthConfig::OAuth2(_) => AuthKind::OAuth2,
+        }
+    }
+
+    /// The defaults of a new authorization of this kind.
+    pub fn new_of_kind(kind: AuthKind) -> AuthConfig {
+        match kind {
+            AuthKind::ApiKey => AuthConfig::ApiKey(ApiKeyConfig::default()),
+            AuthKind::Basic => AuthConfig::Basic(BasicConfig::default()),
+            AuthKind::OAuth2 => AuthConfig::OAuth2(OAuth2Config::default()),
+        }
+    }
+
+    pub fn summary(&self) -> String {
+        match self {
+            AuthConfig::ApiKey(c) => match c.placement {
+                KeyPlacement::Header => format!("header {}: {}", c.param_name, c.value_template),
+                KeyPlacement::Query => format!("query ?{}={}", c.param_name, c.value_template),
+            },
+            AuthConfig::Basic(c) => format!("username \"{}\", password \"{}\"", c.username_label, c.password_label),
+            AuthConfig::OAuth2(c) => {
+                let host = Url::parse(&c.authorization_uri)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .unwrap_or_else(|| "no authorization URI".to_owned());
+                let scopes = parse_scopes(&c.scopes);
+                format!("client {} at {host}, {} scope(s)", c.client_id, scopes.len())
+            }
+        }
+    }
+
+    /// The endpoints this authorization uses: (token, user information).
+    pub fn endpoint_ids(&self) -> (Option<i64>, Option<i64>) {
+        match self {
+            AuthConfig::ApiKey(c) => (None, c.userinfo_endpoint),
+            AuthConfig::Basic(c) => (None, c.userinfo_endpoint),
+            AuthConfig::OAuth2(c) => (c.token_endpoint, c.userinfo_endpoint),
+        }
+    }
+
+    /// Sets the endpoints from the database columns.
+    pub fn set_endpoint_ids(&mut self, token: Option<i64>, userinfo: Option<i64>) {
+        match self {
+            AuthConfig::ApiKey(c) => c.userinfo_endpoint = userinfo,
+            AuthConfig::Basic(c) => c.userinfo_endpoint = userinfo,
+            AuthConfig::OAuth2(c) => {
+                c.token_endpoint = token;
+                c.userinfo_endpoint = userinfo;
+            }
+        }
+    }
+
+    /// Every problem with these fields; empty when they can be saved.
+    pub fn validate(&self) -> Vec<FieldError> {
+        match self {
+            AuthConfig::ApiKey(c) => c.validate(),
+            AuthConfig::Basic(c) => c.validate(),
+            AuthConfig::OAuth2(c) => c.validate(),
+        }
+    }
+
+    /// The kind-specific fields as stored in the database's `config` column (endpoints live in columns).
+    pub fn to_json(&self) -> serde_json::Value {
+        let value = match self {
+            AuthConfig::ApiKey(c) => serde_json::to_value(c),
+            AuthConfig::Basic(c) => serde_json::to_value(c),
+            AuthConfig::OAuth2(c) => serde_json::to_value(c),
+        };
+        value.unwrap_or(serde_json::Value::Null)
+    }
+
+    pub fn from_json(kind: AuthKind, value: serde_json::Value) -> Result<AuthConfig, serde_json::Error> {
+        Ok(match kind {
+            AuthKind::ApiKey => AuthConfig::ApiKey(serde_json::from_value(value)?),
+            AuthKind::Basic => AuthConfig::Basic(serde_json::from_value(value)?),
+            AuthKind::OAuth2 => AuthConfig::OAuth2(serde_json::from_value(value)?),
+        })
+    }
+}
+
+/// Where an API key is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyPlacement {
+    #[default]
+    Header,
+    Query,
+}
+
+impl KeyPlacement {
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyPlacement::Header => "Header",
+            KeyPlacement::Query => "Query parameter",
+        }
+    }
+}
+
+/// The template variable an API-Key value must contain.
+pub const API_KEY_VARIABLE: &str = "{{api_key}}";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApiKeyConfig {
+    pub placement: KeyPlacement,
+    /// The header or query parameter name.
+    pub param_name: String,
+    /// The value, with `{{api_key}}` where the key goes.
+    pub value_template: String,
+    /// The label the end user sees when asked for the key.
+    pub key_label: String,
+    #[serde(skip)]
+    pub userinfo_endpoint: Option<i64>,
+}
+
+impl Default for ApiKeyConfig {
+    fn default() -> Self {
+        Self {
+            placement: KeyPlacement::Header,
+            param_name: "Authorization".into(),
+            value_template: format!("Bearer {API_KEY_VARIABLE}"),
+            key_label: "API Key".into(),
+            userinfo_endpoint: None,
+        }
+    }
+}
+
+impl ApiKeyConfig {
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let name = self.param_name.trim();
+        let what = match self.placement {
+            KeyPlacement::Header => "header",
+            KeyPlacement::Query => "parameter",
+        };
+        if name.is_empty() {
+            errors.push(FieldError::new("param_name", format!("Give the {what} name, e.g. Authorization or X-API-Key.")));
+        } else if self.placement == KeyPlacement::Header && !is_header_name(name) {
+            errors.push(FieldError::new(
+                "param_name",
+                "A header name has no spaces, colons or special characters (e.g. X-API-Key).",
+            ));
+        } else if self.placement == KeyPlacement::Query && name.contains(['&', '=', '#', ' ']) {
+            errors.push(FieldError::new("param_name", "A parameter name has no spaces, '&', '=' or '#'."));
+        }
+        if !uses_variable(&self.value_template, "api_key") {
+            errors.push(FieldError::new(
+                "value_template",
+                format!("Put {API_KEY_VARIABLE} where the key goes, e.g. Bearer {API_KEY_VARIABLE}."),
+            ));
+        }
+        if self.key_label.trim().is_empty() {
+            errors.push(FieldError::new("key_label", "Give the label the end user sees, e.g. API Key."));
+        }
+        errors
+    }
+}
+
+/// True when `template` uses the variable `name` as `{{name}}` (spaces inside the braces allowed).
+pub fn uses_variable(template: &str, name: &str) -> bool {
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { return false };
+        if after[..end].trim() == name {
+            return true;
+        }
+        rest = &after[end + 2..];
+    }
+    false
+}
+
+/// An HTTP header name: an RFC 9110 token.
+pub fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BasicConfig {
+    pub username_label: String,
+    pub password_label: String,
+    #[serde(skip)]
+    pub userinfo_endpoint: Option<i64>,
+}
+
+impl Default for BasicConfig {
+    fn default() -> Self {
+        Self { username_label: "Username".into(), password_label: "Password".into(), userinfo_endpoint: None }
+    }
+}
+
+impl BasicConfig {
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.username_label.trim().is_empty() {
+            errors.push(FieldError::new("username_label", "Give the label the end user sees, e.g. Username."));
+        }
+        if self.password_label.trim().is_empty() {
+            errors.push(FieldError::new("password_label", "Give the label the end user sees, e.g. Password."));
+        }
+        errors
+    }
+}
+
+/// How the client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// `Authorization: Basic base64(client_id:client_secret)` (client_secret_basic).
+    #[default]
+    BasicHeader,
+    /// `client_id` and `client_secret` in the form body (client_secret_post).
+    RequestBody,
+    /// A public client: only `client_id` is sent.
+    None,
+}
+
+impl ClientAuth {
+    pub const ALL: [ClientAuth; 3] = [ClientAuth::BasicHeader, ClientAuth::RequestBody, ClientAuth::None];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ClientAuth::BasicHeader => "Basic header",
+            ClientAuth::RequestBody => "Request body",
+            ClientAuth::None => "None (public client)",
+        }
+    }
+}
+
+/// The default redirect URI: a loopback port authdeck can listen on.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8976/callback";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OAuth2Config {
+    pub client_id: String,
+    pub client_secret: String,
+    pub authorization_uri: String,
+    /// As the user separated them; sent as typed.
+    pub scopes: String,
+    #[serde(skip)]
+    pub token_endpoint: Option<i64>,
+    #[serde(skip)]
+    pub userinfo_endpoint: Option<i64>,
+    pub redirect_uri: String,
+    pub client_auth: ClientAuth,
+    pub pkce: bool,
+}
+
+impl Default for OAuth2Config {
+    fn default() -> Self {
+        Self {
+            client_id: String::new(),
+            client_secret: String::new(),
+            authorization_uri: String::new(),
+            scopes: String::new(),
+            token_endpoint: None,
+            userinfo_endpoint: None,
+            redirect_uri: DEFAULT_REDIRECT_URI.into(),
+            client_auth: ClientAuth::BasicHeader,
+            pkce: true,
+        }
+    }
+}
+
+impl OAuth2Config {
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.client_id.trim().is_empty() {
+            errors.push(FieldError::new("client_id", "Enter the Client ID the provider gave your app."));
+        }
+        if self.client_secret.is_empty() && self.client_auth != ClientAuth::None {
+            errors.push(FieldError::new(
+                "client_secret",
+                "Enter the Client Secret, or set Client authentication to None for a public client.",
+            ));
+        }
+        if let Err(message) = check_http_url(&self.authorization_uri, "the Authorization URI") {
+            errors.push(FieldError::new("authorization_uri", message));
+        }
+        if self.token_endpoint.is_none() {
+            errors.push(FieldError::new("token_endpoint", "Choose a token endpoint, or create one (Enter)."));
+        }
+        if let Err(message) = check_redirect_uri(&self.redirect_uri) {
+            errors.push(FieldError::new("redirect_uri", message));
+        }
+        errors
+    }
+
+    /// The query parameters already in the Authorization URI, as typed.
+    pub fn authorization_params(&self) -> Vec<(String, String)> {
+        query_params(&self.authorization_uri)
+    }
+}
+
+/// The query parameters of a URL, decoded, in order; empty when it isn't a URL.
+pub fn query_params(url: &str) -> Vec<(String, String)> {
+    Url::parse(url.trim())
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default()
+}
+
+/// Checks an absolute http(s) URL without a fragment; the message says what to fix.
+pub fn check_http_url(value: &str, what: &str) -> Result<Url, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(format!("Enter {what}, e.g. https://provider.example/oauth/authorize."));
+    }
+    let url = Url::parse(value)
+        .map_err(|_| format!("{} must be an absolute URL starting with https:// or http://.", capitalize(what)))?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(format!("{} must start with https:// or http://, not {}:.", capitalize(what), url.scheme()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{} needs a host name.", capitalize(what)));
+    }
+    if url.fragment().is_some() {
+        return Err(format!("{} can't have a #fragment: remove the part from '#'.", capitalize(what)));
+    }
+    Ok(url)
+}
+
+/// Checks the redirect URI: an absolute URL (custom schemes are allowed, since some providers use them).
+pub fn check_redirect_uri(value: &str) -> Result<Url, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(format!("Enter the redirect URI registered with the provider, e.g. {DEFAULT_REDIRECT_URI}."));
+    }
+    let url = Url::parse(value)
+        .map_err(|_| format!("The redirect URI must be an absolute URL, e.g. {DEFAULT_REDIRECT_URI}."))?;
+    if (url.scheme() == "http" || url.scheme() == "https") && url.host_str().is_none_or(str::is_empty) {
+        return Err("The redirect URI needs a host name.".into());
+    }
+    if url.fragment().is_some() {
+        return Err("The redirect URI can't have a #fragment.".into());
+    }
+    Ok(url)
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The scopes as a list, split at commas and white space, for showing the user what they typed.
+/// The request sends the field exactly as typed, not this list.
+pub fn parse_scopes(scopes: &str) -> Vec<String> {
+    scopes.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_split_at_commas_and_spaces() {
+        assert_eq!(parse_scopes("read,write profile"), ["read", "write", "profile"]);
+        assert_eq!(parse_scopes(" a ,, b\tc "), ["a", "b", "c"]);
+        assert!(parse_scopes("  ").is_empty());
+    }
+
+    #[test]
+    fn api_key_checks_header_name_and_template() {
+        let mut c = ApiKeyConfig { param_name: "X API:Key".into(), value_template: "Bearer".into(), ..Default::default() };
+        let fields: Vec<_> = c.validate().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["param_name", "value_template"]);
+        c.param_name = "X-API-Key".into();
+        c.value_template = "Token {{ api_key }}".into();
+        assert!(c.validate().is_empty());
+    }
+
+    #[test]
+    fn oauth2_validation_names_each_field() {
+        let c = OAuth2Config {
+            authorization_uri: "https://x.example/auth#frag".into(),
+            redirect_uri: "not a url".into(),
+            ..Default::default()
+        };
+        let errors = c.validate();
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["client_id", "client_secret", "authorization_uri", "token_endpoint", "redirect_uri"]);
+        assert!(errors[2].message.contains("#fragment"));
+    }
+
+    #[test]
+    fn public_client_needs_no_secret() {
+        let c = OAuth2Config {
+            client_id: "id".into(),
+            authorization_uri: "https://x.example/auth?response_type=code&prompt=consent".into(),
+            token_endpoint: Some(1),
+            client_auth: ClientAuth::None,
+            ..Default::default()
+        };
+        assert!(c.validate().is_empty());
+        assert_eq!(
+            c.authorization_params(),
+            [("response_type".to_owned(), "code".to_owned()), ("prompt".to_owned(), "consent".to_owned())]
+        );
+    }
+
+    #[test]
+    fn relative_or_ftp_uris_are_refused() {
+        assert!(check_http_url("/oauth/authorize", "the Authorization URI").is_err());
+        assert!(check_http_url("ftp://x.example/a", "the Authorization URI").unwrap_err().contains("ftp"));
+    }
+}

@@ -1,0 +1,138 @@
+//! Authorizations: typed reads and writes. The kind-specific fields are one JSON column; the
+//! endpoints they use are columns, so the database refuses to delete an endpoint still in use.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store, StoreError, map_unique};
+use crate::model::{AuthConfig, AuthKind, Authorization};
+
+/// An authorization with the name of its app, for listings across apps.
+#[derive(Debug, Clone)]
+pub struct AuthorizationRow {
+    pub app: String,
+    pub authorization: Authorization,
+}
+
+const SELECT: &str = "SELECT a.id, a.app_id, a.kind, a.name, a.config, a.token_endpoint_id, a.userinfo_endpoint_id,
+        (SELECT t.outcome || char(31) || coalesce(t.finished_at, t.started_at) || char(31) || t.message
+           FROM test_runs t WHERE t.authorization_id = a.id ORDER BY t.id DESC LIMIT 1),
+        p.name
+    FROM authorizations a JOIN apps p ON p.id = a.app_id";
+
+fn row_to_authorization(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AuthorizationRow, Option<String>)> {
+    let kind_code: String = row.get(2)?;
+    let config_text: String = row.get(4)?;
+    let last: Option<String> = row.get(7)?;
+    let mut problem = None;
+    let kind = AuthKind::from_code(&kind_code);
+    let config = match kind {
+        Some(kind) => match serde_json::from_str(&config_text).and_then(|v| AuthConfig::from_json(kind, v)) {
+            Ok(c) => c,
+            Err(e) => {
+                problem = Some(format!("authorization {} has unreadable fields: {e}", row.get::<_, i64>(0)?));
+                AuthConfig::new_of_kind(kind)
+            }
+        },
+        None => {
+            problem = Some(format!("authorization {} has an unknown kind {kind_code:?}", row.get::<_, i64>(0)?));
+            AuthConfig::new_of_kind(AuthKind::ApiKey)
+        }
+    };
+    let mut config = config;
+    config.set_endpoint_ids(row.get(5)?, row.get(6)?);
+    let authorization = Authorization {
+        id: row.get(0)?,
+        app_id: row.get(1)?,
+        name: row.get(3)?,
+        config,
+        last_test: last.map(|l| describe_last_test(&l)),
+    };
+    Ok((AuthorizationRow { app: row.get(8)?, authorization }, problem))
+}
+
+/// "ok at 2026-11-28 07:40Z" / "failed: message".
+fn describe_last_test(joined: &str) -> String {
+    let mut parts = joined.splitn(3, '\u{1f}');
+    let outcome = parts.next().unwrap_or_default();
+    let at = parts.next().unwrap_or_default().replace('T', " ");
+    let message = parts.next().unwrap_or_default();
+    match outcome {
+        "ok" => format!("ok {at}"),
+        _ if message.is_empty() => format!("{outcome} {at}"),
+        _ => format!("{outcome}: {message}"),
+    }
+}
+
+fn collect(rows: Vec<(AuthorizationRow, Option<String>)>) -> Result<Vec<AuthorizationRow>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, problem) in rows {
+        if let Some(problem) = problem {
+            return Err(StoreError::Corrupt(problem));
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// The authorizations of one app, in the order they were made.
+    pub fn authorizations(&self, app_id: i64) -> Result<Vec<Authorization>> {
+        let mut stmt = self.conn.prepare_cached(&format!("{SELECT} WHERE a.app_id = ?1 ORDER BY a.id"))?;
+        let rows = stmt.query_map([app_id], row_to_authorization)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(collect(rows)?.into_iter().map(|r| r.authorization).collect())
+    }
+
+    /// The authorizations of every app (or of the app named), for `authdeck list`.
+    pub fn authorization_rows(&self, app: Option<&str>) -> Result<Vec<AuthorizationRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE ?1 IS NULL OR p.name = ?1 ORDER BY p.name COLLATE NOCASE, a.id"))?;
+        let rows = stmt.query_map([app], row_to_authorization)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        collect(rows)
+    }
+
+    pub fn authorization(&self, id: i64) -> Result<Authorization> {
+        let row = self
+            .conn
+            .query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], row_to_authorization)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("authorization {id}")))?;
+        Ok(collect(vec![row])?.remove(0).authorization)
+    }
+
+    pub fn insert_authorization(&mut self, app_id: i64, name: &str, config: &AuthConfig) -> Result<i64> {
+        let name = name.trim();
+        let (token, userinfo) = config.endpoint_ids();
+        self.conn
+            .execute(
+                "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![app_id, config.kind().code(), name, config.to_json().to_string(), token, userinfo],
+            )
+            .map_err(|e| map_unique(e, "An authorization", name))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn update_authorization(&mut self, id: i64, name: &str, config: &AuthConfig) -> Result<()> {
+        let name = name.trim();
+        let (token, userinfo) = config.endpoint_ids();
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
+                    userinfo_endpoint_id = ?6, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+                 WHERE id = ?1",
+                params![id, config.kind().code(), name, config.to_json().to_string(), token, userinfo],
+            )
+            .map_err(|e| map_unique(e, "An authorization", name))?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("authorization \"{name}\"")));
+        }
+        Ok(())
+    }
+
+    pub fn delete_authorization(&mut self, id: i64) -> Result<()> {
+        self.conn.execute("DELETE FROM authorizations WHERE id = ?1", [id])?;
+        Ok(())
+    }
+}

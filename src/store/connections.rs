@@ -1,0 +1,1 @@
+//! Test runs and connections (being written).

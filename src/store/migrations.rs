@@ -1,0 +1,64 @@
+//! The schema, built by append-only migrations: each entry runs once, in order, and
+//! `PRAGMA user_version` records how many have run. Never edit a shipped entry; add a new one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: apps and their authorizations.
+    "CREATE TABLE apps (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE authorizations (
+        id INTEGER PRIMARY KEY,
+        app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        config TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        UNIQUE (app_id, name)
+    );
+    CREATE INDEX authorizations_app ON authorizations(app_id);",
+    // 2: reusable endpoints, and the authorizations' references to them.
+    "CREATE TABLE endpoints (
+        id INTEGER PRIMARY KEY,
+        app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        method TEXT NOT NULL,
+        url TEXT NOT NULL,
+        headers TEXT NOT NULL DEFAULT '',
+        body_kind TEXT NOT NULL DEFAULT 'form',
+        body TEXT NOT NULL DEFAULT '',
+        mapping TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (app_id, name)
+    );
+    ALTER TABLE authorizations ADD COLUMN token_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE authorizations ADD COLUMN userinfo_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;",
+    // 3: test runs (every test, its steps and outcome) and connections (the result of a successful one).
+    "CREATE TABLE test_runs (
+        id INTEGER PRIMARY KEY,
+        authorization_id INTEGER NOT NULL REFERENCES authorizations(id) ON DELETE CASCADE,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT NOT NULL,
+        message TEXT NOT NULL DEFAULT '',
+        steps TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX test_runs_authorization ON test_runs(authorization_id, id);
+    CREATE TABLE connections (
+        id INTEGER PRIMARY KEY,
+        authorization_id INTEGER NOT NULL REFERENCES authorizations(id) ON DELETE CASCADE,
+        access_token TEXT NOT NULL DEFAULT '',
+        refresh_token TEXT,
+        token_type TEXT,
+        expires_at INTEGER,
+        scopes TEXT NOT NULL DEFAULT '',
+        user_id TEXT,
+        user_name TEXT,
+        user_email TEXT,
+        tested_at TEXT NOT NULL
+    );
+    CREATE INDEX connections_authorization ON connections(authorization_id);",
+];

@@ -1,0 +1,211 @@
+//! The SQLite store: opening (and refusing files that aren't ours), migrations, typed reads and writes.
+//! Synchronous; the TUI caches what it reads. No UI code here.
+
+mod apps;
+mod authorizations;
+mod connections;
+mod endpoints;
+mod migrations;
+
+use std::fs::{self, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use authorizations::AuthorizationRow;
+
+/// Marks a SQLite file as authdeck's (`PRAGMA application_id`), so another program's database is refused.
+pub const APPLICATION_ID: i32 = 0x6164_6b31; // "adk1"
+/// How long a write waits for another authdeck holding the file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path} is not an authdeck database ({reason}). It was left untouched. Choose another file with --db PATH.")]
+    NotAuthdeck { path: PathBuf, reason: String },
+    #[error(
+        "{path} was written by a newer authdeck (schema version {found}; this one knows up to {known}). It was left untouched. Upgrade authdeck, or choose another file with --db PATH."
+    )]
+    TooNew { path: PathBuf, found: i64, known: usize },
+    #[error("Cannot create the folder {dir}: {source}. Choose a writable place with --db PATH.")]
+    CreateDir { dir: PathBuf, source: std::io::Error },
+    #[error("Cannot open {path}: {source}. Check that it is a writable file, or choose another with --db PATH.")]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("{what} named \"{name}\" already exists here. Choose another name.")]
+    DuplicateName { what: &'static str, name: String },
+    #[error("The endpoint \"{endpoint}\" is used by {}: choose another endpoint there first.", users.join(", "))]
+    EndpointInUse { endpoint: String, users: Vec<String> },
+    #[error("Not found: {0}. It may have been deleted by another authdeck on the same file.")]
+    NotFound(String),
+    #[error("Stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("Database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// An open authdeck database.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`. A file that isn't an authdeck database, or
+    /// whose schema is newer than this binary's, is refused before anything is written to it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir)?;
+        }
+        let existing = check_existing_file(path)?;
+        if !existing {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| StoreError::NotAuthdeck { path: path.to_owned(), reason: e.to_string() })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // The header may be stale while changes sit in a WAL file: ask SQLite too, before writing anything.
+        check_identity(&conn, path)?;
+        // Tighten the mode of an existing file of ours: SQLite gives the -wal and -shm files the same mode.
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        let mut store = Store { conn, path: Some(path.to_owned()) };
+        store.configure()?;
+        Ok(store)
+    }
+
+    /// A database in memory, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        let mut store = Store { conn, path: None };
+        store.configure()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.migrate()
+    }
+
+    /// Runs the migrations this file hasn't had yet, all in one transaction.
+    fn migrate(&mut self) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = migrations::MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone().unwrap_or_default(),
+                found: version,
+                known: migrations::MIGRATIONS.len(),
+            });
+        }
+        if version == known {
+            return Ok(());
+        }
+        for sql in &migrations::MIGRATIONS[version as usize..] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", known)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The schema version of this file.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| StoreError::CreateDir { dir: dir.to_owned(), source })
+}
+
+/// Looks at the file's header without opening it as a database: true when it is an authdeck (or an
+/// empty) database to open, false when there is no file yet; an error for anything else.
+fn check_existing_file(path: &Path) -> Result<bool> {
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(source) => return Err(StoreError::Open { path: path.to_owned(), source }),
+    };
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(StoreError::NotAuthdeck { path: path.to_owned(), reason: "it is a folder".into() });
+    }
+    let mut header = Vec::with_capacity(100);
+    file.by_ref()
+        .take(100)
+        .read_to_end(&mut header)
+        .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+    if header.is_empty() {
+        return Ok(true);
+    }
+    let not_ours = |reason: &str| StoreError::NotAuthdeck { path: path.to_owned(), reason: reason.into() };
+    if header.len() < 100 || !header.starts_with(b"SQLite format 3\0") {
+        return Err(not_ours("it is not a SQLite file"));
+    }
+    let user_version = i32::from_be_bytes([header[60], header[61], header[62], header[63]]);
+    let application_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    if application_id == APPLICATION_ID && user_version as usize > migrations::MIGRATIONS.len() {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: user_version.into(),
+            known: migrations::MIGRATIONS.len(),
+        });
+    }
+    if application_id != APPLICATION_ID && application_id != 0 {
+        return Err(not_ours("it is another program's SQLite database"));
+    }
+    Ok(true)
+}
+
+/// Checks, through SQLite, that the file is ours or empty, and not newer than this binary.
+fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
+    let not_ours = |reason: String| StoreError::NotAuthdeck { path: path.to_owned(), reason };
+    let application_id: i32 =
+        conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| not_ours(e.to_string()))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if application_id == APPLICATION_ID {
+        if version as usize > migrations::MIGRATIONS.len() {
+            return Err(StoreError::TooNew { path: path.to_owned(), found: version, known: migrations::MIGRATIONS.len() });
+        }
+        return Ok(());
+    }
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if application_id != 0 || tables > 0 || version != 0 {
+        return Err(not_ours("it is a SQLite database holding another program's tables".into()));
+    }
+    Ok(())
+}
+
+/// Turns a UNIQUE constraint failure into [`StoreError::DuplicateName`].
+fn map_unique(e: rusqlite::Error, what: &'static str, name: &str) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+            StoreError::DuplicateName { what, name: name.to_owned() }
+        }
+        other => StoreError::Sqlite(other),
+    }
+}
