@@ -1,1 +1,298 @@
-//! placeholder
+//! The key table: every key that does something, per screen. Dispatch, the footer hints and the `?`
+//! help screen all read this one table, so they cannot drift apart.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for. The app's `update` is the one place that acts on these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Up,
+    Down,
+    NextTab,
+    PrevTab,
+    New,
+    Edit,
+    Delete,
+    Test,
+    Refresh,
+    Apps,
+    Rename,
+    Export,
+    Import,
+    Yes,
+    No,
+    Cancel,
+    Submit,
+    Save,
+    NextField,
+    PrevField,
+    Reveal,
+    Left,
+    Right,
+    Toggle,
+    ChooseApiKey,
+    ChooseBasic,
+    ChooseOAuth2,
+    Copy,
+    OpenBrowser,
+    Paste,
+}
+
+/// Where the user is: each screen has its own keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Authorizations,
+    Endpoints,
+    Connections,
+    AppPicker,
+    KindChooser,
+    /// A form whose focused field takes text: letters type, so only modified and special keys act.
+    FormText,
+    /// A form whose focused field is a choice, a toggle or the button.
+    FormChoice,
+    EndpointPicker,
+    Confirm,
+    Prompt,
+    Help,
+    TestPane,
+    /// The test pane while the paste box has the focus: keys type into it.
+    TestPaste,
+}
+
+/// One entry of the key table.
+pub struct Binding {
+    pub context: Context,
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// What the footer and the help screen say it does.
+    pub label: &'static str,
+    /// Shown in the footer (the help screen shows every binding).
+    pub footer: bool,
+}
+
+/// A key as the table writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn ch(c: char) -> Key {
+    Key { code: KeyCode::Char(c), ctrl: false }
+}
+const fn ctrl(c: char) -> Key {
+    Key { code: KeyCode::Char(c), ctrl: true }
+}
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const UP: Key = code(KeyCode::Up);
+const DOWN: Key = code(KeyCode::Down);
+const ENTER: Key = code(KeyCode::Enter);
+const ESC: Key = code(KeyCode::Esc);
+const TAB: Key = code(KeyCode::Tab);
+const BACKTAB: Key = code(KeyCode::BackTab);
+const LEFT: Key = code(KeyCode::Left);
+const RIGHT: Key = code(KeyCode::Right);
+const F1: Key = code(KeyCode::F(1));
+
+macro_rules! bind {
+    ($ctx:ident, [$($key:expr),+], $action:ident, $label:expr) => {
+        Binding { context: Context::$ctx, keys: &[$($key),+], action: Action::$action, label: $label, footer: true }
+    };
+    ($ctx:ident, [$($key:expr),+], $action:ident, $label:expr, hidden) => {
+        Binding { context: Context::$ctx, keys: &[$($key),+], action: Action::$action, label: $label, footer: false }
+    };
+}
+
+/// The whole key table, in the order the help screen lists it.
+pub static BINDINGS: &[Binding] = &[
+    // The Authorizations tab.
+    bind!(Authorizations, [ch('n')], New, "new authorization"),
+    bind!(Authorizations, [ENTER, ch('e')], Edit, "edit"),
+    bind!(Authorizations, [ch('t')], Test, "test connection"),
+    bind!(Authorizations, [ch('d')], Delete, "delete"),
+    bind!(Authorizations, [ch('k'), UP], Up, "move up", hidden),
+    bind!(Authorizations, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(Authorizations, [ch('x')], Export, "export to a file", hidden),
+    bind!(Authorizations, [ch('i')], Import, "import from a file", hidden),
+    // The Endpoints tab.
+    bind!(Endpoints, [ch('n')], New, "new endpoint"),
+    bind!(Endpoints, [ENTER, ch('e')], Edit, "edit"),
+    bind!(Endpoints, [ch('d')], Delete, "delete"),
+    bind!(Endpoints, [ch('k'), UP], Up, "move up", hidden),
+    bind!(Endpoints, [ch('j'), DOWN], Down, "move down", hidden),
+    // The Connections tab.
+    bind!(Connections, [ch('r')], Refresh, "refresh the token"),
+    bind!(Connections, [ch('d')], Delete, "delete"),
+    bind!(Connections, [ch('k'), UP], Up, "move up", hidden),
+    bind!(Connections, [ch('j'), DOWN], Down, "move down", hidden),
+    // Keys every tab shares.
+    bind!(Authorizations, [TAB], NextTab, "next tab", hidden),
+    bind!(Authorizations, [BACKTAB], PrevTab, "previous tab", hidden),
+    bind!(Endpoints, [TAB], NextTab, "next tab", hidden),
+    bind!(Endpoints, [BACKTAB], PrevTab, "previous tab", hidden),
+    bind!(Connections, [TAB], NextTab, "next tab", hidden),
+    bind!(Connections, [BACKTAB], PrevTab, "previous tab", hidden),
+    bind!(Authorizations, [ch('a')], Apps, "apps"),
+    bind!(Endpoints, [ch('a')], Apps, "apps"),
+    bind!(Connections, [ch('a')], Apps, "apps"),
+    bind!(Authorizations, [ch('?'), F1], Help, "help"),
+    bind!(Endpoints, [ch('?'), F1], Help, "help"),
+    bind!(Connections, [ch('?'), F1], Help, "help"),
+    bind!(Authorizations, [ch('q')], Quit, "quit"),
+    bind!(Endpoints, [ch('q')], Quit, "quit"),
+    bind!(Connections, [ch('q')], Quit, "quit"),
+    // The app picker.
+    bind!(AppPicker, [ENTER], Submit, "switch to it"),
+    bind!(AppPicker, [ch('n')], New, "new app"),
+    bind!(AppPicker, [ch('r')], Rename, "rename"),
+    bind!(AppPicker, [ch('d')], Delete, "delete"),
+    bind!(AppPicker, [ch('k'), UP], Up, "move up", hidden),
+    bind!(AppPicker, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(AppPicker, [ESC, ch('q')], Cancel, "close"),
+    bind!(AppPicker, [ch('?'), F1], Help, "help"),
+    // Choosing the kind of a new authorization.
+    bind!(KindChooser, [ch('a')], ChooseApiKey, "API-Key"),
+    bind!(KindChooser, [ch('b')], ChooseBasic, "Basic"),
+    bind!(KindChooser, [ch('o')], ChooseOAuth2, "OAuth 2.0"),
+    bind!(KindChooser, [ENTER], Submit, "choose"),
+    bind!(KindChooser, [ch('k'), UP], Up, "move up", hidden),
+    bind!(KindChooser, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(KindChooser, [ESC], Cancel, "cancel"),
+    bind!(KindChooser, [ch('?'), F1], Help, "help"),
+    // Forms, while a text field has the focus.
+    bind!(FormText, [ctrl('s')], Save, "save"),
+    bind!(FormText, [TAB], NextField, "next field"),
+    bind!(FormText, [BACKTAB], PrevField, "previous field"),
+    bind!(FormText, [DOWN], Down, "next field (or line)", hidden),
+    bind!(FormText, [UP], Up, "previous field (or line)", hidden),
+    bind!(FormText, [ENTER], Submit, "next field (new line in a multi-line field)", hidden),
+    bind!(FormText, [ctrl('r')], Reveal, "reveal/hide the secret"),
+    bind!(FormText, [ESC], Cancel, "cancel"),
+    bind!(FormText, [F1], Help, "help"),
+    // Forms, on a choice, a toggle or the button.
+    bind!(FormChoice, [ctrl('s')], Save, "save"),
+    bind!(FormChoice, [TAB, DOWN, ch('j')], NextField, "next field"),
+    bind!(FormChoice, [BACKTAB, UP, ch('k')], PrevField, "previous field"),
+    bind!(FormChoice, [LEFT, ch('h')], Left, "previous choice"),
+    bind!(FormChoice, [RIGHT, ch('l'), code(KeyCode::Char(' '))], Right, "next choice / toggle"),
+    bind!(FormChoice, [ENTER], Submit, "open the list / press the button"),
+    bind!(FormChoice, [ctrl('r')], Reveal, "reveal/hide the secret", hidden),
+    bind!(FormChoice, [ESC], Cancel, "cancel"),
+    bind!(FormChoice, [ch('?'), F1], Help, "help"),
+    // The endpoint list opened from a form.
+    bind!(EndpointPicker, [ENTER], Submit, "choose"),
+    bind!(EndpointPicker, [ch('k'), UP], Up, "move up", hidden),
+    bind!(EndpointPicker, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(EndpointPicker, [ESC], Cancel, "close"),
+    // Yes/no questions.
+    bind!(Confirm, [ch('y')], Yes, "yes"),
+    bind!(Confirm, [ch('n'), ESC], No, "no"),
+    // One-line prompts (a name, a path).
+    bind!(Prompt, [ENTER], Submit, "OK"),
+    bind!(Prompt, [ESC], Cancel, "cancel"),
+    // The help screen.
+    bind!(Help, [ESC, ch('q'), ch('?'), F1], Cancel, "close"),
+    // The test-connection pane.
+    bind!(TestPane, [ch('k'), UP], Up, "previous step"),
+    bind!(TestPane, [ch('j'), DOWN], Down, "next step"),
+    bind!(TestPane, [ch('c')], Copy, "copy the URL (OSC 52)"),
+    bind!(TestPane, [ch('o')], OpenBrowser, "open in a browser"),
+    bind!(TestPane, [ch('p'), ENTER], Paste, "paste the redirected URL or code"),
+    bind!(TestPane, [ctrl('r')], Reveal, "reveal/hide secrets"),
+    bind!(TestPane, [ch('r')], Refresh, "refresh the token"),
+    bind!(TestPane, [ch('t')], Test, "test again"),
+    bind!(TestPane, [ESC, ch('q')], Cancel, "cancel / close"),
+    bind!(TestPane, [ch('?'), F1], Help, "help"),
+    bind!(TestPaste, [ENTER], Submit, "submit"),
+    bind!(TestPaste, [ESC], Cancel, "leave the paste box"),
+];
+
+impl Key {
+    fn matches(&self, event: &KeyEvent) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl != self.ctrl {
+            return false;
+        }
+        match (self.code, event.code) {
+            // Terminals differ on whether Shift-Tab comes with SHIFT set; both are BackTab here.
+            (KeyCode::Char(a), KeyCode::Char(b)) => a == b,
+            (a, b) => a == b,
+        }
+    }
+
+    /// How the footer and help write the key.
+    pub fn describe(&self) -> String {
+        let name = match self.code {
+            KeyCode::Char(' ') => "Space".to_owned(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl { format!("Ctrl-{}", name.to_uppercase()) } else { name }
+    }
+}
+
+/// The action a key does in a context, if any. `available` filters out actions that don't apply now
+/// (e.g. opening a browser over SSH), so they neither dispatch nor show.
+pub fn lookup(context: Context, event: &KeyEvent, available: impl Fn(Action) -> bool) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == context && available(b.action))
+        .find(|b| b.keys.iter().any(|k| k.matches(event)))
+        .map(|b| b.action)
+}
+
+/// The bindings of a context, for the footer (`footer_only`) or the help screen.
+pub fn bindings(context: Context, footer_only: bool) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.context == context && (!footer_only || b.footer))
+}
+
+/// "n/Enter" — every key of a binding.
+pub fn describe_keys(binding: &Binding) -> String {
+    binding.keys.iter().map(Key::describe).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn no_key_does_two_things_on_one_screen() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                if a.context == b.context {
+                    for k in a.keys {
+                        assert!(!b.keys.contains(k), "{:?} {:?} bound twice in {:?}", k, a.action, a.context);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_finds_by_context() {
+        let always = |_| true;
+        assert_eq!(lookup(Context::Authorizations, &key(KeyCode::Char('n')), always), Some(Action::New));
+        assert_eq!(lookup(Context::FormText, &key(KeyCode::Char('n')), always), None);
+        let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(Context::FormText, &ctrl_s, always), Some(Action::Save));
+        assert_eq!(lookup(Context::TestPane, &key(KeyCode::Char('o')), |a| a != Action::OpenBrowser), None);
+    }
+}

@@ -1,1 +1,108 @@
-fn main() {}
+//! authdeck's entry point: arguments, logging to a file (never the terminal), the panic hook that
+//! restores the terminal, opening the store, then the TUI or a subcommand.
+
+use std::io::{IsTerminal, stdout};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, EventStream};
+use crossterm::execute;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use authdeck::app::{self, App};
+use authdeck::cli::{self, Command};
+use authdeck::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "authdeck",
+    version,
+    about = "Configure and live-test the authorizations of the apps you build connectors for."
+)]
+struct Cli {
+    /// The database file (default: authdeck.db in the platform data directory).
+    #[arg(long, global = true, env = "AUTHDECK_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) => {
+            eprintln!("authdeck: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn data_dir() -> anyhow::Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "authdeck")
+        .map(|d| d.data_dir().to_owned())
+        .context("Cannot find a home directory for the default database; choose a file with --db PATH")
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    let db = match cli.db {
+        Some(path) => path,
+        None => data_dir()?.join("authdeck.db"),
+    };
+    let log_dir =
+        db.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."));
+    let mut store = Store::open(&db)?;
+    let _log = init_logging(&log_dir);
+    tracing::info!(db = %db.display(), "authdeck started");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    match cli.command {
+        Some(command) => runtime.block_on(cli::run(command, &mut store)),
+        None => {
+            if !stdout().is_terminal() {
+                anyhow::bail!(
+                    "authdeck needs a terminal; for scripts use a subcommand such as `authdeck list` (see --help)."
+                );
+            }
+            let mut app = App::new(store)?;
+            runtime.block_on(run_tui(&mut app))?;
+            Ok(0)
+        }
+    }
+}
+
+/// Logs to authdeck.log beside the database; never to the terminal, never secrets.
+fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let appender = tracing_appender::rolling::never(dir, "authdeck.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AUTHDECK_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
+    Some(guard)
+}
+
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(stdout(), DisableBracketedPaste, LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+async fn run_tui(app: &mut App) -> anyhow::Result<()> {
+    // A panic anywhere leaves the terminal as it found it, then says what went wrong.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        default_hook(info);
+    }));
+    enable_raw_mode().context("Cannot put the terminal in raw mode")?;
+    let result = async {
+        execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+        let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+        terminal.clear()?;
+        app::run(&mut terminal, app, EventStream::new()).await
+    }
+    .await;
+    restore_terminal();
+    result
+}

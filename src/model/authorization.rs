@@ -212,7 +212,8 @@ impl ApiKeyConfig {
             KeyPlacement::Query => "parameter",
         };
         if name.is_empty() {
-            errors.push(FieldError::new("param_name", format!("Give the {what} name, e.g. Authorization or X-API-Key.")));
+            errors
+                .push(FieldError::new("param_name", format!("Give the {what} name, e.g. Authorization or X-API-Key.")));
         } else if self.placement == KeyPlacement::Header && !is_header_name(name) {
             errors.push(FieldError::new(
                 "param_name",
@@ -250,8 +251,7 @@ pub fn uses_variable(template: &str, name: &str) -> bool {
 
 /// An HTTP header name: an RFC 9110 token.
 pub fn is_header_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -441,7 +441,8 @@ mod tests {
 
     #[test]
     fn api_key_checks_header_name_and_template() {
-        let mut c = ApiKeyConfig { param_name: "X API:Key".into(), value_template: "Bearer".into(), ..Default::default() };
+        let mut c =
+            ApiKeyConfig { param_name: "X API:Key".into(), value_template: "Bearer".into(), ..Default::default() };
         let fields: Vec<_> = c.validate().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["param_name", "value_template"]);
         c.param_name = "X-API-Key".into();

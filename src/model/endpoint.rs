@@ -179,7 +179,11 @@ impl Endpoint {
             if !crate::model::authorization::is_header_name(name.trim()) {
                 errors.push(FieldError::new(
                     "headers",
-                    format!("Line {}: \"{}\" is not a header name (no spaces or special characters).", number + 1, name.trim()),
+                    format!(
+                        "Line {}: \"{}\" is not a header name (no spaces or special characters).",
+                        number + 1,
+                        name.trim()
+                    ),
                 ));
                 break;
             }
@@ -192,7 +196,8 @@ impl Endpoint {
                 if let Some((number, _)) =
                     self.body.lines().enumerate().find(|(_, l)| !l.trim().is_empty() && !l.contains('='))
                 {
-                    errors.push(FieldError::new("body", format!("Line {}: write form fields as key=value.", number + 1)));
+                    errors
+                        .push(FieldError::new("body", format!("Line {}: write form fields as key=value.", number + 1)));
                 }
             }
             BodyKind::Json => {

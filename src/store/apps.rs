@@ -16,7 +16,8 @@ fn row_to_app(row: &rusqlite::Row<'_>) -> rusqlite::Result<App> {
 impl Store {
     /// Every app, by name.
     pub fn apps(&self) -> Result<Vec<App>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, name, description FROM apps ORDER BY name COLLATE NOCASE, id")?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT id, name, description FROM apps ORDER BY name COLLATE NOCASE, id")?;
         let apps = stmt.query_map([], row_to_app)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(apps)
     }
@@ -67,7 +68,8 @@ impl Store {
     }
 
     pub fn count_authorizations(&self, app_id: i64) -> Result<usize> {
-        let n: i64 = self.conn.query_row("SELECT count(*) FROM authorizations WHERE app_id = ?1", [app_id], |r| r.get(0))?;
+        let n: i64 =
+            self.conn.query_row("SELECT count(*) FROM authorizations WHERE app_id = ?1", [app_id], |r| r.get(0))?;
         Ok(n as usize)
     }
 

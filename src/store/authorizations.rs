@@ -84,9 +84,9 @@ impl Store {
 
     /// The authorizations of every app (or of the app named), for `authdeck list`.
     pub fn authorization_rows(&self, app: Option<&str>) -> Result<Vec<AuthorizationRow>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("{SELECT} WHERE ?1 IS NULL OR p.name = ?1 ORDER BY p.name COLLATE NOCASE, a.id"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{SELECT} WHERE ?1 IS NULL OR p.name = ?1 ORDER BY p.name COLLATE NOCASE, a.id"
+        ))?;
         let rows = stmt.query_map([app], row_to_authorization)?.collect::<rusqlite::Result<Vec<_>>>()?;
         collect(rows)
     }

@@ -25,7 +25,7 @@ fn row_to_endpoint(row: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
     })
 }
 
-fn body_kind_code(kind: BodyKind) -> &'static str {
+pub(super) fn body_kind_code(kind: BodyKind) -> &'static str {
     match kind {
         BodyKind::Form => "form",
         BodyKind::Json => "json",
@@ -35,7 +35,8 @@ fn body_kind_code(kind: BodyKind) -> &'static str {
 impl Store {
     /// The endpoints of one app, by name.
     pub fn endpoints(&self, app_id: i64) -> Result<Vec<Endpoint>> {
-        let mut stmt = self.conn.prepare_cached(&format!("{SELECT} WHERE app_id = ?1 ORDER BY name COLLATE NOCASE, id"))?;
+        let mut stmt =
+            self.conn.prepare_cached(&format!("{SELECT} WHERE app_id = ?1 ORDER BY name COLLATE NOCASE, id"))?;
         let rows = stmt.query_map([app_id], row_to_endpoint)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -6,6 +6,7 @@ mod authorizations;
 mod connections;
 mod endpoints;
 mod migrations;
+mod transfer;
 
 use std::fs::{self, OpenOptions};
 use std::io::Read;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use authorizations::AuthorizationRow;
+pub use transfer::ImportSummary;
 
 /// Marks a SQLite file as authdeck's (`PRAGMA application_id`), so another program's database is refused.
 pub const APPLICATION_ID: i32 = 0x6164_6b31; // "adk1"
@@ -24,7 +26,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path} is not an authdeck database ({reason}). It was left untouched. Choose another file with --db PATH.")]
+    #[error(
+        "{path} is not an authdeck database ({reason}). It was left untouched. Choose another file with --db PATH."
+    )]
     NotAuthdeck { path: PathBuf, reason: String },
     #[error(
         "{path} was written by a newer authdeck (schema version {found}; this one knows up to {known}). It was left untouched. Upgrade authdeck, or choose another file with --db PATH."
@@ -70,8 +74,9 @@ impl Store {
                 .open(path)
                 .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| StoreError::NotAuthdeck { path: path.to_owned(), reason: e.to_string() })?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|e| StoreError::NotAuthdeck { path: path.to_owned(), reason: e.to_string() })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // The header may be stale while changes sit in a WAL file: ask SQLite too, before writing anything.
         check_identity(&conn, path)?;
@@ -189,7 +194,11 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if application_id == APPLICATION_ID {
         if version as usize > migrations::MIGRATIONS.len() {
-            return Err(StoreError::TooNew { path: path.to_owned(), found: version, known: migrations::MIGRATIONS.len() });
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: version,
+                known: migrations::MIGRATIONS.len(),
+            });
         }
         return Ok(());
     }

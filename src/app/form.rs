@@ -1,0 +1,284 @@
+//! A form's state: its fields, which one has the focus, the problems found, and whether anything was
+//! typed. What the fields mean is decided by the builders in `forms.rs`.
+
+use ratatui_textarea::{CursorMove, TextArea};
+
+use crate::model::{EndpointPurpose, FieldError};
+
+/// What a field holds and how it is edited.
+#[allow(clippy::large_enum_variant)] // a form has a dozen fields; boxing buys nothing
+pub enum FieldInput {
+    /// A text box; `secret` ones are masked unless revealed.
+    Text {
+        area: TextArea<'static>,
+        multiline: bool,
+        secret: bool,
+    },
+    /// One of a fixed list, cycled with ←/→.
+    Choice {
+        options: Vec<&'static str>,
+        selected: usize,
+    },
+    Toggle(bool),
+    /// One of the app's endpoints (or none), chosen from a list whose last entry creates a new one.
+    Endpoint {
+        purpose: EndpointPurpose,
+        selected: Option<i64>,
+    },
+    /// The button that saves the form.
+    Button,
+}
+
+pub struct Field {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub help: &'static str,
+    pub input: FieldInput,
+    /// Hidden fields are skipped by the focus and not drawn (e.g. a token mapping on a user endpoint).
+    pub hidden: bool,
+}
+
+impl Field {
+    pub fn text(key: &'static str, label: &'static str, help: &'static str, value: &str) -> Field {
+        Field {
+            key,
+            label,
+            help,
+            input: FieldInput::Text { area: text_area(value), multiline: false, secret: false },
+            hidden: false,
+        }
+    }
+
+    pub fn secret(key: &'static str, label: &'static str, help: &'static str, value: &str) -> Field {
+        let mut area = text_area(value);
+        area.set_mask_char('•');
+        Field { key, label, help, input: FieldInput::Text { area, multiline: false, secret: true }, hidden: false }
+    }
+
+    pub fn multiline(key: &'static str, label: &'static str, help: &'static str, value: &str) -> Field {
+        Field {
+            key,
+            label,
+            help,
+            input: FieldInput::Text { area: text_area(value), multiline: true, secret: false },
+            hidden: false,
+        }
+    }
+
+    pub fn choice(
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        options: Vec<&'static str>,
+        selected: usize,
+    ) -> Field {
+        Field { key, label, help, input: FieldInput::Choice { options, selected }, hidden: false }
+    }
+
+    pub fn toggle(key: &'static str, label: &'static str, help: &'static str, on: bool) -> Field {
+        Field { key, label, help, input: FieldInput::Toggle(on), hidden: false }
+    }
+
+    pub fn endpoint(
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        purpose: EndpointPurpose,
+        selected: Option<i64>,
+    ) -> Field {
+        Field { key, label, help, input: FieldInput::Endpoint { purpose, selected }, hidden: false }
+    }
+
+    pub fn button(label: &'static str) -> Field {
+        Field { key: "submit", label, help: "", input: FieldInput::Button, hidden: false }
+    }
+
+    /// The value as text, to tell whether anything changed.
+    fn snapshot(&self) -> String {
+        match &self.input {
+            FieldInput::Text { area, .. } => area.lines().join("\n"),
+            FieldInput::Choice { selected, .. } => selected.to_string(),
+            FieldInput::Toggle(on) => on.to_string(),
+            FieldInput::Endpoint { selected, .. } => format!("{selected:?}"),
+            FieldInput::Button => String::new(),
+        }
+    }
+
+    pub fn is_text(&self) -> bool {
+        matches!(self.input, FieldInput::Text { .. })
+    }
+}
+
+fn text_area(value: &str) -> TextArea<'static> {
+    let lines: Vec<String> =
+        if value.is_empty() { vec![String::new()] } else { value.lines().map(str::to_owned).collect() };
+    let mut area = TextArea::new(lines);
+    area.move_cursor(CursorMove::Bottom);
+    area.move_cursor(CursorMove::End);
+    area
+}
+
+/// What saving the form does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormTarget {
+    NewAuthorization(crate::model::AuthKind),
+    EditAuthorization(i64, crate::model::AuthKind),
+    /// A new endpoint; `for_field` is the field of the form below to select it in when saved.
+    NewEndpoint {
+        for_field: Option<&'static str>,
+    },
+    EditEndpoint(i64),
+}
+
+pub struct Form {
+    pub title: String,
+    pub target: FormTarget,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub errors: Vec<FieldError>,
+    /// Secrets shown in clear (Ctrl-R).
+    pub revealed: bool,
+    /// The endpoint list, when open: the index of the highlighted entry.
+    pub picker: Option<usize>,
+    initial: Vec<String>,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>, target: FormTarget, fields: Vec<Field>) -> Form {
+        let initial = fields.iter().map(Field::snapshot).collect();
+        Form {
+            title: title.into(),
+            target,
+            fields,
+            focus: 0,
+            errors: Vec::new(),
+            revealed: false,
+            picker: None,
+            initial,
+        }
+    }
+
+    /// True when the user changed anything since the form opened.
+    pub fn is_dirty(&self) -> bool {
+        self.fields.iter().map(Field::snapshot).ne(self.initial.iter().cloned())
+    }
+
+    pub fn focused(&self) -> &Field {
+        &self.fields[self.focus]
+    }
+
+    pub fn focused_mut(&mut self) -> &mut Field {
+        &mut self.fields[self.focus]
+    }
+
+    fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn field_mut(&mut self, key: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.key == key)
+    }
+
+    /// A text field's value (lines joined with `\n`); empty when there is no such field.
+    pub fn text(&self, key: &str) -> String {
+        match self.field(key).map(|f| &f.input) {
+            Some(FieldInput::Text { area, .. }) => area.lines().join("\n"),
+            _ => String::new(),
+        }
+    }
+
+    pub fn choice(&self, key: &str) -> usize {
+        match self.field(key).map(|f| &f.input) {
+            Some(FieldInput::Choice { selected, .. }) => *selected,
+            _ => 0,
+        }
+    }
+
+    pub fn toggle(&self, key: &str) -> bool {
+        matches!(self.field(key).map(|f| &f.input), Some(FieldInput::Toggle(true)))
+    }
+
+    pub fn endpoint(&self, key: &str) -> Option<i64> {
+        match self.field(key).map(|f| &f.input) {
+            Some(FieldInput::Endpoint { selected, .. }) => *selected,
+            _ => None,
+        }
+    }
+
+    pub fn set_endpoint(&mut self, key: &str, id: Option<i64>) {
+        if let Some(Field { input: FieldInput::Endpoint { selected, .. }, .. }) = self.field_mut(key) {
+            *selected = id;
+        }
+    }
+
+    /// The problem shown beside a field, if any.
+    pub fn error(&self, key: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == key).map(|e| e.message.as_str())
+    }
+
+    /// Moves the focus by `delta` visible fields, wrapping around.
+    pub fn move_focus(&mut self, delta: isize) {
+        let n = self.fields.len() as isize;
+        let mut i = self.focus as isize;
+        for _ in 0..n {
+            i = (i + delta).rem_euclid(n);
+            if !self.fields[i as usize].hidden {
+                break;
+            }
+        }
+        self.focus = i as usize;
+        self.picker = None;
+    }
+
+    /// Shows the problems and puts the focus on the first one.
+    pub fn show_errors(&mut self, errors: Vec<FieldError>) {
+        if let Some(first) = errors.first()
+            && let Some(i) = self.fields.iter().position(|f| f.key == first.field)
+        {
+            self.focus = i;
+        }
+        self.errors = errors;
+    }
+
+    /// Cycles a choice or flips a toggle on the focused field.
+    pub fn cycle(&mut self, delta: isize) {
+        match &mut self.focused_mut().input {
+            FieldInput::Choice { options, selected } => {
+                *selected = (*selected as isize + delta).rem_euclid(options.len() as isize) as usize;
+            }
+            FieldInput::Toggle(on) => *on = !*on,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn focus_skips_hidden_fields_and_wraps() {
+        let mut hidden = Field::text("b", "B", "", "");
+        hidden.hidden = true;
+        let mut form = Form::new(
+            "t",
+            FormTarget::EditEndpoint(1),
+            vec![Field::text("a", "A", "", "x"), hidden, Field::button("Save")],
+        );
+        form.move_focus(1);
+        assert_eq!(form.focused().key, "submit");
+        form.move_focus(1);
+        assert_eq!(form.focused().key, "a");
+        form.move_focus(-1);
+        assert_eq!(form.focused().key, "submit");
+    }
+
+    #[test]
+    fn dirty_only_after_a_change() {
+        let mut form = Form::new("t", FormTarget::EditEndpoint(1), vec![Field::toggle("p", "P", "", true)]);
+        assert!(!form.is_dirty());
+        form.cycle(1);
+        assert!(form.is_dirty());
+        assert!(!form.toggle("p"));
+    }
+}

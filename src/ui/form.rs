@@ -1,0 +1,184 @@
+//! Drawing a form: one field per block (label, input, then its help or its problem), scrolled so the
+//! focused field is visible; the endpoint list drawn over the form when open.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
+
+use super::theme;
+use crate::app::form::{Field, FieldInput, Form};
+use crate::app::{App, PickerEntry};
+use crate::model::authorization::{parse_scopes, query_params};
+
+const MASK: char = '•';
+
+/// Lines a field takes: label + input + help or error + extra information lines.
+fn field_height(field: &Field, form: &Form) -> u16 {
+    let input = match &field.input {
+        FieldInput::Text { area, multiline: true, .. } => (area.lines().len() as u16).clamp(3, 8),
+        _ => 1,
+    };
+    input + 1 + extra_lines(field, form).len() as u16
+}
+
+/// The width of the label column; inputs, help and problems start after it.
+const LABEL_WIDTH: u16 = 28;
+
+/// What the form shows under a field beyond its help: the parameters found in the Authorization URI,
+/// the scopes as parsed.
+fn extra_lines(field: &Field, form: &Form) -> Vec<Line<'static>> {
+    match field.key {
+        "authorization_uri" => {
+            let params = query_params(&form.text("authorization_uri"));
+            if params.is_empty() {
+                return Vec::new();
+            }
+            let list = params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("  ");
+            vec![Line::from(vec![Span::styled("kept as typed: ", theme::dim()), Span::raw(list)])]
+        }
+        "scopes" => {
+            let scopes = parse_scopes(&form.text("scopes"));
+            if scopes.is_empty() {
+                return Vec::new();
+            }
+            let text = format!("{} scope{}: ", scopes.len(), if scopes.len() == 1 { "" } else { "s" });
+            vec![Line::from(vec![Span::styled(text, theme::dim()), Span::raw(scopes.join(" · "))])]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form) {
+    frame.render_widget(Clear, area);
+    let block = Block::default().borders(Borders::ALL).title(Line::styled(format!(" {} ", form.title), theme::title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    // Scroll so the focused field is in view.
+    let visible: Vec<(usize, &Field)> = form.fields.iter().enumerate().filter(|(_, f)| !f.hidden).collect();
+    let heights: Vec<u16> = visible.iter().map(|(_, f)| field_height(f, form)).collect();
+    let focus_pos = visible.iter().position(|(i, _)| *i == form.focus).unwrap_or(0);
+    let focus_end: u16 = heights[..=focus_pos.min(heights.len().saturating_sub(1))].iter().sum();
+    let scroll = focus_end.saturating_sub(inner.height);
+
+    let mut y = 0u16;
+    let mut picker_anchor = None;
+    for ((index, field), height) in visible.iter().zip(&heights) {
+        let top = y;
+        y += height;
+        if top < scroll || y - scroll > inner.height {
+            continue;
+        }
+        let rect = Rect { x: inner.x, y: inner.y + top - scroll, width: inner.width, height: *height };
+        let focused = *index == form.focus;
+        draw_field(frame, rect, app, form, field, focused);
+        if focused && form.picker.is_some() {
+            picker_anchor = Some(rect);
+        }
+    }
+    if let (Some(anchor), Some(index)) = (picker_anchor, form.picker) {
+        draw_picker(frame, area, anchor, app, form, index);
+    }
+}
+
+fn draw_field(frame: &mut Frame, rect: Rect, app: &App, form: &Form, field: &Field, focused: bool) {
+    let marker = if focused { "▶ " } else { "  " };
+    let label_style = if focused { theme::focused() } else { theme::title() };
+    let mut row = rect.y;
+    let label = if matches!(field.input, FieldInput::Button) { "" } else { field.label };
+    frame.render_widget(Paragraph::new(Line::styled(format!("{marker}{label}"), label_style)), line(rect, row));
+    let column = Rect { x: rect.x + LABEL_WIDTH, y: row, width: rect.width.saturating_sub(LABEL_WIDTH), height: 1 };
+    match &field.input {
+        FieldInput::Text { area, multiline, secret } => {
+            let height = if *multiline { (area.lines().len() as u16).clamp(3, 8) } else { 1 };
+            let input_rect = Rect { height, ..column };
+            if focused {
+                frame.render_widget(area, input_rect);
+            } else {
+                let shown: Vec<Line> = area
+                    .lines()
+                    .iter()
+                    .map(|l| {
+                        if *secret && !form.revealed {
+                            Line::raw(MASK.to_string().repeat(l.chars().count()))
+                        } else {
+                            Line::raw(l.clone())
+                        }
+                    })
+                    .collect();
+                let empty = shown.iter().all(|l| l.width() == 0);
+                let text = if empty { vec![Line::styled("(empty)", theme::dim())] } else { shown };
+                frame.render_widget(Paragraph::new(text), input_rect);
+            }
+            row += height;
+        }
+        FieldInput::Choice { options, selected } => {
+            let value = options.get(*selected).copied().unwrap_or_default();
+            let text = if focused { format!("◀ {value} ▶") } else { value.to_owned() };
+            frame.render_widget(Paragraph::new(text), column);
+            row += 1;
+        }
+        FieldInput::Toggle(on) => {
+            let text = if *on { "[x] on" } else { "[ ] off" };
+            frame.render_widget(Paragraph::new(text), column);
+            row += 1;
+        }
+        FieldInput::Endpoint { selected, .. } => {
+            let line = match selected.and_then(|id| app.endpoint_name(id)) {
+                Some(name) => Line::raw(format!("{name}  ▾")),
+                None => Line::styled("(none chosen)  ▾", theme::dim()),
+            };
+            frame.render_widget(Paragraph::new(line), column);
+            row += 1;
+        }
+        FieldInput::Button => {
+            let style = if focused { theme::selected() } else { theme::title() };
+            frame.render_widget(Paragraph::new(Line::styled(format!("[ {} ]", field.label), style)), column);
+            row += 1;
+        }
+    }
+    let note = match form.error(field.key) {
+        Some(message) => Line::styled(format!("✗ {message}"), theme::error()),
+        None => Line::styled(field.help, theme::dim()),
+    };
+    frame.render_widget(Paragraph::new(note), Rect { y: row, ..column });
+    row += 1;
+    for extra in extra_lines(field, form) {
+        frame.render_widget(Paragraph::new(extra), Rect { y: row, ..column });
+        row += 1;
+    }
+}
+
+fn line(rect: Rect, y: u16) -> Rect {
+    Rect { x: rect.x, y, width: rect.width, height: 1 }
+}
+
+fn draw_picker(frame: &mut Frame, bounds: Rect, anchor: Rect, app: &App, form: &Form, index: usize) {
+    let FieldInput::Endpoint { purpose, .. } = form.focused().input else { return };
+    let entries = app.picker_entries(purpose);
+    let items: Vec<ListItem> = entries
+        .iter()
+        .map(|e| match e {
+            PickerEntry::None => ListItem::new(Line::styled("(none)", theme::dim())),
+            PickerEntry::Endpoint(id) => {
+                let e = app.endpoints.iter().find(|e| e.id == *id);
+                let text = e
+                    .map(|e| format!("{}  ({}, {} {})", e.name, e.purpose.label(), e.method, e.url))
+                    .unwrap_or_default();
+                ListItem::new(text)
+            }
+            PickerEntry::Create => ListItem::new(Line::styled("+ Create a new endpoint", theme::key())),
+        })
+        .collect();
+    let height = (items.len() as u16 + 2).min(bounds.height);
+    let y = (anchor.y + 1).min(bounds.bottom().saturating_sub(height));
+    let rect = Rect { x: anchor.x + LABEL_WIDTH, y, width: bounds.width.saturating_sub(8).min(80), height };
+    frame.render_widget(Clear, rect);
+    let list = List::new(items)
+        .block(Block::default().borders(Borders::ALL).title(" Choose an endpoint "))
+        .highlight_style(theme::selected())
+        .highlight_symbol("▶ ");
+    let mut state = ListState::default().with_selected(Some(index));
+    frame.render_stateful_widget(list, rect, &mut state);
+}

@@ -1,0 +1,103 @@
+//! Popups drawn over the tabs: the app picker, the kind chooser, yes/no questions, prompts, help.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::{centered, theme};
+use crate::app::{App, Prompt};
+use crate::keymap::{self, Context};
+use crate::model::AuthKind;
+
+fn popup(frame: &mut Frame, area: Rect, title: &str) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::default().borders(Borders::ALL).title(Line::styled(format!(" {title} "), theme::title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, items: Vec<ListItem>, selected: usize) {
+    let list = List::new(items).highlight_style(theme::selected()).highlight_symbol("▶ ");
+    let mut state = ListState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(list, area, &mut state);
+}
+
+pub fn draw_app_picker(frame: &mut Frame, area: Rect, app: &App, selected: usize) {
+    let height = (app.apps.len() as u16 + 4).min(area.height);
+    let inner = popup(frame, centered(area, 60, height), "Apps");
+    let items = app
+        .apps
+        .iter()
+        .map(|a| {
+            let current = if a.id == app.app_id { "  (current)" } else { "" };
+            ListItem::new(Line::from(vec![Span::raw(a.name.clone()), Span::styled(current, theme::dim())]))
+        })
+        .collect();
+    let list_area = Rect { height: inner.height.saturating_sub(1), ..inner };
+    draw_list(frame, list_area, items, selected);
+    let hint = Line::styled("Enter switch · n new · r rename · d delete · Esc close", theme::dim());
+    frame.render_widget(Paragraph::new(hint), Rect { y: inner.bottom().saturating_sub(1), height: 1, ..inner });
+}
+
+pub fn draw_kind_chooser(frame: &mut Frame, area: Rect, selected: usize) {
+    let inner = popup(frame, centered(area, 50, 7), "New authorization: choose its kind");
+    let keys = ['a', 'b', 'o'];
+    let items = AuthKind::ALL
+        .iter()
+        .zip(keys)
+        .map(|(kind, key)| {
+            ListItem::new(Line::from(vec![Span::styled(format!("{key}  "), theme::key()), Span::raw(kind.label())]))
+        })
+        .collect();
+    draw_list(frame, inner, items, selected);
+}
+
+pub fn draw_confirm(frame: &mut Frame, area: Rect, message: &str) {
+    let inner = popup(frame, centered(area, 64, 7), "Are you sure?");
+    let text = vec![
+        Line::raw(message.to_owned()),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("y", theme::key()),
+            Span::raw(" yes   "),
+            Span::styled("n", theme::key()),
+            Span::raw("/"),
+            Span::styled("Esc", theme::key()),
+            Span::raw(" no"),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
+}
+
+pub fn draw_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt) {
+    let inner = popup(frame, centered(area, 70, 7), &prompt.title);
+    frame.render_widget(Paragraph::new(Line::styled(prompt.help.as_str(), theme::dim())), Rect { height: 1, ..inner });
+    frame.render_widget(&prompt.input, Rect { y: inner.y + 2, height: 1, ..inner });
+    let note = match &prompt.error {
+        Some(e) => Line::styled(format!("✗ {e}"), theme::error()),
+        None => Line::styled("Enter OK · Esc cancel", theme::dim()),
+    };
+    frame.render_widget(Paragraph::new(note).wrap(Wrap { trim: false }), Rect { y: inner.y + 3, height: 2, ..inner });
+}
+
+/// Every key of the screen below, from the key table.
+pub fn draw_help(frame: &mut Frame, area: Rect, context: Context) {
+    let bindings: Vec<_> = keymap::bindings(context, false).collect();
+    let height = (bindings.len() as u16 + 5).min(area.height);
+    let inner = popup(frame, centered(area, 64, height), "Keys on this screen");
+    let mut lines: Vec<Line> = bindings
+        .iter()
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(format!("{:>16}  ", keymap::describe_keys(b)), theme::key()),
+                Span::raw(b.label),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(vec![Span::styled(format!("{:>16}  ", "Ctrl-C"), theme::key()), Span::raw("cancel / quit")]));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Esc closes this help.", theme::dim()));
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,98 @@
+//! The tabs: tables of the current app's authorizations and endpoints.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+
+use super::theme;
+use crate::app::{App, ListCursor};
+
+/// What a table shows besides its rows.
+struct TableSpec<'a> {
+    title: &'a str,
+    header: Vec<&'a str>,
+    widths: Vec<Constraint>,
+    empty: &'a str,
+}
+
+/// Draws a table of `len` rows, building only the visible ones (the store may hold thousands).
+fn draw_table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    spec: TableSpec<'a>,
+    len: usize,
+    cursor: &ListCursor,
+    row: impl Fn(usize) -> Row<'a>,
+) {
+    let TableSpec { title, header, widths, empty } = spec;
+    let block =
+        Block::default().borders(Borders::TOP).title(Line::styled(format!(" {title} ({len}) "), theme::title()));
+    if len == 0 {
+        frame.render_widget(Paragraph::new(Line::styled(empty, theme::dim())).block(block), area);
+        return;
+    }
+    let visible = area.height.saturating_sub(2) as usize;
+    let offset = cursor.window(visible);
+    let rows = (offset..len.min(offset + visible)).map(|i| {
+        let r = row(i);
+        if i == cursor.selected { r.style(theme::selected()) } else { r }
+    });
+    let table = Table::new(rows, widths).header(Row::new(header).style(theme::title())).block(block).column_spacing(2);
+    frame.render_widget(table, area);
+}
+
+pub fn draw_authorizations(frame: &mut Frame, area: Rect, app: &App) {
+    let widths =
+        vec![Constraint::Length(10), Constraint::Percentage(22), Constraint::Fill(1), Constraint::Percentage(24)];
+    draw_table(
+        frame,
+        area,
+        TableSpec {
+            title: "Authorizations",
+            header: vec!["Kind", "Name", "Summary", "Last test"],
+            widths,
+            empty: "No authorizations yet: press n to create one.",
+        },
+        app.authorizations.len(),
+        &app.auth_cursor,
+        |i| {
+            let a = &app.authorizations[i];
+            let last = a.last_test.clone().unwrap_or_else(|| "never tested".into());
+            Row::new(vec![a.kind().label().to_owned(), a.name.clone(), a.summary(), last])
+        },
+    );
+}
+
+pub fn draw_endpoints(frame: &mut Frame, area: Rect, app: &App) {
+    let widths = vec![
+        Constraint::Percentage(22),
+        Constraint::Length(16),
+        Constraint::Length(7),
+        Constraint::Fill(1),
+        Constraint::Length(8),
+    ];
+    draw_table(
+        frame,
+        area,
+        TableSpec {
+            title: "Endpoints",
+            header: vec!["Name", "Purpose", "Method", "URL", "Used by"],
+            widths,
+            empty: "No endpoints yet: press n to create one (or create them from an authorization's form).",
+        },
+        app.endpoints.len(),
+        &app.endpoint_cursor,
+        |i| {
+            let e = &app.endpoints[i];
+            let used = app.endpoint_use_count(e.id);
+            Row::new(vec![
+                e.name.clone(),
+                e.purpose.label().to_owned(),
+                e.method.clone(),
+                e.url.clone(),
+                used.to_string(),
+            ])
+        },
+    );
+}

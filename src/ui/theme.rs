@@ -1,0 +1,28 @@
+//! Colours and styles, in one place.
+
+use ratatui::style::{Color, Modifier, Style};
+
+pub fn title() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+pub fn selected() -> Style {
+    Style::new().add_modifier(Modifier::REVERSED)
+}
+pub fn dim() -> Style {
+    Style::new().fg(Color::DarkGray)
+}
+pub fn key() -> Style {
+    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+}
+pub fn error() -> Style {
+    Style::new().fg(Color::Red)
+}
+pub fn ok() -> Style {
+    Style::new().fg(Color::Green)
+}
+pub fn focused() -> Style {
+    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+}
+pub fn header() -> Style {
+    Style::new().fg(Color::Black).bg(Color::Cyan)
+}
