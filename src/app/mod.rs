@@ -298,8 +298,12 @@ impl App {
     fn type_key(&mut self, key: KeyEvent) {
         match self.overlays.last_mut() {
             Some(Overlay::Form(form)) if form.picker.is_none() => {
-                if let FieldInput::Text { area, .. } = &mut form.focused_mut().input {
-                    area.input(key);
+                if let FieldInput::Text { area, multiline, .. } = &mut form.focused_mut().input {
+                    // Ctrl-M is a newline to the text box; a one-line field has none.
+                    let newline = key.code == KeyCode::Char('m') && key.modifiers.contains(KeyModifiers::CONTROL);
+                    if *multiline || !newline {
+                        area.input(key);
+                    }
                 }
             }
             Some(Overlay::Prompt(prompt)) => {

@@ -73,7 +73,9 @@ struct ListEntry<'a> {
     summary: String,
 }
 
-fn list(store: &Store, args: &ListArgs) -> anyhow::Result<()> {
+fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
+    // A new database shows what the app's first start creates.
+    store.apps_or_first()?;
     if let Some(app) = &args.app
         && store.app_by_name(app)?.is_none()
     {

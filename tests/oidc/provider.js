@@ -57,10 +57,11 @@
 // * PKCE: only S256; code_challenge_method must be sent explicitly (there is no `plain`
 //   default). Required for public clients (token_endpoint_auth_method none), optional for
 //   confidential clients, but once a code_challenge was sent the code_verifier is mandatory.
-// * Refresh tokens: issued only when offline_access was granted. oidc-provider drops
-//   offline_access from the request unless prompt includes `consent` (when a prompt
-//   parameter is given) and the client is allowed the refresh_token grant. So request
-//   `scope=openid ... offline_access&prompt=consent`. Refresh tokens of the public client
+// * Refresh tokens: issued only when offline_access was granted. oidc-provider silently
+//   drops offline_access from an authorization request unless `prompt` includes `consent`
+//   (an absent prompt counts as "no consent") and the client is allowed the refresh_token
+//   grant; the token response then has scope without offline_access and no refresh_token.
+//   So request `scope=openid ... offline_access&prompt=consent`. Refresh tokens of the public client
 //   rotate on every use; confidential clients' refresh tokens rotate late in their life.
 // * Userinfo: requires an access token carrying the `openid` scope (else 403
 //   insufficient_scope) and one without an audience. Resource indicators (RFC 8707) are
@@ -240,8 +241,8 @@ const configuration = {
   },
   // default issueRefreshToken: refresh_token grant allowed for the client and offline_access
   // granted. Spelled out here so the behaviour is visible.
-  issueRefreshToken: async (_ctx, client, code) => (
-    client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access')
+  issueRefreshToken: async (_ctx, client, source) => (
+    client.grantTypeAllowed('refresh_token') && source.scopes.has('offline_access')
   ),
   interactions: {
     url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
@@ -255,6 +256,7 @@ const configuration = {
     Session: 60 * 60,
     Grant: 14 * 24 * 60 * 60,
   },
+  responseTypes: ['code'],
   clientBasedCORS: () => false,
   async renderError(ctx, out) {
     ctx.type = 'html';

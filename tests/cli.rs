@@ -1,0 +1,196 @@
+//! The headless commands, run as a user would run them: the real binary on a temporary database.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn authdeck(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_authdeck")).arg("--db").arg(db).args(args).output().expect("run authdeck")
+}
+
+fn authdeck_stdin(db: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run authdeck");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn list_json_prints_the_default_api_key_authorization() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let out = authdeck(&db, &["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    let items = value.as_array().expect("an array");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["app"], "My App");
+    assert_eq!(items[0]["kind"], "api_key");
+    assert_eq!(items[0]["name"], "API-Key");
+    assert!(items[0]["id"].is_i64());
+    assert!(items[0]["summary"].as_str().unwrap().contains("Authorization"));
+}
+
+#[test]
+fn list_prints_one_line_per_authorization() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let out = authdeck(&db, &["list", "--app", "My App"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1);
+    assert!(stdout(&out).contains("API-Key"));
+}
+
+#[test]
+fn list_of_an_unknown_app_fails_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = authdeck(&dir.path().join("a.db"), &["list", "--app", "Nope"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("No app named \"Nope\""), "{}", stderr(&out));
+}
+
+#[test]
+fn a_file_that_is_not_a_database_fails_clearly_and_stays_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("notes.txt");
+    std::fs::write(&db, "not a database at all, just some text that is long enough\n".repeat(4)).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let out = authdeck(&db, &["list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is not an authdeck database"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn the_env_var_chooses_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("from-env.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_authdeck")).env("AUTHDECK_DB", &db).args(["list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(db.exists());
+}
+
+const EXPORT: &str = r#"{
+  "version": 1,
+  "apps": [
+    {
+      "name": "GitHub connector",
+      "endpoints": [
+        {
+          "name": "GitHub token",
+          "purpose": "token",
+          "method": "POST",
+          "url": "https://github.com/login/oauth/access_token",
+          "headers": ["Accept: application/json"],
+          "body_kind": "form",
+          "body": "grant_type=authorization_code\ncode={{code}}\nredirect_uri={{redirect_uri}}",
+          "response": {"access_token": "access_token", "scope": "scope", "token_type": "token_type"}
+        },
+        {
+          "name": "GitHub user",
+          "purpose": "userinfo",
+          "method": "GET",
+          "url": "https://api.github.com/user",
+          "headers": ["Authorization: Bearer {{access_token}}", "Accept: application/json"],
+          "response": {"user_id": "id", "user_name": "login", "user_email": "email"}
+        }
+      ],
+      "authorizations": [
+        {
+          "kind": "oauth2",
+          "name": "GitHub OAuth",
+          "client_id": "Iv1.fakeclientid",
+          "client_secret": "fake-secret-for-tests",
+          "authorization_uri": "https://github.com/login/oauth/authorize?allow_signup=false",
+          "scopes": "read:user user:email",
+          "token_endpoint": "GitHub token",
+          "userinfo_endpoint": "GitHub user",
+          "redirect_uri": "http://127.0.0.1:8976/callback",
+          "client_auth": "request_body",
+          "pkce": true
+        }
+      ]
+    }
+  ]
+}
+"#;
+
+#[test]
+fn export_then_import_into_an_empty_database_gives_the_same_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.db");
+    let out = authdeck_stdin(&first, &["import", "-"], EXPORT);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Imported 1 app(s), 2 endpoint(s) and 1 authorization(s)."), "{}", stderr(&out));
+
+    let exported = dir.path().join("export.json");
+    let out = authdeck(&first, &["export", "--include-secrets", "-o", exported.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&exported).unwrap();
+    let original: serde_json::Value = serde_json::from_str(EXPORT).unwrap();
+    let mut round: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // The export writes every field; the example left out some defaults.
+    round["apps"][0]["description"].take();
+    assert_eq!(round["apps"][0]["authorizations"], original["apps"][0]["authorizations"]);
+    assert_eq!(round["apps"][0]["endpoints"][0]["url"], original["apps"][0]["endpoints"][0]["url"]);
+
+    let second = dir.path().join("second.db");
+    let out = authdeck(&second, &["import", exported.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = authdeck(&second, &["export", "--include-secrets"]);
+    assert_eq!(stdout(&again), text, "export → import → export is identical");
+}
+
+#[test]
+fn export_leaves_secrets_out_unless_asked_and_import_keeps_the_stored_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    assert!(authdeck_stdin(&db, &["import", "-"], EXPORT).status.success());
+    let out = authdeck(&db, &["export"]);
+    let text = stdout(&out);
+    assert!(!text.contains("fake-secret-for-tests"));
+    assert!(text.contains("\"client_secret\": null"));
+    // Importing the secret-less file keeps the stored secret.
+    assert!(authdeck_stdin(&db, &["import", "-"], &text).status.success());
+    assert!(stdout(&authdeck(&db, &["export", "--include-secrets"])).contains("fake-secret-for-tests"));
+}
+
+#[test]
+fn a_broken_import_changes_nothing_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    assert!(authdeck_stdin(&db, &["import", "-"], EXPORT).status.success());
+    let before = stdout(&authdeck(&db, &["export", "--include-secrets"]));
+
+    // A valid first app, then an authorization naming an endpoint that doesn't exist.
+    let broken = EXPORT.replace("\"name\": \"GitHub connector\"", "\"name\": \"Renamed connector\"").replace(
+        "\"userinfo_endpoint\": \"GitHub user\"",
+        "\"userinfo_endpoint\": \"No such endpoint\"",
+    );
+    let out = authdeck_stdin(&db, &["import", "-"], &broken);
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    assert!(message.contains("apps[0].authorizations[0].userinfo_endpoint"), "{message}");
+    assert!(message.contains("Nothing was imported"), "{message}");
+    assert_eq!(stdout(&authdeck(&db, &["export", "--include-secrets"])), before);
+
+    // A type error names its JSON path.
+    let out = authdeck_stdin(&db, &["import", "-"], &EXPORT.replace("\"pkce\": true", "\"pkce\": \"yes\""));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("apps[0].authorizations[0]"), "{}", stderr(&out));
+}

@@ -1,0 +1,157 @@
+//! The SQLite store: migrations, persistence, file modes, refusing foreign files, concurrent writers.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use authdeck::model::{AuthConfig, AuthKind, Endpoint, EndpointPurpose};
+use authdeck::store::{Store, StoreError};
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn migrates_an_empty_file_and_creates_the_first_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("new.db")).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 3);
+    let apps = store.apps_or_first().unwrap();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0].name, "My App");
+    let auths = store.authorizations(apps[0].id).unwrap();
+    assert_eq!(auths.len(), 1);
+    assert_eq!(auths[0].kind(), AuthKind::ApiKey);
+}
+
+#[test]
+fn reopening_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keep.db");
+    {
+        let mut store = Store::open(&path).unwrap();
+        let app = store.create_app("Keeper").unwrap();
+        let mut endpoint = Endpoint::new_for(EndpointPurpose::UserInfo);
+        endpoint.app_id = app.id;
+        endpoint.url = "https://api.example.test/me".into();
+        let id = store.insert_endpoint(&endpoint).unwrap();
+        let mut config = AuthConfig::new_of_kind(AuthKind::Basic);
+        config.set_endpoint_ids(None, Some(id));
+        store.insert_authorization(app.id, "Basic login", &config).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let app = store.app_by_name("Keeper").unwrap().unwrap();
+    let auths = store.authorizations(app.id).unwrap();
+    assert_eq!(auths.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["API-Key", "Basic login"]);
+    let endpoints = store.endpoints(app.id).unwrap();
+    assert_eq!(auths[1].config.endpoint_ids(), (None, Some(endpoints[0].id)));
+    assert_eq!(endpoints[0].url, "https://api.example.test/me");
+}
+
+#[test]
+fn the_file_and_its_wal_files_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.db");
+    let mut store = Store::open(&path).unwrap();
+    store.create_app("Write something").unwrap();
+    assert_eq!(mode(&path), 0o600);
+    for suffix in ["-wal", "-shm"] {
+        let side = dir.path().join(format!("private.db{suffix}"));
+        assert!(side.exists(), "{suffix} should exist while open in WAL mode");
+        assert_eq!(mode(&side), 0o600, "{suffix}");
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    let content = b"These are my notes, not a database.\n".repeat(20);
+    std::fs::write(&path, &content).unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    assert!(matches!(err, StoreError::NotAuthdeck { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("notes.txt") && message.contains("--db"), "{message}");
+    assert_eq!(std::fs::read(&path).unwrap(), content);
+    assert!(!dir.path().join("notes.txt-wal").exists());
+}
+
+#[test]
+fn another_programs_database_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE songs (title TEXT); INSERT INTO songs VALUES ('x');").unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    assert!(err.to_string().contains("another program"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    assert!(err.to_string().contains("Upgrade authdeck"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn a_folder_that_cannot_be_created_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let err = Store::open(&blocker.join("sub").join("a.db")).err().expect("refused");
+    assert!(matches!(err, StoreError::CreateDir { .. }), "{err}");
+    assert!(err.to_string().contains("--db"), "{err}");
+}
+
+#[test]
+fn two_connections_writing_at_once_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    drop(Store::open(&path).unwrap());
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&path).unwrap();
+                for i in 0..25 {
+                    store.create_app(&format!("writer {w} app {i}")).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.apps().unwrap().len(), 50);
+    // Each app came with its API-Key authorization, in the same transaction.
+    assert_eq!(store.authorization_rows(None).unwrap().len(), 50);
+}
+
+#[test]
+fn a_used_endpoint_cannot_be_deleted() {
+    let mut store = Store::open_in_memory().unwrap();
+    let app = store.create_app("A").unwrap();
+    let mut endpoint = Endpoint::new_for(EndpointPurpose::Token);
+    endpoint.app_id = app.id;
+    endpoint.url = "https://auth.example.test/token".into();
+    let id = store.insert_endpoint(&endpoint).unwrap();
+    let mut config = AuthConfig::new_of_kind(AuthKind::OAuth2);
+    config.set_endpoint_ids(Some(id), None);
+    store.insert_authorization(app.id, "OAuth", &config).unwrap();
+    let err = store.delete_endpoint(id).unwrap_err();
+    assert!(err.to_string().contains("used by OAuth"), "{err}");
+    assert_eq!(store.endpoints(app.id).unwrap().len(), 1);
+}
