@@ -1,1 +1,231 @@
-//! `authdeck test` (being written).
+//! `authdeck test NAME`: runs the connection test headless. The authorization URL and progress go
+//! to stderr; a pasted redirected URL (or code) is read from stdin while the listener waits; the
+//! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 130 if cancelled.
+
+use std::io::{BufRead, Write};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use tokio::sync::mpsc;
+
+use crate::flow::{
+    CredentialPrompt, Credentials, FlowEvent, FlowOptions, FlowReport, FlowRequest, FlowRunner, ListenerStatus,
+    RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry, ssh_forward_hint,
+};
+use crate::model::{AuthConfig, Authorization};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The authorization's name (`authdeck list` shows them).
+    pub name: String,
+    /// The app it belongs to, when several apps have an authorization of that name.
+    #[arg(long)]
+    pub app: Option<String>,
+    /// Print one JSON object (outcome, message, identity, grant, redacted steps) on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// How long to wait for the callback or a paste, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub timeout: u64,
+}
+
+/// Runs the test; the exit code (0 ok, 1 failed, 130 cancelled). Errors before the test starts
+/// (unknown name, missing endpoint) are returned.
+pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
+    let (app, authorization) = find_authorization(store, &args)?;
+    let endpoints = store.endpoints(authorization.app_id)?;
+    let credentials = ask_credentials(&authorization.config).await?;
+    let request = FlowRequest::test(&authorization, &endpoints, credentials)?;
+    let options = FlowOptions { callback_timeout: Duration::from_secs(args.timeout.max(1)), ..FlowOptions::default() };
+    let runner = FlowRunner::new(options)?;
+    let steps = request.steps();
+
+    let (events_tx, mut events) = mpsc::channel(64);
+    let handle = runner.spawn(request, events_tx);
+    if matches!(authorization.config, AuthConfig::OAuth2(_)) {
+        forward_stdin(handle.control().paste_sender());
+    }
+    let mut printer = Progress { steps, redirect_uri: redirect_uri(&authorization.config) };
+    let mut report = None;
+    while let Some(event) = events.recv().await {
+        if let FlowEvent::Finished(finished) = event {
+            report = Some(*finished);
+            break;
+        }
+        printer.show(&event);
+    }
+    let mut report = match report {
+        Some(report) => report,
+        None => handle.join().await?,
+    };
+    let recorded = store.record_flow(&mut report).context("The test ran, but saving its result failed")?;
+    if let Some(save) = report.step(StepId::Save) {
+        printer.step(save);
+    }
+
+    if args.json {
+        let mut value = serde_json::to_value(&report)?;
+        value["app"] = app.into();
+        value["authorization"] = authorization.name.clone().into();
+        value["run_id"] = recorded.run_id.into();
+        value["connection_id"] = recorded.connection_id.into();
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        print_result(&report)?;
+    }
+    Ok(match report.outcome {
+        RunOutcome::Ok => 0,
+        RunOutcome::Failed => 1,
+        RunOutcome::Cancelled => 130,
+    })
+}
+
+/// The authorization named, in the app named (or the only app that has one of that name).
+fn find_authorization(store: &mut Store, args: &TestArgs) -> anyhow::Result<(String, Authorization)> {
+    if let Some(app) = &args.app
+        && store.app_by_name(app)?.is_none()
+    {
+        bail!("No app named \"{app}\". `authdeck list` shows the apps and their authorizations.");
+    }
+    let mut matches: Vec<_> = store
+        .authorization_rows(args.app.as_deref())?
+        .into_iter()
+        .filter(|row| row.authorization.name == args.name)
+        .collect();
+    match matches.len() {
+        0 => {
+            let scope = args.app.as_ref().map(|a| format!(" in the app \"{a}\"")).unwrap_or_default();
+            bail!("No authorization named \"{}\"{scope}. `authdeck list` shows them.", args.name)
+        }
+        1 => {
+            let row = matches.remove(0);
+            Ok((row.app, row.authorization))
+        }
+        _ => {
+            let apps: Vec<String> = matches.iter().map(|r| format!("\"{}\"", r.app)).collect();
+            bail!("\"{}\" exists in the apps {}: choose one with --app.", args.name, apps.join(", "))
+        }
+    }
+}
+
+/// Asks for the API key or username and password on stderr, reads them from stdin; never echoes them.
+async fn ask_credentials(config: &AuthConfig) -> anyhow::Result<Credentials> {
+    let prompts = credential_prompts(config);
+    if prompts.is_empty() {
+        return Ok(Credentials::None);
+    }
+    let answers = tokio::task::spawn_blocking(move || read_answers(&prompts)).await??;
+    Ok(Credentials::from_answers(config, answers))
+}
+
+fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
+    let stdin = std::io::stdin();
+    let mut answers = Vec::new();
+    for prompt in prompts {
+        eprint!("{}: ", prompt.label);
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            bail!("Standard input ended before the {} was given.", prompt.label);
+        }
+        answers.push(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    Ok(answers)
+}
+
+/// Hands each line of stdin to the flow as a paste. A plain thread: a blocking read must not hold
+/// up the runtime's shutdown, and the thread ends with the process.
+fn forward_stdin(paste: mpsc::Sender<String>) {
+    let spawned = std::thread::Builder::new().name("authdeck-paste".into()).spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if !line.trim().is_empty() && paste.blocking_send(line).is_err() {
+                break;
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no thread to read pasted URLs from stdin");
+    }
+}
+
+fn redirect_uri(config: &AuthConfig) -> String {
+    match config {
+        AuthConfig::OAuth2(c) => c.redirect_uri.trim().to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Prints the run's progress on stderr.
+struct Progress {
+    steps: &'static [StepId],
+    redirect_uri: String,
+}
+
+impl Progress {
+    fn show(&mut self, event: &FlowEvent) {
+        match event {
+            FlowEvent::AuthorizationUrl { url, .. } => {
+                eprintln!("\nOpen this URL in a browser and approve:\n\n  {url}\n");
+                let ssh = std::env::var("SSH_CONNECTION").ok();
+                let user = std::env::var("USER").ok();
+                if let Some(hint) = ssh_forward_hint(&self.redirect_uri, ssh.as_deref(), user.as_deref()) {
+                    eprintln!(
+                        "This is an SSH session. For the browser on your machine to reach the callback, forward the port first:\n\n  {hint}\n"
+                    );
+                }
+            }
+            FlowEvent::Listener(status @ ListenerStatus::Listening { .. }) => {
+                eprintln!("{}", status.message());
+                eprintln!("Or paste the address the browser was sent to (or just the code) here and press Enter.\n");
+            }
+            FlowEvent::Listener(ListenerStatus::Closed { .. }) => {}
+            FlowEvent::Listener(status) => eprintln!("{}\n", status.message()),
+            FlowEvent::PasteRejected { message } => eprintln!("{message}"),
+            FlowEvent::StrayRequest { method, path } => eprintln!("(ignored a {method} {path} on the callback port)"),
+            FlowEvent::Notice { message, .. } => eprintln!("  note: {message}"),
+            FlowEvent::StepFinished { record } | FlowEvent::StepFailed { record, .. } => self.step(record),
+            FlowEvent::StepStarted { .. } | FlowEvent::Exchange { .. } | FlowEvent::Finished(_) => {}
+        }
+    }
+
+    fn step(&self, record: &StepRecord) {
+        let number =
+            self.steps.iter().position(|s| *s == record.step).map(|i| format!("{}. ", i + 1)).unwrap_or_default();
+        let status = match record.status {
+            StepStatus::Ok => "ok",
+            StepStatus::Failed => "FAILED",
+            StepStatus::Cancelled => "cancelled",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Waiting | StepStatus::Running => "…",
+        };
+        eprintln!("[{status}] {number}{} ({} ms): {}", record.step.label(), record.elapsed_ms, record.summary);
+    }
+}
+
+fn print_result(report: &FlowReport) -> anyhow::Result<()> {
+    if !report.is_ok() {
+        eprintln!("\nauthdeck: test {}: {}", report.outcome.code(), report.message);
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", report.message)?;
+    if let Some(identity) = &report.identity {
+        for (label, value) in [("id", &identity.id), ("name", &identity.name), ("email", &identity.email)] {
+            if let Some(value) = value {
+                writeln!(out, "  {label}: {value}")?;
+            }
+        }
+    }
+    if let Some(grant) = &report.grant {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64)?;
+        writeln!(out, "  scopes: {}", grant.scopes)?;
+        writeln!(out, "  access token: {}", describe_expiry(grant.expires_at, now))?;
+        writeln!(out, "  refresh token: {}", if grant.refresh_token { "yes" } else { "no" })?;
+    }
+    Ok(())
+}

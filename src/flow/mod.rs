@@ -1,1 +1,348 @@
-//! The connection test engine (being written).
+//! The connection test engine: runs an OAuth 2.0 authorization-code flow (or a refresh, or an
+//! API-Key / Basic check) against the real provider, reports each step as a typed event over a
+//! channel, and can be cancelled at any step. No UI code; the TUI and `authdeck test` both drive it.
+//!
+//! # Why no `oauth2` crate
+//! The token request is fully defined by the user's endpoint: method, headers and body templates
+//! (`code={{code}}`…), plus the response mapping that says where the token is (`access_token`, or
+//! Slack's `authed_user.access_token`). The `oauth2` crate builds its own token request and parses
+//! a standard JSON response, so it would have to be bent around both ends. Doing it directly is
+//! shorter and shows exactly what is sent:
+//! 1. render the endpoint definition with the run's template variables (`request.rs`);
+//! 2. apply client authentication as configured: a Basic header of the form-urlencoded id and
+//!    secret (RFC 6749 section 2.3.1), or `client_id`/`client_secret` added to the body unless the
+//!    template has them, or for a public client `client_id` alone;
+//! 3. send it with one shared `reqwest` client (redirects off, timeouts, 1 MiB body cap read in chunks);
+//! 4. normalize the response: JSON, or form-encoded as GitHub sends; an HTTP 200 that carries
+//!    `error` or `"ok": false` is a failure;
+//! 5. read the values by the endpoint's dotted-path [`ResponseMapping`](crate::model::ResponseMapping).
+//!
+//! PKCE is S256 with a 32-byte random verifier; `state` is 24 random bytes.
+//!
+//! # Driving it (the TUI pane, `authdeck test`)
+//! ```text
+//! let runner = FlowRunner::new(FlowOptions::default())?;     // once, kept in the app; shares one HTTP client
+//! let request = FlowRequest::test(&authorization, &endpoints, credentials)?;  // or FlowRequest::refresh(…)
+//! let steps = request.steps();                                 // draw the list up front, all Waiting
+//! let (events_tx, mut events) = tokio::sync::mpsc::channel(64);
+//! let handle = runner.spawn(request, events_tx);              // a tokio task; keep the handle in the pane
+//! handle.paste(text);                                          // Enter in the paste box, at any time
+//! handle.cancel();                                             // Esc; dropping the handle cancels too
+//! // in the event loop's select!: events.recv() → update the pane; the last event is
+//! // FlowEvent::Finished(report); then:
+//! store.record_flow(&mut report)?;                             // test run + connection, adds the Save step
+//! ```
+//! Keep receiving events while the flow runs (the channel is bounded: an unread channel stalls it).
+//! API-Key and Basic tests need [`Credentials`]: ask for the [`credential_prompts`] first.
+//! [`ssh_forward_hint`] gives the `ssh -L` line for the waiting step, [`can_open_browser`] says
+//! whether to offer opening the URL, [`describe_expiry`] labels a [`Connection`]'s expiry, and
+//! [`FlowEvent::Exchange`] carries the raw exchange for a reveal key.
+//!
+//! The engine never touches the store: the store is synchronous and lives with the UI state, so the
+//! caller saves the [`FlowReport`] it ends with (`Store::record_flow`), which records the test run
+//! and saves or updates the connection in one transaction.
+//!
+//! Secrets (client secret, code, verifier, tokens, API key, password, credential headers) never
+//! reach the events' redacted records, the step log or `tracing`: every record goes through a
+//! [`Redactor`] that knows the run's secrets; the raw exchange travels only inside a [`Sensitive`].
+
+mod authorize;
+mod callback;
+mod engine;
+mod error;
+mod events;
+mod http;
+mod request;
+mod saved;
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub use authorize::{AuthorizationRequest, Pkce, authorization_url, random_token, s256_challenge};
+pub use callback::{CallbackParams, CallbackSource, can_open_browser, loopback_target, parse_paste, ssh_forward_hint};
+pub use error::{FlowError, hint_for};
+pub use events::{
+    FlowEvent, FlowKind, FlowReport, GrantSummary, HttpExchange, Identity, ListenerStatus, RequestRecord,
+    ResponseRecord, RunOutcome, StepId, StepRecord, StepStatus, Tokens, describe_expiry,
+};
+pub use saved::{Connection, RecordedRun, TestRun};
+
+use crate::model::redact::{Redactor, Sensitive};
+use crate::model::{AuthConfig, Authorization, Endpoint};
+
+/// Limits of a run. The defaults are those of the product; tests shorten them.
+#[derive(Debug, Clone)]
+pub struct FlowOptions {
+    /// Per HTTP request, connection to last byte.
+    pub request_timeout: Duration,
+    /// How long step 2 waits for the callback or a paste.
+    pub callback_timeout: Duration,
+    /// The largest response body read.
+    pub body_limit: usize,
+}
+
+impl Default for FlowOptions {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(30),
+            callback_timeout: Duration::from_secs(10 * 60),
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// What the user typed for an API-Key or Basic test (never saved).
+#[derive(Debug, Clone, Default)]
+pub enum Credentials {
+    #[default]
+    None,
+    ApiKey(Sensitive<String>),
+    Basic {
+        username: String,
+        password: Sensitive<String>,
+    },
+}
+
+/// A field to ask the user for before an API-Key or Basic test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialPrompt {
+    /// The label the end user sees (from the authorization's fields).
+    pub label: String,
+    /// Masked while typed.
+    pub secret: bool,
+}
+
+/// What to ask before testing this authorization: the key, or username and password; nothing for OAuth 2.0.
+pub fn credential_prompts(config: &AuthConfig) -> Vec<CredentialPrompt> {
+    match config {
+        AuthConfig::ApiKey(c) => vec![CredentialPrompt { label: c.key_label.clone(), secret: true }],
+        AuthConfig::Basic(c) => vec![
+            CredentialPrompt { label: c.username_label.clone(), secret: false },
+            CredentialPrompt { label: c.password_label.clone(), secret: true },
+        ],
+        AuthConfig::OAuth2(_) => Vec::new(),
+    }
+}
+
+impl Credentials {
+    /// The credentials from the answers to [`credential_prompts`], in order.
+    pub fn from_answers(config: &AuthConfig, mut answers: Vec<String>) -> Credentials {
+        let mut next = || if answers.is_empty() { String::new() } else { answers.remove(0) };
+        match config {
+            AuthConfig::ApiKey(_) => Credentials::ApiKey(Sensitive::new(next())),
+            AuthConfig::Basic(_) => Credentials::Basic { username: next(), password: Sensitive::new(next()) },
+            AuthConfig::OAuth2(_) => Credentials::None,
+        }
+    }
+}
+
+/// Everything a run needs, resolved from the store up front so the engine never reads it.
+#[derive(Debug, Clone)]
+pub struct FlowRequest {
+    pub(crate) authorization: Authorization,
+    pub(crate) token_endpoint: Option<Endpoint>,
+    pub(crate) userinfo_endpoint: Option<Endpoint>,
+    pub(crate) credentials: Credentials,
+    /// `Some((connection id, refresh token))` for a refresh.
+    pub(crate) refresh: Option<(i64, Sensitive<String>)>,
+}
+
+impl FlowRequest {
+    /// A test of the authorization. `endpoints` are the app's (the ones it uses are picked by id).
+    pub fn test(
+        authorization: &Authorization,
+        endpoints: &[Endpoint],
+        credentials: Credentials,
+    ) -> Result<FlowRequest, FlowError> {
+        let (token_id, userinfo_id) = authorization.config.endpoint_ids();
+        let find = |id: Option<i64>, what: &str| -> Result<Option<Endpoint>, FlowError> {
+            match id {
+                None => Ok(None),
+                Some(id) => endpoints.iter().find(|e| e.id == id).cloned().map(Some).ok_or_else(|| {
+                    FlowError::Config(format!(
+                        "The {what} of \"{}\" no longer exists: choose another in its form.",
+                        authorization.name
+                    ))
+                }),
+            }
+        };
+        let token_endpoint = find(token_id, "token endpoint")?;
+        let userinfo_endpoint = find(userinfo_id, "user information endpoint")?;
+        match &authorization.config {
+            AuthConfig::OAuth2(_) if token_endpoint.is_none() => {
+                return Err(FlowError::Config(format!(
+                    "\"{}\" has no token endpoint: choose or create one in its form.",
+                    authorization.name
+                )));
+            }
+            AuthConfig::ApiKey(_) | AuthConfig::Basic(_) if userinfo_endpoint.is_none() => {
+                return Err(FlowError::Config(format!(
+                    "\"{}\" has no user information endpoint to test it with: choose or create one in its form.",
+                    authorization.name
+                )));
+            }
+            _ => {}
+        }
+        Ok(FlowRequest {
+            authorization: authorization.clone(),
+            token_endpoint,
+            userinfo_endpoint,
+            credentials,
+            refresh: None,
+        })
+    }
+
+    /// A refresh-token grant on a saved connection of this (OAuth 2.0) authorization.
+    pub fn refresh(
+        authorization: &Authorization,
+        endpoints: &[Endpoint],
+        connection_id: i64,
+        refresh_token: Sensitive<String>,
+    ) -> Result<FlowRequest, FlowError> {
+        if !matches!(authorization.config, AuthConfig::OAuth2(_)) {
+            return Err(FlowError::Config("Only OAuth 2.0 connections can be refreshed.".into()));
+        }
+        if refresh_token.reveal().is_empty() {
+            return Err(FlowError::Config(
+                "This connection has no refresh token. Providers issue one only when asked (e.g. scope offline_access, or access_type=offline with prompt=consent).".into(),
+            ));
+        }
+        let mut request = FlowRequest::test(authorization, endpoints, Credentials::None)?;
+        request.refresh = Some((connection_id, refresh_token));
+        Ok(request)
+    }
+
+    /// The steps this run will go through, for drawing the list before they run.
+    pub fn steps(&self) -> &'static [StepId] {
+        match (&self.authorization.config, &self.refresh) {
+            (AuthConfig::OAuth2(_), None) => StepId::OAUTH2,
+            (AuthConfig::OAuth2(_), Some(_)) => StepId::REFRESH,
+            _ => StepId::CREDENTIALS,
+        }
+    }
+
+    pub fn authorization(&self) -> &Authorization {
+        &self.authorization
+    }
+}
+
+/// The caller's side of a run: paste text into it, cancel it. Dropping it cancels the run.
+#[derive(Debug, Clone)]
+pub struct FlowControl {
+    paste: mpsc::Sender<String>,
+    cancel: std::sync::Arc<watch::Sender<bool>>,
+}
+
+/// The engine's side of [`FlowControl`].
+#[derive(Debug)]
+pub struct FlowInputs {
+    pub(crate) paste: mpsc::Receiver<String>,
+    pub(crate) cancel: watch::Receiver<bool>,
+}
+
+/// A connected [`FlowControl`] and [`FlowInputs`], for [`FlowRunner::run`].
+pub fn control_channel() -> (FlowControl, FlowInputs) {
+    let (paste_tx, paste_rx) = mpsc::channel(16);
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    (
+        FlowControl { paste: paste_tx, cancel: std::sync::Arc::new(cancel_tx) },
+        FlowInputs { paste: paste_rx, cancel: cancel_rx },
+    )
+}
+
+impl FlowControl {
+    /// Hands a pasted redirected URL or code to the waiting step. False when the run is over (or
+    /// 16 pastes are already queued).
+    pub fn paste(&self, text: impl Into<String>) -> bool {
+        self.paste.try_send(text.into()).is_ok()
+    }
+
+    /// Cancels the run at whatever step it is: the listener's port is freed and the report says cancelled.
+    pub fn cancel(&self) {
+        self.cancel.send_replace(true);
+    }
+
+    /// A sender for pasted text, e.g. for a thread that reads stdin.
+    pub fn paste_sender(&self) -> mpsc::Sender<String> {
+        self.paste.clone()
+    }
+}
+
+/// A run in a tokio task.
+#[derive(Debug)]
+pub struct FlowHandle {
+    control: FlowControl,
+    task: JoinHandle<FlowReport>,
+}
+
+impl FlowHandle {
+    pub fn paste(&self, text: impl Into<String>) -> bool {
+        self.control.paste(text)
+    }
+
+    pub fn cancel(&self) {
+        self.control.cancel();
+    }
+
+    pub fn control(&self) -> FlowControl {
+        self.control.clone()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// Waits for the report (also sent as the last event).
+    pub async fn join(self) -> Result<FlowReport, FlowError> {
+        self.task.await.map_err(|e| FlowError::Config(format!("The test stopped unexpectedly: {e}.")))
+    }
+}
+
+/// Runs flows. Cheap to clone; every run shares its HTTP client.
+#[derive(Debug, Clone)]
+pub struct FlowRunner {
+    http: http::HttpClient,
+    options: FlowOptions,
+}
+
+impl FlowRunner {
+    pub fn new(options: FlowOptions) -> Result<FlowRunner, FlowError> {
+        Ok(FlowRunner { http: http::HttpClient::new(&options)?, options })
+    }
+
+    pub fn options(&self) -> &FlowOptions {
+        &self.options
+    }
+
+    /// Runs the flow to its end, reporting on `events`; returns the report (also sent as the last event).
+    pub async fn run(&self, request: FlowRequest, events: mpsc::Sender<FlowEvent>, inputs: FlowInputs) -> FlowReport {
+        engine::run(&self.http, &self.options, request, events, inputs).await
+    }
+
+    /// Runs the flow in a tokio task (call from within a runtime).
+    pub fn spawn(&self, request: FlowRequest, events: mpsc::Sender<FlowEvent>) -> FlowHandle {
+        let (control, inputs) = control_channel();
+        let runner = self.clone();
+        let task = tokio::spawn(async move { runner.run(request, events, inputs).await });
+        FlowHandle { control, task }
+    }
+}
+
+/// The redactor for a run: knows the authorization's configured secrets from the start.
+fn redactor_for(request: &FlowRequest) -> Redactor {
+    let mut redactor = Redactor::new();
+    if let AuthConfig::OAuth2(c) = &request.authorization.config {
+        redactor.add(&c.client_secret);
+    }
+    match &request.credentials {
+        Credentials::None => {}
+        Credentials::ApiKey(key) => redactor.add(key.reveal()),
+        Credentials::Basic { password, .. } => redactor.add(password.reveal()),
+    }
+    if let Some((_, token)) = &request.refresh {
+        redactor.add(token.reveal());
+    }
+    redactor
+}

@@ -13,6 +13,11 @@ use serde_json::Value;
 /// What is shown in place of a secret.
 pub const REDACTED: &str = "[redacted]";
 
+/// Values shorter than this are hidden only by name (a `client_secret` field, an `Authorization`
+/// header…), not wherever they appear: replacing a one-letter "secret" everywhere would garble
+/// every text while protecting nothing.
+pub const MIN_VALUE_LEN: usize = 6;
+
 /// Field names that always hold secrets (compared lower-case, with `-` read as `_`).
 const SECRET_KEYS: &[&str] = &[
     "client_secret",
@@ -105,9 +110,9 @@ impl Redactor {
     }
 
     /// Remembers a secret value, so it is hidden wherever it appears (raw, form-, percent- or
-    /// JSON-encoded). Empty values are ignored.
+    /// JSON-encoded). Values shorter than [`MIN_VALUE_LEN`] are left to the by-name net.
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
+        if secret.chars().count() < MIN_VALUE_LEN {
             return;
         }
         let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
@@ -115,7 +120,7 @@ impl Redactor {
         let json = serde_json::to_string(secret).unwrap_or_default();
         let json = json.trim_matches('"').to_owned();
         for variant in [secret.to_owned(), form, percent, json] {
-            if !variant.is_empty() && !self.values.contains(&variant) {
+            if variant.len() >= MIN_VALUE_LEN && !self.values.contains(&variant) {
                 self.values.push(variant);
             }
         }
@@ -193,8 +198,7 @@ impl Redactor {
             Value::Object(map) => Value::Object(
                 map.iter()
                     .map(|(key, v)| {
-                        let hidden =
-                            is_secret_key(key) && !matches!(v, Value::Object(_) | Value::Array(_) | Value::Null);
+                        let hidden = self.hides(key) && !matches!(v, Value::Object(_) | Value::Array(_) | Value::Null);
                         (key.clone(), if hidden { Value::String(REDACTED.into()) } else { self.json(v) })
                     })
                     .collect(),
@@ -272,6 +276,13 @@ mod tests {
         assert_eq!(r.text("x=s3cr3t+key%2B%2F"), "x=[redacted]");
         assert_eq!(r.header("X-Custom", "s3cr3t key+/"), REDACTED);
         assert!(r.leaks("..s3cr3t%20key%2B%2F.."));
+    }
+
+    #[test]
+    fn short_values_are_hidden_by_name_only() {
+        let r = redactor(&["s", "pw"]);
+        assert_eq!(r.text("paste the redirected URL"), "paste the redirected URL");
+        assert_eq!(r.form_text("client_secret=s&scope=sx"), "client_secret=[redacted]&scope=sx");
     }
 
     #[test]

@@ -1,1 +1,335 @@
-//! Test runs and connections (being written).
+//! Test runs (every test, its redacted steps and outcome) and connections (the tokens and identity
+//! of a successful one): recording a finished flow, listing, refreshing, deleting.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Result, Store, StoreError};
+use crate::flow::{
+    Connection, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, StepId, StepRecord, StepStatus, TestRun,
+    Tokens,
+};
+use crate::model::redact::Sensitive;
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
+
+const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
+        c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at
+    FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
+
+fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
+    Ok(Connection {
+        id: row.get(0)?,
+        authorization_id: row.get(1)?,
+        authorization_name: row.get(2)?,
+        app_id: row.get(3)?,
+        tokens: Tokens {
+            access_token: Sensitive::new(row.get(4)?),
+            refresh_token: row.get::<_, Option<String>>(5)?.filter(|t| !t.is_empty()).map(Sensitive::new),
+            token_type: row.get(6)?,
+            expires_at: row.get(7)?,
+            scopes: row.get(8)?,
+        },
+        identity: Identity { id: row.get(9)?, name: row.get(10)?, email: row.get(11)? },
+        tested_at: row.get(12)?,
+    })
+}
+
+fn row_to_test_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<TestRun> {
+    let outcome: String = row.get(4)?;
+    let steps: String = row.get(6)?;
+    Ok(TestRun {
+        id: row.get(0)?,
+        authorization_id: row.get(1)?,
+        started_at: row.get(2)?,
+        finished_at: row.get(3)?,
+        outcome: RunOutcome::from_code(&outcome),
+        message: row.get(5)?,
+        // Steps written by another version may not read; the run still shows with its message.
+        steps: serde_json::from_str(&steps).unwrap_or_default(),
+    })
+}
+
+/// Saves the tokens as a connection of the authorization: the one of the same user is updated (a
+/// re-test replaces it), another user's gets its own row.
+fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Tokens, identity: &Identity) -> Result<i64> {
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM connections WHERE authorization_id = ?1 AND user_id IS ?2 ORDER BY id DESC LIMIT 1",
+            params![authorization_id, identity.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(id) => {
+            update_connection(tx, id, tokens, Some(identity))?;
+            Ok(id)
+        }
+        None => {
+            tx.execute(
+                &format!(
+                    "INSERT INTO connections (authorization_id, access_token, refresh_token, token_type, expires_at,
+                        scopes, user_id, user_name, user_email, tested_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW})"
+                ),
+                params![
+                    authorization_id,
+                    tokens.access_token.reveal(),
+                    tokens.refresh_token.as_ref().map(|t| t.reveal()),
+                    tokens.token_type,
+                    tokens.expires_at,
+                    tokens.scopes,
+                    identity.id,
+                    identity.name,
+                    identity.email,
+                ],
+            )?;
+            Ok(tx.last_insert_rowid())
+        }
+    }
+}
+
+/// New tokens (and, when known, identity) for a connection; false when it no longer exists.
+fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: Option<&Identity>) -> Result<bool> {
+    let changed = tx.execute(
+        &format!(
+            "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
+                scopes = ?6, tested_at = {NOW} WHERE id = ?1"
+        ),
+        params![
+            id,
+            tokens.access_token.reveal(),
+            tokens.refresh_token.as_ref().map(|t| t.reveal()),
+            tokens.token_type,
+            tokens.expires_at,
+            tokens.scopes,
+        ],
+    )?;
+    if let Some(identity) = identity.filter(|i| !i.is_empty()) {
+        tx.execute(
+            "UPDATE connections SET user_id = ?2, user_name = ?3, user_email = ?4 WHERE id = ?1",
+            params![id, identity.id, identity.name, identity.email],
+        )?;
+    }
+    Ok(changed > 0)
+}
+
+fn insert_test_run(tx: &Transaction<'_>, report: &FlowReport) -> Result<i64> {
+    let steps = serde_json::to_string(&report.steps).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "INSERT INTO test_runs (authorization_id, started_at, finished_at, outcome, message, steps)
+         VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch'),
+                 ?4, ?5, ?6)",
+        params![
+            report.authorization_id,
+            report.started_at,
+            report.finished_at,
+            report.outcome.code(),
+            report.message,
+            steps
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+impl Store {
+    /// Records a finished flow in one transaction: its tokens saved as a connection (a test) or
+    /// written over the refreshed one (a refresh), then the test run with its steps. The Save step
+    /// is added to the report here, since the engine never touches the store.
+    pub fn record_flow(&mut self, report: &mut FlowReport) -> Result<RecordedRun> {
+        let tx = self.conn.transaction()?;
+        let mut connection_id = None;
+        if let (RunOutcome::Ok, Some(tokens)) = (report.outcome, &report.tokens) {
+            let identity = report.identity.clone().unwrap_or_default();
+            let id = match (report.kind, report.refresh_of) {
+                (FlowKind::Refresh, Some(id)) if update_connection(&tx, id, tokens, Some(&identity))? => id,
+                _ => upsert_connection(&tx, report.authorization_id, tokens, &identity)?,
+            };
+            connection_id = Some(id);
+            let summary = match report.kind {
+                FlowKind::Test => format!("saved as connection {id}"),
+                FlowKind::Refresh => format!("connection {id} updated"),
+            };
+            report.steps.push(StepRecord {
+                step: StepId::Save,
+                status: StepStatus::Ok,
+                elapsed_ms: 0,
+                summary,
+                notes: Vec::new(),
+                exchanges: Vec::new(),
+            });
+        }
+        let run_id = insert_test_run(&tx, report)?;
+        tx.commit()?;
+        Ok(RecordedRun { run_id, connection_id })
+    }
+
+    /// The test runs of an authorization, newest first (at most `limit`).
+    pub fn test_runs(&self, authorization_id: i64, limit: usize) -> Result<Vec<TestRun>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, authorization_id, started_at, finished_at, outcome, message, steps FROM test_runs
+             WHERE authorization_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let runs = stmt
+            .query_map(params![authorization_id, limit as i64], row_to_test_run)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(runs)
+    }
+
+    /// The saved connections of an app's authorizations, most recently tested first.
+    pub fn connections(&self, app_id: i64) -> Result<Vec<Connection>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_CONNECTION} WHERE a.app_id = ?1 ORDER BY c.tested_at DESC, c.id DESC"))?;
+        let rows = stmt.query_map([app_id], row_to_connection)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn connection(&self, id: i64) -> Result<Connection> {
+        self.conn
+            .query_row(&format!("{SELECT_CONNECTION} WHERE c.id = ?1"), [id], row_to_connection)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("connection {id}")))
+    }
+
+    /// Saves tokens and identity as a connection of the authorization (replacing the same user's).
+    pub fn save_connection(&mut self, authorization_id: i64, tokens: &Tokens, identity: &Identity) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let id = upsert_connection(&tx, authorization_id, tokens, identity)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Writes refreshed tokens over a connection's.
+    pub fn update_connection_tokens(&mut self, id: i64, tokens: &Tokens) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        if !update_connection(&tx, id, tokens, None)? {
+            return Err(StoreError::NotFound(format!("connection {id}")));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn delete_connection(&mut self, id: i64) -> Result<()> {
+        self.conn.execute("DELETE FROM connections WHERE id = ?1", [id])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AuthConfig, AuthKind};
+
+    fn store_with_authorization() -> (Store, i64, i64) {
+        let mut store = Store::open_in_memory().unwrap();
+        let app = store.create_app("Test App").unwrap();
+        let id = store.insert_authorization(app.id, "OIDC", &AuthConfig::new_of_kind(AuthKind::OAuth2)).unwrap();
+        (store, app.id, id)
+    }
+
+    fn tokens(access: &str) -> Tokens {
+        Tokens {
+            access_token: Sensitive::new(access.into()),
+            refresh_token: Some(Sensitive::new("rt".into())),
+            token_type: Some("Bearer".into()),
+            expires_at: Some(1_900_000_000),
+            scopes: "openid email".into(),
+        }
+    }
+
+    fn report(authorization_id: i64, outcome: RunOutcome, user: &str) -> FlowReport {
+        let tokens = (outcome == RunOutcome::Ok).then(|| tokens("at-1"));
+        FlowReport {
+            authorization_id,
+            auth_kind: AuthKind::OAuth2,
+            kind: FlowKind::Test,
+            outcome,
+            message: "message".into(),
+            started_at: 1_800_000_000,
+            finished_at: 1_800_000_003,
+            steps: vec![StepRecord {
+                step: StepId::AuthorizationUrl,
+                status: StepStatus::Ok,
+                elapsed_ms: 1,
+                summary: "state added".into(),
+                notes: vec![],
+                exchanges: vec![],
+            }],
+            identity: Some(Identity { id: Some(user.into()), name: Some("Ann".into()), email: None }),
+            grant: tokens.as_ref().map(Tokens::summary),
+            tokens,
+            refresh_of: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_successful_test_saves_a_connection_and_its_run() {
+        let (mut store, app_id, auth) = store_with_authorization();
+        let mut r = report(auth, RunOutcome::Ok, "u1");
+        let recorded = store.record_flow(&mut r).unwrap();
+        assert_eq!(r.steps.last().unwrap().step, StepId::Save);
+        let connections = store.connections(app_id).unwrap();
+        assert_eq!(connections.len(), 1);
+        let c = &connections[0];
+        assert_eq!(Some(c.id), recorded.connection_id);
+        assert_eq!(c.authorization_name, "OIDC");
+        assert_eq!(c.tokens.access_token.reveal(), "at-1");
+        assert_eq!(c.identity.name.as_deref(), Some("Ann"));
+        let runs = store.test_runs(auth, 10).unwrap();
+        assert_eq!(runs[0].outcome, Some(RunOutcome::Ok));
+        assert_eq!(runs[0].started_at, "2027-01-15T08:00:00Z");
+        assert_eq!(runs[0].steps.len(), 2);
+        assert!(store.authorization(auth).unwrap().last_test.unwrap().starts_with("ok "));
+    }
+
+    #[test]
+    fn a_retest_of_the_same_user_replaces_and_another_user_adds() {
+        let (mut store, app_id, auth) = store_with_authorization();
+        store.record_flow(&mut report(auth, RunOutcome::Ok, "u1")).unwrap();
+        store.record_flow(&mut report(auth, RunOutcome::Ok, "u1")).unwrap();
+        assert_eq!(store.connections(app_id).unwrap().len(), 1);
+        store.record_flow(&mut report(auth, RunOutcome::Ok, "u2")).unwrap();
+        assert_eq!(store.connections(app_id).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn failed_and_cancelled_runs_save_no_connection() {
+        let (mut store, app_id, auth) = store_with_authorization();
+        for outcome in [RunOutcome::Failed, RunOutcome::Cancelled] {
+            let recorded = store.record_flow(&mut report(auth, outcome, "u1")).unwrap();
+            assert_eq!(recorded.connection_id, None);
+        }
+        assert!(store.connections(app_id).unwrap().is_empty());
+        let last = store.authorization(auth).unwrap().last_test.unwrap();
+        assert_eq!(last, "cancelled: message");
+        assert_eq!(store.test_runs(auth, 1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn refresh_updates_the_connection_and_delete_removes_it() {
+        let (mut store, app_id, auth) = store_with_authorization();
+        let id = store.record_flow(&mut report(auth, RunOutcome::Ok, "u1")).unwrap().connection_id.unwrap();
+        let mut refreshed = report(auth, RunOutcome::Ok, "u1");
+        refreshed.kind = FlowKind::Refresh;
+        refreshed.refresh_of = Some(id);
+        refreshed.tokens = Some(tokens("at-2"));
+        let recorded = store.record_flow(&mut refreshed).unwrap();
+        assert_eq!(recorded.connection_id, Some(id));
+        assert_eq!(store.connection(id).unwrap().tokens.access_token.reveal(), "at-2");
+        store.update_connection_tokens(id, &tokens("at-3")).unwrap();
+        assert_eq!(store.connection(id).unwrap().tokens.access_token.reveal(), "at-3");
+        store.delete_connection(id).unwrap();
+        assert!(store.connections(app_id).unwrap().is_empty());
+        assert!(matches!(store.update_connection_tokens(id, &tokens("x")), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn deleting_the_authorization_deletes_its_connections_and_runs() {
+        let (mut store, app_id, auth) = store_with_authorization();
+        store.record_flow(&mut report(auth, RunOutcome::Ok, "u1")).unwrap();
+        store.delete_authorization(auth).unwrap();
+        assert!(store.connections(app_id).unwrap().is_empty());
+        assert!(store.test_runs(auth, 10).unwrap().is_empty());
+    }
+}
