@@ -272,7 +272,8 @@ fn export_and_import_from_the_tui() {
     let file = h.db.with_file_name("export.json");
     h.press("x");
     h.assert_shows("Export this app");
-    h.press(file.to_str().unwrap());
+    h.assert_shows("my-app.authdeck.json");
+    h.fill(file.to_str().unwrap());
     h.enter();
     h.assert_shows("Exported to");
     let text = std::fs::read_to_string(&file).unwrap();
