@@ -178,10 +178,9 @@ fn a_broken_import_changes_nothing_and_says_where() {
     let before = stdout(&authdeck(&db, &["export", "--include-secrets"]));
 
     // A valid first app, then an authorization naming an endpoint that doesn't exist.
-    let broken = EXPORT.replace("\"name\": \"GitHub connector\"", "\"name\": \"Renamed connector\"").replace(
-        "\"userinfo_endpoint\": \"GitHub user\"",
-        "\"userinfo_endpoint\": \"No such endpoint\"",
-    );
+    let broken = EXPORT
+        .replace("\"name\": \"GitHub connector\"", "\"name\": \"Renamed connector\"")
+        .replace("\"userinfo_endpoint\": \"GitHub user\"", "\"userinfo_endpoint\": \"No such endpoint\"");
     let out = authdeck_stdin(&db, &["import", "-"], &broken);
     assert!(!out.status.success());
     let message = stderr(&out);

@@ -177,7 +177,12 @@ const MAPPING_FIELDS: [(&str, &str, &str, EndpointPurpose); 8] = [
     ("map_expires_in", "Path: expires in", "Seconds until the access token expires.", EndpointPurpose::Token),
     ("map_scope", "Path: granted scopes", "The scopes the provider granted.", EndpointPurpose::Token),
     ("map_token_type", "Path: token type", "Usually token_type (Bearer).", EndpointPurpose::Token),
-    ("map_user_id", "Path: user id", "The user's id, e.g. sub, id or data.0.id.", EndpointPurpose::UserInfo),
+    (
+        "map_user_id",
+        "Path: user id",
+        "The user's id, e.g. sub, id or data.0.id; a|b tries a, then b.",
+        EndpointPurpose::UserInfo,
+    ),
     ("map_user_name", "Path: user name", "The user's name, e.g. name or login.", EndpointPurpose::UserInfo),
     ("map_user_email", "Path: user email", "The user's email, e.g. email.", EndpointPurpose::UserInfo),
 ];

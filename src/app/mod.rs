@@ -390,7 +390,10 @@ impl App {
                     self.overlays.push(Overlay::Confirm { message, on_yes });
                 }
             }
-            (Tab::Authorizations, Action::Export) => self.open_prompt(PromptPurpose::ExportPath, ""),
+            (Tab::Authorizations, Action::Export) => {
+                let name = self.current_app().map(|a| file_stem(&a.name)).unwrap_or_else(|| "authdeck".into());
+                self.open_prompt(PromptPurpose::ExportPath, &format!("{name}.authdeck.json"));
+            }
             (Tab::Authorizations, Action::Import) => self.open_prompt(PromptPurpose::ImportPath, ""),
             (Tab::Endpoints, Action::Up) => self.endpoint_cursor.step(-1, self.endpoints.len()),
             (Tab::Endpoints, Action::Down) => self.endpoint_cursor.step(1, self.endpoints.len()),
@@ -778,7 +781,7 @@ impl App {
                 Ok(format!("Renamed the app to \"{value}\"."))
             }
             PromptPurpose::ExportPath => {
-                let path = PathBuf::from(value);
+                let path = expand_home(value);
                 let app = self.current_app().map(|a| a.name.clone());
                 let text = crate::cli::export_json(&self.store, app.as_deref(), false).map_err(|e| e.to_string())?;
                 std::fs::write(&path, text).map_err(|e| {
@@ -787,7 +790,7 @@ impl App {
                 Ok(format!("Exported to {} (secrets left out).", path.display()))
             }
             PromptPurpose::ImportPath => {
-                let path = PathBuf::from(value);
+                let path = expand_home(value);
                 let text =
                     std::fs::read_to_string(&path).map_err(|e| format!("Cannot read {}: {e}.", path.display()))?;
                 let summary = crate::cli::import_json(&mut self.store, &text).map_err(|e| e.to_string())?;
@@ -816,6 +819,21 @@ fn name_error(e: StoreError) -> SaveError {
         StoreError::DuplicateName { .. } => SaveError::Fields(vec![model::FieldError::new("name", e.to_string())]),
         other => SaveError::Store(other),
     }
+}
+
+/// `~/x` means the home folder's `x`, as in a shell.
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+/// A file name made from an app's name: letters, digits and dashes.
+fn file_stem(name: &str) -> String {
+    let stem: String = name.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let stem = stem.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    if stem.is_empty() { "authdeck".into() } else { stem }
 }
 
 fn is_secret(field: &form::Field) -> bool {

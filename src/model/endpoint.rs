@@ -92,8 +92,8 @@ impl ResponseMapping {
                 ..Default::default()
             },
             EndpointPurpose::UserInfo => ResponseMapping {
-                user_id: "sub".into(),
-                user_name: "name".into(),
+                user_id: "sub|id".into(),
+                user_name: "name|login".into(),
                 user_email: "email".into(),
                 ..Default::default()
             },
@@ -228,9 +228,14 @@ fn split_lines(text: &str, separator: char) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Reads a dotted path (`authed_user.access_token`, `data.0.email`) from a JSON value.
-/// Numbers and booleans are returned as their text; objects and arrays are not values.
+/// Reads a dotted path (`authed_user.access_token`, `data.0.email`) from a JSON value; `a|b` tries
+/// `a`, then `b` (`sub|id` fits both OpenID Connect and GitHub-style user endpoints).
+/// Numbers and booleans are returned as their text; objects, arrays and null are not values.
 pub fn read_path(value: &serde_json::Value, path: &str) -> Option<String> {
+    path.split('|').find_map(|p| read_one_path(value, p))
+}
+
+fn read_one_path(value: &serde_json::Value, path: &str) -> Option<String> {
     let path = path.trim();
     if path.is_empty() {
         return None;
@@ -269,7 +274,7 @@ mod tests {
         let e = Endpoint::new_for(EndpointPurpose::UserInfo);
         assert_eq!(e.method, "GET");
         assert_eq!(e.header_lines()[0], ("Authorization".into(), "Bearer {{access_token}}".into()));
-        assert_eq!(e.mapping.user_id, "sub");
+        assert_eq!(e.mapping.user_id, "sub|id");
     }
 
     #[test]
@@ -280,6 +285,7 @@ mod tests {
         assert_eq!(read_path(&v, "data.0.n").as_deref(), Some("3"));
         assert_eq!(read_path(&v, "data.1.email"), None);
         assert_eq!(read_path(&v, "authed_user"), None);
+        assert_eq!(read_path(&v, "sub|data.0.n").as_deref(), Some("3"));
     }
 
     #[test]

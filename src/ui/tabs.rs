@@ -44,7 +44,7 @@ fn draw_table<'a>(
 
 pub fn draw_authorizations(frame: &mut Frame, area: Rect, app: &App) {
     let widths =
-        vec![Constraint::Length(10), Constraint::Percentage(22), Constraint::Fill(1), Constraint::Percentage(24)];
+        vec![Constraint::Length(10), Constraint::Percentage(18), Constraint::Fill(1), Constraint::Percentage(20)];
     draw_table(
         frame,
         area,
