@@ -1,6 +1,8 @@
 //! The subcommands: list, export, import, test. Each prints for people (or JSON for scripts) and
 //! returns an error with a clear message; `main` turns that into a non-zero exit.
 
+pub mod test;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
@@ -19,6 +21,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Create or update apps, authorizations and endpoints by name from an export file (`-` for stdin).
     Import(ImportArgs),
+    /// Test an authorization against the real provider: the OAuth 2.0 flow, or the key/credentials.
+    Test(test::TestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +60,7 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::List(args) => list(store, &args).map(|_| 0),
         Command::Export(args) => export(store, &args).map(|_| 0),
         Command::Import(args) => import(store, &args).map(|_| 0),
+        Command::Test(args) => test::run(store, args).await,
     }
 }
 
