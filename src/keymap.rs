@@ -38,6 +38,8 @@ pub enum Action {
     Copy,
     OpenBrowser,
     Paste,
+    ScrollUp,
+    ScrollDown,
 }
 
 /// Where the user is: each screen has its own keys.
@@ -200,6 +202,8 @@ pub static BINDINGS: &[Binding] = &[
     // The test-connection pane.
     bind!(TestPane, [ch('k'), UP], Up, "previous step"),
     bind!(TestPane, [ch('j'), DOWN], Down, "next step"),
+    bind!(TestPane, [code(KeyCode::PageDown)], ScrollDown, "scroll the detail down", hidden),
+    bind!(TestPane, [code(KeyCode::PageUp)], ScrollUp, "scroll the detail up", hidden),
     bind!(TestPane, [ch('c')], Copy, "copy the URL (OSC 52)"),
     bind!(TestPane, [ch('o')], OpenBrowser, "open in a browser"),
     bind!(TestPane, [ch('p'), ENTER], Paste, "paste the redirected URL or code"),
@@ -239,6 +243,8 @@ impl Key {
             KeyCode::Left => "←".into(),
             KeyCode::Right => "→".into(),
             KeyCode::F(n) => format!("F{n}"),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
             other => format!("{other:?}"),
         };
         if self.ctrl { format!("Ctrl-{}", name.to_uppercase()) } else { name }

@@ -13,7 +13,7 @@ use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_ra
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use authdeck::app::{self, App};
+use authdeck::app::{self, App, Effect, Environment};
 use authdeck::cli::{self, Command};
 use authdeck::store::Store;
 
@@ -68,6 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 );
             }
             let mut app = App::new(store)?;
+            app.env = Environment::from_process();
             runtime.block_on(run_tui(&mut app))?;
             Ok(0)
         }
@@ -81,6 +82,31 @@ fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuar
     let filter = tracing_subscriber::EnvFilter::try_from_env("AUTHDECK_LOG").unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
     Some(guard)
+}
+
+/// Does what the app asks of the terminal around it.
+fn carry_out(effect: Effect) -> Result<(), String> {
+    use std::io::Write;
+    match effect {
+        Effect::CopyToClipboard(text) => {
+            let sequence = app::osc52_sequence(&text, std::env::var_os("TMUX").is_some());
+            let mut out = stdout().lock();
+            out.write_all(sequence.as_bytes()).and_then(|_| out.flush()).map_err(|e| format!("Copying failed: {e}"))
+        }
+        Effect::OpenBrowser(url) => {
+            let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+            std::process::Command::new(opener)
+                .arg(&url)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .map(|_| ())
+                .map_err(|e| {
+                    format!("Could not start {opener} to open the browser ({e}): copy the URL with c instead.")
+                })
+        }
+    }
 }
 
 fn restore_terminal() {
@@ -100,7 +126,7 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
         execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
         let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
         terminal.clear()?;
-        app::run(&mut terminal, app, EventStream::new()).await
+        app::run(&mut terminal, app, EventStream::new(), carry_out).await
     }
     .await;
     restore_terminal();

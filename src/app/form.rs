@@ -1,6 +1,8 @@
 //! A form's state: its fields, which one has the focus, the problems found, and whether anything was
 //! typed. What the fields mean is decided by the builders in `forms.rs`.
 
+use std::borrow::Cow;
+
 use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::model::{EndpointPurpose, FieldError};
@@ -31,7 +33,7 @@ pub enum FieldInput {
 
 pub struct Field {
     pub key: &'static str,
-    pub label: &'static str,
+    pub label: Cow<'static, str>,
     pub help: &'static str,
     pub input: FieldInput,
     /// Hidden fields are skipped by the focus and not drawn (e.g. a token mapping on a user endpoint).
@@ -39,26 +41,32 @@ pub struct Field {
 }
 
 impl Field {
-    pub fn text(key: &'static str, label: &'static str, help: &'static str, value: &str) -> Field {
+    pub fn text(key: &'static str, label: impl Into<Cow<'static, str>>, help: &'static str, value: &str) -> Field {
         Field {
             key,
-            label,
+            label: label.into(),
             help,
             input: FieldInput::Text { area: text_area(value), multiline: false, secret: false },
             hidden: false,
         }
     }
 
-    pub fn secret(key: &'static str, label: &'static str, help: &'static str, value: &str) -> Field {
+    pub fn secret(key: &'static str, label: impl Into<Cow<'static, str>>, help: &'static str, value: &str) -> Field {
         let mut area = text_area(value);
         area.set_mask_char('•');
-        Field { key, label, help, input: FieldInput::Text { area, multiline: false, secret: true }, hidden: false }
+        Field {
+            key,
+            label: label.into(),
+            help,
+            input: FieldInput::Text { area, multiline: false, secret: true },
+            hidden: false,
+        }
     }
 
     pub fn multiline(key: &'static str, label: &'static str, help: &'static str, value: &str) -> Field {
         Field {
             key,
-            label,
+            label: label.into(),
             help,
             input: FieldInput::Text { area: text_area(value), multiline: true, secret: false },
             hidden: false,
@@ -72,11 +80,11 @@ impl Field {
         options: Vec<&'static str>,
         selected: usize,
     ) -> Field {
-        Field { key, label, help, input: FieldInput::Choice { options, selected }, hidden: false }
+        Field { key, label: label.into(), help, input: FieldInput::Choice { options, selected }, hidden: false }
     }
 
     pub fn toggle(key: &'static str, label: &'static str, help: &'static str, on: bool) -> Field {
-        Field { key, label, help, input: FieldInput::Toggle(on), hidden: false }
+        Field { key, label: label.into(), help, input: FieldInput::Toggle(on), hidden: false }
     }
 
     pub fn endpoint(
@@ -86,11 +94,11 @@ impl Field {
         purpose: EndpointPurpose,
         selected: Option<i64>,
     ) -> Field {
-        Field { key, label, help, input: FieldInput::Endpoint { purpose, selected }, hidden: false }
+        Field { key, label: label.into(), help, input: FieldInput::Endpoint { purpose, selected }, hidden: false }
     }
 
     pub fn button(label: &'static str) -> Field {
-        Field { key: "submit", label, help: "", input: FieldInput::Button, hidden: false }
+        Field { key: "submit", label: label.into(), help: "", input: FieldInput::Button, hidden: false }
     }
 
     /// The value as text, to tell whether anything changed.
@@ -128,6 +136,8 @@ pub enum FormTarget {
         for_field: Option<&'static str>,
     },
     EditEndpoint(i64),
+    /// The key or credentials to test an authorization with (never saved).
+    TestCredentials(i64),
 }
 
 pub struct Form {

@@ -246,7 +246,7 @@ pub fn endpoint_form(endpoint: &Endpoint, target: FormTarget) -> Form {
     fields.extend(
         MAPPING_FIELDS
             .iter()
-            .map(|(key, label, help, _)| Field::text(key, label, help, mapping_value(&endpoint.mapping, key))),
+            .map(|(key, label, help, _)| Field::text(key, *label, help, mapping_value(&endpoint.mapping, key))),
     );
     let button = if matches!(target, FormTarget::EditEndpoint(_)) { "Save" } else { "Create Endpoint" };
     fields.push(Field::button(button));

@@ -3,34 +3,45 @@
 
 pub mod form;
 pub mod forms;
+pub mod test_pane;
 
 use std::cell::Cell;
 use std::path::PathBuf;
+
+use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use futures_util::{Stream, StreamExt};
 use ratatui::{Terminal, backend::Backend};
 use ratatui_textarea::{CursorMove, TextArea};
+use tokio::sync::mpsc;
 
+use crate::flow::{
+    Connection, Credentials, FlowEvent, FlowKind, FlowOptions, FlowRequest, FlowRunner, credential_prompts,
+    ssh_forward_hint,
+};
 use crate::keymap::{self, Action, Context};
 use crate::model::{self, AuthKind, Authorization, Endpoint, EndpointPurpose};
 use crate::store::{Store, StoreError};
-use form::{FieldInput, Form, FormTarget};
+use form::{Field, FieldInput, Form, FormTarget};
+use test_pane::TestPane;
 
 /// The tabs, left to right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Authorizations,
     Endpoints,
+    Connections,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 2] = [Tab::Authorizations, Tab::Endpoints];
+    pub const ALL: [Tab; 3] = [Tab::Authorizations, Tab::Endpoints, Tab::Connections];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Authorizations => "Authorizations",
             Tab::Endpoints => "Endpoints",
+            Tab::Connections => "Connections",
         }
     }
 
@@ -49,6 +60,7 @@ pub enum Pending {
     DeleteAuthorization(i64),
     DeleteEndpoint(i64),
     DeleteApp(i64),
+    DeleteConnection(i64),
     /// Close the form below, losing what was typed.
     DiscardForm,
 }
@@ -78,6 +90,47 @@ pub enum Overlay {
     Confirm { message: String, on_yes: Pending },
     Prompt(Box<Prompt>),
     Help { context: Context },
+    TestPane(Box<TestPane>),
+}
+
+/// What the app asks of the terminal around it: the event loop's caller carries these out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Put text on the user's own clipboard with the OSC 52 escape sequence (works through SSH).
+    CopyToClipboard(String),
+    /// Open a URL in the local browser.
+    OpenBrowser(String),
+}
+
+/// The escape sequence that puts `text` on the clipboard of the terminal the user sits at (OSC 52),
+/// which travels through SSH. Inside tmux it is also wrapped for tmux's passthrough, so it reaches
+/// the outer terminal whether tmux's `set-clipboard` or `allow-passthrough` is on.
+pub fn osc52_sequence(text: &str, in_tmux: bool) -> String {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let plain = format!("\x1b]52;c;{encoded}\x07");
+    if in_tmux { format!("{plain}\x1bPtmux;\x1b\x1b]52;c;{encoded}\x07\x1b\\") } else { plain }
+}
+
+/// What the app needs to know of where it runs.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// `SSH_CONNECTION`, when working over SSH.
+    pub ssh_connection: Option<String>,
+    pub user: Option<String>,
+    /// A local display and no SSH session: a browser can be opened here.
+    pub can_open_browser: bool,
+}
+
+impl Environment {
+    pub fn from_process() -> Environment {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Environment {
+            ssh_connection: var("SSH_CONNECTION"),
+            user: var("USER").or_else(|| var("LOGNAME")),
+            can_open_browser: crate::flow::can_open_browser(var),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,12 +189,23 @@ pub struct App {
     pub app_id: i64,
     pub authorizations: Vec<Authorization>,
     pub endpoints: Vec<Endpoint>,
+    pub connections: Vec<Connection>,
     pub tab: Tab,
     pub auth_cursor: ListCursor,
     pub endpoint_cursor: ListCursor,
+    pub connection_cursor: ListCursor,
     pub overlays: Vec<Overlay>,
     pub status: Option<Status>,
     pub quit: bool,
+    pub env: Environment,
+    /// Limits of test runs (tests shorten them).
+    pub flow_options: FlowOptions,
+    /// Made on the first test: it holds the shared HTTP client.
+    runner: Option<FlowRunner>,
+    flow_tx: mpsc::Sender<(u64, FlowEvent)>,
+    flow_rx: Option<mpsc::Receiver<(u64, FlowEvent)>>,
+    next_run: u64,
+    effects: Vec<Effect>,
 }
 
 impl App {
@@ -149,18 +213,28 @@ impl App {
     pub fn new(mut store: Store) -> Result<App, StoreError> {
         let apps = store.apps_or_first()?;
         let app_id = apps.first().map(|a| a.id).unwrap_or_default();
+        let (flow_tx, flow_rx) = mpsc::channel(256);
         let mut app = App {
             store,
             apps,
             app_id,
             authorizations: Vec::new(),
             endpoints: Vec::new(),
+            connections: Vec::new(),
             tab: Tab::Authorizations,
             auth_cursor: ListCursor::default(),
             endpoint_cursor: ListCursor::default(),
+            connection_cursor: ListCursor::default(),
             overlays: Vec::new(),
             status: None,
             quit: false,
+            env: Environment::default(),
+            flow_options: FlowOptions::default(),
+            runner: None,
+            flow_tx,
+            flow_rx: Some(flow_rx),
+            next_run: 0,
+            effects: Vec::new(),
         };
         app.reload()?;
         Ok(app)
@@ -174,8 +248,10 @@ impl App {
         }
         self.authorizations = self.store.authorizations(self.app_id)?;
         self.endpoints = self.store.endpoints(self.app_id)?;
+        self.connections = self.store.connections(self.app_id)?;
         self.auth_cursor.step(0, self.authorizations.len());
         self.endpoint_cursor.step(0, self.endpoints.len());
+        self.connection_cursor.step(0, self.connections.len());
         Ok(())
     }
 
@@ -189,6 +265,40 @@ impl App {
 
     pub fn selected_endpoint(&self) -> Option<&Endpoint> {
         self.endpoints.get(self.endpoint_cursor.selected)
+    }
+
+    pub fn selected_connection(&self) -> Option<&Connection> {
+        self.connections.get(self.connection_cursor.selected)
+    }
+
+    /// The receiver of the test runs' events, for the event loop (taken once).
+    pub fn take_flow_events(&mut self) -> Option<mpsc::Receiver<(u64, FlowEvent)>> {
+        self.flow_rx.take()
+    }
+
+    /// What the terminal around the app should do (copy, open a browser), taken once.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// The test pane, when it is the topmost overlay.
+    pub fn test_pane(&self) -> Option<&TestPane> {
+        match self.overlays.last() {
+            Some(Overlay::TestPane(pane)) => Some(pane),
+            _ => None,
+        }
+    }
+
+    fn test_pane_mut(&mut self) -> Option<&mut TestPane> {
+        match self.overlays.last_mut() {
+            Some(Overlay::TestPane(pane)) => Some(pane),
+            _ => None,
+        }
+    }
+
+    /// True while a test runs in a pane (the spinner and elapsed times need redrawing).
+    pub fn is_testing(&self) -> bool {
+        self.overlays.iter().any(|o| matches!(o, Overlay::TestPane(p) if p.is_running()))
     }
 
     /// How many authorizations use an endpoint.
@@ -225,6 +335,7 @@ impl App {
             None => match self.tab {
                 Tab::Authorizations => Context::Authorizations,
                 Tab::Endpoints => Context::Endpoints,
+                Tab::Connections => Context::Connections,
             },
             Some(Overlay::AppPicker { .. }) => Context::AppPicker,
             Some(Overlay::KindChooser { .. }) => Context::KindChooser,
@@ -234,18 +345,31 @@ impl App {
             Some(Overlay::Confirm { .. }) => Context::Confirm,
             Some(Overlay::Prompt(_)) => Context::Prompt,
             Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::TestPane(pane)) if pane.paste_focused => Context::TestPaste,
+            Some(Overlay::TestPane(_)) => Context::TestPane,
         }
     }
 
     /// Whether an action applies now (an action that doesn't neither dispatches nor shows in the footer).
     pub fn available(&self, action: Action) -> bool {
         match action {
+            Action::Reveal if self.test_pane().is_some() => true,
             Action::Reveal => self.top_form().is_some_and(|f| f.fields.iter().any(is_secret)),
-            // The test-connection pane arrives with the flow engine.
-            Action::Test | Action::Refresh | Action::Copy | Action::OpenBrowser | Action::Paste => false,
+            Action::Copy => self.test_pane().is_some_and(|p| p.auth_url.is_some()),
+            Action::OpenBrowser => {
+                self.env.can_open_browser && self.test_pane().is_some_and(|p| p.auth_url.is_some() && p.is_running())
+            }
+            Action::Paste => self.test_pane().is_some_and(TestPane::is_waiting_for_callback),
+            Action::Test if self.overlays.is_empty() => self.selected_authorization().is_some(),
+            Action::Test => self.test_pane().is_some_and(|p| !p.is_running() && p.kind == FlowKind::Test),
+            Action::Refresh if self.overlays.is_empty() => self.selected_connection().is_some(),
+            Action::Refresh => self.test_pane().is_some_and(|p| {
+                !p.is_running() && p.report.as_ref().is_some_and(|r| r.grant.as_ref().is_some_and(|g| g.refresh_token))
+            }),
             Action::Edit | Action::Delete if self.overlays.is_empty() => match self.tab {
                 Tab::Authorizations => self.selected_authorization().is_some(),
                 Tab::Endpoints => self.selected_endpoint().is_some(),
+                Tab::Connections => self.selected_connection().is_some(),
             },
             _ => true,
         }
@@ -309,6 +433,14 @@ impl App {
             Some(Overlay::Prompt(prompt)) => {
                 prompt.input.input(key);
             }
+            Some(Overlay::TestPane(pane)) if pane.is_waiting_for_callback() => {
+                // Typing anything that isn't a key of the pane starts filling the paste box.
+                let printable = matches!(key.code, KeyCode::Char(_)) && !key.modifiers.contains(KeyModifiers::CONTROL);
+                if pane.paste_focused || printable {
+                    pane.paste_focused = true;
+                    pane.paste.input(key);
+                }
+            }
             _ => {}
         }
     }
@@ -321,6 +453,10 @@ impl App {
                 _ => None,
             },
             Some(Overlay::Prompt(prompt)) => Some((&mut prompt.input, false)),
+            Some(Overlay::TestPane(pane)) if pane.is_waiting_for_callback() => {
+                pane.paste_focused = true;
+                Some((&mut pane.paste, false))
+            }
             _ => None,
         };
         if let Some((area, multiline)) = area {
@@ -358,6 +494,7 @@ impl App {
             Some(Overlay::Help { .. }) => {
                 self.overlays.pop();
             }
+            Some(Overlay::TestPane(_)) => self.update_test_pane(action),
         }
     }
 
@@ -390,6 +527,11 @@ impl App {
                     self.overlays.push(Overlay::Confirm { message, on_yes });
                 }
             }
+            (Tab::Authorizations, Action::Test) => {
+                if let Some(a) = self.selected_authorization() {
+                    self.start_test(a.id, None);
+                }
+            }
             (Tab::Authorizations, Action::Export) => {
                 let name = self.current_app().map(|a| file_stem(&a.name)).unwrap_or_else(|| "authdeck".into());
                 self.open_prompt(PromptPurpose::ExportPath, &format!("{name}.authdeck.json"));
@@ -409,6 +551,24 @@ impl App {
                 }
             }
             (Tab::Endpoints, Action::Delete) => self.ask_delete_endpoint(),
+            (Tab::Connections, Action::Up) => self.connection_cursor.step(-1, self.connections.len()),
+            (Tab::Connections, Action::Down) => self.connection_cursor.step(1, self.connections.len()),
+            (Tab::Connections, Action::Refresh) => {
+                if let Some(c) = self.selected_connection() {
+                    self.start_refresh(c.id);
+                }
+            }
+            (Tab::Connections, Action::Delete) => {
+                if let Some(c) = self.selected_connection() {
+                    let who = c.identity.display();
+                    let message = format!(
+                        "Delete the saved connection of \"{}\" as {who}? Its tokens are forgotten.",
+                        c.authorization_name
+                    );
+                    let on_yes = Pending::DeleteConnection(c.id);
+                    self.overlays.push(Overlay::Confirm { message, on_yes });
+                }
+            }
             _ => {}
         }
     }
@@ -629,6 +789,13 @@ impl App {
             }
             FormTarget::NewEndpoint { for_field } => self.save_endpoint(None, for_field),
             FormTarget::EditEndpoint(id) => self.save_endpoint(Some(id), None),
+            FormTarget::TestCredentials(id) => {
+                let answers: Vec<String> =
+                    form.fields.iter().filter(|f| f.is_text()).map(|f| form.text(f.key)).collect();
+                self.overlays.pop();
+                self.start_test(id, Some(answers));
+                return;
+            }
         };
         match saved {
             Ok(message) => self.info(message),
@@ -704,6 +871,9 @@ impl App {
                 self.store.delete_authorization(id).map(|_| Some("Deleted the authorization."))
             }
             Pending::DeleteEndpoint(id) => self.store.delete_endpoint(id).map(|_| Some("Deleted the endpoint.")),
+            Pending::DeleteConnection(id) => {
+                self.store.delete_connection(id).map(|_| Some("Deleted the connection and forgot its tokens."))
+            }
             Pending::DeleteApp(id) => {
                 let result = self.store.delete_app(id).map(|_| Some("Deleted the app."));
                 if let Some(Overlay::AppPicker { selected }) = self.overlays.last_mut() {
@@ -716,6 +886,192 @@ impl App {
             Ok(Some(message)) => self.info(message),
             Ok(None) => {}
             Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// Tests an authorization: asks for the key or credentials first where it needs them (`answers`
+    /// are the user's replies), then runs the flow in the test pane.
+    fn start_test(&mut self, authorization_id: i64, answers: Option<Vec<String>>) {
+        let Some(auth) = self.authorizations.iter().find(|a| a.id == authorization_id).cloned() else { return };
+        let prompts = credential_prompts(&auth.config);
+        let credentials = match answers {
+            None if !prompts.is_empty() => {
+                let mut fields: Vec<Field> = prompts
+                    .iter()
+                    .zip(CREDENTIAL_KEYS)
+                    .map(|(p, key)| {
+                        let help = "Used for this test only; never saved.";
+                        if p.secret {
+                            Field::secret(key, p.label.clone(), help, "")
+                        } else {
+                            Field::text(key, p.label.clone(), help, "")
+                        }
+                    })
+                    .collect();
+                fields.push(Field::button("Test"));
+                let title = format!("Test \"{}\"", auth.name);
+                let form = Form::new(title, FormTarget::TestCredentials(auth.id), fields);
+                self.overlays.push(Overlay::Form(Box::new(form)));
+                return;
+            }
+            None => Credentials::None,
+            Some(answers) => Credentials::from_answers(&auth.config, answers),
+        };
+        match FlowRequest::test(&auth, &self.endpoints, credentials) {
+            Ok(request) => self.launch(request, &auth, FlowKind::Test),
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// Runs a refresh-token grant on a saved connection, in the test pane.
+    fn start_refresh(&mut self, connection_id: i64) {
+        let Some(connection) = self.connections.iter().find(|c| c.id == connection_id) else {
+            return self.error("That connection is gone: it may have been deleted.");
+        };
+        let Some(auth) = self.authorizations.iter().find(|a| a.id == connection.authorization_id).cloned() else {
+            return self.error("The authorization of that connection is gone.");
+        };
+        let token = connection.tokens.refresh_token.clone().unwrap_or_else(|| String::new().into());
+        match FlowRequest::refresh(&auth, &self.endpoints, connection_id, token) {
+            Ok(request) => self.launch(request, &auth, FlowKind::Refresh),
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    fn launch(&mut self, request: FlowRequest, auth: &Authorization, kind: FlowKind) {
+        let runner = match &self.runner {
+            Some(runner) => runner.clone(),
+            None => match FlowRunner::new(self.flow_options.clone()) {
+                Ok(runner) => self.runner.insert(runner).clone(),
+                Err(e) => return self.error(e.to_string()),
+            },
+        };
+        self.next_run += 1;
+        let run_id = self.next_run;
+        let mut pane = TestPane::new(run_id, auth.id, auth.name.clone(), kind, request.steps());
+        // Tag the run's events with its id, so a late event of a closed run never lands in a new pane.
+        let (tx, mut rx) = mpsc::channel(64);
+        let tagged = self.flow_tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                if tagged.send((run_id, event)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        pane.handle = Some(runner.spawn(request, tx));
+        // A pane showing a finished run gives way to the new one.
+        if matches!(self.overlays.last(), Some(Overlay::TestPane(p)) if !p.is_running()) {
+            self.overlays.pop();
+        }
+        self.overlays.push(Overlay::TestPane(Box::new(pane)));
+    }
+
+    /// One event of a test run. The run's end is saved even when its pane was closed.
+    pub fn handle_flow_event(&mut self, run_id: u64, event: FlowEvent) {
+        let event = match event {
+            FlowEvent::Finished(report) => {
+                let mut report = *report;
+                let recorded = self.store.record_flow(&mut report);
+                if let Err(e) = self.reload() {
+                    self.error(e.to_string());
+                }
+                let connection_id = match recorded {
+                    Ok(run) => run.connection_id,
+                    Err(e) => {
+                        self.error(format!("The test ended but could not be saved: {e}"));
+                        None
+                    }
+                };
+                if let Some(pane) = self.pane_of_run(run_id) {
+                    pane.finish(report, connection_id);
+                }
+                return;
+            }
+            FlowEvent::AuthorizationUrl { url, redirect_uri } => {
+                let hint =
+                    ssh_forward_hint(&redirect_uri, self.env.ssh_connection.as_deref(), self.env.user.as_deref());
+                if let Some(pane) = self.pane_of_run(run_id) {
+                    pane.ssh_hint = hint;
+                }
+                FlowEvent::AuthorizationUrl { url, redirect_uri }
+            }
+            other => other,
+        };
+        if let Some(pane) = self.pane_of_run(run_id) {
+            pane.apply(event);
+        }
+    }
+
+    fn pane_of_run(&mut self, run_id: u64) -> Option<&mut TestPane> {
+        self.overlays.iter_mut().find_map(|o| match o {
+            Overlay::TestPane(p) if p.run_id == run_id => Some(p.as_mut()),
+            _ => None,
+        })
+    }
+
+    fn update_test_pane(&mut self, action: Action) {
+        let Some(pane) = self.test_pane_mut() else { return };
+        match action {
+            Action::Up => pane.select(pane.selected.saturating_sub(1)),
+            Action::Down => pane.select(pane.selected + 1),
+            Action::ScrollDown => pane.detail_scroll = pane.detail_scroll.saturating_add(10),
+            Action::ScrollUp => pane.detail_scroll = pane.detail_scroll.saturating_sub(10),
+            Action::Reveal => pane.revealed = !pane.revealed,
+            Action::Copy => {
+                if let Some(url) = pane.auth_url.clone() {
+                    self.effects.push(Effect::CopyToClipboard(url));
+                    self.info("Copied the authorization URL to your clipboard (OSC 52; your terminal must allow it).");
+                }
+            }
+            Action::OpenBrowser => {
+                if let Some(url) = pane.auth_url.clone() {
+                    self.effects.push(Effect::OpenBrowser(url));
+                    self.info("Opening the authorization URL in your browser…");
+                }
+            }
+            Action::Paste if pane.paste_focused => self.submit_paste(),
+            Action::Paste => pane.paste_focused = true,
+            Action::Submit => self.submit_paste(),
+            Action::Test => {
+                let id = pane.authorization_id;
+                self.start_test(id, None);
+            }
+            Action::Refresh => {
+                if let Some(id) = pane.connection_id {
+                    self.start_refresh(id);
+                }
+            }
+            Action::Cancel if pane.paste_focused => pane.paste_focused = false,
+            Action::Cancel if pane.is_running() && !pane.cancelling => {
+                if let Some(handle) = &pane.handle {
+                    handle.cancel();
+                }
+                pane.cancelling = true;
+                self.info("Cancelling the test… (Esc again closes the pane)");
+            }
+            Action::Cancel => {
+                self.overlays.pop();
+            }
+            _ => {}
+        }
+    }
+
+    /// Hands the paste box's text to the waiting flow.
+    fn submit_paste(&mut self) {
+        let Some(pane) = self.test_pane_mut() else { return };
+        let text = pane.paste.lines().join("").trim().to_owned();
+        if text.is_empty() {
+            pane.paste_error =
+                Some("Paste the redirected URL from the browser's address bar, or just the code.".into());
+            return;
+        }
+        // The text stays in the box until the flow accepts it, so a refused paste can be fixed.
+        let sent = pane.handle.as_ref().is_some_and(|h| h.paste(text));
+        if sent {
+            pane.paste_error = None;
+        } else {
+            pane.paste_error = Some("The test is no longer waiting for a callback.".into());
         }
     }
 
@@ -801,6 +1157,9 @@ impl App {
     }
 }
 
+/// The keys of the fields asking for a test's credentials, in the order of `credential_prompts`.
+const CREDENTIAL_KEYS: [&str; 2] = ["credential_1", "credential_2"];
+
 /// Why a form could not be saved.
 enum SaveError {
     Fields(Vec<model::FieldError>),
@@ -842,21 +1201,44 @@ fn is_secret(field: &form::Field) -> bool {
 
 /// Runs the app until the user quits: draws, then waits for a terminal event and draws again only
 /// when something changed. Generic over the backend so tests run this very loop on `TestBackend`.
-pub async fn run<B, S>(terminal: &mut Terminal<B>, app: &mut App, mut events: S) -> anyhow::Result<()>
+/// `effects` carries out what the app asks of the terminal (copying, opening a browser); an error
+/// it returns is shown in the message bar.
+pub async fn run<B, S, F>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    mut events: S,
+    mut effects: F,
+) -> anyhow::Result<()>
 where
     B: Backend,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
+    F: FnMut(Effect) -> Result<(), String>,
 {
+    let mut flow_events = app.take_flow_events().ok_or_else(|| anyhow::anyhow!("the event loop runs once per app"))?;
+    // Only while a test runs: the spinner and elapsed times move. An idle app wakes for nothing.
+    let mut ticker = tokio::time::interval(Duration::from_millis(250));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     draw(terminal, app)?;
     while !app.quit {
-        match events.next().await {
-            Some(Ok(event)) => {
-                if app.handle_event(event) {
-                    draw(terminal, app)?;
-                }
+        let redraw = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => app.handle_event(event),
+                Some(Err(e)) => return Err(anyhow::anyhow!("Reading the terminal failed: {e}")),
+                None => break,
+            },
+            Some((run, event)) = flow_events.recv() => {
+                app.handle_flow_event(run, event);
+                true
             }
-            Some(Err(e)) => return Err(anyhow::anyhow!("Reading the terminal failed: {e}")),
-            None => break,
+            _ = ticker.tick(), if app.is_testing() => true,
+        };
+        for effect in app.take_effects() {
+            if let Err(message) = effects(effect) {
+                app.error(message);
+            }
+        }
+        if redraw {
+            draw(terminal, app)?;
         }
     }
     Ok(())

@@ -86,7 +86,7 @@ fn draw_field(frame: &mut Frame, rect: Rect, app: &App, form: &Form, field: &Fie
     let marker = if focused { "▶ " } else { "  " };
     let label_style = if focused { theme::focused() } else { theme::title() };
     let mut row = rect.y;
-    let label = if matches!(field.input, FieldInput::Button) { "" } else { field.label };
+    let label = if matches!(field.input, FieldInput::Button) { "" } else { field.label.as_ref() };
     frame.render_widget(Paragraph::new(Line::styled(format!("{marker}{label}"), label_style)), line(rect, row));
     let column = Rect { x: rect.x + LABEL_WIDTH, y: row, width: rect.width.saturating_sub(LABEL_WIDTH), height: 1 };
     match &field.input {

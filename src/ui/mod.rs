@@ -4,6 +4,7 @@
 mod form;
 mod popups;
 mod tabs;
+mod test_pane;
 pub mod theme;
 
 use ratatui::Frame;
@@ -22,6 +23,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.tab {
         Tab::Authorizations => tabs::draw_authorizations(frame, body, app),
         Tab::Endpoints => tabs::draw_endpoints(frame, body, app),
+        Tab::Connections => tabs::draw_connections(frame, body, app),
     }
     for overlay in &app.overlays {
         match overlay {
@@ -31,6 +33,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Overlay::Confirm { message, .. } => popups::draw_confirm(frame, body, message),
             Overlay::Prompt(prompt) => popups::draw_prompt(frame, body, prompt),
             Overlay::Help { context } => popups::draw_help(frame, body, *context),
+            Overlay::TestPane(pane) => test_pane::draw(frame, body, pane, app.env.can_open_browser),
         }
     }
     if let Some(s) = &app.status {

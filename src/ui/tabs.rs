@@ -96,3 +96,41 @@ pub fn draw_endpoints(frame: &mut Frame, area: Rect, app: &App) {
         },
     );
 }
+
+pub fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    let widths = vec![
+        Constraint::Percentage(18),
+        Constraint::Fill(1),
+        Constraint::Percentage(20),
+        Constraint::Length(18),
+        Constraint::Length(8),
+        Constraint::Length(17),
+    ];
+    draw_table(
+        frame,
+        area,
+        TableSpec {
+            title: "Connections",
+            header: vec!["Authorization", "Identity", "Scopes", "Expiry", "Refresh", "Tested"],
+            widths,
+            empty: "No connections yet: test an OAuth 2.0 authorization (t on the Authorizations tab).",
+        },
+        app.connections.len(),
+        &app.connection_cursor,
+        |i| {
+            let c = &app.connections[i];
+            Row::new(vec![
+                c.authorization_name.clone(),
+                c.identity.display(),
+                c.tokens.scopes.clone(),
+                crate::flow::describe_expiry(c.tokens.expires_at, now),
+                if c.tokens.refresh_token.is_some() { "yes".into() } else { "no".into() },
+                c.tested_at.replace('T', " ").trim_end_matches('Z').to_owned(),
+            ])
+        },
+    );
+}

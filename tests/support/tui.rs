@@ -2,17 +2,24 @@
 //! real event loop uses, on ratatui's TestBackend, and reads the screen back.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use authdeck::app::{self, App};
+use authdeck::flow::FlowEvent;
 use authdeck::store::Store;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
 
 pub struct Harness {
     pub app: App,
     pub terminal: Terminal<TestBackend>,
     pub db: PathBuf,
+    /// The test runs' events, as the event loop would receive them.
+    flow: mpsc::Receiver<(u64, FlowEvent)>,
+    /// Every screen drawn, to check that no secret was ever on it.
+    pub screens: Vec<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -27,9 +34,10 @@ impl Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("authdeck.db");
         let store = Store::open(&db).expect("open store");
-        let app = App::new(store).expect("app");
+        let mut app = App::new(store).expect("app");
+        let flow = app.take_flow_events().expect("flow events");
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-        let mut h = Harness { app, terminal, db, _dir: dir };
+        let mut h = Harness { app, terminal, db, flow, screens: Vec::new(), _dir: dir };
         h.draw();
         h
     }
@@ -41,6 +49,23 @@ impl Harness {
 
     fn draw(&mut self) {
         app::draw(&mut self.terminal, &self.app).expect("draw");
+        let screen = self.screen();
+        self.screens.push(screen);
+    }
+
+    /// Feeds the test run's events to the app (as the event loop does) until `text` is on screen.
+    pub async fn wait_for(&mut self, text: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !self.screen().contains(text) {
+            match tokio::time::timeout_at(deadline, self.flow.recv()).await {
+                Ok(Some((run, event))) => {
+                    self.app.handle_flow_event(run, event);
+                    self.draw();
+                }
+                Ok(None) => panic!("the flow channel closed while waiting for {text:?}"),
+                Err(_) => panic!("timed out waiting for {text:?} on screen:\n{}", self.screen()),
+            }
+        }
     }
 
     pub fn event(&mut self, event: Event) {

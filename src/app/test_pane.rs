@@ -1,0 +1,235 @@
+//! The test-connection pane's state: the steps of a run as they happen, the authorization URL, the
+//! listener, the paste box, and the report the run ended with. Flow events change it here; the
+//! app's `update` decides what keys do.
+
+use std::time::Instant;
+
+use ratatui_textarea::TextArea;
+
+use crate::flow::{
+    FlowEvent, FlowHandle, FlowKind, FlowReport, HttpExchange, ListenerStatus, StepId, StepRecord, StepStatus,
+};
+use crate::model::redact::Sensitive;
+
+/// One step as the pane shows it.
+pub struct StepView {
+    pub id: StepId,
+    pub status: StepStatus,
+    /// When it started, for the elapsed time while it runs.
+    pub started: Option<Instant>,
+    /// How it ended (summary, notes, elapsed time).
+    pub record: Option<StepRecord>,
+    /// Its HTTP requests and responses, redacted.
+    pub exchanges: Vec<HttpExchange>,
+    /// The same, unredacted, shown only on request (Ctrl-R).
+    pub raw: Vec<Sensitive<HttpExchange>>,
+    pub notices: Vec<String>,
+    /// What went wrong, when it failed.
+    pub error: Option<String>,
+}
+
+impl StepView {
+    fn new(id: StepId) -> StepView {
+        StepView {
+            id,
+            status: StepStatus::Waiting,
+            started: None,
+            record: None,
+            exchanges: Vec::new(),
+            raw: Vec::new(),
+            notices: Vec::new(),
+            error: None,
+        }
+    }
+}
+
+pub struct TestPane {
+    /// Which run this pane shows (events of other runs are not its own).
+    pub run_id: u64,
+    pub authorization_id: i64,
+    pub authorization_name: String,
+    pub kind: FlowKind,
+    pub steps: Vec<StepView>,
+    pub selected: usize,
+    pub started: Instant,
+    pub auth_url: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub listener: Option<ListenerStatus>,
+    /// The `ssh -L` command that forwards the callback port, when working over SSH.
+    pub ssh_hint: Option<String>,
+    /// Requests on the listener that weren't the callback, and similar remarks.
+    pub log: Vec<String>,
+    pub paste: TextArea<'static>,
+    pub paste_focused: bool,
+    /// Why the last pasted text was refused (the text stays in the box to be fixed).
+    pub paste_error: Option<String>,
+    /// Show requests and responses unredacted.
+    pub revealed: bool,
+    /// How far the detail is scrolled down.
+    pub detail_scroll: u16,
+    /// The running flow; `None` once it ended.
+    pub handle: Option<FlowHandle>,
+    /// Cancel was asked for; waiting for the flow to wind down.
+    pub cancelling: bool,
+    pub report: Option<FlowReport>,
+    /// The connection the run saved or updated, for `r`.
+    pub connection_id: Option<i64>,
+}
+
+impl TestPane {
+    pub fn new(
+        run_id: u64,
+        authorization_id: i64,
+        authorization_name: String,
+        kind: FlowKind,
+        steps: &[StepId],
+    ) -> TestPane {
+        TestPane {
+            run_id,
+            authorization_id,
+            authorization_name,
+            kind,
+            steps: steps.iter().map(|s| StepView::new(*s)).collect(),
+            selected: 0,
+            started: Instant::now(),
+            auth_url: None,
+            redirect_uri: None,
+            listener: None,
+            ssh_hint: None,
+            log: Vec::new(),
+            paste: TextArea::default(),
+            paste_focused: false,
+            paste_error: None,
+            revealed: false,
+            detail_scroll: 0,
+            handle: None,
+            cancelling: false,
+            report: None,
+            connection_id: None,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.report.is_none()
+    }
+
+    /// True while the flow waits for the browser's callback or a paste.
+    pub fn is_waiting_for_callback(&self) -> bool {
+        self.is_running() && self.step(StepId::Callback).is_some_and(|s| s.status == StepStatus::Running)
+    }
+
+    pub fn step(&self, id: StepId) -> Option<&StepView> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    fn step_mut(&mut self, id: StepId) -> &mut StepView {
+        if let Some(i) = self.steps.iter().position(|s| s.id == id) {
+            return &mut self.steps[i];
+        }
+        self.steps.push(StepView::new(id));
+        let last = self.steps.len() - 1;
+        &mut self.steps[last]
+    }
+
+    pub fn selected_step(&self) -> Option<&StepView> {
+        self.steps.get(self.selected)
+    }
+
+    /// Applies one event of the run.
+    pub fn apply(&mut self, event: FlowEvent) {
+        match event {
+            FlowEvent::StepStarted { step } => {
+                let view = self.step_mut(step);
+                view.status = StepStatus::Running;
+                view.started = Some(Instant::now());
+                self.follow(step);
+            }
+            FlowEvent::StepFinished { record } => {
+                if record.step == StepId::Callback {
+                    // The callback came: the paste box has done its job.
+                    self.paste = TextArea::default();
+                    self.paste_error = None;
+                    self.paste_focused = false;
+                }
+                self.end_step(record, None)
+            }
+            FlowEvent::StepFailed { record, error } => {
+                let step = record.step;
+                self.end_step(record, Some(error.to_string()));
+                self.follow(step);
+            }
+            FlowEvent::AuthorizationUrl { url, redirect_uri } => {
+                self.auth_url = Some(url);
+                self.redirect_uri = Some(redirect_uri);
+            }
+            FlowEvent::Listener(status) => self.listener = Some(status),
+            FlowEvent::PasteRejected { message } => {
+                self.paste_error = Some(message);
+                self.paste_focused = true;
+            }
+            FlowEvent::StrayRequest { method, path } => {
+                self.log.push(format!("Ignored a request that isn't the callback: {method} {path}"));
+            }
+            FlowEvent::Notice { step, message } => self.step_mut(step).notices.push(message),
+            FlowEvent::Exchange { step, redacted, raw } => {
+                let view = self.step_mut(step);
+                view.exchanges.push(redacted);
+                view.raw.push(raw);
+            }
+            // The app saves the report first, then calls `finish`.
+            FlowEvent::Finished(_) => {}
+        }
+    }
+
+    fn end_step(&mut self, record: StepRecord, error: Option<String>) {
+        let view = self.step_mut(record.step);
+        view.status = record.status;
+        view.error = error;
+        view.record = Some(record);
+    }
+
+    /// Moves the selection to the step that is happening.
+    fn follow(&mut self, step: StepId) {
+        if let Some(i) = self.steps.iter().position(|s| s.id == step) {
+            self.select(i);
+        }
+    }
+
+    pub fn select(&mut self, index: usize) {
+        let index = index.min(self.steps.len().saturating_sub(1));
+        if index != self.selected {
+            self.selected = index;
+            self.detail_scroll = 0;
+        }
+    }
+
+    /// The run ended (and was saved): keep the report, and mark the steps it never reached.
+    pub fn finish(&mut self, report: FlowReport, connection_id: Option<i64>) {
+        for record in &report.steps {
+            if self.step(record.step).is_none_or(|v| v.record.is_none()) {
+                let record = record.clone();
+                let view = self.step_mut(record.step);
+                view.status = record.status;
+                view.record = Some(record);
+            }
+        }
+        let unreached = match report.outcome {
+            crate::flow::RunOutcome::Cancelled => StepStatus::Cancelled,
+            _ => StepStatus::Skipped,
+        };
+        for view in &mut self.steps {
+            if matches!(view.status, StepStatus::Waiting | StepStatus::Running) {
+                view.status = unreached;
+            }
+        }
+        // Show the step that tells most: the one that failed, or the last that ran.
+        if let Some(i) = self.steps.iter().rposition(|v| matches!(v.status, StepStatus::Failed | StepStatus::Ok)) {
+            self.select(i);
+        }
+        self.handle = None;
+        self.cancelling = false;
+        self.paste_focused = false;
+        self.connection_id = connection_id;
+        self.report = Some(report);
+    }
+}

@@ -1,0 +1,211 @@
+//! Drawing the test-connection pane: the steps with their state and elapsed time, the selected
+//! step's detail (the authorization URL, the listener and paste box, requests and responses), and
+//! how the run ended. Secrets are already redacted in what the pane holds, unless revealed.
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::theme;
+use crate::app::test_pane::{StepView, TestPane};
+use crate::flow::{FlowKind, HttpExchange, ListenerStatus, RunOutcome, StepId, StepStatus};
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+fn spinner(since: Instant) -> &'static str {
+    SPINNER[(since.elapsed().as_millis() / 100 % SPINNER.len() as u128) as usize]
+}
+
+fn seconds(ms: u128) -> String {
+    if ms < 1000 { format!("{ms} ms") } else { format!("{:.1} s", ms as f64 / 1000.0) }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser: bool) {
+    frame.render_widget(Clear, area);
+    let what = if pane.kind == FlowKind::Refresh { "Refresh" } else { "Test" };
+    let state = if pane.cancelling {
+        format!("cancelling {}", spinner(pane.started))
+    } else if pane.is_running() {
+        format!("running {} {}", seconds(pane.started.elapsed().as_millis()), spinner(pane.started))
+    } else {
+        "done".to_owned()
+    };
+    let title = format!(" {what} \"{}\" · {state} ", pane.authorization_name);
+    let block = Block::default().borders(Borders::ALL).title(Line::styled(title, theme::title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let [outcome, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+    draw_outcome(frame, outcome, pane);
+    let [steps, detail] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(body);
+    draw_steps(frame, steps, pane);
+    draw_detail(frame, detail, pane, can_open_browser);
+}
+
+fn draw_outcome(frame: &mut Frame, area: Rect, pane: &TestPane) {
+    let line = match &pane.report {
+        None if pane.is_waiting_for_callback() => Line::styled(
+            "Open the URL in a browser and approve; then the callback arrives here, or paste it.",
+            theme::focused(),
+        ),
+        None => Line::styled("Running…", theme::dim()),
+        Some(r) => match r.outcome {
+            RunOutcome::Ok => {
+                let who = r.identity.as_ref().map(|i| i.display()).unwrap_or_else(|| "ok".into());
+                Line::styled(format!("✓ {who}"), theme::ok())
+            }
+            RunOutcome::Failed => Line::styled(format!("✗ {}", r.message), theme::error()),
+            RunOutcome::Cancelled => Line::styled("Cancelled: the port was freed and the run recorded.", theme::dim()),
+        },
+    };
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
+}
+
+fn status_mark(view: &StepView) -> (String, ratatui::style::Style) {
+    match view.status {
+        StepStatus::Waiting => ("·".into(), theme::dim()),
+        StepStatus::Running => (spinner(view.started.unwrap_or_else(Instant::now)).into(), theme::focused()),
+        StepStatus::Ok => ("✓".into(), theme::ok()),
+        StepStatus::Failed => ("✗".into(), theme::error()),
+        StepStatus::Skipped => ("–".into(), theme::dim()),
+        StepStatus::Cancelled => ("⊘".into(), theme::dim()),
+    }
+}
+
+fn draw_steps(frame: &mut Frame, area: Rect, pane: &TestPane) {
+    let lines: Vec<Line> = pane
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, view)| {
+            let (mark, style) = status_mark(view);
+            let elapsed = match (&view.record, view.started, view.status) {
+                (Some(r), ..) => seconds(u128::from(r.elapsed_ms)),
+                (None, Some(start), StepStatus::Running) => seconds(start.elapsed().as_millis()),
+                _ => String::new(),
+            };
+            let label = format!(" {:<27}", view.id.label());
+            let mut line =
+                Line::from(vec![Span::styled(mark, style), Span::raw(label), Span::styled(elapsed, theme::dim())]);
+            if i == pane.selected {
+                line = line.style(theme::selected());
+            }
+            line
+        })
+        .collect();
+    let block = Block::default().borders(Borders::RIGHT);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser: bool) {
+    let Some(view) = pane.selected_step() else { return };
+    let area = Rect { x: area.x + 1, width: area.width.saturating_sub(1), ..area };
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(record) = &view.record {
+        lines.push(Line::raw(record.summary.clone()));
+        lines.extend(record.notes.iter().map(|n| Line::styled(format!("• {n}"), theme::dim())));
+    }
+    if let Some(error) = view.error.as_ref().filter(|e| view.record.as_ref().is_none_or(|r| &r.summary != *e)) {
+        lines.push(Line::styled(error.clone(), theme::error()));
+    }
+    lines.extend(view.notices.iter().map(|n| Line::styled(format!("• {n}"), theme::dim())));
+    if matches!(view.id, StepId::AuthorizationUrl | StepId::Callback) {
+        callback_lines(&mut lines, pane, can_open_browser);
+    }
+    if pane.revealed {
+        lines.push(Line::styled("Secrets shown (Ctrl-R hides them).", theme::error()));
+        for raw in &view.raw {
+            exchange_lines(&mut lines, raw.reveal());
+        }
+    } else {
+        for exchange in &view.exchanges {
+            exchange_lines(&mut lines, exchange);
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("Not reached yet.", theme::dim()));
+    }
+    let paste_box = pane.is_waiting_for_callback() && matches!(view.id, StepId::AuthorizationUrl | StepId::Callback);
+    let (text_area, box_area) = if paste_box {
+        let [t, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(4)]).areas(area);
+        (t, Some(b))
+    } else {
+        (area, None)
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((pane.detail_scroll, 0)), text_area);
+    if let Some(b) = box_area {
+        draw_paste_box(frame, b, pane);
+    }
+}
+
+fn callback_lines(lines: &mut Vec<Line<'static>>, pane: &TestPane, can_open_browser: bool) {
+    if let Some(url) = &pane.auth_url {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Authorization URL:", theme::title()));
+        lines.push(Line::raw(url.clone()));
+        let open = if can_open_browser && pane.is_running() { " · o open it in a browser" } else { "" };
+        lines.push(Line::styled(format!("c copy it to your clipboard{open}"), theme::key()));
+    }
+    if let Some(listener) = &pane.listener {
+        lines.push(Line::raw(""));
+        let style = if matches!(listener, ListenerStatus::PortTaken { .. }) { theme::error() } else { theme::dim() };
+        lines.push(Line::styled(listener.message(), style));
+    }
+    if let Some(hint) = &pane.ssh_hint {
+        lines.push(Line::styled(
+            "Over SSH: forward the callback port from the machine with the browser, e.g. run there:",
+            theme::dim(),
+        ));
+        lines.push(Line::styled(hint.clone(), theme::key()));
+    }
+    for entry in &pane.log {
+        lines.push(Line::styled(entry.clone(), theme::dim()));
+    }
+}
+
+fn draw_paste_box(frame: &mut Frame, area: Rect, pane: &TestPane) {
+    let title = if pane.paste_focused {
+        " Paste the redirected URL or the code · Enter submits · Esc leaves "
+    } else {
+        " p (or paste) to enter the redirected URL or the code "
+    };
+    let style = if pane.paste_focused { theme::focused() } else { theme::dim() };
+    let block = Block::default().borders(Borders::TOP).title(Line::styled(title, style));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [input, note] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    if pane.paste_focused {
+        frame.render_widget(&pane.paste, input);
+    } else {
+        let text = pane.paste.lines().join("");
+        frame.render_widget(Paragraph::new(text), input);
+    }
+    if let Some(error) = &pane.paste_error {
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!("✗ {error}"), theme::error())).wrap(Wrap { trim: false }),
+            note,
+        );
+    }
+}
+
+fn exchange_lines(lines: &mut Vec<Line<'static>>, exchange: &HttpExchange) {
+    let r = &exchange.request;
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(format!("→ {} {}", r.method, r.url), theme::title()));
+    lines.extend(r.headers.iter().map(|(k, v)| Line::styled(format!("  {k}: {v}"), theme::dim())));
+    if let Some(body) = &r.body {
+        lines.extend(body.lines().map(|l| Line::raw(format!("  {l}"))));
+    }
+    match &exchange.response {
+        Some(resp) => {
+            let style = if resp.status < 400 { theme::ok() } else { theme::error() };
+            lines.push(Line::styled(format!("← HTTP {} ({} ms)", resp.status, exchange.elapsed_ms), style));
+            lines.extend(resp.headers.iter().map(|(k, v)| Line::styled(format!("  {k}: {v}"), theme::dim())));
+            lines.extend(resp.body.lines().map(|l| Line::raw(format!("  {l}"))));
+        }
+        None => lines.push(Line::styled("← no response", theme::error())),
+    }
+}

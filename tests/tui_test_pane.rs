@@ -1,0 +1,298 @@
+//! The test-connection pane, driven by keys on TestBackend through whole flows against the real
+//! OpenID Connect provider (oidc-provider, with a scripted browser), and the Connections tab.
+
+#[path = "support/oidc.rs"]
+mod oidc;
+#[path = "support/tui.rs"]
+mod tui;
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use authdeck::app::Effect;
+use authdeck::model::{AuthConfig, ClientAuth, Endpoint, EndpointPurpose, OAuth2Config};
+use crossterm::event::{Event, KeyCode};
+use oidc::{OidcProvider, browser_login_async};
+use tui::Harness;
+
+fn provider() -> &'static OidcProvider {
+    static PROVIDER: OnceLock<OidcProvider> = OnceLock::new();
+    PROVIDER.get_or_init(OidcProvider::start)
+}
+
+/// Everything the app logs (at TRACE) during these tests, to check no secret reaches a log.
+fn log() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = LogWriter(buffer.clone());
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+        buffer
+    })
+}
+
+#[derive(Clone)]
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// An app whose OAuth 2.0 authorization (client_secret_basic) points at the provider; selected.
+fn setup(h: &mut Harness) -> u16 {
+    let provider = provider();
+    let port = free_port();
+    let store = &mut h.app.store;
+    let app_id = h.app.app_id;
+    let token = Endpoint { app_id, url: provider.token_endpoint(), ..Endpoint::new_for(EndpointPurpose::Token) };
+    let token_id = store.insert_endpoint(&token).unwrap();
+    let me = Endpoint { app_id, url: provider.userinfo_endpoint(), ..Endpoint::new_for(EndpointPurpose::UserInfo) };
+    let me_id = store.insert_endpoint(&me).unwrap();
+    let config = AuthConfig::OAuth2(OAuth2Config {
+        client_id: oidc::BASIC_CLIENT_ID.into(),
+        client_secret: oidc::BASIC_CLIENT_SECRET.into(),
+        authorization_uri: format!("{}?prompt=consent", provider.authorization_endpoint()),
+        scopes: "openid profile email offline_access".into(),
+        token_endpoint: Some(token_id),
+        userinfo_endpoint: Some(me_id),
+        redirect_uri: format!("http://127.0.0.1:{port}/callback"),
+        client_auth: ClientAuth::BasicHeader,
+        pkce: true,
+    });
+    store.insert_authorization(app_id, "Local OIDC", &config).unwrap();
+    h.app.reload().unwrap();
+    h.key(KeyCode::Down);
+    port
+}
+
+/// Starts the test with `t` and copies the authorization URL with `c`, as the user does.
+async fn start_and_copy_url(h: &mut Harness) -> String {
+    h.press("t");
+    h.assert_shows("Test \"Local OIDC\"");
+    h.wait_for("Listening for the callback").await;
+    h.press("c");
+    h.assert_shows("Copied the authorization URL");
+    match h.app.take_effects().as_slice() {
+        [Effect::CopyToClipboard(url)] => url.clone(),
+        other => panic!("expected one copy, got {other:?}"),
+    }
+}
+
+/// No secret of the run was ever on screen or in the log: the client secret, the code, the tokens.
+fn assert_no_secret_was_shown(h: &Harness, code: &str) {
+    let logged = String::from_utf8_lossy(&log().lock().unwrap()).into_owned();
+    let connections = h.app.store.connections(h.app.app_id).unwrap();
+    let mut secrets = vec![oidc::BASIC_CLIENT_SECRET.to_owned(), code.to_owned()];
+    for c in &connections {
+        secrets.push(c.tokens.access_token.reveal().clone());
+        if let Some(r) = &c.tokens.refresh_token {
+            secrets.push(r.reveal().clone());
+        }
+    }
+    for screen in &h.screens {
+        let flat: String = screen.lines().map(str::trim_end).collect();
+        for secret in &secrets {
+            assert!(!flat.contains(secret.as_str()), "a secret was on screen:\n{screen}");
+        }
+    }
+    for secret in &secrets {
+        assert!(!logged.contains(secret.as_str()), "a secret reached the log");
+    }
+}
+
+fn code_of(url: &str) -> String {
+    url::Url::parse(url).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_flow_with_the_callback_reaching_the_listener() {
+    log();
+    let mut h = Harness::with_size(140, 45);
+    setup(&mut h);
+    let url = start_and_copy_url(&mut h).await;
+    assert!(url.contains("prompt=consent") && url.contains("code_challenge_method=S256"), "{url}");
+    h.assert_shows("Waiting for the callback");
+
+    // The scripted browser logs in, consents, and its redirect reaches authdeck's listener.
+    let redirected = browser_login_async(&url, false, true).await;
+    h.wait_for("✓ Test User").await;
+    h.assert_shows("test.user@example.test");
+    h.assert_shows("Connection saved");
+    assert_no_secret_was_shown(&h, &code_of(&redirected));
+
+    // Walk the steps: the token exchange shows its request and response, redacted.
+    h.key(KeyCode::Up);
+    h.key(KeyCode::Up);
+    h.assert_shows("→ POST");
+    h.assert_shows("← HTTP 200");
+    assert_no_secret_was_shown(&h, &code_of(&redirected));
+
+    // Esc closes the finished pane; the Authorizations tab shows the last result.
+    h.esc();
+    h.assert_shows("ok ");
+    h.tab(2);
+    h.assert_shows("Connections (1)");
+    h.assert_shows("Test User <test.user@example.test>");
+    h.assert_shows("expires in");
+
+    // The log file never holds a secret: the harness logs nowhere, so check the store's test runs.
+    let runs = h.app.store.test_runs(h.app.authorizations[1].id, 10).unwrap();
+    let steps = serde_json::to_string(&runs[0].steps).unwrap();
+    assert!(!steps.contains(oidc::BASIC_CLIENT_SECRET) && !steps.contains(&code_of(&redirected)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_flow_with_the_redirected_url_pasted_then_refresh() {
+    log();
+    let mut h = Harness::with_size(140, 45);
+    setup(&mut h);
+    let url = start_and_copy_url(&mut h).await;
+    // The browser is on another machine: the redirect doesn't reach the listener; the user pastes it.
+    let redirected = browser_login_async(&url, false, false).await;
+
+    // A URL without a code first: refused with a message, kept in the box, the flow keeps waiting.
+    h.press("p");
+    h.event(Event::Paste("https://elsewhere.example.test/page".into()));
+    h.enter();
+    h.wait_for("✗ That is neither a URL nor a code").await;
+    h.assert_shows("Waiting for the callback");
+    h.assert_shows("https://elsewhere.example.test/page");
+
+    h.ctrl('a');
+    h.ctrl('k');
+    h.event(Event::Paste(redirected.clone()));
+    h.enter();
+    h.wait_for("✓ Test User").await;
+    assert_no_secret_was_shown(&h, &code_of(&redirected));
+
+    // r runs a refresh-token grant on the saved connection.
+    h.press("r");
+    h.wait_for("Refresh \"Local OIDC\"").await;
+    h.wait_for("✓ Test User").await;
+    h.assert_shows("Refresh-token grant");
+    assert_no_secret_was_shown(&h, &code_of(&redirected));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escape_cancels_the_run_frees_the_port_and_records_it() {
+    let mut h = Harness::with_size(140, 45);
+    let port = setup(&mut h);
+    h.press("t");
+    h.wait_for("Listening for the callback").await;
+    h.esc();
+    h.wait_for("Cancelled: the port was freed").await;
+    std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free again");
+    h.esc();
+    h.assert_shows("cancelled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_denying_consent_is_shown_as_the_provider_said() {
+    let mut h = Harness::with_size(140, 45);
+    setup(&mut h);
+    let url = start_and_copy_url(&mut h).await;
+    browser_login_async(&url, true, true).await;
+    h.wait_for("✗").await;
+    h.assert_shows("access_denied");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() {
+    let mut h = Harness::with_size(140, 45);
+    h.app.env.ssh_connection = Some("203.0.113.9 50000 198.51.100.7 22".into());
+    h.app.env.user = Some("dev".into());
+    h.app.env.can_open_browser = false;
+    let port = setup(&mut h);
+    h.press("t");
+    h.wait_for("Listening for the callback").await;
+    h.assert_shows(&format!("ssh -L {port}:127.0.0.1:{port} dev@198.51.100.7"));
+    h.assert_hides("o open it in a browser");
+    // `o` is not a key here: like any letter, it starts filling the paste box.
+    h.press("o");
+    assert!(h.app.take_effects().is_empty());
+    h.esc();
+    h.esc();
+    h.wait_for("Cancelled: the port was freed").await;
+}
+
+#[test]
+fn osc52_wraps_for_tmux() {
+    let plain = authdeck::app::osc52_sequence("hi", false);
+    assert_eq!(plain, "\x1b]52;c;aGk=\x07");
+    assert!(authdeck::app::osc52_sequence("hi", true).contains("\x1bPtmux;"));
+}
+
+/// A user information endpoint that knows one API key: `Bearer fake-key-123`.
+async fn key_checking_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/me", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&request).to_lowercase();
+            let (status, body) = if text.contains("authorization: bearer fake-key-123") {
+                ("200 OK", r#"{"id": 42, "name": "Key User", "email": "key.user@example.test"}"#)
+            } else {
+                ("401 Unauthorized", r#"{"error": "bad key"}"#)
+            };
+            let response = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
+    let mut h = Harness::with_size(140, 45);
+    let url = key_checking_server().await;
+    let app_id = h.app.app_id;
+    let me = Endpoint { app_id, url, ..Endpoint::new_for(EndpointPurpose::UserInfo) };
+    let me_id = h.app.store.insert_endpoint(&me).unwrap();
+    let mut auth = h.app.authorizations[0].clone();
+    auth.config.set_endpoint_ids(None, Some(me_id));
+    h.app.store.update_authorization(auth.id, &auth.name, &auth.config).unwrap();
+    h.app.reload().unwrap();
+
+    h.press("t");
+    h.assert_shows("Test \"API-Key\"");
+    h.assert_shows("API Key");
+    h.press("fake-key-123");
+    h.assert_hides("fake-key-123");
+    h.ctrl('s');
+    h.wait_for("✓ Key User <key.user@example.test> (42)").await;
+    assert!(h.screens.iter().all(|s| !s.contains("fake-key-123")));
+
+    // A wrong key fails with the provider's answer.
+    h.press("t");
+    h.press("wrong-key-456");
+    h.ctrl('s');
+    h.wait_for("✗").await;
+    h.assert_shows("401");
+    assert!(h.screens.iter().all(|s| !s.contains("wrong-key-456")));
+}
