@@ -213,6 +213,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(TestPane, [ESC, ch('q')], Cancel, "cancel / close"),
     bind!(TestPane, [ch('?'), F1], Help, "help"),
     bind!(TestPaste, [ENTER], Submit, "submit"),
+    bind!(TestPaste, [ctrl('r')], Reveal, "show/hide what you pasted"),
     bind!(TestPaste, [ESC], Cancel, "leave the paste box"),
 ];
 

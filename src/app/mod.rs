@@ -1017,7 +1017,7 @@ impl App {
             Action::Down => pane.select(pane.selected + 1),
             Action::ScrollDown => pane.detail_scroll = pane.detail_scroll.saturating_add(10),
             Action::ScrollUp => pane.detail_scroll = pane.detail_scroll.saturating_sub(10),
-            Action::Reveal => pane.revealed = !pane.revealed,
+            Action::Reveal => pane.toggle_reveal(),
             Action::Copy => {
                 if let Some(url) = pane.auth_url.clone() {
                     self.effects.push(Effect::CopyToClipboard(url));

@@ -11,6 +11,17 @@ use crate::flow::{
 };
 use crate::model::redact::Sensitive;
 
+const MASK: char = '•';
+
+/// The paste box: what is pasted holds the authorization code, so it is masked unless revealed.
+fn paste_box(revealed: bool) -> TextArea<'static> {
+    let mut area = TextArea::default();
+    if !revealed {
+        area.set_mask_char(MASK);
+    }
+    area
+}
+
 /// One step as the pane shows it.
 pub struct StepView {
     pub id: StepId,
@@ -97,7 +108,7 @@ impl TestPane {
             listener: None,
             ssh_hint: None,
             log: Vec::new(),
-            paste: TextArea::default(),
+            paste: paste_box(false),
             paste_focused: false,
             paste_error: None,
             revealed: false,
@@ -147,7 +158,7 @@ impl TestPane {
             FlowEvent::StepFinished { record } => {
                 if record.step == StepId::Callback {
                     // The callback came: the paste box has done its job.
-                    self.paste = TextArea::default();
+                    self.paste = paste_box(self.revealed);
                     self.paste_error = None;
                     self.paste_focused = false;
                 }
@@ -193,6 +204,12 @@ impl TestPane {
         if let Some(i) = self.steps.iter().position(|s| s.id == step) {
             self.select(i);
         }
+    }
+
+    /// Shows or hides secrets: the requests and responses, and the pasted text (it holds the code).
+    pub fn toggle_reveal(&mut self) {
+        self.revealed = !self.revealed;
+        if self.revealed { self.paste.clear_mask_char() } else { self.paste.set_mask_char(MASK) }
     }
 
     pub fn select(&mut self, index: usize) {

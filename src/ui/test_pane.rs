@@ -168,7 +168,7 @@ fn callback_lines(lines: &mut Vec<Line<'static>>, pane: &TestPane, can_open_brow
 
 fn draw_paste_box(frame: &mut Frame, area: Rect, pane: &TestPane) {
     let title = if pane.paste_focused {
-        " Paste the redirected URL or the code · Enter submits · Esc leaves "
+        " Paste the redirected URL or the code (masked: it holds the code; Ctrl-R shows it) · Enter submits "
     } else {
         " p (or paste) to enter the redirected URL or the code "
     };
@@ -181,7 +181,8 @@ fn draw_paste_box(frame: &mut Frame, area: Rect, pane: &TestPane) {
         frame.render_widget(&pane.paste, input);
     } else {
         let text = pane.paste.lines().join("");
-        frame.render_widget(Paragraph::new(text), input);
+        let shown = if pane.revealed { text } else { "•".repeat(text.chars().count()) };
+        frame.render_widget(Paragraph::new(shown), input);
     }
     if let Some(error) = &pane.paste_error {
         frame.render_widget(
