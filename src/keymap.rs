@@ -40,6 +40,8 @@ pub enum Action {
     Paste,
     ScrollUp,
     ScrollDown,
+    /// Ctrl-C: cancel what is open, or quit from the tabs.
+    Interrupt,
 }
 
 /// Where the user is: each screen has its own keys.
@@ -61,6 +63,28 @@ pub enum Context {
     TestPane,
     /// The test pane while the paste box has the focus: keys type into it.
     TestPaste,
+    /// Keys every tab shares (a tab's own keys come first).
+    Tabs,
+    /// Keys that work on every screen.
+    Everywhere,
+}
+
+impl Context {
+    /// The contexts whose keys also apply here, after its own.
+    fn shared(self) -> &'static [Context] {
+        match self {
+            Context::Authorizations | Context::Endpoints | Context::Connections => {
+                &[Context::Tabs, Context::Everywhere]
+            }
+            Context::Tabs | Context::Everywhere => &[],
+            _ => &[Context::Everywhere],
+        }
+    }
+
+    /// This context and those it shares keys with, in the order their keys apply.
+    fn chain(self) -> impl Iterator<Item = Context> {
+        std::iter::once(self).chain(self.shared().iter().copied())
+    }
 }
 
 /// One entry of the key table.
@@ -133,21 +157,13 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Connections, [ch('k'), UP], Up, "move up", hidden),
     bind!(Connections, [ch('j'), DOWN], Down, "move down", hidden),
     // Keys every tab shares.
-    bind!(Authorizations, [TAB], NextTab, "next tab", hidden),
-    bind!(Authorizations, [BACKTAB], PrevTab, "previous tab", hidden),
-    bind!(Endpoints, [TAB], NextTab, "next tab", hidden),
-    bind!(Endpoints, [BACKTAB], PrevTab, "previous tab", hidden),
-    bind!(Connections, [TAB], NextTab, "next tab", hidden),
-    bind!(Connections, [BACKTAB], PrevTab, "previous tab", hidden),
-    bind!(Authorizations, [ch('a')], Apps, "apps"),
-    bind!(Endpoints, [ch('a')], Apps, "apps"),
-    bind!(Connections, [ch('a')], Apps, "apps"),
-    bind!(Authorizations, [ch('?'), F1], Help, "help"),
-    bind!(Endpoints, [ch('?'), F1], Help, "help"),
-    bind!(Connections, [ch('?'), F1], Help, "help"),
-    bind!(Authorizations, [ch('q')], Quit, "quit"),
-    bind!(Endpoints, [ch('q')], Quit, "quit"),
-    bind!(Connections, [ch('q')], Quit, "quit"),
+    bind!(Tabs, [ch('?'), F1], Help, "help"),
+    bind!(Tabs, [ch('a')], Apps, "apps"),
+    bind!(Tabs, [TAB], NextTab, "next tab", hidden),
+    bind!(Tabs, [BACKTAB], PrevTab, "previous tab", hidden),
+    bind!(Tabs, [ch('q')], Quit, "quit"),
+    // Keys of every screen.
+    bind!(Everywhere, [ctrl('c')], Interrupt, "cancel / quit", hidden),
     // The app picker.
     bind!(AppPicker, [ENTER], Submit, "switch to it"),
     bind!(AppPicker, [ch('n')], New, "new app"),
@@ -169,7 +185,7 @@ pub static BINDINGS: &[Binding] = &[
     // Forms, while a text field has the focus.
     bind!(FormText, [ctrl('s')], Save, "save"),
     bind!(FormText, [TAB], NextField, "next field"),
-    bind!(FormText, [BACKTAB], PrevField, "previous field"),
+    bind!(FormText, [BACKTAB], PrevField, "previous field", hidden),
     bind!(FormText, [DOWN], Down, "next field (or line)", hidden),
     bind!(FormText, [UP], Up, "previous field (or line)", hidden),
     bind!(FormText, [ENTER], Submit, "next field (new line in a multi-line field)", hidden),
@@ -179,7 +195,7 @@ pub static BINDINGS: &[Binding] = &[
     // Forms, on a choice, a toggle or the button.
     bind!(FormChoice, [ctrl('s')], Save, "save"),
     bind!(FormChoice, [TAB, DOWN, ch('j')], NextField, "next field"),
-    bind!(FormChoice, [BACKTAB, UP, ch('k')], PrevField, "previous field"),
+    bind!(FormChoice, [BACKTAB, UP, ch('k')], PrevField, "previous field", hidden),
     bind!(FormChoice, [LEFT, ch('h')], Left, "previous choice"),
     bind!(FormChoice, [RIGHT, ch('l'), code(KeyCode::Char(' '))], Right, "next choice / toggle"),
     bind!(FormChoice, [ENTER], Submit, "open the list / press the button"),
@@ -218,16 +234,11 @@ pub static BINDINGS: &[Binding] = &[
 ];
 
 impl Key {
+    /// Shift is ignored (it makes the character, and Shift-Tab arrives as BackTab either way);
+    /// Alt makes another key, which no binding uses.
     fn matches(&self, event: &KeyEvent) -> bool {
         let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl != self.ctrl {
-            return false;
-        }
-        match (self.code, event.code) {
-            // Terminals differ on whether Shift-Tab comes with SHIFT set; both are BackTab here.
-            (KeyCode::Char(a), KeyCode::Char(b)) => a == b,
-            (a, b) => a == b,
-        }
+        ctrl == self.ctrl && !event.modifiers.contains(KeyModifiers::ALT) && self.code == event.code
     }
 
     /// How the footer and help write the key.
@@ -255,16 +266,19 @@ impl Key {
 /// The action a key does in a context, if any. `available` filters out actions that don't apply now
 /// (e.g. opening a browser over SSH), so they neither dispatch nor show.
 pub fn lookup(context: Context, event: &KeyEvent, available: impl Fn(Action) -> bool) -> Option<Action> {
-    BINDINGS
-        .iter()
-        .filter(|b| b.context == context && available(b.action))
+    bindings(context, false)
+        .filter(|b| available(b.action))
         .find(|b| b.keys.iter().any(|k| k.matches(event)))
         .map(|b| b.action)
 }
 
-/// The bindings of a context, for the footer (`footer_only`) or the help screen.
+/// The bindings that apply in a context (its own, then the shared ones), for the footer
+/// (`footer_only`) or the help screen.
 pub fn bindings(context: Context, footer_only: bool) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(move |b| b.context == context && (!footer_only || b.footer))
+    context
+        .chain()
+        .flat_map(|c| BINDINGS.iter().filter(move |b| b.context == c))
+        .filter(move |b| !footer_only || b.footer)
 }
 
 /// "n/Enter" — every key of a binding.
@@ -282,15 +296,29 @@ mod tests {
 
     #[test]
     fn no_key_does_two_things_on_one_screen() {
-        for (i, a) in BINDINGS.iter().enumerate() {
-            for b in &BINDINGS[i + 1..] {
-                if a.context == b.context {
+        let contexts: std::collections::BTreeSet<String> =
+            BINDINGS.iter().map(|b| format!("{:?}", b.context)).collect();
+        for context in BINDINGS.iter().map(|b| b.context) {
+            let all: Vec<&Binding> = bindings(context, false).collect();
+            for (i, a) in all.iter().enumerate() {
+                for b in &all[i + 1..] {
                     for k in a.keys {
-                        assert!(!b.keys.contains(k), "{:?} {:?} bound twice in {:?}", k, a.action, a.context);
+                        assert!(!b.keys.contains(k), "{k:?} bound to {:?} and {:?} in {context:?}", a.action, b.action);
                     }
                 }
             }
         }
+        assert!(contexts.len() > 10);
+    }
+
+    #[test]
+    fn alt_keys_match_nothing() {
+        let alt_n = KeyEvent::new(KeyCode::Char('n'), KeyModifiers::ALT);
+        assert_eq!(lookup(Context::Authorizations, &alt_n, |_| true), None);
+        let shift_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(lookup(Context::Endpoints, &shift_tab, |_| true), Some(Action::PrevTab));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(Context::FormText, &ctrl_c, |_| true), Some(Action::Interrupt));
     }
 
     #[test]

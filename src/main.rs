@@ -49,14 +49,15 @@ fn data_dir() -> anyhow::Result<PathBuf> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
-    let db = match cli.db {
-        Some(path) => path,
-        None => data_dir()?.join("authdeck.db"),
+    let data_dir = data_dir();
+    let db = match (cli.db, &data_dir) {
+        (Some(path), _) => path,
+        (None, Ok(dir)) => dir.join("authdeck.db"),
+        (None, Err(e)) => anyhow::bail!("{e}"),
     };
-    let log_dir =
-        db.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."));
     let mut store = Store::open(&db)?;
-    let _log = init_logging(&log_dir);
+    // The log lives in the data directory whatever --db says; without one, authdeck runs unlogged.
+    let _log = data_dir.ok().and_then(|dir| init_logging(&dir));
     tracing::info!(db = %db.display(), "authdeck started");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     match cli.command {
@@ -75,9 +76,18 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     }
 }
 
-/// Logs to authdeck.log beside the database; never to the terminal, never secrets.
+/// Logs to authdeck.log in the data directory; never to the terminal, never secrets. A log that
+/// can't be written (a read-only folder, another user's file) is no reason to stop: no log then.
 fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let appender = tracing_appender::rolling::never(dir, "authdeck.log");
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).ok()?;
+    // Created owner-only before the appender opens it.
+    std::fs::OpenOptions::new().append(true).create(true).mode(0o600).open(dir.join("authdeck.log")).ok()?;
+    let appender = tracing_appender::rolling::RollingFileAppender::builder()
+        .rotation(tracing_appender::rolling::Rotation::NEVER)
+        .filename_prefix("authdeck.log")
+        .build(dir)
+        .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("AUTHDECK_LOG").unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;

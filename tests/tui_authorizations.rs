@@ -249,3 +249,70 @@ async fn the_real_event_loop_runs_on_the_test_backend() {
     authdeck::app::run(&mut terminal, &mut app, futures_util::stream::iter(events), |_| Ok(())).await.unwrap();
     assert!(app.quit);
 }
+
+#[test]
+fn help_lists_exactly_the_keys_that_work_here() {
+    let mut h = Harness::new();
+    let context = h.app.context();
+    let expected: Vec<String> = authdeck::keymap::bindings(context, false)
+        .filter(|b| h.app.available(b.action))
+        .map(|b| format!("{}  {}", authdeck::keymap::describe_keys(b), b.label))
+        .collect();
+    h.press("?");
+    for line in &expected {
+        h.assert_shows(line);
+    }
+    // The test key is listed because an authorization is selected; with none, it isn't.
+    h.assert_shows("t  test connection");
+    h.esc();
+    h.press("dy");
+    h.press("?");
+    h.assert_hides("test connection");
+    h.assert_hides("edit");
+}
+
+#[test]
+fn on_an_80_by_24_terminal_messages_wrap_and_help_stays_in_the_footer() {
+    let mut h = Harness::with_size(80, 24);
+    h.press("no");
+    h.ctrl('s');
+    // The problem under Client Secret is long: it wraps instead of being cut.
+    h.assert_shows("authentication to None for a public client.");
+    let footer = h.screen().lines().last().unwrap().to_owned();
+    assert!(footer.starts_with("F1 help"), "{footer}");
+    h.esc();
+    h.press("y");
+    h.press("?");
+    h.assert_shows("Keys on this screen");
+}
+
+#[test]
+fn a_second_new_authorization_of_a_kind_gets_a_free_name_and_esc_does_not_ask() {
+    let mut h = Harness::new();
+    h.press("na");
+    h.assert_shows("API-Key 2");
+    h.esc();
+    h.assert_hides("Discard");
+    h.assert_hides("New API-Key authorization");
+}
+
+#[test]
+fn alt_keys_do_nothing() {
+    let mut h = Harness::new();
+    h.event(crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('n'),
+        crossterm::event::KeyModifiers::ALT,
+    )));
+    h.assert_hides("choose its kind");
+}
+
+#[test]
+fn ctrl_c_cancels_an_overlay_then_quits() {
+    let mut h = Harness::new();
+    h.press("n");
+    h.ctrl('c');
+    h.assert_hides("choose its kind");
+    assert!(!h.app.quit);
+    h.ctrl('c');
+    assert!(h.app.quit);
+}

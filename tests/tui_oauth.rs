@@ -300,3 +300,33 @@ fn export_and_import_from_the_tui() {
     let AuthConfig::OAuth2(c) = auth.config else { panic!("not OAuth 2.0") };
     assert_eq!(c.client_secret, SECRET);
 }
+
+#[test]
+fn exporting_over_an_existing_file_asks_first() {
+    let mut h = Harness::new();
+    let file = h.db.with_file_name("existing.json");
+    std::fs::write(&file, "keep me").unwrap();
+    h.press("x");
+    h.fill(file.to_str().unwrap());
+    h.enter();
+    h.assert_shows("exists. Replace it with this");
+    h.press("n");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+    h.assert_shows("Export this app");
+    h.enter();
+    h.press("y");
+    h.assert_shows("Exported to");
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"version\": 1"));
+}
+
+#[test]
+fn a_second_token_endpoint_gets_a_free_name() {
+    let mut h = Harness::new();
+    h.tab(1);
+    h.press("n");
+    h.focus("URL");
+    h.press("https://a.example.test/token");
+    h.ctrl('s');
+    h.press("n");
+    h.assert_shows("Token endpoint 2");
+}

@@ -10,11 +10,11 @@ use crate::model::{
 
 const PLACEMENTS: [KeyPlacement; 2] = [KeyPlacement::Header, KeyPlacement::Query];
 
-/// The form for a new authorization of `kind`, or for editing `existing`.
-pub fn authorization_form(kind: AuthKind, existing: Option<&Authorization>) -> Form {
+/// The form for editing `existing`, or for a new authorization of `kind` called `new_name`.
+pub fn authorization_form(kind: AuthKind, existing: Option<&Authorization>, new_name: &str) -> Form {
     let config = existing.map(|a| a.config.clone()).unwrap_or_else(|| AuthConfig::new_of_kind(kind));
-    let name = existing.map(|a| a.name.clone()).unwrap_or_else(|| kind.label().to_owned());
-    let name_field = Field::text("name", "Name", "How this authorization is called in authdeck.", &name);
+    let name = existing.map_or(new_name, |a| a.name.as_str());
+    let name_field = Field::text("name", "Name", "How this authorization is called in authdeck.", name);
     let mut fields = vec![name_field];
     match &config {
         AuthConfig::ApiKey(c) => fields.extend([

@@ -63,6 +63,8 @@ pub enum Pending {
     DeleteConnection(i64),
     /// Close the form below, losing what was typed.
     DiscardForm,
+    /// Write the export of the prompt below over an existing file.
+    ReplaceExport,
 }
 
 /// What a one-line prompt asks for.
@@ -244,7 +246,11 @@ impl App {
     pub fn reload(&mut self) -> Result<(), StoreError> {
         self.apps = self.store.apps()?;
         if !self.apps.iter().any(|a| a.id == self.app_id) {
+            // The current app is gone (deleted here or elsewhere): show the first, from its top.
             self.app_id = self.apps.first().map(|a| a.id).unwrap_or_default();
+            self.auth_cursor = ListCursor::default();
+            self.endpoint_cursor = ListCursor::default();
+            self.connection_cursor = ListCursor::default();
         }
         self.authorizations = self.store.authorizations(self.app_id)?;
         self.endpoints = self.store.endpoints(self.app_id)?;
@@ -283,7 +289,7 @@ impl App {
 
     /// The test pane, when it is the topmost overlay.
     pub fn test_pane(&self) -> Option<&TestPane> {
-        match self.overlays.last() {
+        match self.beneath_help().last() {
             Some(Overlay::TestPane(pane)) => Some(pane),
             _ => None,
         }
@@ -299,6 +305,13 @@ impl App {
     /// True while a test runs in a pane (the spinner and elapsed times need redrawing).
     pub fn is_testing(&self) -> bool {
         self.overlays.iter().any(|o| matches!(o, Overlay::TestPane(p) if p.is_running()))
+    }
+
+    /// A new endpoint of this app for `purpose`, pre-filled, with a name no endpoint has yet.
+    fn new_endpoint(&self, purpose: EndpointPurpose) -> Endpoint {
+        let template = Endpoint::new_for(purpose);
+        let name = free_name(&template.name, self.endpoints.iter().map(|e| e.name.as_str()));
+        Endpoint { app_id: self.app_id, name, ..template }
     }
 
     /// How many authorizations use an endpoint.
@@ -350,6 +363,13 @@ impl App {
         }
     }
 
+    /// The overlays without the help screen on top: what the help describes, and what decides
+    /// which keys are available.
+    fn beneath_help(&self) -> &[Overlay] {
+        let end = self.overlays.iter().rposition(|o| !matches!(o, Overlay::Help { .. })).map_or(0, |i| i + 1);
+        &self.overlays[..end]
+    }
+
     /// Whether an action applies now (an action that doesn't neither dispatches nor shows in the footer).
     pub fn available(&self, action: Action) -> bool {
         match action {
@@ -360,13 +380,13 @@ impl App {
                 self.env.can_open_browser && self.test_pane().is_some_and(|p| p.auth_url.is_some() && p.is_running())
             }
             Action::Paste => self.test_pane().is_some_and(TestPane::is_waiting_for_callback),
-            Action::Test if self.overlays.is_empty() => self.selected_authorization().is_some(),
+            Action::Test if self.beneath_help().is_empty() => self.selected_authorization().is_some(),
             Action::Test => self.test_pane().is_some_and(|p| !p.is_running() && p.kind == FlowKind::Test),
-            Action::Refresh if self.overlays.is_empty() => self.selected_connection().is_some(),
+            Action::Refresh if self.beneath_help().is_empty() => self.selected_connection().is_some(),
             Action::Refresh => self.test_pane().is_some_and(|p| {
                 !p.is_running() && p.report.as_ref().is_some_and(|r| r.grant.as_ref().is_some_and(|g| g.refresh_token))
             }),
-            Action::Edit | Action::Delete if self.overlays.is_empty() => match self.tab {
+            Action::Edit | Action::Delete if self.beneath_help().is_empty() => match self.tab {
                 Tab::Authorizations => self.selected_authorization().is_some(),
                 Tab::Endpoints => self.selected_endpoint().is_some(),
                 Tab::Connections => self.selected_connection().is_some(),
@@ -376,7 +396,7 @@ impl App {
     }
 
     fn top_form(&self) -> Option<&Form> {
-        match self.overlays.last() {
+        match self.beneath_help().last() {
             Some(Overlay::Form(form)) => Some(form),
             _ => None,
         }
@@ -407,10 +427,6 @@ impl App {
 
     pub fn handle_key(&mut self, key: KeyEvent) {
         self.status = None;
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            let action = if self.overlays.is_empty() { Action::Quit } else { Action::Cancel };
-            return self.update(action);
-        }
         let context = self.context();
         match keymap::lookup(context, &key, |a| self.available(a)) {
             Some(action) => self.update(action),
@@ -422,12 +438,8 @@ impl App {
     fn type_key(&mut self, key: KeyEvent) {
         match self.overlays.last_mut() {
             Some(Overlay::Form(form)) if form.picker.is_none() => {
-                if let FieldInput::Text { area, multiline, .. } = &mut form.focused_mut().input {
-                    // Ctrl-M is a newline to the text box; a one-line field has none.
-                    let newline = key.code == KeyCode::Char('m') && key.modifiers.contains(KeyModifiers::CONTROL);
-                    if *multiline || !newline {
-                        area.input(key);
-                    }
+                if let FieldInput::Text { area, .. } = &mut form.focused_mut().input {
+                    area.input(key);
                 }
             }
             Some(Overlay::Prompt(prompt)) => {
@@ -479,6 +491,10 @@ impl App {
 
     /// The one place actions change the state.
     pub fn update(&mut self, action: Action) {
+        if action == Action::Interrupt {
+            let action = if self.overlays.is_empty() { Action::Quit } else { Action::Cancel };
+            return self.update(action);
+        }
         if action == Action::Help {
             let context = self.context();
             self.overlays.push(Overlay::Help { context });
@@ -512,7 +528,7 @@ impl App {
             (Tab::Authorizations, Action::New) => self.overlays.push(Overlay::KindChooser { selected: 0 }),
             (Tab::Authorizations, Action::Edit) => {
                 if let Some(a) = self.selected_authorization() {
-                    let form = forms::authorization_form(a.kind(), Some(a));
+                    let form = forms::authorization_form(a.kind(), Some(a), &a.name);
                     self.overlays.push(Overlay::Form(Box::new(form)));
                 }
             }
@@ -540,7 +556,7 @@ impl App {
             (Tab::Endpoints, Action::Up) => self.endpoint_cursor.step(-1, self.endpoints.len()),
             (Tab::Endpoints, Action::Down) => self.endpoint_cursor.step(1, self.endpoints.len()),
             (Tab::Endpoints, Action::New) => {
-                let endpoint = Endpoint { app_id: self.app_id, ..Endpoint::new_for(EndpointPurpose::Token) };
+                let endpoint = self.new_endpoint(EndpointPurpose::Token);
                 let form = forms::endpoint_form(&endpoint, FormTarget::NewEndpoint { for_field: None });
                 self.overlays.push(Overlay::Form(Box::new(form)));
             }
@@ -651,19 +667,9 @@ impl App {
             _ => return,
         };
         self.overlays.pop();
-        let mut form = forms::authorization_form(kind, None);
-        if self.authorizations.iter().any(|a| a.name == form.text("name")) {
-            // Suggest a free name so a second authorization of a kind doesn't start with a clash.
-            let free = (2..)
-                .map(|n| format!("{} {n}", kind.label()))
-                .find(|n| !self.authorizations.iter().any(|a| &a.name == n));
-            if let (Some(free), Some(FieldInput::Text { area, .. })) =
-                (free, form.field_mut("name").map(|f| &mut f.input))
-            {
-                *area = TextArea::new(vec![free]);
-                area.move_cursor(CursorMove::End);
-            }
-        }
+        // A free name, so a second authorization of a kind doesn't start with a clash.
+        let name = free_name(kind.label(), self.authorizations.iter().map(|a| a.name.as_str()));
+        let form = forms::authorization_form(kind, None, &name);
         self.overlays.push(Overlay::Form(Box::new(form)));
     }
 
@@ -768,7 +774,7 @@ impl App {
                     Some(PickerEntry::Endpoint(id)) => form.set_endpoint(key, Some(*id)),
                     Some(PickerEntry::None) => form.set_endpoint(key, None),
                     Some(PickerEntry::Create) => {
-                        let endpoint = Endpoint { app_id: self.app_id, ..Endpoint::new_for(purpose) };
+                        let endpoint = self.new_endpoint(purpose);
                         let target = FormTarget::NewEndpoint { for_field: Some(key) };
                         let form = forms::endpoint_form(&endpoint, target);
                         self.overlays.push(Overlay::Form(Box::new(form)));
@@ -866,6 +872,10 @@ impl App {
             Pending::DiscardForm => {
                 self.overlays.pop();
                 Ok(None)
+            }
+            Pending::ReplaceExport => {
+                self.submit_prompt();
+                return;
             }
             Pending::DeleteAuthorization(id) => {
                 self.store.delete_authorization(id).map(|_| Some("Deleted the authorization."))
@@ -1097,19 +1107,32 @@ impl App {
             Action::Submit => {
                 let value = prompt.input.lines().join(" ").trim().to_owned();
                 let purpose = prompt.purpose;
-                match self.run_prompt(purpose, &value) {
-                    Ok(message) => {
-                        self.overlays.pop();
-                        self.info(message);
-                    }
-                    Err(message) => {
-                        if let Some(Overlay::Prompt(prompt)) = self.overlays.last_mut() {
-                            prompt.error = Some(message);
-                        }
-                    }
+                if purpose == PromptPurpose::ExportPath && !value.is_empty() && expand_home(&value).exists() {
+                    let message = format!("{} exists. Replace it with this export?", expand_home(&value).display());
+                    self.overlays.push(Overlay::Confirm { message, on_yes: Pending::ReplaceExport });
+                    return;
                 }
+                self.submit_prompt();
             }
             _ => {}
+        }
+    }
+
+    /// Does what the topmost prompt asks; its problem is shown in it, keeping what was typed.
+    fn submit_prompt(&mut self) {
+        let Some(Overlay::Prompt(prompt)) = self.overlays.last() else { return };
+        let value = prompt.input.lines().join(" ").trim().to_owned();
+        let purpose = prompt.purpose;
+        match self.run_prompt(purpose, &value) {
+            Ok(message) => {
+                self.overlays.pop();
+                self.info(message);
+            }
+            Err(message) => {
+                if let Some(Overlay::Prompt(prompt)) = self.overlays.last_mut() {
+                    prompt.error = Some(message);
+                }
+            }
         }
     }
 
@@ -1178,6 +1201,14 @@ fn name_error(e: StoreError) -> SaveError {
         StoreError::DuplicateName { .. } => SaveError::Fields(vec![model::FieldError::new("name", e.to_string())]),
         other => SaveError::Store(other),
     }
+}
+
+/// `base`, or `base 2`, `base 3`… whichever no name in `taken` is.
+fn free_name<'a>(base: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+    std::iter::once(base.to_owned())
+        .chain((2..).map(|n| format!("{base} {n}")))
+        .find(|candidate| !taken.clone().any(|t| t == candidate))
+        .unwrap_or_else(|| base.to_owned())
 }
 
 /// `~/x` means the home folder's `x`, as in a shell.

@@ -3,23 +3,33 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::theme;
+use super::{theme, wrapped_lines};
 use crate::app::form::{Field, FieldInput, Form};
 use crate::app::{App, PickerEntry};
 use crate::model::authorization::{parse_scopes, query_params};
 
 const MASK: char = '•';
 
-/// Lines a field takes: label + input + help or error + extra information lines.
-fn field_height(field: &Field, form: &Form) -> u16 {
+/// Lines a field takes: its input, then its help or problem (wrapped to `width`), then extra lines.
+fn field_height(field: &Field, form: &Form, width: u16) -> u16 {
     let input = match &field.input {
         FieldInput::Text { area, multiline: true, .. } => (area.lines().len() as u16).clamp(3, 8),
         _ => 1,
     };
-    input + 1 + extra_lines(field, form).len() as u16
+    let (note, _) = note(field, form);
+    input + wrapped_lines(&note, width.saturating_sub(LABEL_WIDTH)) + extra_lines(field, form).len() as u16
+}
+
+/// The line under a field: its problem when it has one, else its help.
+fn note(field: &Field, form: &Form) -> (String, Style) {
+    match form.error(field.key) {
+        Some(message) => (format!("✗ {message}"), theme::error()),
+        None => (field.help.to_owned(), theme::dim()),
+    }
 }
 
 /// The width of the label column; inputs, help and problems start after it.
@@ -57,7 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form) {
 
     // Scroll so the focused field is in view.
     let visible: Vec<(usize, &Field)> = form.fields.iter().enumerate().filter(|(_, f)| !f.hidden).collect();
-    let heights: Vec<u16> = visible.iter().map(|(_, f)| field_height(f, form)).collect();
+    let heights: Vec<u16> = visible.iter().map(|(_, f)| field_height(f, form, inner.width)).collect();
     let focus_pos = visible.iter().position(|(i, _)| *i == form.focus).unwrap_or(0);
     let focus_end: u16 = heights[..=focus_pos.min(heights.len().saturating_sub(1))].iter().sum();
     let scroll = focus_end.saturating_sub(inner.height);
@@ -138,12 +148,13 @@ fn draw_field(frame: &mut Frame, rect: Rect, app: &App, form: &Form, field: &Fie
             row += 1;
         }
     }
-    let note = match form.error(field.key) {
-        Some(message) => Line::styled(format!("✗ {message}"), theme::error()),
-        None => Line::styled(field.help, theme::dim()),
-    };
-    frame.render_widget(Paragraph::new(note), Rect { y: row, ..column });
-    row += 1;
+    let (text, style) = note(field, form);
+    let height = wrapped_lines(&text, column.width);
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: false }),
+        Rect { y: row, height, ..column },
+    );
+    row += height;
     for extra in extra_lines(field, form) {
         frame.render_widget(Paragraph::new(extra), Rect { y: row, ..column });
         row += 1;

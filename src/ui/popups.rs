@@ -1,13 +1,14 @@
 //! Popups drawn over the tabs: the app picker, the kind chooser, yes/no questions, prompts, help.
+//! Their key hints come from the key table, like the footer's.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::{centered, theme};
+use super::{centered, key_hints, theme, wrapped_lines};
 use crate::app::{App, Prompt};
-use crate::keymap::{self, Context};
+use crate::keymap::{self, Action, Context};
 use crate::model::AuthKind;
 
 fn popup(frame: &mut Frame, area: Rect, title: &str) -> Rect {
@@ -25,7 +26,7 @@ fn draw_list(frame: &mut Frame, area: Rect, items: Vec<ListItem>, selected: usiz
 }
 
 pub fn draw_app_picker(frame: &mut Frame, area: Rect, app: &App, selected: usize) {
-    let height = (app.apps.len() as u16 + 4).min(area.height);
+    let height = (app.apps.len() as u16 + 2).min(area.height);
     let inner = popup(frame, centered(area, 60, height), "Apps");
     let items = app
         .apps
@@ -35,57 +36,55 @@ pub fn draw_app_picker(frame: &mut Frame, area: Rect, app: &App, selected: usize
             ListItem::new(Line::from(vec![Span::raw(a.name.clone()), Span::styled(current, theme::dim())]))
         })
         .collect();
-    let list_area = Rect { height: inner.height.saturating_sub(1), ..inner };
-    draw_list(frame, list_area, items, selected);
-    let hint = Line::styled("Enter switch · n new · r rename · d delete · Esc close", theme::dim());
-    frame.render_widget(Paragraph::new(hint), Rect { y: inner.bottom().saturating_sub(1), height: 1, ..inner });
+    draw_list(frame, inner, items, selected);
 }
 
 pub fn draw_kind_chooser(frame: &mut Frame, area: Rect, selected: usize) {
-    let inner = popup(frame, centered(area, 50, 7), "New authorization: choose its kind");
-    let keys = ['a', 'b', 'o'];
+    let inner = popup(frame, centered(area, 50, 5), "New authorization: choose its kind");
     let items = AuthKind::ALL
         .iter()
-        .zip(keys)
-        .map(|(kind, key)| {
+        .map(|kind| {
+            let action = match kind {
+                AuthKind::ApiKey => Action::ChooseApiKey,
+                AuthKind::Basic => Action::ChooseBasic,
+                AuthKind::OAuth2 => Action::ChooseOAuth2,
+            };
+            let key = keymap::bindings(Context::KindChooser, false)
+                .find(|b| b.action == action)
+                .map(keymap::describe_keys)
+                .unwrap_or_default();
             ListItem::new(Line::from(vec![Span::styled(format!("{key}  "), theme::key()), Span::raw(kind.label())]))
         })
         .collect();
     draw_list(frame, inner, items, selected);
 }
 
-pub fn draw_confirm(frame: &mut Frame, area: Rect, message: &str) {
-    let inner = popup(frame, centered(area, 64, 7), "Are you sure?");
-    let text = vec![
-        Line::raw(message.to_owned()),
-        Line::raw(""),
-        Line::from(vec![
-            Span::styled("y", theme::key()),
-            Span::raw(" yes   "),
-            Span::styled("n", theme::key()),
-            Span::raw("/"),
-            Span::styled("Esc", theme::key()),
-            Span::raw(" no"),
-        ]),
-    ];
+pub fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, message: &str) {
+    let width = 64.min(area.width);
+    let height = wrapped_lines(message, width.saturating_sub(2)) + 4;
+    let inner = popup(frame, centered(area, width, height), "Are you sure?");
+    let text = vec![Line::raw(message.to_owned()), Line::raw(""), Line::from(key_hints(app, Context::Confirm))];
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
 }
 
-pub fn draw_prompt(frame: &mut Frame, area: Rect, prompt: &Prompt) {
-    let inner = popup(frame, centered(area, 70, 7), &prompt.title);
-    frame.render_widget(Paragraph::new(Line::styled(prompt.help.as_str(), theme::dim())), Rect { height: 1, ..inner });
+pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, prompt: &Prompt) {
+    let inner = popup(frame, centered(area, 76, 8), &prompt.title);
+    frame.render_widget(
+        Paragraph::new(Line::styled(prompt.help.as_str(), theme::dim())).wrap(Wrap { trim: false }),
+        Rect { height: 2, ..inner },
+    );
     frame.render_widget(&prompt.input, Rect { y: inner.y + 2, height: 1, ..inner });
     let note = match &prompt.error {
         Some(e) => Line::styled(format!("✗ {e}"), theme::error()),
-        None => Line::styled("Enter OK · Esc cancel", theme::dim()),
+        None => Line::from(key_hints(app, Context::Prompt)),
     };
-    frame.render_widget(Paragraph::new(note).wrap(Wrap { trim: false }), Rect { y: inner.y + 3, height: 2, ..inner });
+    frame.render_widget(Paragraph::new(note).wrap(Wrap { trim: false }), Rect { y: inner.y + 3, height: 3, ..inner });
 }
 
-/// Every key of the screen below, from the key table.
-pub fn draw_help(frame: &mut Frame, area: Rect, context: Context) {
-    let bindings: Vec<_> = keymap::bindings(context, false).collect();
-    let height = (bindings.len() as u16 + 5).min(area.height);
+/// Every key that works on the screen below, from the key table.
+pub fn draw_help(frame: &mut Frame, area: Rect, app: &App, context: Context) {
+    let bindings: Vec<_> = keymap::bindings(context, false).filter(|b| app.available(b.action)).collect();
+    let height = (bindings.len() as u16 + 4).min(area.height);
     let inner = popup(frame, centered(area, 64, height), "Keys on this screen");
     let mut lines: Vec<Line> = bindings
         .iter()
@@ -96,7 +95,6 @@ pub fn draw_help(frame: &mut Frame, area: Rect, context: Context) {
             ])
         })
         .collect();
-    lines.push(Line::from(vec![Span::styled(format!("{:>16}  ", "Ctrl-C"), theme::key()), Span::raw("cancel / quit")]));
     lines.push(Line::raw(""));
     lines.push(Line::styled("Esc closes this help.", theme::dim()));
     frame.render_widget(Paragraph::new(lines), inner);
