@@ -49,12 +49,26 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     }
     let mut printer = Progress { steps, redirect_uri: redirect_uri(&authorization.config) };
     let mut report = None;
-    while let Some(event) = events.recv().await {
-        if let FlowEvent::Finished(finished) = event {
-            report = Some(*finished);
-            break;
+    // Ctrl-C cancels the run (the port is freed and the run recorded as cancelled) instead of killing authdeck.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    let mut cancelled = false;
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(FlowEvent::Finished(finished)) => {
+                    report = Some(*finished);
+                    break;
+                }
+                Some(event) => printer.show(&event),
+                None => break,
+            },
+            _ = &mut interrupted, if !cancelled => {
+                cancelled = true;
+                eprintln!("Cancelling…");
+                handle.cancel();
+            }
         }
-        printer.show(&event);
     }
     let mut report = match report {
         Some(report) => report,
