@@ -103,12 +103,12 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default();
     let widths = vec![
-        Constraint::Percentage(18),
+        Constraint::Percentage(16),
+        Constraint::Fill(2),
         Constraint::Fill(1),
-        Constraint::Percentage(20),
         Constraint::Length(18),
-        Constraint::Length(8),
-        Constraint::Length(17),
+        Constraint::Length(7),
+        Constraint::Length(19),
     ];
     draw_table(
         frame,
