@@ -193,3 +193,62 @@ fn a_broken_import_changes_nothing_and_says_where() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("apps[0].authorizations[0]"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_export_with_secrets_into_an_existing_file_makes_it_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    assert!(authdeck_stdin(&db, &["import", "-"], EXPORT).status.success());
+    let file = dir.path().join("export.json");
+    std::fs::write(&file, "an older export").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let out = authdeck(&db, &["export", "--include-secrets", "-o", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&file).unwrap().contains("fake-secret-for-tests"));
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a file holding secrets is readable by its owner only");
+}
+
+/// Imports `text` into a fresh database; the error message (the import must fail).
+fn import_error(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = authdeck_stdin(&dir.path().join("a.db"), &["import", "-"], text);
+    assert!(!out.status.success(), "the import should fail");
+    stderr(&out)
+}
+
+#[test]
+fn an_import_error_inside_an_authorization_names_the_field_and_what_was_expected() {
+    let message = import_error(&EXPORT.replace("\"pkce\": true", "\"pkce\": \"yes\""));
+    assert!(message.contains("at apps[0].authorizations[0].pkce: "), "{message}");
+    assert!(message.contains("expected a boolean"), "{message}");
+
+    let message = import_error(&EXPORT.replace("\"kind\": \"oauth2\"", "\"kind\": \"oauth\""));
+    assert!(message.contains("at apps[0].authorizations[0].kind: "), "{message}");
+    assert!(message.contains("\"api_key\", \"basic\", \"oauth2\""), "{message}");
+}
+
+#[test]
+fn an_unknown_field_in_an_import_is_refused_not_dropped() {
+    let message = import_error(&EXPORT.replace("\"scopes\":", "\"scope\":"));
+    assert!(message.contains("at apps[0].authorizations[0].scope: unknown field `scope`"), "{message}");
+
+    let message = import_error(&EXPORT.replace("\"user_email\": \"email\"", "\"user_mail\": \"email\""));
+    assert!(message.contains("at apps[0].endpoints[1].response.user_mail: unknown field"), "{message}");
+}
+
+#[test]
+fn import_messages_say_what_to_write_in_the_file() {
+    let message = import_error(&EXPORT.replace("\"token_endpoint\": \"GitHub token\",", ""));
+    assert!(
+        message.contains("At apps[0].authorizations[0].token_endpoint: name one of this app's endpoints"),
+        "{message}"
+    );
+    assert!(!message.contains("(Enter)") && !message.contains("Choose"), "{message}");
+
+    let message = import_error(&EXPORT.replace("\"method\": \"POST\"", "\"method\": \"FETCH\""));
+    assert!(message.contains("At apps[0].endpoints[0].method: write one of \"GET\", \"POST\""), "{message}");
+    assert!(message.contains("Nothing was imported."), "{message}");
+}

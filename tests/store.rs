@@ -3,8 +3,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use authdeck::model::transfer;
 use authdeck::model::{AuthConfig, AuthKind, Endpoint, EndpointPurpose};
-use authdeck::store::{Store, StoreError};
+use authdeck::store::{ImportError, Store, StoreError};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -154,4 +155,132 @@ fn a_used_endpoint_cannot_be_deleted() {
     let err = store.delete_endpoint(id).unwrap_err();
     assert!(err.to_string().contains("used by OAuth"), "{err}");
     assert_eq!(store.endpoints(app.id).unwrap().len(), 1);
+}
+
+/// Copies a database and its -wal file while `conn` still has them open (so nothing is checkpointed),
+/// as a crash or another running program would leave them.
+fn copy_with_wal(from: &Path, to: &Path) {
+    std::fs::copy(from, to).unwrap();
+    let wal = |p: &Path| p.with_file_name(format!("{}-wal", p.file_name().unwrap().to_str().unwrap()));
+    std::fs::copy(wal(from), wal(to)).unwrap();
+    assert!(std::fs::metadata(wal(to)).unwrap().len() > 0, "the change should sit in the -wal file");
+}
+
+/// The bytes of a database and of its -wal file.
+fn files_of(path: &Path) -> (Vec<u8>, Vec<u8>) {
+    let wal = path.with_file_name(format!("{}-wal", path.file_name().unwrap().to_str().unwrap()));
+    (std::fs::read(path).unwrap(), std::fs::read(wal).expect("the -wal file must not be checkpointed away"))
+}
+
+#[test]
+fn a_newer_schema_still_in_the_wal_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("original.db");
+    let mut store = Store::open(&original).unwrap();
+    store.create_app("Before the upgrade").unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&original).unwrap();
+    conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    let path = dir.path().join("future.db");
+    copy_with_wal(&original, &path);
+    drop(conn);
+
+    let before = files_of(&path);
+    let err = Store::open(&path).err().expect("refused");
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    assert!(files_of(&path) == before, "the database and its -wal file must be byte-identical");
+}
+
+#[test]
+fn another_programs_wal_database_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("original.db");
+    let conn = rusqlite::Connection::open(&original).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    conn.execute_batch("CREATE TABLE songs (title TEXT); INSERT INTO songs VALUES ('x');").unwrap();
+    let path = dir.path().join("other.db");
+    copy_with_wal(&original, &path);
+    drop(conn);
+
+    let before = files_of(&path);
+    let err = Store::open(&path).err().expect("refused");
+    assert!(err.to_string().contains("another program"), "{err}");
+    assert!(files_of(&path) == before, "the database and its -wal file must be byte-identical");
+}
+
+#[test]
+fn a_damaged_endpoint_row_is_reported_not_defaulted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.db");
+    let mut store = Store::open(&path).unwrap();
+    let app = store.create_app("A").unwrap();
+    let mut endpoint = Endpoint::new_for(EndpointPurpose::Token);
+    endpoint.app_id = app.id;
+    endpoint.url = "https://auth.example.test/token".into();
+    let id = store.insert_endpoint(&endpoint).unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let damages = [
+        ("purpose", "tok", "an unknown purpose \"tok\""),
+        ("body_kind", "xml", "an unknown body kind \"xml\""),
+        ("mapping", "{\"access_token\": ", "an unreadable response mapping"),
+        ("mapping", "{\"acess_token\": \"a\"}", "an unreadable response mapping (unknown field `acess_token`"),
+    ];
+    for (column, damage, expected) in damages {
+        let sound: String =
+            other.query_row(&format!("SELECT {column} FROM endpoints WHERE id = ?1"), [id], |r| r.get(0)).unwrap();
+        other
+            .execute(&format!("UPDATE endpoints SET {column} = ?1 WHERE id = ?2"), rusqlite::params![damage, id])
+            .unwrap();
+        for err in [store.endpoints(app.id).unwrap_err(), store.endpoint(id).unwrap_err()] {
+            assert!(matches!(err, StoreError::Corrupt(_)), "{column}: {err}");
+            let message = err.to_string();
+            assert!(message.contains(&format!("endpoint {id} \"Token endpoint\" has {expected}")), "{message}");
+        }
+        other
+            .execute(&format!("UPDATE endpoints SET {column} = ?1 WHERE id = ?2"), rusqlite::params![sound, id])
+            .unwrap();
+        assert_eq!(store.endpoint(id).unwrap().purpose, EndpointPurpose::Token);
+    }
+}
+
+const IMPORT: &str = r#"{"version": 1, "apps": [{"name": "Imported", "endpoints": [
+    {"name": "Me", "purpose": "userinfo", "method": "GET", "url": "https://api.example.test/me"}],
+  "authorizations": [{"kind": "basic", "name": "Login", "username_label": "User", "password_label": "Pass",
+    "userinfo_endpoint": "Me"}]}]}"#;
+
+#[test]
+fn an_import_error_is_typed_and_says_where() {
+    let mut store = Store::open_in_memory().unwrap();
+    let file =
+        transfer::parse(&IMPORT.replace(r#""userinfo_endpoint": "Me""#, r#""userinfo_endpoint": "You""#)).unwrap();
+    match store.import(&file) {
+        Err(ImportError::Invalid { path, message }) => {
+            assert_eq!(path, "apps[0].authorizations[0].userinfo_endpoint");
+            assert!(message.contains("no endpoint named \"You\""), "{message}");
+        }
+        other => panic!("expected ImportError::Invalid, got {other:?}"),
+    }
+    assert!(store.app_by_name("Imported").unwrap().is_none(), "nothing was imported");
+}
+
+#[test]
+fn a_second_import_updates_endpoints_and_authorizations_in_place() {
+    let mut store = Store::open_in_memory().unwrap();
+    store.import(&transfer::parse(IMPORT).unwrap()).unwrap();
+    let app = store.app_by_name("Imported").unwrap().unwrap();
+    let (endpoint, authorization) = (store.endpoints(app.id).unwrap(), store.authorizations(app.id).unwrap());
+
+    let changed = IMPORT.replace("/me", "/v2/me").replace(r#""User""#, r#""Email""#);
+    let summary = store.import(&transfer::parse(&changed).unwrap()).unwrap();
+    assert_eq!((summary.apps, summary.endpoints, summary.authorizations), (1, 1, 1));
+    let endpoints = store.endpoints(app.id).unwrap();
+    assert_eq!((endpoints.len(), endpoints[0].id), (1, endpoint[0].id));
+    assert_eq!(endpoints[0].url, "https://api.example.test/v2/me");
+    let authorizations = store.authorizations(app.id).unwrap();
+    assert_eq!((authorizations.len(), authorizations[0].id), (1, authorization[0].id));
+    let AuthConfig::Basic(basic) = &authorizations[0].config else { panic!("still Basic") };
+    assert_eq!(basic.username_label, "Email");
+    assert_eq!(basic.userinfo_endpoint, Some(endpoint[0].id));
 }

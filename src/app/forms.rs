@@ -160,46 +160,6 @@ pub fn form_to_authorization(form: &Form, kind: AuthKind) -> Result<(String, Aut
     if errors.is_empty() { Ok((name, config)) } else { Err(errors) }
 }
 
-/// The response paths an endpoint of each purpose reads: (field key, label, help).
-const MAPPING_FIELDS: [(&str, &str, &str, EndpointPurpose); 8] = [
-    (
-        "map_access_token",
-        "Path: access token",
-        "Where the response keeps the access token, e.g. authed_user.access_token.",
-        EndpointPurpose::Token,
-    ),
-    (
-        "map_refresh_token",
-        "Path: refresh token",
-        "Where the refresh token is; empty if the provider sends none.",
-        EndpointPurpose::Token,
-    ),
-    ("map_expires_in", "Path: expires in", "Seconds until the access token expires.", EndpointPurpose::Token),
-    ("map_scope", "Path: granted scopes", "The scopes the provider granted.", EndpointPurpose::Token),
-    ("map_token_type", "Path: token type", "Usually token_type (Bearer).", EndpointPurpose::Token),
-    (
-        "map_user_id",
-        "Path: user id",
-        "The user's id, e.g. sub, id or data.0.id; a|b tries a, then b.",
-        EndpointPurpose::UserInfo,
-    ),
-    ("map_user_name", "Path: user name", "The user's name, e.g. name or login.", EndpointPurpose::UserInfo),
-    ("map_user_email", "Path: user email", "The user's email, e.g. email.", EndpointPurpose::UserInfo),
-];
-
-fn mapping_value<'a>(m: &'a ResponseMapping, key: &str) -> &'a str {
-    match key {
-        "map_access_token" => &m.access_token,
-        "map_refresh_token" => &m.refresh_token,
-        "map_expires_in" => &m.expires_in,
-        "map_scope" => &m.scope,
-        "map_token_type" => &m.token_type,
-        "map_user_id" => &m.user_id,
-        "map_user_name" => &m.user_name,
-        _ => &m.user_email,
-    }
-}
-
 /// The endpoint form, for a new endpoint pre-filled for `endpoint.purpose` (id 0) or an existing one.
 pub fn endpoint_form(endpoint: &Endpoint, target: FormTarget) -> Form {
     let title = match target {
@@ -244,9 +204,9 @@ pub fn endpoint_form(endpoint: &Endpoint, target: FormTarget) -> Form {
         ),
     ];
     fields.extend(
-        MAPPING_FIELDS
+        ResponseMapping::FIELDS
             .iter()
-            .map(|(key, label, help, _)| Field::text(key, *label, help, mapping_value(&endpoint.mapping, key))),
+            .map(|(key, label, help, _)| Field::text(key, *label, help, endpoint.mapping.get(key))),
     );
     let button = if matches!(target, FormTarget::EditEndpoint(_)) { "Save" } else { "Create Endpoint" };
     fields.push(Field::button(button));
@@ -258,7 +218,7 @@ pub fn endpoint_form(endpoint: &Endpoint, target: FormTarget) -> Form {
 /// Shows the response paths that fit the endpoint's purpose, hides the others (their values are kept).
 pub fn refresh_endpoint_fields(form: &mut Form) {
     let purpose = EndpointPurpose::ALL[form.choice("purpose").min(EndpointPurpose::ALL.len() - 1)];
-    for (key, _, _, for_purpose) in MAPPING_FIELDS {
+    for (key, _, _, for_purpose) in ResponseMapping::FIELDS {
         if let Some(field) = form.field_mut(key) {
             field.hidden = purpose != for_purpose;
         }
@@ -268,7 +228,7 @@ pub fn refresh_endpoint_fields(form: &mut Form) {
 /// The endpoint the form describes (id and app from `base`), or the problems to show.
 pub fn form_to_endpoint(form: &Form, base: &Endpoint) -> Result<Endpoint, Vec<FieldError>> {
     let text = |key: &str| form.text(key).trim().to_owned();
-    let endpoint = Endpoint {
+    let mut endpoint = Endpoint {
         id: base.id,
         app_id: base.app_id,
         name: text("name"),
@@ -278,17 +238,11 @@ pub fn form_to_endpoint(form: &Form, base: &Endpoint) -> Result<Endpoint, Vec<Fi
         headers: form.text("headers"),
         body_kind: BodyKind::ALL[form.choice("body_kind").min(BodyKind::ALL.len() - 1)],
         body: form.text("body"),
-        mapping: ResponseMapping {
-            access_token: text("map_access_token"),
-            refresh_token: text("map_refresh_token"),
-            expires_in: text("map_expires_in"),
-            scope: text("map_scope"),
-            token_type: text("map_token_type"),
-            user_id: text("map_user_id"),
-            user_name: text("map_user_name"),
-            user_email: text("map_user_email"),
-        },
+        mapping: ResponseMapping::default(),
     };
+    for (key, ..) in ResponseMapping::FIELDS {
+        endpoint.mapping.set(key, text(key));
+    }
     let errors = endpoint.validate();
     if errors.is_empty() { Ok(endpoint) } else { Err(errors) }
 }

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::model::transfer;
-use crate::store::Store;
+use crate::store::{ImportError, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -121,7 +121,7 @@ pub fn export_json(store: &Store, app: Option<&str>, include_secrets: bool) -> a
 /// Imports an export file's text; the summary of what changed.
 pub fn import_json(store: &mut Store, text: &str) -> anyhow::Result<String> {
     let file = transfer::parse(text).map_err(anyhow::Error::msg)?;
-    let summary = store.import(&file).map_err(|e| anyhow::anyhow!("{e} Nothing was imported."))?;
+    let summary = store.import(&file).map_err(|e: ImportError| anyhow::anyhow!("{e} Nothing was imported."))?;
     Ok(summary.to_string())
 }
 
@@ -135,15 +135,21 @@ fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes a file; one holding secrets is created readable by its owner only.
+/// Writes a file; one holding secrets ends up readable by its owner only, new or not.
 fn write_private(path: &std::path::Path, text: &str, secret: bool) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     if secret {
         options.mode(0o600);
     }
-    options.open(path)?.write_all(text.as_bytes())
+    let mut file = options.open(path)?;
+    if secret {
+        // `mode` applies only when the file is created; an existing file would keep e.g. 0644. The
+        // file is empty (truncated) until the secrets are written below.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())
 }
 
 fn import(store: &mut Store, args: &ImportArgs) -> anyhow::Result<()> {

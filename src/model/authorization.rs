@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::FieldError;
+use super::template;
 
 /// The kinds of authorization authdeck knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -222,7 +223,9 @@ impl ApiKeyConfig {
         } else if self.placement == KeyPlacement::Query && name.contains(['&', '=', '#', ' ']) {
             errors.push(FieldError::new("param_name", "A parameter name has no spaces, '&', '=' or '#'."));
         }
-        if !uses_variable(&self.value_template, "api_key") {
+        if let Err(message) = template::check(&self.value_template, &["api_key"]) {
+            errors.push(FieldError::new("value_template", message));
+        } else if !uses_variable(&self.value_template, "api_key") {
             errors.push(FieldError::new(
                 "value_template",
                 format!("Put {API_KEY_VARIABLE} where the key goes, e.g. Bearer {API_KEY_VARIABLE}."),
@@ -235,18 +238,10 @@ impl ApiKeyConfig {
     }
 }
 
-/// True when `template` uses the variable `name` as `{{name}}` (spaces inside the braces allowed).
+/// True when `template` uses the variable `name` (`{{name}}`, `{{ name | urlencode }}`…); false
+/// for a template minijinja can't parse.
 pub fn uses_variable(template: &str, name: &str) -> bool {
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { return false };
-        if after[..end].trim() == name {
-            return true;
-        }
-        rest = &after[end + 2..];
-    }
-    false
+    template::variables(template).is_ok_and(|used| used.contains(name))
 }
 
 /// An HTTP header name: an RFC 9110 token.
@@ -448,6 +443,24 @@ mod tests {
         c.param_name = "X-API-Key".into();
         c.value_template = "Token {{ api_key }}".into();
         assert!(c.validate().is_empty());
+    }
+
+    #[test]
+    fn api_key_template_is_checked_by_the_template_engine() {
+        let problem = |template: &str| {
+            let c = ApiKeyConfig { value_template: template.into(), ..Default::default() };
+            c.validate().into_iter().find(|e| e.field == "value_template").map(|e| e.message)
+        };
+        assert_eq!(problem("Bearer {{ api_key | trim }}"), None);
+        let unknown = problem("Bearer {{api_key}} {{oops}}").expect("an unknown variable is refused");
+        assert!(unknown.contains("{{oops}}"), "{unknown}");
+        let syntax = problem("Bearer {{ api_key").expect("a syntax error is refused");
+        assert!(syntax.contains("Template error"), "{syntax}");
+        assert_eq!(problem("Bearer").as_deref(), Some("Put {{api_key}} where the key goes, e.g. Bearer {{api_key}}."));
+        assert_eq!(
+            problem("Bearer {{ other }}").as_deref(),
+            Some("Unknown variable {{other}}: use one of {{api_key}}.")
+        );
     }
 
     #[test]

@@ -66,9 +66,10 @@ impl BodyKind {
 /// The HTTP methods an endpoint can use.
 pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
-/// Dotted paths into the JSON response (`authed_user.access_token`, `data.0.email`).
+/// Dotted paths into the JSON response (`authed_user.access_token`, `data.0.email`). An unknown key
+/// is refused, so a typo in an import file isn't silently dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ResponseMapping {
     pub access_token: String,
     pub refresh_token: String,
@@ -81,6 +82,75 @@ pub struct ResponseMapping {
 }
 
 impl ResponseMapping {
+    /// Every path, as (form field key, label, help, the purpose of endpoint that reads it), so the
+    /// form lists, shows and reads them from one table; [`ResponseMapping::get`] and
+    /// [`ResponseMapping::set`] take the key.
+    pub const FIELDS: [(&str, &str, &str, EndpointPurpose); 8] = [
+        (
+            "map_access_token",
+            "Path: access token",
+            "Where the response keeps the access token, e.g. authed_user.access_token.",
+            EndpointPurpose::Token,
+        ),
+        (
+            "map_refresh_token",
+            "Path: refresh token",
+            "Where the refresh token is; empty if the provider sends none.",
+            EndpointPurpose::Token,
+        ),
+        ("map_expires_in", "Path: expires in", "Seconds until the access token expires.", EndpointPurpose::Token),
+        ("map_scope", "Path: granted scopes", "The scopes the provider granted.", EndpointPurpose::Token),
+        ("map_token_type", "Path: token type", "Usually token_type (Bearer).", EndpointPurpose::Token),
+        (
+            "map_user_id",
+            "Path: user id",
+            "The user's id, e.g. sub, id or data.0.id; a|b tries a, then b.",
+            EndpointPurpose::UserInfo,
+        ),
+        ("map_user_name", "Path: user name", "The user's name, e.g. name or login.", EndpointPurpose::UserInfo),
+        ("map_user_email", "Path: user email", "The user's email, e.g. email.", EndpointPurpose::UserInfo),
+    ];
+
+    /// The path of the field `key` (one of [`ResponseMapping::FIELDS`]); "" for any other key.
+    pub fn get(&self, key: &str) -> &str {
+        self.field(key).map_or("", |f| f.as_str())
+    }
+
+    /// Sets the path of the field `key` (one of [`ResponseMapping::FIELDS`]); any other key changes nothing.
+    pub fn set(&mut self, key: &str, value: impl Into<String>) {
+        if let Some(field) = self.field_mut(key) {
+            *field = value.into();
+        }
+    }
+
+    fn field(&self, key: &str) -> Option<&String> {
+        Some(match key {
+            "map_access_token" => &self.access_token,
+            "map_refresh_token" => &self.refresh_token,
+            "map_expires_in" => &self.expires_in,
+            "map_scope" => &self.scope,
+            "map_token_type" => &self.token_type,
+            "map_user_id" => &self.user_id,
+            "map_user_name" => &self.user_name,
+            "map_user_email" => &self.user_email,
+            _ => return None,
+        })
+    }
+
+    fn field_mut(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "map_access_token" => &mut self.access_token,
+            "map_refresh_token" => &mut self.refresh_token,
+            "map_expires_in" => &mut self.expires_in,
+            "map_scope" => &mut self.scope,
+            "map_token_type" => &mut self.token_type,
+            "map_user_id" => &mut self.user_id,
+            "map_user_name" => &mut self.user_name,
+            "map_user_email" => &mut self.user_email,
+            _ => return None,
+        })
+    }
+
     pub fn for_purpose(purpose: EndpointPurpose) -> ResponseMapping {
         match purpose {
             EndpointPurpose::Token => ResponseMapping {
@@ -168,7 +238,7 @@ impl Endpoint {
         // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered empty.
         if let Err(message) = template::check(&self.url, Variables::ALL) {
             errors.push(FieldError::new("url", message));
-        } else if let Err(message) = check_http_url(&template::strip_for_check(&self.url), "the URL") {
+        } else if let Err(message) = check_http_url(&template::render_for_check(&self.url), "the URL") {
             errors.push(FieldError::new("url", message));
         }
         for (number, line) in self.headers.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -275,6 +345,33 @@ mod tests {
         assert_eq!(e.method, "GET");
         assert_eq!(e.header_lines()[0], ("Authorization".into(), "Bearer {{access_token}}".into()));
         assert_eq!(e.mapping.user_id, "sub|id");
+    }
+
+    #[test]
+    fn every_mapping_field_round_trips_through_its_key() {
+        let mut mapping = ResponseMapping::default();
+        for (key, ..) in ResponseMapping::FIELDS {
+            mapping.set(key, format!("path.of.{key}"));
+        }
+        for (key, ..) in ResponseMapping::FIELDS {
+            assert_eq!(mapping.get(key), format!("path.of.{key}"), "{key}");
+        }
+        // Each key reaches its own field: all eight differ, and none is left empty.
+        let json = serde_json::to_value(&mapping).unwrap();
+        let values: std::collections::BTreeSet<_> =
+            json.as_object().unwrap().values().filter_map(|v| v.as_str()).collect();
+        assert_eq!(values.len(), ResponseMapping::FIELDS.len(), "{json}");
+        assert_eq!(mapping.get("map_nothing"), "");
+        mapping.set("map_nothing", "x");
+        assert_eq!(serde_json::to_value(&mapping).unwrap(), json);
+    }
+
+    #[test]
+    fn mapping_fields_fit_their_purpose() {
+        let token = ResponseMapping::for_purpose(EndpointPurpose::Token);
+        for (key, _, _, purpose) in ResponseMapping::FIELDS {
+            assert_eq!(token.get(key).is_empty(), purpose != EndpointPurpose::Token, "{key}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Templates in endpoint values (`{{client_id}}`, `{{code}}`…), rendered by minijinja with strict
 //! undefined variables, so a typo is an error shown before anything is saved or sent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::{Environment, UndefinedBehavior};
 
@@ -33,14 +33,7 @@ fn environment() -> Environment<'static> {
 
 /// Checks the syntax and that every variable is one of `allowed`; the message says what to fix.
 pub fn check(template: &str, allowed: &[&str]) -> Result<(), String> {
-    if !template.contains("{{") && !template.contains("{%") {
-        return Ok(());
-    }
-    let env = environment();
-    let compiled = env.template_from_str(template).map_err(|e| describe(&e))?;
-    let mut unknown: Vec<String> =
-        compiled.undeclared_variables(false).into_iter().filter(|v| !allowed.contains(&v.as_str())).collect();
-    unknown.sort();
+    let unknown: Vec<String> = variables(template)?.into_iter().filter(|v| !allowed.contains(&v.as_str())).collect();
     match unknown.as_slice() {
         [] => Ok(()),
         [one] => Err(format!("Unknown variable {{{{{one}}}}}: use one of {}.", list(allowed))),
@@ -50,6 +43,16 @@ pub fn check(template: &str, allowed: &[&str]) -> Result<(), String> {
             list(allowed)
         )),
     }
+}
+
+/// The variables a template uses (`{{ code | urlencode }}` uses `code`), or its syntax error.
+pub fn variables(template: &str) -> Result<BTreeSet<String>, String> {
+    if !template.contains("{{") && !template.contains("{%") {
+        return Ok(BTreeSet::new());
+    }
+    let env = environment();
+    let compiled = env.template_from_str(template).map_err(|e| describe(&e))?;
+    Ok(compiled.undeclared_variables(false).into_iter().collect())
 }
 
 fn list(allowed: &[&str]) -> String {
@@ -86,11 +89,6 @@ pub fn render_for_check(template: &str) -> String {
     render(template, &vars).unwrap_or_else(|_| template.to_owned())
 }
 
-/// The same as [`render_for_check`], named for URLs.
-pub fn strip_for_check(template: &str) -> String {
-    render_for_check(template)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +113,14 @@ mod tests {
         vars.insert("code", "abc".to_owned());
         assert_eq!(render("code={{code}}", &vars).unwrap(), "code=abc");
         assert!(render("{{refresh_token}}", &vars).unwrap_err().contains("refresh_token"));
+    }
+
+    #[test]
+    fn variables_are_the_ones_used_whatever_the_filters() {
+        let used = variables("Bearer {{ api_key | trim }} {{code}}{% if scopes %}{{ scopes }}{% endif %}").unwrap();
+        assert_eq!(used.into_iter().collect::<Vec<_>>(), ["api_key", "code", "scopes"]);
+        assert!(variables("no braces").unwrap().is_empty());
+        assert!(variables("{{ api_key ").unwrap_err().contains("line 1"));
     }
 
     #[test]

@@ -2,9 +2,13 @@
 //! referred to by name, secrets written as null unless asked for. Pure: reading and writing the
 //! store is `store::transfer`.
 
+use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::{BodyKind, ClientAuth, EndpointPurpose, KeyPlacement, ResponseMapping};
+use super::authorization::AuthKind;
+use super::endpoint::METHODS;
+use super::{BodyKind, ClientAuth, EndpointPurpose, FieldError, KeyPlacement, ResponseMapping};
 
 /// The format version this binary writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -46,45 +50,59 @@ pub struct EndpointExport {
     pub response: ResponseMapping,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An authorization: `"kind"` and the fields of that kind, in one JSON object. Read by hand (see the
+/// `Deserialize` impl below) so that an error names the field inside it and an unknown field is refused.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AuthorizationExport {
-    ApiKey {
-        name: String,
-        placement: KeyPlacement,
-        param_name: String,
-        value_template: String,
-        key_label: String,
-        #[serde(default)]
-        userinfo_endpoint: Option<String>,
-    },
-    Basic {
-        name: String,
-        username_label: String,
-        password_label: String,
-        #[serde(default)]
-        userinfo_endpoint: Option<String>,
-    },
+    ApiKey(ApiKeyExport),
+    Basic(BasicExport),
     #[serde(rename = "oauth2")]
-    OAuth2 {
-        name: String,
-        client_id: String,
-        /// null when left out of the export; import then keeps the stored secret.
-        #[serde(default)]
-        client_secret: Option<String>,
-        authorization_uri: String,
-        #[serde(default)]
-        scopes: String,
-        #[serde(default)]
-        token_endpoint: Option<String>,
-        #[serde(default)]
-        userinfo_endpoint: Option<String>,
-        redirect_uri: String,
-        #[serde(default)]
-        client_auth: ClientAuth,
-        #[serde(default = "yes")]
-        pkce: bool,
-    },
+    OAuth2(OAuth2Export),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyExport {
+    pub name: String,
+    pub placement: KeyPlacement,
+    pub param_name: String,
+    pub value_template: String,
+    pub key_label: String,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicExport {
+    pub name: String,
+    pub username_label: String,
+    pub password_label: String,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuth2Export {
+    pub name: String,
+    pub client_id: String,
+    /// null when left out of the export; import then keeps the stored secret.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    pub authorization_uri: String,
+    #[serde(default)]
+    pub scopes: String,
+    #[serde(default)]
+    pub token_endpoint: Option<String>,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+    pub redirect_uri: String,
+    #[serde(default)]
+    pub client_auth: ClientAuth,
+    #[serde(default = "yes")]
+    pub pkce: bool,
 }
 
 fn yes() -> bool {
@@ -94,10 +112,56 @@ fn yes() -> bool {
 impl AuthorizationExport {
     pub fn name(&self) -> &str {
         match self {
-            AuthorizationExport::ApiKey { name, .. }
-            | AuthorizationExport::Basic { name, .. }
-            | AuthorizationExport::OAuth2 { name, .. } => name,
+            AuthorizationExport::ApiKey(a) => &a.name,
+            AuthorizationExport::Basic(a) => &a.name,
+            AuthorizationExport::OAuth2(a) => &a.name,
         }
+    }
+}
+
+/// serde's internally tagged enums buffer the object, so an error inside it is reported at the object
+/// without the field, and they don't refuse unknown fields (serde-rs/serde#2123). So: read the object,
+/// take `kind`, then read the rest as that kind's struct, tracking the path inside it.
+impl<'de> Deserialize<'de> for AuthorizationExport {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut fields = serde_json::Map::deserialize(deserializer)?;
+        let kinds = AuthKind::ALL.map(|k| format!("\"{}\"", k.code())).join(", ");
+        let kind = match fields.remove("kind") {
+            None => return Err(de::Error::custom(format!("missing field `kind`: write one of {kinds}"))),
+            Some(Value::String(kind)) => kind,
+            Some(other) => {
+                return Err(de::Error::custom(nested("kind", &format!("write one of {kinds}, not {other}"))));
+            }
+        };
+        let rest = Value::Object(fields);
+        match AuthKind::from_code(&kind) {
+            Some(AuthKind::ApiKey) => kind_fields(rest).map(AuthorizationExport::ApiKey),
+            Some(AuthKind::Basic) => kind_fields(rest).map(AuthorizationExport::Basic),
+            Some(AuthKind::OAuth2) => kind_fields(rest).map(AuthorizationExport::OAuth2),
+            None => Err(de::Error::custom(nested("kind", &format!("unknown kind \"{kind}\"; write one of {kinds}")))),
+        }
+    }
+}
+
+/// Reads the fields of one kind; an error carries the path inside the authorization.
+fn kind_fields<T: DeserializeOwned, E: de::Error>(fields: Value) -> Result<T, E> {
+    serde_path_to_error::deserialize(fields).map_err(|e| {
+        let path = e.path().to_string();
+        E::custom(nested(&path, &e.into_inner().to_string()))
+    })
+}
+
+/// An error at `path` inside the value being read, as `.path: message`; [`parse`] joins it to the
+/// path of that value. The root path (`.`) adds nothing.
+fn nested(path: &str, message: &str) -> String {
+    if path == "." { message.to_owned() } else { format!(".{path}: {message}") }
+}
+
+/// Joins the path inside a value (an error message written by [`nested`]) to the value's path.
+fn join_nested(path: String, message: String) -> (String, String) {
+    match message.strip_prefix('.').and_then(|m| m.split_once(": ")) {
+        Some((inner, rest)) if path != "." => (format!("{path}.{inner}"), rest.to_owned()),
+        _ => (path, message),
     }
 }
 
@@ -105,10 +169,9 @@ impl AuthorizationExport {
 pub fn parse(text: &str) -> Result<ExportFile, String> {
     let de = &mut serde_json::Deserializer::from_str(text);
     let file: ExportFile = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
+        let (path, message) = join_nested(e.path().to_string(), e.into_inner().to_string());
         let at = if path == "." { String::new() } else { format!(" at {path}") };
-        format!("The file is not a valid authdeck export{at}: {inner}.")
+        format!("The file is not a valid authdeck export{at}: {message}.")
     })?;
     if file.version != FORMAT_VERSION {
         return Err(format!(
@@ -117,6 +180,33 @@ pub fn parse(text: &str) -> Result<ExportFile, String> {
         ));
     }
     Ok(file)
+}
+
+/// A problem the model's validation found, worded for a file: the form's messages for an empty
+/// field or a choice say "Enter…" or "Choose…"; a file needs what to write there. Other messages
+/// (a #fragment, an unknown template variable) say the same to both.
+pub fn file_message(problem: &FieldError) -> String {
+    let speaks_of_the_form = ["Enter ", "Choose "].iter().any(|p| problem.message.starts_with(p));
+    if !speaks_of_the_form {
+        return problem.message.clone();
+    }
+    let methods = || METHODS.map(|m| format!("\"{m}\"")).join(", ");
+    match problem.field {
+        "method" => format!("write one of {}.", methods()),
+        "url" => "write the endpoint's absolute URL, e.g. \"https://provider.example/oauth/token\".".into(),
+        "client_id" => "write the Client ID the provider gave your app.".into(),
+        "authorization_uri" => {
+            "write the provider's authorization URL, e.g. \"https://provider.example/oauth/authorize\".".into()
+        }
+        "token_endpoint" => {
+            "name one of this app's endpoints (a \"name\" under \"endpoints\") as the token endpoint.".into()
+        }
+        "redirect_uri" => format!(
+            "write the redirect URI registered with the provider, e.g. \"{}\".",
+            super::authorization::DEFAULT_REDIRECT_URI
+        ),
+        _ => format!("write a value for \"{}\".", problem.field),
+    }
 }
 
 #[cfg(test)]
@@ -133,5 +223,47 @@ mod tests {
             .unwrap_err();
         assert!(err.contains("apps[0].endpoints[0].purpose"), "{err}");
         assert!(parse(r#"{"version": 2, "apps": []}"#).unwrap_err().contains("version 2"));
+    }
+
+    #[test]
+    fn an_error_inside_an_authorization_names_the_field() {
+        let auth =
+            |fields: &str| format!(r#"{{"version": 1, "apps": [{{"name": "A", "authorizations": [{fields}]}}]}}"#);
+        let basic = r#""kind": "basic", "name": "B", "username_label": "U", "password_label": "P""#;
+        assert!(parse(&auth(&format!("{{{basic}}}"))).is_ok());
+        let err = parse(&auth(&format!(r#"{{{basic}, "userinfo_endpoint": 3}}"#))).unwrap_err();
+        assert!(err.contains("at apps[0].authorizations[0].userinfo_endpoint: invalid type: integer `3`"), "{err}");
+        let err = parse(&auth(&format!(r#"{{{basic}, "param_nme": "X"}}"#))).unwrap_err();
+        assert!(err.contains("at apps[0].authorizations[0].param_nme: unknown field `param_nme`"), "{err}");
+        let err = parse(&auth(r#"{"name": "B"}"#)).unwrap_err();
+        assert!(err.contains("at apps[0].authorizations[0]: missing field `kind`"), "{err}");
+        let err = parse(&auth(r#"{"kind": 2, "name": "B"}"#)).unwrap_err();
+        assert!(err.contains("at apps[0].authorizations[0].kind: write one of"), "{err}");
+    }
+
+    #[test]
+    fn the_json_format_is_unchanged() {
+        let text = r#"{"kind":"oauth2","name":"O","client_id":"id","client_secret":null,"authorization_uri":"https://a.test/auth","scopes":"","token_endpoint":"T","userinfo_endpoint":null,"redirect_uri":"http://127.0.0.1:8976/callback","client_auth":"basic_header","pkce":true}"#;
+        let read: AuthorizationExport = serde_json::from_str(text).unwrap();
+        assert_eq!(read.name(), "O");
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
+    }
+
+    #[test]
+    fn file_messages_never_speak_of_the_form() {
+        use crate::model::{Endpoint, OAuth2Config};
+        let oauth2 = OAuth2Config { redirect_uri: String::new(), ..Default::default() };
+        let endpoint = Endpoint { method: "FETCH".into(), ..Endpoint::new_for(EndpointPurpose::Token) };
+        let problems: Vec<_> = oauth2.validate().into_iter().chain(endpoint.validate()).collect();
+        let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            ["client_id", "client_secret", "authorization_uri", "token_endpoint", "redirect_uri", "method", "url"]
+        );
+        for problem in problems.iter().filter(|p| p.field != "client_secret") {
+            let message = file_message(problem);
+            assert!(message.starts_with("write ") || message.starts_with("name "), "{}: {message}", problem.field);
+            assert!(!message.contains("Enter") && !message.contains("Choose"), "{}: {message}", problem.field);
+        }
     }
 }

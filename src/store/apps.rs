@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Result, Store, StoreError, map_unique};
+use super::{Result, Store, StoreError, authorizations, map_unique};
 use crate::model::app::FIRST_APP_NAME;
 use crate::model::{App, AuthConfig, AuthKind};
 
@@ -36,10 +36,7 @@ impl Store {
         tx.execute("INSERT INTO apps (name) VALUES (?1)", [name]).map_err(|e| map_unique(e, "An app", name))?;
         let id = tx.last_insert_rowid();
         let config = AuthConfig::new_of_kind(AuthKind::ApiKey);
-        tx.execute(
-            "INSERT INTO authorizations (app_id, kind, name, config) VALUES (?1, ?2, ?3, ?4)",
-            params![id, AuthKind::ApiKey.code(), DEFAULT_AUTHORIZATION_NAME, config.to_json().to_string()],
-        )?;
+        authorizations::insert_authorization(&tx, id, DEFAULT_AUTHORIZATION_NAME, &config)?;
         tx.commit()?;
         Ok(App { id, name: name.to_owned(), description: String::new() })
     }

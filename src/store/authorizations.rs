@@ -1,7 +1,7 @@
 //! Authorizations: typed reads and writes. The kind-specific fields are one JSON column; the
 //! endpoints they use are columns, so the database refuses to delete an endpoint still in use.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, Store, StoreError, map_unique};
 use crate::model::{AuthConfig, AuthKind, Authorization};
@@ -74,6 +74,37 @@ fn collect(rows: Vec<(AuthorizationRow, Option<String>)>) -> Result<Vec<Authoriz
     Ok(out)
 }
 
+/// Inserts an authorization into an app; returns its id. Used by the store, new apps and import.
+pub(super) fn insert_authorization(conn: &Connection, app_id: i64, name: &str, config: &AuthConfig) -> Result<i64> {
+    let name = name.trim();
+    let (token, userinfo) = config.endpoint_ids();
+    conn.execute(
+        "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![app_id, config.kind().code(), name, config.to_json().to_string(), token, userinfo],
+    )
+    .map_err(|e| map_unique(e, "An authorization", name))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Writes the name, kind and fields of the authorization `id`. Used by the store and by import.
+pub(super) fn update_authorization(conn: &Connection, id: i64, name: &str, config: &AuthConfig) -> Result<()> {
+    let name = name.trim();
+    let (token, userinfo) = config.endpoint_ids();
+    let changed = conn
+        .execute(
+            "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
+                userinfo_endpoint_id = ?6, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+             WHERE id = ?1",
+            params![id, config.kind().code(), name, config.to_json().to_string(), token, userinfo],
+        )
+        .map_err(|e| map_unique(e, "An authorization", name))?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("authorization \"{name}\"")));
+    }
+    Ok(())
+}
+
 impl Store {
     /// The authorizations of one app, in the order they were made.
     pub fn authorizations(&self, app_id: i64) -> Result<Vec<Authorization>> {
@@ -101,34 +132,11 @@ impl Store {
     }
 
     pub fn insert_authorization(&mut self, app_id: i64, name: &str, config: &AuthConfig) -> Result<i64> {
-        let name = name.trim();
-        let (token, userinfo) = config.endpoint_ids();
-        self.conn
-            .execute(
-                "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![app_id, config.kind().code(), name, config.to_json().to_string(), token, userinfo],
-            )
-            .map_err(|e| map_unique(e, "An authorization", name))?;
-        Ok(self.conn.last_insert_rowid())
+        insert_authorization(&self.conn, app_id, name, config)
     }
 
     pub fn update_authorization(&mut self, id: i64, name: &str, config: &AuthConfig) -> Result<()> {
-        let name = name.trim();
-        let (token, userinfo) = config.endpoint_ids();
-        let changed = self
-            .conn
-            .execute(
-                "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
-                    userinfo_endpoint_id = ?6, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-                 WHERE id = ?1",
-                params![id, config.kind().code(), name, config.to_json().to_string(), token, userinfo],
-            )
-            .map_err(|e| map_unique(e, "An authorization", name))?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("authorization \"{name}\"")));
-        }
-        Ok(())
+        update_authorization(&self.conn, id, name, config)
     }
 
     pub fn delete_authorization(&mut self, id: i64) -> Result<()> {

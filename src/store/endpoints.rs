@@ -1,35 +1,115 @@
 //! Endpoints: typed reads and writes, and who uses each one.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, Store, StoreError, map_unique};
-use crate::model::{BodyKind, Endpoint, EndpointPurpose};
+use crate::model::{BodyKind, Endpoint, EndpointPurpose, ResponseMapping};
 
 const SELECT: &str = "SELECT id, app_id, name, purpose, method, url, headers, body_kind, body, mapping FROM endpoints";
 
-fn row_to_endpoint(row: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
-    let purpose: String = row.get(3)?;
-    let body_kind: String = row.get(7)?;
-    let mapping: String = row.get(9)?;
-    Ok(Endpoint {
-        id: row.get(0)?,
+/// A row as an endpoint; the inner error names a column that doesn't decode (a damaged row).
+fn row_to_endpoint(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Endpoint>> {
+    let id: i64 = row.get(0)?;
+    let name: String = row.get(2)?;
+    let decoded = decode_columns(&row.get::<_, String>(3)?, &row.get::<_, String>(7)?, &row.get::<_, String>(9)?);
+    let (purpose, body_kind, mapping) = match decoded {
+        Ok(columns) => columns,
+        Err(what) => return Ok(Err(StoreError::Corrupt(format!("endpoint {id} \"{name}\" has {what}")))),
+    };
+    Ok(Ok(Endpoint {
+        id,
         app_id: row.get(1)?,
-        name: row.get(2)?,
-        purpose: EndpointPurpose::from_code(&purpose).unwrap_or_default(),
+        name,
+        purpose,
         method: row.get(4)?,
         url: row.get(5)?,
         headers: row.get(6)?,
-        body_kind: if body_kind == "json" { BodyKind::Json } else { BodyKind::Form },
+        body_kind,
         body: row.get(8)?,
-        mapping: serde_json::from_str(&mapping).unwrap_or_default(),
-    })
+        mapping,
+    }))
 }
 
-pub(super) fn body_kind_code(kind: BodyKind) -> &'static str {
+/// The coded columns of an endpoint row, or what is wrong with them.
+fn decode_columns(
+    purpose: &str,
+    body_kind: &str,
+    mapping: &str,
+) -> std::result::Result<(EndpointPurpose, BodyKind, ResponseMapping), String> {
+    let purpose = EndpointPurpose::from_code(purpose).ok_or_else(|| format!("an unknown purpose {purpose:?}"))?;
+    let body_kind = body_kind_from_code(body_kind).ok_or_else(|| format!("an unknown body kind {body_kind:?}"))?;
+    let mapping = serde_json::from_str(mapping).map_err(|e| format!("an unreadable response mapping ({e})"))?;
+    Ok((purpose, body_kind, mapping))
+}
+
+fn body_kind_code(kind: BodyKind) -> &'static str {
     match kind {
         BodyKind::Form => "form",
         BodyKind::Json => "json",
     }
+}
+
+fn body_kind_from_code(code: &str) -> Option<BodyKind> {
+    BodyKind::ALL.into_iter().find(|k| body_kind_code(*k) == code)
+}
+
+/// Inserts a new endpoint for `endpoint.app_id`; returns its id. Used by the store and by import.
+pub(super) fn insert_endpoint(conn: &Connection, endpoint: &Endpoint) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO endpoints (app_id, name, purpose, method, url, headers, body_kind, body, mapping)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            endpoint.app_id,
+            endpoint.name.trim(),
+            endpoint.purpose.code(),
+            endpoint.method,
+            endpoint.url.trim(),
+            endpoint.headers,
+            body_kind_code(endpoint.body_kind),
+            endpoint.body,
+            mapping_json(endpoint),
+        ],
+    )
+    .map_err(|e| map_unique(e, "An endpoint", endpoint.name.trim()))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Writes every field of the endpoint `endpoint.id`. Used by the store and by import.
+pub(super) fn update_endpoint(conn: &Connection, endpoint: &Endpoint) -> Result<()> {
+    let changed = conn
+        .execute(
+            "UPDATE endpoints SET name = ?2, purpose = ?3, method = ?4, url = ?5, headers = ?6, body_kind = ?7,
+                body = ?8, mapping = ?9 WHERE id = ?1",
+            params![
+                endpoint.id,
+                endpoint.name.trim(),
+                endpoint.purpose.code(),
+                endpoint.method,
+                endpoint.url.trim(),
+                endpoint.headers,
+                body_kind_code(endpoint.body_kind),
+                endpoint.body,
+                mapping_json(endpoint),
+            ],
+        )
+        .map_err(|e| map_unique(e, "An endpoint", endpoint.name.trim()))?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("endpoint \"{}\"", endpoint.name)));
+    }
+    Ok(())
+}
+
+/// The id of the endpoint named `name` in an app, if there is one.
+pub(super) fn endpoint_id_by_name(conn: &Connection, app_id: i64, name: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row("SELECT id FROM endpoints WHERE app_id = ?1 AND name = ?2", params![app_id, name.trim()], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+fn mapping_json(endpoint: &Endpoint) -> String {
+    serde_json::to_string(&endpoint.mapping).expect("a struct of strings always serializes")
 }
 
 impl Store {
@@ -38,14 +118,14 @@ impl Store {
         let mut stmt =
             self.conn.prepare_cached(&format!("{SELECT} WHERE app_id = ?1 ORDER BY name COLLATE NOCASE, id"))?;
         let rows = stmt.query_map([app_id], row_to_endpoint)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        rows.into_iter().collect()
     }
 
     pub fn endpoint(&self, id: i64) -> Result<Endpoint> {
         self.conn
             .query_row(&format!("{SELECT} WHERE id = ?1"), [id], row_to_endpoint)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("endpoint {id}")))
+            .ok_or_else(|| StoreError::NotFound(format!("endpoint {id}")))?
     }
 
     /// The names of the authorizations that use an endpoint.
@@ -59,49 +139,11 @@ impl Store {
 
     /// Inserts a new endpoint for `endpoint.app_id`; returns its id.
     pub fn insert_endpoint(&mut self, endpoint: &Endpoint) -> Result<i64> {
-        self.conn
-            .execute(
-                "INSERT INTO endpoints (app_id, name, purpose, method, url, headers, body_kind, body, mapping)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    endpoint.app_id,
-                    endpoint.name.trim(),
-                    endpoint.purpose.code(),
-                    endpoint.method,
-                    endpoint.url.trim(),
-                    endpoint.headers,
-                    body_kind_code(endpoint.body_kind),
-                    endpoint.body,
-                    serde_json::to_string(&endpoint.mapping).unwrap_or_else(|_| "{}".into()),
-                ],
-            )
-            .map_err(|e| map_unique(e, "An endpoint", endpoint.name.trim()))?;
-        Ok(self.conn.last_insert_rowid())
+        insert_endpoint(&self.conn, endpoint)
     }
 
     pub fn update_endpoint(&mut self, endpoint: &Endpoint) -> Result<()> {
-        let changed = self
-            .conn
-            .execute(
-                "UPDATE endpoints SET name = ?2, purpose = ?3, method = ?4, url = ?5, headers = ?6, body_kind = ?7,
-                    body = ?8, mapping = ?9 WHERE id = ?1",
-                params![
-                    endpoint.id,
-                    endpoint.name.trim(),
-                    endpoint.purpose.code(),
-                    endpoint.method,
-                    endpoint.url.trim(),
-                    endpoint.headers,
-                    body_kind_code(endpoint.body_kind),
-                    endpoint.body,
-                    serde_json::to_string(&endpoint.mapping).unwrap_or_else(|_| "{}".into()),
-                ],
-            )
-            .map_err(|e| map_unique(e, "An endpoint", endpoint.name.trim()))?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("endpoint \"{}\"", endpoint.name)));
-        }
-        Ok(())
+        update_endpoint(&self.conn, endpoint)
     }
 
     /// Deletes an endpoint; refused, naming them, while authorizations use it.

@@ -14,10 +14,11 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 pub use authorizations::AuthorizationRow;
-pub use transfer::ImportSummary;
+pub use transfer::{ImportError, ImportSummary};
 
 /// Marks a SQLite file as authdeck's (`PRAGMA application_id`), so another program's database is refused.
 pub const APPLICATION_ID: i32 = 0x6164_6b31; // "adk1"
@@ -78,6 +79,11 @@ impl Store {
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                 .map_err(|e| StoreError::NotAuthdeck { path: path.to_owned(), reason: e.to_string() })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Closing the last connection to a WAL database checkpoints the -wal file into the main file
+        // and deletes it, which would change a file we refuse. No checkpoint on close until the file
+        // is known to be ours and not newer, which `migrate` checks again under the write lock
+        // (https://sqlite.org/c3ref/c_dbconfig_defensive.html#sqlitedbconfignockptonclose).
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         // The header may be stale while changes sit in a WAL file: ask SQLite too, before writing anything.
         check_identity(&conn, path)?;
         // Tighten the mode of an existing file of ours: SQLite gives the -wal and -shm files the same mode.
@@ -85,6 +91,7 @@ impl Store {
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         let mut store = Store { conn, path: Some(path.to_owned()) };
         store.configure()?;
+        store.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         Ok(store)
     }
 

@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Result, Store, StoreError};
-use crate::model::transfer::{AppExport, AuthorizationExport, EndpointExport, ExportFile, FORMAT_VERSION};
-use crate::model::{ApiKeyConfig, AuthConfig, BasicConfig, Endpoint, OAuth2Config};
+use super::{Result, Store, StoreError, authorizations, endpoints};
+use crate::model::transfer::{
+    ApiKeyExport, AppExport, AuthorizationExport, BasicExport, EndpointExport, ExportFile, FORMAT_VERSION,
+    OAuth2Export, file_message,
+};
+use crate::model::{ApiKeyConfig, AuthConfig, AuthKind, BasicConfig, Endpoint, OAuth2Config};
 
 /// What an import did, for the message.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -27,6 +30,38 @@ impl std::fmt::Display for ImportSummary {
     }
 }
 
+/// Why an import changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A value in the file that can't be imported; `path` is its JSON path (`apps[0].endpoints[1].url`).
+    #[error("At {path}: {message}")]
+    Invalid { path: String, message: String },
+    /// The database failed; `path` is the part of the file being written, if any.
+    #[error("{}{source}", .path.as_ref().map(|p| format!("At {p}: ")).unwrap_or_default())]
+    Database {
+        path: Option<String>,
+        #[source]
+        source: StoreError,
+    },
+}
+
+impl From<rusqlite::Error> for ImportError {
+    fn from(e: rusqlite::Error) -> Self {
+        ImportError::Database { path: None, source: e.into() }
+    }
+}
+
+type ImportResult<T> = std::result::Result<T, ImportError>;
+
+fn invalid(path: impl Into<String>, message: impl Into<String>) -> ImportError {
+    ImportError::Invalid { path: path.into(), message: message.into() }
+}
+
+/// Locates a database error at the part of the file being written.
+fn at<E: Into<StoreError>>(path: &str) -> impl Fn(E) -> ImportError + '_ {
+    move |e| ImportError::Database { path: Some(path.to_owned()), source: e.into() }
+}
+
 impl Store {
     /// The apps (all, or the one named) as an export file; secrets are null unless `include_secrets`.
     pub fn export(&self, app: Option<&str>, include_secrets: bool) -> Result<ExportFile> {
@@ -44,21 +79,21 @@ impl Store {
                 .authorizations(app.id)?
                 .into_iter()
                 .map(|a| match a.config {
-                    AuthConfig::ApiKey(c) => AuthorizationExport::ApiKey {
+                    AuthConfig::ApiKey(c) => AuthorizationExport::ApiKey(ApiKeyExport {
                         name: a.name,
                         placement: c.placement,
                         param_name: c.param_name,
                         value_template: c.value_template,
                         key_label: c.key_label,
                         userinfo_endpoint: name_of(c.userinfo_endpoint),
-                    },
-                    AuthConfig::Basic(c) => AuthorizationExport::Basic {
+                    }),
+                    AuthConfig::Basic(c) => AuthorizationExport::Basic(BasicExport {
                         name: a.name,
                         username_label: c.username_label,
                         password_label: c.password_label,
                         userinfo_endpoint: name_of(c.userinfo_endpoint),
-                    },
-                    AuthConfig::OAuth2(c) => AuthorizationExport::OAuth2 {
+                    }),
+                    AuthConfig::OAuth2(c) => AuthorizationExport::OAuth2(OAuth2Export {
                         name: a.name,
                         client_id: c.client_id,
                         client_secret: include_secrets.then_some(c.client_secret),
@@ -69,7 +104,7 @@ impl Store {
                         redirect_uri: c.redirect_uri,
                         client_auth: c.client_auth,
                         pkce: c.pkce,
-                    },
+                    }),
                 })
                 .collect();
             let endpoints = endpoints
@@ -91,212 +126,153 @@ impl Store {
     }
 
     /// Creates or updates, by name, the apps, endpoints and authorizations of `file`, in one
-    /// transaction. Any problem rolls everything back; the message names where in the file it is.
-    pub fn import(&mut self, file: &ExportFile) -> std::result::Result<ImportSummary, String> {
-        let tx = self.conn.transaction().map_err(|e| e.to_string())?;
+    /// transaction. Any problem rolls everything back; the error names where in the file it is.
+    pub fn import(&mut self, file: &ExportFile) -> ImportResult<ImportSummary> {
+        let tx = self.conn.transaction()?;
         let mut summary = ImportSummary::default();
         for (i, app) in file.apps.iter().enumerate() {
-            let at = format!("apps[{i}]");
-            import_app(&tx, app, &at, &mut summary)?;
+            import_app(&tx, app, &format!("apps[{i}]"), &mut summary)?;
         }
-        tx.commit().map_err(|e| e.to_string())?;
+        tx.commit()?;
         Ok(summary)
     }
 }
 
-fn db(at: &str) -> impl Fn(rusqlite::Error) -> String + '_ {
-    move |e| format!("At {at}: {e}")
-}
-
-fn import_app(
-    tx: &rusqlite::Transaction<'_>,
-    app: &AppExport,
-    at: &str,
-    summary: &mut ImportSummary,
-) -> std::result::Result<(), String> {
-    if app.name.trim().is_empty() {
-        return Err(format!("At {at}.name: an app needs a name."));
+fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut ImportSummary) -> ImportResult<()> {
+    let name = app.name.trim();
+    if name.is_empty() {
+        return Err(invalid(format!("{path}.name"), "write the app's name."));
     }
-    let existing: Option<i64> = tx
-        .query_row("SELECT id FROM apps WHERE name = ?1", [app.name.trim()], |r| r.get(0))
-        .optional()
-        .map_err(db(at))?;
+    let existing: Option<i64> =
+        conn.query_row("SELECT id FROM apps WHERE name = ?1", [name], |r| r.get(0)).optional().map_err(at(path))?;
     let app_id = match existing {
         Some(id) => {
-            tx.execute("UPDATE apps SET description = ?2 WHERE id = ?1", params![id, app.description])
-                .map_err(db(at))?;
+            conn.execute("UPDATE apps SET description = ?2 WHERE id = ?1", params![id, app.description])
+                .map_err(at(path))?;
             id
         }
         None => {
-            tx.execute(
-                "INSERT INTO apps (name, description) VALUES (?1, ?2)",
-                params![app.name.trim(), app.description],
-            )
-            .map_err(db(at))?;
-            tx.last_insert_rowid()
+            conn.execute("INSERT INTO apps (name, description) VALUES (?1, ?2)", params![name, app.description])
+                .map_err(at(path))?;
+            conn.last_insert_rowid()
         }
     };
     summary.apps += 1;
 
     let mut endpoint_ids: HashMap<String, i64> = HashMap::new();
     for (j, e) in app.endpoints.iter().enumerate() {
-        let at = format!("{at}.endpoints[{j}]");
-        let endpoint = Endpoint {
-            id: 0,
-            app_id,
-            name: e.name.trim().to_owned(),
-            purpose: e.purpose,
-            method: e.method.to_uppercase(),
-            url: e.url.clone(),
-            headers: e.headers.join("\n"),
-            body_kind: e.body_kind,
-            body: e.body.clone(),
-            mapping: e.response.clone(),
-        };
-        if let Some(problem) = endpoint.validate().first() {
-            return Err(format!("At {at}.{}: {}", problem.field, problem.message));
-        }
-        let mapping = serde_json::to_string(&endpoint.mapping).map_err(|e| e.to_string())?;
-        tx.execute(
-            "INSERT INTO endpoints (app_id, name, purpose, method, url, headers, body_kind, body, mapping)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (app_id, name) DO UPDATE SET purpose = excluded.purpose, method = excluded.method,
-               url = excluded.url, headers = excluded.headers, body_kind = excluded.body_kind, body = excluded.body,
-               mapping = excluded.mapping",
-            params![
-                app_id,
-                endpoint.name,
-                endpoint.purpose.code(),
-                endpoint.method,
-                endpoint.url,
-                endpoint.headers,
-                super::endpoints::body_kind_code(endpoint.body_kind),
-                endpoint.body,
-                mapping
-            ],
-        )
-        .map_err(db(&at))?;
-        let id: i64 = tx
-            .query_row(
-                "SELECT id FROM endpoints WHERE app_id = ?1 AND name = ?2",
-                params![app_id, endpoint.name],
-                |r| r.get(0),
-            )
-            .map_err(db(&at))?;
-        endpoint_ids.insert(endpoint.name, id);
+        let path = format!("{path}.endpoints[{j}]");
+        let (name, id) = import_endpoint(conn, app_id, e, &path)?;
+        endpoint_ids.insert(name, id);
         summary.endpoints += 1;
     }
-
     for (j, a) in app.authorizations.iter().enumerate() {
-        let at = format!("{at}.authorizations[{j}]");
-        import_authorization(tx, app_id, a, &at, &endpoint_ids)?;
+        import_authorization(conn, app_id, a, &format!("{path}.authorizations[{j}]"), &endpoint_ids)?;
         summary.authorizations += 1;
     }
     Ok(())
 }
 
+/// Creates or updates one endpoint by name; its name and id.
+fn import_endpoint(conn: &Connection, app_id: i64, e: &EndpointExport, path: &str) -> ImportResult<(String, i64)> {
+    let mut endpoint = Endpoint {
+        id: 0,
+        app_id,
+        name: e.name.trim().to_owned(),
+        purpose: e.purpose,
+        method: e.method.to_uppercase(),
+        url: e.url.clone(),
+        headers: e.headers.join("\n"),
+        body_kind: e.body_kind,
+        body: e.body.clone(),
+        mapping: e.response.clone(),
+    };
+    if let Some(problem) = endpoint.validate().first() {
+        return Err(invalid(format!("{path}.{}", problem.field), file_message(problem)));
+    }
+    match endpoints::endpoint_id_by_name(conn, app_id, &endpoint.name).map_err(at(path))? {
+        Some(id) => {
+            endpoint.id = id;
+            endpoints::update_endpoint(conn, &endpoint).map_err(at(path))?;
+        }
+        None => endpoint.id = endpoints::insert_endpoint(conn, &endpoint).map_err(at(path))?,
+    }
+    Ok((endpoint.name, endpoint.id))
+}
+
 fn import_authorization(
-    tx: &rusqlite::Transaction<'_>,
+    conn: &Connection,
     app_id: i64,
     a: &AuthorizationExport,
-    at: &str,
+    path: &str,
     endpoint_ids: &HashMap<String, i64>,
-) -> std::result::Result<(), String> {
+) -> ImportResult<()> {
     let name = a.name().trim();
     if name.is_empty() {
-        return Err(format!("At {at}.name: an authorization needs a name."));
+        return Err(invalid(format!("{path}.name"), "write the authorization's name."));
     }
-    let existing: Option<(i64, String, String)> = tx
+    let existing: Option<(i64, String, String)> = conn
         .query_row(
             "SELECT id, kind, config FROM authorizations WHERE app_id = ?1 AND name = ?2",
             params![app_id, name],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()
-        .map_err(db(at))?;
+        .map_err(at(path))?;
     // Endpoints are named; they must be in the file or already in this app.
-    let resolve = |field: &str, endpoint: &Option<String>| -> std::result::Result<Option<i64>, String> {
+    let resolve = |field: &str, endpoint: &Option<String>| -> ImportResult<Option<i64>> {
         let Some(endpoint) = endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty()) else { return Ok(None) };
         if let Some(id) = endpoint_ids.get(endpoint) {
             return Ok(Some(*id));
         }
-        tx.query_row("SELECT id FROM endpoints WHERE app_id = ?1 AND name = ?2", params![app_id, endpoint], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(db(at))?
-        .map(Some)
-        .ok_or_else(|| {
-            format!("At {at}.{field}: no endpoint named \"{endpoint}\" in this app; add it under \"endpoints\".")
+        endpoints::endpoint_id_by_name(conn, app_id, endpoint).map_err(at(path))?.map(Some).ok_or_else(|| {
+            invalid(
+                format!("{path}.{field}"),
+                format!("no endpoint named \"{endpoint}\" in this app; add it under \"endpoints\"."),
+            )
         })
     };
     let config = match a {
-        AuthorizationExport::ApiKey { placement, param_name, value_template, key_label, userinfo_endpoint, .. } => {
-            AuthConfig::ApiKey(ApiKeyConfig {
-                placement: *placement,
-                param_name: param_name.clone(),
-                value_template: value_template.clone(),
-                key_label: key_label.clone(),
-                userinfo_endpoint: resolve("userinfo_endpoint", userinfo_endpoint)?,
-            })
-        }
-        AuthorizationExport::Basic { username_label, password_label, userinfo_endpoint, .. } => {
-            AuthConfig::Basic(BasicConfig {
-                username_label: username_label.clone(),
-                password_label: password_label.clone(),
-                userinfo_endpoint: resolve("userinfo_endpoint", userinfo_endpoint)?,
-            })
-        }
-        AuthorizationExport::OAuth2 {
-            client_id,
-            client_secret,
-            authorization_uri,
-            scopes,
-            token_endpoint,
-            userinfo_endpoint,
-            redirect_uri,
-            client_auth,
-            pkce,
-            ..
-        } => {
+        AuthorizationExport::ApiKey(a) => AuthConfig::ApiKey(ApiKeyConfig {
+            placement: a.placement,
+            param_name: a.param_name.clone(),
+            value_template: a.value_template.clone(),
+            key_label: a.key_label.clone(),
+            userinfo_endpoint: resolve("userinfo_endpoint", &a.userinfo_endpoint)?,
+        }),
+        AuthorizationExport::Basic(a) => AuthConfig::Basic(BasicConfig {
+            username_label: a.username_label.clone(),
+            password_label: a.password_label.clone(),
+            userinfo_endpoint: resolve("userinfo_endpoint", &a.userinfo_endpoint)?,
+        }),
+        AuthorizationExport::OAuth2(a) => {
             // A secret left out of the export (null) keeps the one stored here, if any.
             let stored_secret = existing
                 .as_ref()
-                .filter(|(_, kind, _)| kind == "oauth2")
+                .filter(|(_, kind, _)| kind == AuthKind::OAuth2.code())
                 .and_then(|(_, _, config)| serde_json::from_str::<OAuth2Config>(config).ok())
                 .map(|c| c.client_secret)
                 .unwrap_or_default();
             AuthConfig::OAuth2(OAuth2Config {
-                client_id: client_id.clone(),
-                client_secret: client_secret.clone().unwrap_or(stored_secret),
-                authorization_uri: authorization_uri.clone(),
-                scopes: scopes.clone(),
-                token_endpoint: resolve("token_endpoint", token_endpoint)?,
-                userinfo_endpoint: resolve("userinfo_endpoint", userinfo_endpoint)?,
-                redirect_uri: redirect_uri.clone(),
-                client_auth: *client_auth,
-                pkce: *pkce,
+                client_id: a.client_id.clone(),
+                client_secret: a.client_secret.clone().unwrap_or(stored_secret),
+                authorization_uri: a.authorization_uri.clone(),
+                scopes: a.scopes.clone(),
+                token_endpoint: resolve("token_endpoint", &a.token_endpoint)?,
+                userinfo_endpoint: resolve("userinfo_endpoint", &a.userinfo_endpoint)?,
+                redirect_uri: a.redirect_uri.clone(),
+                client_auth: a.client_auth,
+                pkce: a.pkce,
             })
         }
     };
     // A secret may rightly be missing from an export; everything else must be as the form demands.
     if let Some(problem) = config.validate().into_iter().find(|p| p.field != "client_secret") {
-        return Err(format!("At {at}.{}: {}", problem.field, problem.message));
+        return Err(invalid(format!("{path}.{}", problem.field), file_message(&problem)));
     }
-    let (token, userinfo) = config.endpoint_ids();
-    let json = config.to_json().to_string();
     match existing {
-        Some((id, ..)) => tx.execute(
-            "UPDATE authorizations SET kind = ?2, config = ?3, token_endpoint_id = ?4, userinfo_endpoint_id = ?5,
-               updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
-            params![id, config.kind().code(), json, token, userinfo],
-        ),
-        None => tx.execute(
-            "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![app_id, config.kind().code(), name, json, token, userinfo],
-        ),
+        Some((id, ..)) => authorizations::update_authorization(conn, id, name, &config),
+        None => authorizations::insert_authorization(conn, app_id, name, &config).map(|_| ()),
     }
-    .map_err(db(at))?;
-    Ok(())
+    .map_err(at(path))
 }
