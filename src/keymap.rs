@@ -226,7 +226,8 @@ pub static BINDINGS: &[Binding] = &[
     bind!(TestPane, [ctrl('r')], Reveal, "reveal/hide secrets"),
     bind!(TestPane, [ch('r')], Refresh, "refresh the token"),
     bind!(TestPane, [ch('t')], Test, "test again"),
-    bind!(TestPane, [ESC, ch('q')], Cancel, "cancel / close"),
+    // Not `q`: while waiting, letters may be the start of a pasted code.
+    bind!(TestPane, [ESC], Cancel, "cancel / close"),
     bind!(TestPane, [ch('?'), F1], Help, "help"),
     bind!(TestPaste, [ENTER], Submit, "submit"),
     bind!(TestPaste, [ctrl('r')], Reveal, "show/hide what you pasted"),

@@ -111,7 +111,8 @@ fn carry_out(effect: Effect) -> Result<(), String> {
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn()
-                .map(|_| ())
+                // Reaped in the background so no zombie is left behind.
+                .map(|mut child| drop(std::thread::spawn(move || child.wait())))
                 .map_err(|e| {
                     format!("Could not start {opener} to open the browser ({e}): copy the URL with c instead.")
                 })

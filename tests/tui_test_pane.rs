@@ -54,10 +54,17 @@ fn free_port() -> u16 {
 
 /// An app whose OAuth 2.0 authorization (client_secret_basic) points at the provider; selected.
 fn setup(h: &mut Harness) -> u16 {
+    let port = add_authorization(&mut h.app);
+    h.key(KeyCode::Down);
+    port
+}
+
+/// Saves the authorization of [`setup`] in the app's store; the redirect URI's port.
+fn add_authorization(app: &mut authdeck::app::App) -> u16 {
     let provider = provider();
     let port = free_port();
-    let store = &mut h.app.store;
-    let app_id = h.app.app_id;
+    let store = &mut app.store;
+    let app_id = app.app_id;
     let token = Endpoint { app_id, url: provider.token_endpoint(), ..Endpoint::new_for(EndpointPurpose::Token) };
     let token_id = store.insert_endpoint(&token).unwrap();
     let me = Endpoint { app_id, url: provider.userinfo_endpoint(), ..Endpoint::new_for(EndpointPurpose::UserInfo) };
@@ -74,8 +81,7 @@ fn setup(h: &mut Harness) -> u16 {
         pkce: true,
     });
     store.insert_authorization(app_id, "Local OIDC", &config).unwrap();
-    h.app.reload().unwrap();
-    h.key(KeyCode::Down);
+    app.reload().unwrap();
     port
 }
 
@@ -303,4 +309,31 @@ async fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
     h.wait_for("✗").await;
     h.assert_shows("401");
     assert!(h.screens.iter().all(|s| !s.contains("wrong-key-456")));
+}
+
+/// Through the real event loop: `t`, Esc (cancel), Esc (close), `q` in one burst still records the
+/// run as cancelled, and the port is free afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_mid_test_records_the_run_and_frees_the_port() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let store = authdeck::store::Store::open(&dir.path().join("q.db")).unwrap();
+    let mut app = authdeck::app::App::new(store).unwrap();
+    let port = add_authorization(&mut app);
+    let key = |code| Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    let events: Vec<std::io::Result<Event>> = vec![
+        key(KeyCode::Down),
+        key(KeyCode::Char('t')),
+        key(KeyCode::Esc),
+        key(KeyCode::Esc),
+        key(KeyCode::Char('q')),
+    ];
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    authdeck::app::run(&mut terminal, &mut app, futures_util::stream::iter(events), |_| Ok(())).await.unwrap();
+    assert!(app.quit);
+    let id = app.authorizations[1].id;
+    let runs = app.store.test_runs(id, 10).unwrap();
+    assert_eq!(runs.len(), 1, "the run was recorded");
+    assert_eq!(runs[0].outcome, Some(authdeck::flow::RunOutcome::Cancelled));
+    std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
 }

@@ -207,6 +207,8 @@ pub struct App {
     flow_tx: mpsc::Sender<(u64, FlowEvent)>,
     flow_rx: Option<mpsc::Receiver<(u64, FlowEvent)>>,
     next_run: u64,
+    /// Runs started and not yet ended (a closed pane's run ends on its own, cancelled).
+    running: std::collections::BTreeSet<u64>,
     effects: Vec<Effect>,
 }
 
@@ -236,6 +238,7 @@ impl App {
             flow_tx,
             flow_rx: Some(flow_rx),
             next_run: 0,
+            running: Default::default(),
             effects: Vec::new(),
         };
         app.reload()?;
@@ -449,7 +452,7 @@ impl App {
                 // Typing anything that isn't a key of the pane starts filling the paste box.
                 let printable = matches!(key.code, KeyCode::Char(_)) && !key.modifiers.contains(KeyModifiers::CONTROL);
                 if pane.paste_focused || printable {
-                    pane.paste_focused = true;
+                    pane.focus_paste();
                     pane.paste.input(key);
                 }
             }
@@ -466,7 +469,7 @@ impl App {
             },
             Some(Overlay::Prompt(prompt)) => Some((&mut prompt.input, false)),
             Some(Overlay::TestPane(pane)) if pane.is_waiting_for_callback() => {
-                pane.paste_focused = true;
+                pane.focus_paste();
                 Some((&mut pane.paste, false))
             }
             _ => None,
@@ -970,6 +973,7 @@ impl App {
             }
         });
         pane.handle = Some(runner.spawn(request, tx));
+        self.running.insert(run_id);
         // A pane showing a finished run gives way to the new one.
         if matches!(self.overlays.last(), Some(Overlay::TestPane(p)) if !p.is_running()) {
             self.overlays.pop();
@@ -981,6 +985,7 @@ impl App {
     pub fn handle_flow_event(&mut self, run_id: u64, event: FlowEvent) {
         let event = match event {
             FlowEvent::Finished(report) => {
+                self.running.remove(&run_id);
                 let mut report = *report;
                 let recorded = self.store.record_flow(&mut report);
                 if let Err(e) = self.reload() {
@@ -1013,6 +1018,22 @@ impl App {
         }
     }
 
+    /// True while some test run has not ended yet.
+    pub fn has_running_tests(&self) -> bool {
+        !self.running.is_empty()
+    }
+
+    /// Cancels every run still going (on quit), so each ends, frees its port and is recorded.
+    pub fn cancel_all_tests(&mut self) {
+        for overlay in &mut self.overlays {
+            if let Overlay::TestPane(pane) = overlay
+                && let Some(handle) = &pane.handle
+            {
+                handle.cancel();
+            }
+        }
+    }
+
     fn pane_of_run(&mut self, run_id: u64) -> Option<&mut TestPane> {
         self.overlays.iter_mut().find_map(|o| match o {
             Overlay::TestPane(p) if p.run_id == run_id => Some(p.as_mut()),
@@ -1041,7 +1062,7 @@ impl App {
                 }
             }
             Action::Paste if pane.paste_focused => self.submit_paste(),
-            Action::Paste => pane.paste_focused = true,
+            Action::Paste => pane.focus_paste(),
             Action::Submit => self.submit_paste(),
             Action::Test => {
                 let id = pane.authorization_id;
@@ -1270,6 +1291,17 @@ where
         }
         if redraw {
             draw(terminal, app)?;
+        }
+    }
+    // Quitting mid-test: cancel, and wait briefly for each run to end so it is recorded.
+    if app.has_running_tests() {
+        app.cancel_all_tests();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while app.has_running_tests() {
+            match tokio::time::timeout_at(deadline, flow_events.recv()).await {
+                Ok(Some((run, event))) => app.handle_flow_event(run, event),
+                _ => break,
+            }
         }
     }
     Ok(())

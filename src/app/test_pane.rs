@@ -176,7 +176,7 @@ impl TestPane {
             FlowEvent::Listener(status) => self.listener = Some(status),
             FlowEvent::PasteRejected { message } => {
                 self.paste_error = Some(message);
-                self.paste_focused = true;
+                self.focus_paste();
             }
             FlowEvent::StrayRequest { method, path } => {
                 self.log.push(format!("Ignored a request that isn't the callback: {method} {path}"));
@@ -202,6 +202,14 @@ impl TestPane {
     /// Moves the selection to the step that is happening.
     fn follow(&mut self, step: StepId) {
         if let Some(i) = self.steps.iter().position(|s| s.id == step) {
+            self.select(i);
+        }
+    }
+
+    /// Puts the focus in the paste box, and shows the step it belongs to (it is drawn there).
+    pub fn focus_paste(&mut self) {
+        self.paste_focused = true;
+        if let Some(i) = self.steps.iter().position(|s| s.id == StepId::Callback) {
             self.select(i);
         }
     }

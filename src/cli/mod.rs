@@ -105,7 +105,10 @@ fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
                 row.authorization.kind().label(),
                 entry.name,
                 entry.summary,
-                row.authorization.last_test.as_deref().unwrap_or("never tested")
+                row.authorization
+                    .last_test
+                    .as_ref()
+                    .map_or_else(|| "never tested".into(), |t| t.describe(crate::model::time::now()))
             )?;
         }
     }

@@ -2,6 +2,7 @@
 //! to stderr; a pasted redirected URL (or code) is read from stdin while the listener waits; the
 //! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 130 if cancelled.
 
+use std::io::IsTerminal;
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
@@ -36,8 +37,9 @@ pub struct TestArgs {
 pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     let (app, authorization) = find_authorization(store, &args)?;
     let endpoints = store.endpoints(authorization.app_id)?;
-    let credentials = ask_credentials(&authorization.config).await?;
-    let request = FlowRequest::test(&authorization, &endpoints, credentials)?;
+    // Checked before asking for a key or password that could not be used anyway.
+    let mut request = FlowRequest::test(&authorization, &endpoints, Credentials::None)?;
+    request.credentials = ask_credentials(&authorization.config).await?;
     let options = FlowOptions { callback_timeout: Duration::from_secs(args.timeout.max(1)), ..FlowOptions::default() };
     let runner = FlowRunner::new(options)?;
     let steps = request.steps();
@@ -138,17 +140,58 @@ async fn ask_credentials(config: &AuthConfig) -> anyhow::Result<Credentials> {
 
 fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
     let stdin = std::io::stdin();
+    let typed = stdin.is_terminal();
     let mut answers = Vec::new();
     for prompt in prompts {
         eprint!("{}: ", prompt.label);
         std::io::stderr().flush()?;
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line)? == 0 {
+        let answer = if prompt.secret && typed {
+            read_hidden_line().context("Cannot read from the terminal")?
+        } else {
+            let mut line = String::new();
+            if stdin.lock().read_line(&mut line)? == 0 {
+                None
+            } else {
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            }
+        };
+        let Some(answer) = answer else {
             bail!("Standard input ended before the {} was given.", prompt.label);
-        }
-        answers.push(line.trim_end_matches(['\r', '\n']).to_owned());
+        };
+        answers.push(answer);
     }
     Ok(answers)
+}
+
+/// Reads one line from the terminal without showing it (a secret typed at a prompt). Raw mode is
+/// on only while reading; Ctrl-C or Ctrl-D gives up (None).
+fn read_hidden_line() -> std::io::Result<Option<String>> {
+    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
+    crossterm::terminal::enable_raw_mode()?;
+    let mut line = String::new();
+    let result = loop {
+        match read() {
+            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => {
+                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+                match key.code {
+                    KeyCode::Enter => break Ok(Some(line)),
+                    KeyCode::Char('c' | 'd') if ctrl => break Ok(None),
+                    KeyCode::Char('u') if ctrl => line.clear(),
+                    KeyCode::Backspace => {
+                        line.pop();
+                    }
+                    KeyCode::Char(c) if !ctrl => line.push(c),
+                    _ => {}
+                }
+            }
+            Ok(Event::Paste(text)) => line.push_str(text.trim_end_matches(['\r', '\n'])),
+            Ok(_) => {}
+            Err(e) => break Err(e),
+        }
+    };
+    let _ = crossterm::terminal::disable_raw_mode();
+    eprintln!();
+    result
 }
 
 /// Hands each line of stdin to the flow as a paste. A plain thread: a blocking read must not hold
@@ -185,20 +228,25 @@ impl Progress {
         match event {
             FlowEvent::AuthorizationUrl { url, .. } => {
                 eprintln!("\nOpen this URL in a browser and approve:\n\n  {url}\n");
-                let ssh = std::env::var("SSH_CONNECTION").ok();
-                let user = std::env::var("USER").ok();
-                if let Some(hint) = ssh_forward_hint(&self.redirect_uri, ssh.as_deref(), user.as_deref()) {
+            }
+            FlowEvent::Listener(status @ ListenerStatus::Listening { .. }) => {
+                // Only while authdeck listens: with the port taken, forwarding it would hand the
+                // code to whoever holds it.
+                let env = crate::app::Environment::from_process();
+                let hint = ssh_forward_hint(&self.redirect_uri, env.ssh_connection.as_deref(), env.user.as_deref());
+                if let Some(hint) = hint {
                     eprintln!(
                         "This is an SSH session. For the browser on your machine to reach the callback, forward the port first:\n\n  {hint}\n"
                     );
                 }
-            }
-            FlowEvent::Listener(status @ ListenerStatus::Listening { .. }) => {
                 eprintln!("{}", status.message());
                 eprintln!("Or paste the address the browser was sent to (or just the code) here and press Enter.\n");
             }
             FlowEvent::Listener(ListenerStatus::Closed { .. }) => {}
-            FlowEvent::Listener(status) => eprintln!("{}\n", status.message()),
+            FlowEvent::Listener(status) => {
+                eprintln!("{}", status.message());
+                eprintln!("Paste the address the browser was sent to (or just the code) here and press Enter.\n");
+            }
             FlowEvent::PasteRejected { message } => eprintln!("{message}"),
             FlowEvent::StrayRequest { method, path } => eprintln!("(ignored a {method} {path} on the callback port)"),
             FlowEvent::Notice { message, .. } => eprintln!("  note: {message}"),
@@ -236,7 +284,7 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
         }
     }
     if let Some(grant) = &report.grant {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64)?;
+        let now = crate::model::time::now();
         writeln!(out, "  scopes: {}", grant.scopes)?;
         writeln!(out, "  access token: {}", describe_expiry(grant.expires_at, now))?;
         writeln!(out, "  refresh token: {}", if grant.refresh_token { "yes" } else { "no" })?;

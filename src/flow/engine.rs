@@ -1,6 +1,6 @@
 //! The steps of a run, in order, with their events and records; cancellation around all of them.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
@@ -69,7 +69,7 @@ async fn cancelled(cancel: &mut watch::Receiver<bool>) {
 }
 
 fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
+    crate::model::time::now()
 }
 
 /// The step running now.
@@ -298,7 +298,6 @@ impl Run<'_> {
                 Some(listener)
             }
             Err(status) => {
-                self.note(status.message()).await;
                 self.emit(FlowEvent::Listener(status)).await;
                 None
             }
@@ -467,6 +466,8 @@ impl Run<'_> {
                     message,
                 })?;
                 self.redactor.add(&value);
+                // However short the key, its own header or parameter is hidden by name.
+                self.redactor.add_name(&config.param_name);
                 let name = config.param_name.trim();
                 let omit: &[&str] = if config.placement == KeyPlacement::Header { &[name] } else { &[] };
                 let mut prepared = render_endpoint(endpoint, &label, &vars, omit)?;

@@ -49,8 +49,30 @@ pub struct Authorization {
     pub app_id: i64,
     pub name: String,
     pub config: AuthConfig,
-    /// One line on the last test ("never tested", "ok 3 min ago", "failed: …").
-    pub last_test: Option<String>,
+    /// How its last test ended; `None` when never tested.
+    pub last_test: Option<LastTest>,
+}
+
+/// How the last test of an authorization ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastTest {
+    /// `ok`, `failed` or `cancelled`.
+    pub outcome: String,
+    /// When it ended, in Unix seconds.
+    pub at: Option<i64>,
+    pub message: String,
+}
+
+impl LastTest {
+    /// "ok 3 min ago", "failed 2 h ago: invalid_client…".
+    pub fn describe(&self, now: i64) -> String {
+        let when = self.at.map(|at| format!(" {}", super::time::ago(at, now))).unwrap_or_default();
+        match self.outcome.as_str() {
+            "ok" => format!("ok{when}"),
+            _ if self.message.is_empty() => format!("{}{when}", self.outcome),
+            _ => format!("{}{when}: {}", self.outcome, self.message),
+        }
+    }
 }
 
 impl Authorization {

@@ -5,11 +5,12 @@ pub mod authorization;
 pub mod endpoint;
 pub mod redact;
 pub mod template;
+pub mod time;
 pub mod transfer;
 
 pub use app::App;
 pub use authorization::{
-    ApiKeyConfig, AuthConfig, AuthKind, Authorization, BasicConfig, ClientAuth, KeyPlacement, OAuth2Config,
+    ApiKeyConfig, AuthConfig, AuthKind, Authorization, BasicConfig, ClientAuth, KeyPlacement, LastTest, OAuth2Config,
 };
 pub use endpoint::{BodyKind, Endpoint, EndpointPurpose, ResponseMapping};
 

@@ -85,6 +85,8 @@ impl<T> fmt::Debug for Sensitive<T> {
 pub struct Redactor {
     /// Every known secret value and its encoded forms, longest first so a longer one wins.
     values: Vec<String>,
+    /// Names that hold a secret in this run beyond the usual ones (an API key's own header name).
+    names: Vec<String>,
     /// Formats without hiding anything: for the raw record a reveal key shows.
     reveal: bool,
 }
@@ -102,11 +104,20 @@ impl Redactor {
 
     /// Formats like a redactor (pretty JSON…) but hides nothing: for what the user asked to reveal.
     pub fn revealing() -> Self {
-        Self { values: Vec::new(), reveal: true }
+        Self { values: Vec::new(), names: Vec::new(), reveal: true }
     }
 
     fn hides(&self, name: &str) -> bool {
-        !self.reveal && is_secret_key(name)
+        !self.reveal && (is_secret_key(name) || self.names.iter().any(|n| n.eq_ignore_ascii_case(name.trim())))
+    }
+
+    /// Remembers a header, parameter or field name whose value is secret in this run, however short
+    /// the value (e.g. the header an API key is sent in, `X-Key`).
+    pub fn add_name(&mut self, name: &str) {
+        let name = name.trim();
+        if !name.is_empty() && !self.names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            self.names.push(name.to_owned());
+        }
     }
 
     /// Remembers a secret value, so it is hidden wherever it appears (raw, form-, percent- or
@@ -247,6 +258,16 @@ mod tests {
             r.add(s);
         }
         r
+    }
+
+    #[test]
+    fn a_name_added_for_the_run_hides_even_a_short_value() {
+        let mut r = Redactor::new();
+        r.add("k1");
+        r.add_name("X-Key");
+        assert_ne!(r.header("x-key", "k1"), "k1");
+        assert_eq!(r.header("Accept", "k1"), "k1");
+        assert!(!r.url("https://x.test/me?X-Key=k1").contains("=k1"));
     }
 
     #[test]

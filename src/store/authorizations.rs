@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, Store, StoreError, map_unique};
-use crate::model::{AuthConfig, AuthKind, Authorization};
+use crate::model::{AuthConfig, AuthKind, Authorization, LastTest};
 
 /// An authorization with the name of its app, for listings across apps.
 #[derive(Debug, Clone)]
@@ -45,22 +45,18 @@ fn row_to_authorization(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Authorizat
         app_id: row.get(1)?,
         name: row.get(3)?,
         config,
-        last_test: last.map(|l| describe_last_test(&l)),
+        last_test: last.map(|l| last_test(&l)),
     };
     Ok((AuthorizationRow { app: row.get(8)?, authorization }, problem))
 }
 
-/// "ok at 2026-11-28 07:40Z" / "failed: message".
-fn describe_last_test(joined: &str) -> String {
+/// The last test from the joined `outcome␟time␟message` of the query.
+fn last_test(joined: &str) -> LastTest {
     let mut parts = joined.splitn(3, '\u{1f}');
-    let outcome = parts.next().unwrap_or_default();
-    let at = parts.next().unwrap_or_default().replace('T', " ");
-    let message = parts.next().unwrap_or_default();
-    match outcome {
-        "ok" => format!("ok {at}"),
-        _ if message.is_empty() => format!("{outcome} {at}"),
-        _ => format!("{outcome}: {message}"),
-    }
+    let outcome = parts.next().unwrap_or_default().to_owned();
+    let at = parts.next().and_then(crate::model::time::parse_utc);
+    let message = parts.next().unwrap_or_default().to_owned();
+    LastTest { outcome, at, message }
 }
 
 fn collect(rows: Vec<(AuthorizationRow, Option<String>)>) -> Result<Vec<AuthorizationRow>> {

@@ -280,7 +280,7 @@ mod tests {
         assert_eq!(runs[0].outcome, Some(RunOutcome::Ok));
         assert_eq!(runs[0].started_at, "2027-01-15T08:00:00Z");
         assert_eq!(runs[0].steps.len(), 2);
-        assert!(store.authorization(auth).unwrap().last_test.unwrap().starts_with("ok "));
+        assert!(store.authorization(auth).unwrap().last_test.unwrap().outcome == "ok");
     }
 
     #[test]
@@ -302,7 +302,8 @@ mod tests {
         }
         assert!(store.connections(app_id).unwrap().is_empty());
         let last = store.authorization(auth).unwrap().last_test.unwrap();
-        assert_eq!(last, "cancelled: message");
+        assert_eq!((last.outcome.as_str(), last.message.as_str()), ("cancelled", "message"));
+        assert!(last.describe(last.at.unwrap_or_default()).starts_with("cancelled just now: message"));
         assert_eq!(store.test_runs(auth, 1).unwrap().len(), 1);
     }
 

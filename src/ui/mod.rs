@@ -74,7 +74,12 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
 /// "key label" pairs of the bindings that apply now in `context`, help first.
 pub(crate) fn key_hints(app: &App, context: Context) -> Vec<Span<'static>> {
     let mut bindings: Vec<_> = keymap::bindings(context, true).filter(|b| app.available(b.action)).collect();
-    bindings.sort_by_key(|b| b.action != Action::Help);
+    // Help, then the way out, come first: they matter most and survive a narrow terminal.
+    bindings.sort_by_key(|b| match b.action {
+        Action::Help => 0,
+        Action::Cancel | Action::No => 1,
+        _ => 2,
+    });
     bindings
         .into_iter()
         .flat_map(|b| [Span::styled(keymap::describe_keys(b), theme::key()), Span::raw(format!(" {}  ", b.label))])

@@ -43,6 +43,7 @@ fn draw_table<'a>(
 }
 
 pub fn draw_authorizations(frame: &mut Frame, area: Rect, app: &App) {
+    let now = crate::model::time::now();
     let widths =
         vec![Constraint::Length(10), Constraint::Percentage(18), Constraint::Fill(1), Constraint::Percentage(20)];
     draw_table(
@@ -58,7 +59,7 @@ pub fn draw_authorizations(frame: &mut Frame, area: Rect, app: &App) {
         &app.auth_cursor,
         |i| {
             let a = &app.authorizations[i];
-            let last = a.last_test.clone().unwrap_or_else(|| "never tested".into());
+            let last = a.last_test.as_ref().map_or_else(|| "never tested".into(), |t| t.describe(now));
             Row::new(vec![a.kind().label().to_owned(), a.name.clone(), a.summary(), last])
         },
     );
@@ -98,17 +99,14 @@ pub fn draw_endpoints(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 pub fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
+    let now = crate::model::time::now();
     let widths = vec![
         Constraint::Percentage(16),
         Constraint::Fill(2),
         Constraint::Fill(1),
         Constraint::Length(18),
         Constraint::Length(7),
-        Constraint::Length(19),
+        Constraint::Length(12),
     ];
     draw_table(
         frame,
@@ -129,7 +127,8 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
                 c.tokens.scopes.clone(),
                 crate::flow::describe_expiry(c.tokens.expires_at, now),
                 if c.tokens.refresh_token.is_some() { "yes".into() } else { "no".into() },
-                c.tested_at.replace('T', " ").trim_end_matches('Z').to_owned(),
+                crate::model::time::parse_utc(&c.tested_at)
+                    .map_or_else(|| c.tested_at.clone(), |at| crate::model::time::ago(at, now)),
             ])
         },
     );

@@ -16,7 +16,8 @@ use crate::flow::{FlowKind, HttpExchange, ListenerStatus, RunOutcome, StepId, St
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 fn spinner(since: Instant) -> &'static str {
-    SPINNER[(since.elapsed().as_millis() / 100 % SPINNER.len() as u128) as usize]
+    // One frame per redraw tick (the event loop redraws every 250 ms while a test runs).
+    SPINNER[(since.elapsed().as_millis() / 250 % SPINNER.len() as u128) as usize]
 }
 
 fn seconds(ms: u128) -> String {
@@ -58,7 +59,10 @@ fn draw_outcome(frame: &mut Frame, area: Rect, pane: &TestPane) {
                 Line::styled(format!("✓ {who}"), theme::ok())
             }
             RunOutcome::Failed => Line::styled(format!("✗ {}", r.message), theme::error()),
-            RunOutcome::Cancelled => Line::styled("Cancelled: the port was freed and the run recorded.", theme::dim()),
+            RunOutcome::Cancelled if pane.listener.is_some() => {
+                Line::styled("Cancelled: the port was freed and the run recorded.", theme::dim())
+            }
+            RunOutcome::Cancelled => Line::styled("Cancelled: the run was recorded.", theme::dim()),
         },
     };
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
@@ -154,7 +158,9 @@ fn callback_lines(lines: &mut Vec<Line<'static>>, pane: &TestPane, can_open_brow
         let style = if matches!(listener, ListenerStatus::PortTaken { .. }) { theme::error() } else { theme::dim() };
         lines.push(Line::styled(listener.message(), style));
     }
-    if let Some(hint) = &pane.ssh_hint {
+    // Only while authdeck listens: with the port taken, forwarding it would hand the code to whoever holds it.
+    let listening = matches!(pane.listener, Some(ListenerStatus::Listening { .. }));
+    if let Some(hint) = pane.ssh_hint.as_ref().filter(|_| listening) {
         lines.push(Line::styled(
             "Over SSH: forward the callback port from the machine with the browser, e.g. run there:",
             theme::dim(),

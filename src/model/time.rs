@@ -1,0 +1,66 @@
+//! Time as authdeck shows it: Unix seconds, and "3 min ago" for people. Pure but for `now`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
+}
+
+/// Reads `YYYY-MM-DDTHH:MM:SSZ` (as the store writes times, in UTC) as Unix seconds.
+pub fn parse_utc(text: &str) -> Option<i64> {
+    let text = text.strip_suffix('Z').unwrap_or(text);
+    let (date, time) = text.split_once('T').or_else(|| text.split_once(' '))?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, min, s) = (t.next()??, t.next()??, t.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || s > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, day) * 86_400 + h * 3600 + min * 60 + s)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// "just now", "3 min ago", "5 h ago", "2 days ago".
+pub fn ago(at: i64, now: i64) -> String {
+    let s = (now - at).max(0);
+    match s {
+        0..60 => "just now".into(),
+        60..3600 => format!("{} min ago", s / 60),
+        3600..172_800 => format!("{} h ago", s / 3600),
+        _ => format!("{} days ago", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_stores_times() {
+        assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_utc("2026-11-28T07:38:08Z"), Some(1_795_851_488));
+        assert_eq!(parse_utc("2000-02-29T12:00:00Z"), Some(951_825_600));
+        assert_eq!(parse_utc("not a time"), None);
+        assert_eq!(parse_utc("2026-13-01T00:00:00Z"), None);
+    }
+
+    #[test]
+    fn ago_reads_like_speech() {
+        assert_eq!(ago(100, 130), "just now");
+        assert_eq!(ago(0, 180), "3 min ago");
+        assert_eq!(ago(0, 5 * 3600), "5 h ago");
+        assert_eq!(ago(0, 3 * 86_400), "3 days ago");
+        assert_eq!(ago(200, 100), "just now");
+    }
+}
