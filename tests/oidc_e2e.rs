@@ -348,9 +348,21 @@ fn database_for(client: &Client, dir: &std::path::Path) -> (std::path::PathBuf, 
     (path, redirect_uri)
 }
 
+/// What a headless run left behind.
+struct CliRun {
+    code: i32,
+    json: serde_json::Value,
+    stderr: String,
+    elapsed: Duration,
+    /// The log file authdeck wrote (at trace level) in its data directory.
+    log: String,
+    /// The secrets of the run: the authorization code, and the tokens saved.
+    secrets: Vec<String>,
+}
+
 /// Runs `authdeck test OIDC --json`, completes the login when the URL is printed (delivering the
-/// callback, or pasting the redirected URL on stdin), and returns (exit code, stdout JSON, stderr, wall time).
-fn run_cli(client: &Client, paste: bool) -> (i32, serde_json::Value, String, Duration) {
+/// callback, or pasting the redirected URL on stdin).
+fn run_cli(client: &Client, paste: bool) -> CliRun {
     let dir = tempfile::tempdir().unwrap();
     let (db, redirect_uri) = database_for(client, dir.path());
     let port = url::Url::parse(&redirect_uri).unwrap().port().unwrap();
@@ -359,6 +371,8 @@ fn run_cli(client: &Client, paste: bool) -> (i32, serde_json::Value, String, Dur
         .arg("--db")
         .arg(&db)
         .args(["test", "OIDC", "--json", "--timeout", "60"])
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("AUTHDECK_LOG", "trace")
         .env("SSH_CONNECTION", "10.0.0.5 51234 10.0.0.9 22")
         .env("USER", "dev")
         .stdin(Stdio::piped())
@@ -393,12 +407,21 @@ fn run_cli(client: &Client, paste: bool) -> (i32, serde_json::Value, String, Dur
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!("stdout is not JSON ({e}): {}\nstderr:\n{shown}", String::from_utf8_lossy(&out.stdout))
     });
-    (out.status.code().unwrap_or(-1), json, shown, elapsed)
+    let log =
+        std::fs::read_to_string(dir.path().join("data").join("authdeck").join("authdeck.log")).unwrap_or_default();
+    let code = url::Url::parse(&redirected).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let mut secrets = vec![code];
+    for c in Store::open(&db).unwrap().connections(1).unwrap() {
+        secrets.push(c.tokens.access_token.reveal().clone());
+        secrets.extend(c.tokens.refresh_token.map(|t| t.reveal().clone()));
+    }
+    CliRun { code: out.status.code().unwrap_or(-1), json, stderr: shown, elapsed, log, secrets }
 }
 
 #[test]
 fn headless_test_with_the_callback_on_the_listener() {
-    let (code, json, stderr, elapsed) = run_cli(&BASIC, false);
+    let run = run_cli(&BASIC, false);
+    let CliRun { code, ref json, ref stderr, elapsed, .. } = run;
     assert_eq!(code, 0, "{json}\n{stderr}");
     assert_eq!(json["outcome"], "ok");
     assert_eq!(json["identity"]["email"], oidc::TEST_USER_EMAIL);
@@ -408,12 +431,19 @@ fn headless_test_with_the_callback_on_the_listener() {
     assert_eq!(steps, ["authorization_url", "callback", "callback_check", "token_exchange", "user_info", "save"]);
     assert!(stderr.contains("[ok] 4. Code exchanged for tokens"), "{stderr}");
     assert!(!json.to_string().contains(oidc::BASIC_CLIENT_SECRET) && !stderr.contains(oidc::BASIC_CLIENT_SECRET));
+    // The log file, at trace level, holds the steps but no secret.
+    assert!(run.log.contains("flow finished"), "log:\n{}", run.log);
+    assert!(run.secrets.len() >= 2, "the code and at least the access token");
+    for secret in run.secrets.iter().map(String::as_str).chain([oidc::BASIC_CLIENT_SECRET]) {
+        assert!(!run.log.contains(secret), "a secret reached the log file");
+        assert!(!json.to_string().contains(secret) && !stderr.contains(secret), "a secret was printed");
+    }
     eprintln!("headless authdeck test (start to exit, browser included): {elapsed:?}");
 }
 
 #[test]
 fn headless_test_with_the_url_pasted_on_stdin() {
-    let (code, json, stderr, _) = run_cli(&POST, true);
+    let CliRun { code, json, stderr, .. } = run_cli(&POST, true);
     assert_eq!(code, 0, "{json}\n{stderr}");
     assert_eq!(json["steps"][1]["summary"], "pasted redirected URL");
     assert!(!json.to_string().contains("code=") || json.to_string().contains("code=[redacted]"));
