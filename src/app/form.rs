@@ -53,7 +53,7 @@ impl Field {
 
     pub fn secret(key: &'static str, label: impl Into<Cow<'static, str>>, help: &'static str, value: &str) -> Field {
         let mut area = text_area(value);
-        area.set_mask_char('•');
+        area.set_mask_char(crate::model::redact::MASK);
         Field {
             key,
             label: label.into(),

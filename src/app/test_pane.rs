@@ -9,9 +9,7 @@ use ratatui_textarea::TextArea;
 use crate::flow::{
     FlowEvent, FlowHandle, FlowKind, FlowReport, HttpExchange, ListenerStatus, StepId, StepRecord, StepStatus,
 };
-use crate::model::redact::Sensitive;
-
-const MASK: char = '•';
+use crate::model::redact::{MASK, Sensitive};
 
 /// The paste box: what is pasted holds the authorization code, so it is masked unless revealed.
 fn paste_box(revealed: bool) -> TextArea<'static> {

@@ -214,6 +214,11 @@ impl FlowRequest {
         Ok(request)
     }
 
+    /// What this run is: a test of the authorization, or a refresh of one of its connections.
+    pub fn kind(&self) -> FlowKind {
+        if self.refresh.is_some() { FlowKind::Refresh } else { FlowKind::Test }
+    }
+
     /// The steps this run will go through, for drawing the list before they run.
     pub fn steps(&self) -> &'static [StepId] {
         match (&self.authorization.config, &self.refresh) {
@@ -221,10 +226,6 @@ impl FlowRequest {
             (AuthConfig::OAuth2(_), Some(_)) => StepId::REFRESH,
             _ => StepId::CREDENTIALS,
         }
-    }
-
-    pub fn authorization(&self) -> &Authorization {
-        &self.authorization
     }
 }
 
@@ -290,10 +291,6 @@ impl FlowHandle {
         self.control.clone()
     }
 
-    pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
-    }
-
     /// Waits for the report (also sent as the last event).
     pub async fn join(self) -> Result<FlowReport, FlowError> {
         self.task.await.map_err(|e| FlowError::Config(format!("The test stopped unexpectedly: {e}.")))
@@ -310,10 +307,6 @@ pub struct FlowRunner {
 impl FlowRunner {
     pub fn new(options: FlowOptions) -> Result<FlowRunner, FlowError> {
         Ok(FlowRunner { http: http::HttpClient::new(&options)?, options })
-    }
-
-    pub fn options(&self) -> &FlowOptions {
-        &self.options
     }
 
     /// Runs the flow to its end, reporting on `events`; returns the report (also sent as the last event).

@@ -18,6 +18,9 @@ pub const REDACTED: &str = "[redacted]";
 /// every text while protecting nothing.
 pub const MIN_VALUE_LEN: usize = 6;
 
+/// What a masked secret shows in place of each character.
+pub const MASK: char = '•';
+
 /// Field names that always hold secrets (compared lower-case, with `-` read as `_`).
 const SECRET_KEYS: &[&str] = &[
     "client_secret",

@@ -191,24 +191,6 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("connection {id}")))
     }
 
-    /// Saves tokens and identity as a connection of the authorization (replacing the same user's).
-    pub fn save_connection(&mut self, authorization_id: i64, tokens: &Tokens, identity: &Identity) -> Result<i64> {
-        let tx = self.conn.transaction()?;
-        let id = upsert_connection(&tx, authorization_id, tokens, identity)?;
-        tx.commit()?;
-        Ok(id)
-    }
-
-    /// Writes refreshed tokens over a connection's.
-    pub fn update_connection_tokens(&mut self, id: i64, tokens: &Tokens) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        if !update_connection(&tx, id, tokens, None)? {
-            return Err(StoreError::NotFound(format!("connection {id}")));
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
     pub fn delete_connection(&mut self, id: i64) -> Result<()> {
         self.conn.execute("DELETE FROM connections WHERE id = ?1", [id])?;
         Ok(())
@@ -318,11 +300,9 @@ mod tests {
         let recorded = store.record_flow(&mut refreshed).unwrap();
         assert_eq!(recorded.connection_id, Some(id));
         assert_eq!(store.connection(id).unwrap().tokens.access_token.reveal(), "at-2");
-        store.update_connection_tokens(id, &tokens("at-3")).unwrap();
-        assert_eq!(store.connection(id).unwrap().tokens.access_token.reveal(), "at-3");
         store.delete_connection(id).unwrap();
         assert!(store.connections(app_id).unwrap().is_empty());
-        assert!(matches!(store.update_connection_tokens(id, &tokens("x")), Err(StoreError::NotFound(_))));
+        assert!(matches!(store.connection(id), Err(StoreError::NotFound(_))));
     }
 
     #[test]

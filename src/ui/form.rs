@@ -11,8 +11,7 @@ use super::{theme, wrapped_lines};
 use crate::app::form::{Field, FieldInput, Form};
 use crate::app::{App, PickerEntry};
 use crate::model::authorization::{parse_scopes, query_params};
-
-const MASK: char = '•';
+use crate::model::redact::MASK;
 
 /// Lines a field takes: its input, then its help or problem (wrapped to `width`), then extra lines.
 fn field_height(field: &Field, form: &Form, width: u16) -> u16 {

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::theme;
 use crate::app::test_pane::{StepView, TestPane};
 use crate::flow::{FlowKind, HttpExchange, ListenerStatus, RunOutcome, StepId, StepStatus};
+use crate::model::redact::MASK;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -187,7 +188,7 @@ fn draw_paste_box(frame: &mut Frame, area: Rect, pane: &TestPane) {
         frame.render_widget(&pane.paste, input);
     } else {
         let text = pane.paste.lines().join("");
-        let shown = if pane.revealed { text } else { "•".repeat(text.chars().count()) };
+        let shown = if pane.revealed { text } else { MASK.to_string().repeat(text.chars().count()) };
         frame.render_widget(Paragraph::new(shown), input);
     }
     if let Some(error) = &pane.paste_error {
