@@ -232,6 +232,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(TestPaste, [ENTER], Submit, "submit"),
     bind!(TestPaste, [ctrl('r')], Reveal, "show/hide what you pasted"),
     bind!(TestPaste, [ESC], Cancel, "leave the paste box"),
+    bind!(TestPaste, [F1], Help, "help"),
 ];
 
 impl Key {

@@ -226,7 +226,8 @@ async fn the_user_denying_consent_is_shown_as_the_provider_said() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() {
-    let mut h = Harness::with_size(140, 45);
+    // On a small terminal too: the steps go above, what to do comes first.
+    let mut h = Harness::with_size(80, 24);
     h.app.env.ssh_connection = Some("203.0.113.9 50000 198.51.100.7 22".into());
     h.app.env.user = Some("dev".into());
     h.app.env.can_open_browser = false;

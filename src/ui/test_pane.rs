@@ -14,6 +14,9 @@ use crate::app::test_pane::{StepView, TestPane};
 use crate::flow::{FlowKind, HttpExchange, ListenerStatus, RunOutcome, StepId, StepStatus};
 use crate::model::redact::MASK;
 
+/// The step list's width: mark, the longest label, elapsed time.
+const STEPS_WIDTH: u16 = 36;
+
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 fn spinner(since: Instant) -> &'static str {
@@ -42,7 +45,13 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser: bo
 
     let [outcome, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
     draw_outcome(frame, outcome, pane);
-    let [steps, detail] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(body);
+    // Side by side where there is room; on a narrow terminal the steps go above, so the URL and the
+    // paste box get the full width.
+    let [steps, detail] = if body.width >= 100 {
+        Layout::horizontal([Constraint::Length(STEPS_WIDTH + 1), Constraint::Min(20)]).areas(body)
+    } else {
+        Layout::vertical([Constraint::Length(pane.steps.len() as u16 + 1), Constraint::Min(3)]).areas(body)
+    };
     draw_steps(frame, steps, pane);
     draw_detail(frame, detail, pane, can_open_browser);
 }
@@ -101,8 +110,8 @@ fn draw_steps(frame: &mut Frame, area: Rect, pane: &TestPane) {
             line
         })
         .collect();
-    let block = Block::default().borders(Borders::RIGHT);
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let border = if area.width > STEPS_WIDTH + 1 { Borders::BOTTOM } else { Borders::RIGHT };
+    frame.render_widget(Paragraph::new(lines).block(Block::default().borders(border)), area);
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser: bool) {
@@ -135,7 +144,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser:
     }
     let paste_box = pane.is_waiting_for_callback() && matches!(view.id, StepId::AuthorizationUrl | StepId::Callback);
     let (text_area, box_area) = if paste_box {
-        let [t, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(4)]).areas(area);
+        let error_lines = pane.paste_error.as_ref().map_or(0, |e| super::wrapped_lines(&format!("✗ {e}"), area.width));
+        let [t, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(2 + error_lines)]).areas(area);
         (t, Some(b))
     } else {
         (area, None)
@@ -146,36 +156,31 @@ fn draw_detail(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser:
     }
 }
 
+/// The waiting step's detail: first what to do (the listener, the ssh hint), then the URL.
 fn callback_lines(lines: &mut Vec<Line<'static>>, pane: &TestPane, can_open_browser: bool) {
-    if let Some(url) = &pane.auth_url {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled("Authorization URL:", theme::title()));
-        lines.push(Line::raw(url.clone()));
-        let open = if can_open_browser && pane.is_running() { " · o open it in a browser" } else { "" };
-        lines.push(Line::styled(format!("c copy it to your clipboard{open}"), theme::key()));
-    }
     if let Some(listener) = &pane.listener {
-        lines.push(Line::raw(""));
         let style = if matches!(listener, ListenerStatus::PortTaken { .. }) { theme::error() } else { theme::dim() };
         lines.push(Line::styled(listener.message(), style));
     }
     // Only while authdeck listens: with the port taken, forwarding it would hand the code to whoever holds it.
     let listening = matches!(pane.listener, Some(ListenerStatus::Listening { .. }));
     if let Some(hint) = pane.ssh_hint.as_ref().filter(|_| listening) {
-        lines.push(Line::styled(
-            "Over SSH: forward the callback port from the machine with the browser, e.g. run there:",
-            theme::dim(),
-        ));
-        lines.push(Line::styled(hint.clone(), theme::key()));
+        lines.push(Line::styled("Over SSH, first run this on the machine with the browser:", theme::dim()));
+        lines.push(Line::styled(format!("  {hint}"), theme::key()));
     }
     for entry in &pane.log {
         lines.push(Line::styled(entry.clone(), theme::dim()));
+    }
+    if let Some(url) = &pane.auth_url {
+        let open = if can_open_browser && pane.is_running() { " · o open it in a browser" } else { "" };
+        lines.push(Line::styled(format!("Authorization URL (c copies it{open}):"), theme::title()));
+        lines.push(Line::raw(url.clone()));
     }
 }
 
 fn draw_paste_box(frame: &mut Frame, area: Rect, pane: &TestPane) {
     let title = if pane.paste_focused {
-        " Paste the redirected URL or the code (masked: it holds the code; Ctrl-R shows it) · Enter submits "
+        " Paste the redirected URL or the code (masked; Ctrl-R shows it) · Enter submits "
     } else {
         " p (or paste) to enter the redirected URL or the code "
     };
@@ -183,7 +188,7 @@ fn draw_paste_box(frame: &mut Frame, area: Rect, pane: &TestPane) {
     let block = Block::default().borders(Borders::TOP).title(Line::styled(title, style));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [input, note] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let [input, note] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     if pane.paste_focused {
         frame.render_widget(&pane.paste, input);
     } else {
