@@ -261,6 +261,35 @@ fn a_user_information_endpoint_shows_its_own_response_paths() {
     h.assert_shows("◀ User information ▶");
     h.assert_shows("Path: user email");
     h.assert_hides("Path: access token");
+    // Untouched pre-filled values follow the purpose: a user endpoint is a GET with the token.
+    h.focus("URL");
+    h.press("https://api.example.test/me");
+    h.ctrl('s');
+    let saved = h.store().endpoints(h.app.app_id).unwrap().remove(0);
+    assert_eq!(saved.method, "GET");
+    assert_eq!(saved.headers, "Authorization: Bearer {{access_token}}\nAccept: application/json");
+    assert_eq!(saved.body, "");
+    assert_eq!(saved.mapping.user_id, "sub|id");
+    assert_eq!(saved.name, "User information endpoint");
+}
+
+#[test]
+fn changing_the_purpose_keeps_what_was_edited() {
+    let mut h = Harness::new();
+    h.tab(1);
+    h.press("n");
+    h.focus("Headers");
+    h.key(KeyCode::End);
+    h.enter();
+    h.press("X-Custom: 1");
+    h.focus("Purpose");
+    h.key(KeyCode::Right);
+    h.focus("URL");
+    h.press("https://api.example.test/me");
+    h.ctrl('s');
+    let saved = h.store().endpoints(h.app.app_id).unwrap().remove(0);
+    assert_eq!(saved.headers, "Accept: application/json\nX-Custom: 1", "edited headers are kept");
+    assert_eq!(saved.method, "GET", "the untouched method follows the purpose");
 }
 
 #[test]

@@ -215,6 +215,23 @@ impl Form {
         }
     }
 
+    /// Replaces a text field's value (the cursor goes to its end).
+    pub fn set_text(&mut self, key: &str, value: &str) {
+        if let Some(Field { input: FieldInput::Text { area, secret, .. }, .. }) = self.field_mut(key) {
+            let mask = area.mask_char();
+            *area = text_area(value);
+            if let (true, Some(mask)) = (*secret, mask) {
+                area.set_mask_char(mask);
+            }
+        }
+    }
+
+    pub fn set_choice(&mut self, key: &str, index: usize) {
+        if let Some(Field { input: FieldInput::Choice { options, selected }, .. }) = self.field_mut(key) {
+            *selected = index.min(options.len().saturating_sub(1));
+        }
+    }
+
     pub fn set_endpoint(&mut self, key: &str, id: Option<i64>) {
         if let Some(Field { input: FieldInput::Endpoint { selected, .. }, .. }) = self.field_mut(key) {
             *selected = id;

@@ -225,6 +225,28 @@ pub fn refresh_endpoint_fields(form: &mut Form) {
     }
 }
 
+/// After the purpose changed from `old`: the fields still holding `old`'s pre-filled values take
+/// the new purpose's (a token request becomes a user information request); edited ones are kept.
+pub fn retarget_endpoint_defaults(form: &mut Form, old: EndpointPurpose) {
+    let new = EndpointPurpose::ALL[form.choice("purpose").min(EndpointPurpose::ALL.len() - 1)];
+    if new == old {
+        return;
+    }
+    let (was, will) = (Endpoint::new_for(old), Endpoint::new_for(new));
+    let mut texts: Vec<(&str, &str, &str)> =
+        vec![("headers", &was.headers, &will.headers), ("body", &was.body, &will.body)];
+    texts.extend(ResponseMapping::FIELDS.iter().map(|(key, ..)| (*key, was.mapping.get(key), will.mapping.get(key))));
+    for (key, before, after) in texts {
+        if form.text(key) == before {
+            form.set_text(key, after);
+        }
+    }
+    if METHODS.get(form.choice("method")) == Some(&was.method.as_str()) {
+        form.set_choice("method", METHODS.iter().position(|m| *m == will.method).unwrap_or(0));
+    }
+    refresh_endpoint_fields(form);
+}
+
 /// The endpoint the form describes (id and app from `base`), or the problems to show.
 pub fn form_to_endpoint(form: &Form, base: &Endpoint) -> Result<Endpoint, Vec<FieldError>> {
     let text = |key: &str| form.text(key).trim().to_owned();

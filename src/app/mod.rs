@@ -752,9 +752,20 @@ impl App {
             return;
         }
         let Some(form) = self.top_form_mut() else { return };
+        let old_purpose = EndpointPurpose::ALL.get(form.choice("purpose")).copied();
         form.cycle(delta);
-        if form.focused().key == "purpose" {
-            forms::refresh_endpoint_fields(form);
+        let (Some(old), "purpose") = (old_purpose, form.focused().key) else { return };
+        forms::retarget_endpoint_defaults(form, old);
+        // A name still as pre-filled ("Token endpoint", "Token endpoint 2") follows the purpose too.
+        let (name, new) = (form.text("name"), EndpointPurpose::ALL[form.choice("purpose").min(2)]);
+        let old_name = Endpoint::new_for(old).name;
+        let untouched =
+            name.strip_prefix(&old_name).is_some_and(|rest| rest.is_empty() || rest.trim().parse::<u32>().is_ok());
+        if untouched {
+            let renamed = self.new_endpoint(new).name;
+            if let Some(form) = self.top_form_mut() {
+                form.set_text("name", &renamed);
+            }
         }
     }
 
