@@ -100,6 +100,20 @@ async fn json_response(resp: reqwest::Response) -> (reqwest::StatusCode, serde_j
     (status, value)
 }
 
+/// A POST to the token endpoint with a form body, with Basic client authentication when given.
+async fn token_request(
+    provider: &OidcProvider,
+    http: &reqwest::Client,
+    basic: Option<(&str, &str)>,
+    form: &[(&str, &str)],
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut request = http.post(provider.token_endpoint()).form(form);
+    if let Some((id, secret)) = basic {
+        request = request.basic_auth(id, Some(secret));
+    }
+    json_response(request.send().await.expect("token request")).await
+}
+
 async fn userinfo(provider: &OidcProvider, http: &reqwest::Client, access_token: &str) -> serde_json::Value {
     let (status, info) = json_response(
         http.get(provider.userinfo_endpoint()).bearer_auth(access_token).send().await.expect("userinfo request"),
@@ -133,18 +147,16 @@ async fn basic_client_code_flow_pkce_userinfo_refresh() {
     let code = params.get("code").unwrap_or_else(|| panic!("no code in {redirected}"));
 
     // client_secret_basic; form-encoded body
-    let (status, tokens) = json_response(
-        http.post(provider.token_endpoint())
-            .basic_auth("basic-client", Some("fake-basic-secret"))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", redirect_uri.as_str()),
-                ("code_verifier", verifier.as_str()),
-            ])
-            .send()
-            .await
-            .expect("token request"),
+    let (status, tokens) = token_request(
+        &provider,
+        &http,
+        Some(("basic-client", "fake-basic-secret")),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("code_verifier", verifier.as_str()),
+        ],
     )
     .await;
     assert_eq!(status, 200, "token response: {tokens}");
@@ -161,13 +173,11 @@ async fn basic_client_code_flow_pkce_userinfo_refresh() {
     assert_eq!(info["email"], "test.user@example.test", "{info}");
 
     // refresh
-    let (status, refreshed) = json_response(
-        http.post(provider.token_endpoint())
-            .basic_auth("basic-client", Some("fake-basic-secret"))
-            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token.as_str())])
-            .send()
-            .await
-            .unwrap(),
+    let (status, refreshed) = token_request(
+        &provider,
+        &http,
+        Some(("basic-client", "fake-basic-secret")),
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh_token.as_str())],
     )
     .await;
     assert_eq!(status, 200, "refresh: {refreshed}");
@@ -176,47 +186,42 @@ async fn basic_client_code_flow_pkce_userinfo_refresh() {
     assert_eq!(userinfo(&provider, &http, new_access).await["sub"], "test-user-1");
 
     // wrong client authentication method is rejected (strict check of provider.js)
-    let (status, err) = json_response(
-        http.post(provider.token_endpoint())
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token.as_str()),
-                ("client_id", "basic-client"),
-                ("client_secret", "fake-basic-secret"),
-            ])
-            .send()
-            .await
-            .unwrap(),
+    let (status, err) = token_request(
+        &provider,
+        &http,
+        None,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.as_str()),
+            ("client_id", "basic-client"),
+            ("client_secret", "fake-basic-secret"),
+        ],
     )
     .await;
     assert_eq!(status, 401, "{err}");
     assert_eq!(err["error"], "invalid_client", "{err}");
 
     // the code is single use; replaying it also revokes the grant (and its refresh token)
-    let (status, err) = json_response(
-        http.post(provider.token_endpoint())
-            .basic_auth("basic-client", Some("fake-basic-secret"))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", redirect_uri.as_str()),
-                ("code_verifier", verifier.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap(),
+    let (status, err) = token_request(
+        &provider,
+        &http,
+        Some(("basic-client", "fake-basic-secret")),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("code_verifier", verifier.as_str()),
+        ],
     )
     .await;
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["error"], "invalid_grant", "{err}");
 
-    let (status, err) = json_response(
-        http.post(provider.token_endpoint())
-            .basic_auth("basic-client", Some("fake-basic-secret"))
-            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token.as_str())])
-            .send()
-            .await
-            .unwrap(),
+    let (status, err) = token_request(
+        &provider,
+        &http,
+        Some(("basic-client", "fake-basic-secret")),
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh_token.as_str())],
     )
     .await;
     assert_eq!(status, 400, "{err}");
@@ -248,18 +253,17 @@ async fn post_client_and_public_client() {
     let url = auth_url(&provider, "post-client", redirect_uri, "post-state", None);
     let params = query(&browser_login(&url, false, false));
     let code = params.get("code").expect("code for post-client");
-    let (status, tokens) = json_response(
-        http.post(provider.token_endpoint())
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", redirect_uri),
-                ("client_id", "post-client"),
-                ("client_secret", "fake-post-secret"),
-            ])
-            .send()
-            .await
-            .unwrap(),
+    let (status, tokens) = token_request(
+        &provider,
+        &http,
+        None,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri),
+            ("client_id", "post-client"),
+            ("client_secret", "fake-post-secret"),
+        ],
     )
     .await;
     assert_eq!(status, 200, "{tokens}");
@@ -277,18 +281,17 @@ async fn post_client_and_public_client() {
     let url = auth_url(&provider, "public-client", redirect_uri, "pkce", Some(&challenge));
     let params = query(&browser_login(&url, false, false));
     let code = params.get("code").expect("code for public-client");
-    let (status, tokens) = json_response(
-        http.post(provider.token_endpoint())
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", redirect_uri),
-                ("client_id", "public-client"),
-                ("code_verifier", verifier.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap(),
+    let (status, tokens) = token_request(
+        &provider,
+        &http,
+        None,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri),
+            ("client_id", "public-client"),
+            ("code_verifier", verifier.as_str()),
+        ],
     )
     .await;
     assert_eq!(status, 200, "{tokens}");
