@@ -1,25 +1,13 @@
 //! The headless commands, run as a user would run them: the real binary on a temporary database.
 
-use std::io::Write;
+#[path = "support/cli.rs"]
+mod cli;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn authdeck(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_authdeck")).arg("--db").arg(db).args(args).output().expect("run authdeck")
-}
-
-fn authdeck_stdin(db: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run authdeck");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -134,7 +122,7 @@ const EXPORT: &str = r#"{
 fn export_then_import_into_an_empty_database_gives_the_same_data() {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.db");
-    let out = authdeck_stdin(&first, &["import", "-"], EXPORT);
+    let out = cli::authdeck_with_stdin(&first, &["import", "-"], EXPORT);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("Imported 1 app(s), 2 endpoint(s) and 1 authorization(s)."), "{}", stderr(&out));
 
@@ -160,13 +148,13 @@ fn export_then_import_into_an_empty_database_gives_the_same_data() {
 fn export_leaves_secrets_out_unless_asked_and_import_keeps_the_stored_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    assert!(authdeck_stdin(&db, &["import", "-"], EXPORT).status.success());
+    assert!(cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT).status.success());
     let out = authdeck(&db, &["export"]);
     let text = stdout(&out);
     assert!(!text.contains("fake-secret-for-tests"));
     assert!(text.contains("\"client_secret\": null"));
     // Importing the secret-less file keeps the stored secret.
-    assert!(authdeck_stdin(&db, &["import", "-"], &text).status.success());
+    assert!(cli::authdeck_with_stdin(&db, &["import", "-"], &text).status.success());
     assert!(stdout(&authdeck(&db, &["export", "--include-secrets"])).contains("fake-secret-for-tests"));
 }
 
@@ -174,14 +162,14 @@ fn export_leaves_secrets_out_unless_asked_and_import_keeps_the_stored_one() {
 fn a_broken_import_changes_nothing_and_says_where() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    assert!(authdeck_stdin(&db, &["import", "-"], EXPORT).status.success());
+    assert!(cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT).status.success());
     let before = stdout(&authdeck(&db, &["export", "--include-secrets"]));
 
     // A valid first app, then an authorization naming an endpoint that doesn't exist.
     let broken = EXPORT
         .replace("\"name\": \"GitHub connector\"", "\"name\": \"Renamed connector\"")
         .replace("\"userinfo_endpoint\": \"GitHub user\"", "\"userinfo_endpoint\": \"No such endpoint\"");
-    let out = authdeck_stdin(&db, &["import", "-"], &broken);
+    let out = cli::authdeck_with_stdin(&db, &["import", "-"], &broken);
     assert!(!out.status.success());
     let message = stderr(&out);
     assert!(message.contains("apps[0].authorizations[0].userinfo_endpoint"), "{message}");
@@ -189,7 +177,7 @@ fn a_broken_import_changes_nothing_and_says_where() {
     assert_eq!(stdout(&authdeck(&db, &["export", "--include-secrets"])), before);
 
     // A type error names its JSON path.
-    let out = authdeck_stdin(&db, &["import", "-"], &EXPORT.replace("\"pkce\": true", "\"pkce\": \"yes\""));
+    let out = cli::authdeck_with_stdin(&db, &["import", "-"], &EXPORT.replace("\"pkce\": true", "\"pkce\": \"yes\""));
     assert!(!out.status.success());
     assert!(stderr(&out).contains("apps[0].authorizations[0]"), "{}", stderr(&out));
 }
@@ -199,7 +187,7 @@ fn an_export_with_secrets_into_an_existing_file_makes_it_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    assert!(authdeck_stdin(&db, &["import", "-"], EXPORT).status.success());
+    assert!(cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT).status.success());
     let file = dir.path().join("export.json");
     std::fs::write(&file, "an older export").unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -214,7 +202,7 @@ fn an_export_with_secrets_into_an_existing_file_makes_it_private() {
 /// Imports `text` into a fresh database; the error message (the import must fail).
 fn import_error(text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let out = authdeck_stdin(&dir.path().join("a.db"), &["import", "-"], text);
+    let out = cli::authdeck_with_stdin(&dir.path().join("a.db"), &["import", "-"], text);
     assert!(!out.status.success(), "the import should fail");
     stderr(&out)
 }

@@ -2,9 +2,11 @@
 //! user information endpoint: the API-Key and Basic prompts on stdin, the exit codes, the messages,
 //! and that nothing typed is printed back.
 
+#[path = "support/cli.rs"]
+mod cli;
+
 use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Command, Output, Stdio};
 
 use authdeck::model::{ApiKeyConfig, AuthConfig, BasicConfig, Endpoint, EndpointPurpose, KeyPlacement, OAuth2Config};
 use authdeck::store::Store;
@@ -54,20 +56,6 @@ fn database(dir: &std::path::Path, config: AuthConfig, url: String) -> std::path
     path
 }
 
-fn authdeck(db: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -84,7 +72,7 @@ fn api_key_test_asks_for_the_key_and_prints_the_identity() {
         userinfo_endpoint: None,
     });
     let db = database(dir.path(), config, format!("http://{addr}/me"));
-    let out = authdeck(&db, &["test", "Under test"], "typed-key-123\n");
+    let out = cli::authdeck_with_stdin(&db, &["test", "Under test"], "typed-key-123\n");
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stderr.contains("Your API key: "), "{stderr}");
@@ -95,7 +83,7 @@ fn api_key_test_asks_for_the_key_and_prints_the_identity() {
     assert!(head.contains("x-api-key: typed-key-123"), "{head}");
 
     // The run is recorded: `authdeck list` shows the last result.
-    let list = authdeck(&db, &["list"], "");
+    let list = cli::authdeck_with_stdin(&db, &["list"], "");
     assert!(text(&list.stdout).contains("\tok "), "{}", text(&list.stdout));
 }
 
@@ -105,7 +93,7 @@ fn basic_test_failure_exits_non_zero_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let config = AuthConfig::Basic(BasicConfig::default());
     let db = database(dir.path(), config, format!("http://{addr}/me"));
-    let out = authdeck(&db, &["test", "Under test", "--json"], "bob\nhunter2-pw\n");
+    let out = cli::authdeck_with_stdin(&db, &["test", "Under test", "--json"], "bob\nhunter2-pw\n");
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("Username: ") && stderr.contains("Password: "), "{stderr}");
@@ -122,7 +110,7 @@ fn basic_test_failure_exits_non_zero_with_the_reason() {
 fn unknown_names_and_missing_endpoints_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    let out = authdeck(&db, &["test", "Nope"], "");
+    let out = cli::authdeck_with_stdin(&db, &["test", "Nope"], "");
     assert_ne!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("No authorization named \"Nope\""), "{}", text(&out.stderr));
 
@@ -131,11 +119,11 @@ fn unknown_names_and_missing_endpoints_are_explained() {
     let config = AuthConfig::OAuth2(OAuth2Config { client_id: "x".into(), ..Default::default() });
     store.insert_authorization(app.id, "No endpoints", &config).unwrap();
     drop(store);
-    let out = authdeck(&db, &["test", "No endpoints"], "");
+    let out = cli::authdeck_with_stdin(&db, &["test", "No endpoints"], "");
     assert_ne!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("has no token endpoint"), "{}", text(&out.stderr));
 
-    let out = authdeck(&db, &["test", "API-Key", "--app", "Other"], "");
+    let out = cli::authdeck_with_stdin(&db, &["test", "API-Key", "--app", "Other"], "");
     assert!(text(&out.stderr).contains("No app named \"Other\""), "{}", text(&out.stderr));
 }
 
@@ -162,7 +150,7 @@ fn a_callback_that_never_comes_times_out() {
     });
     store.insert_authorization(app.id, "Slow user", &config).unwrap();
     drop(store);
-    let out = authdeck(&db, &["test", "Slow user", "--timeout", "1"], "not a url\n");
+    let out = cli::authdeck_with_stdin(&db, &["test", "Slow user", "--timeout", "1"], "not a url\n");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("https://provider.example/authorize?response_type=code&client_id=x&"), "{stderr}");
