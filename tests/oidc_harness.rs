@@ -146,19 +146,15 @@ async fn basic_client_code_flow_pkce_userinfo_refresh() {
     assert_eq!(params.get("iss"), Some(&provider.issuer), "{redirected}");
     let code = params.get("code").unwrap_or_else(|| panic!("no code in {redirected}"));
 
+    let code_grant = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect_uri.as_str()),
+        ("code_verifier", verifier.as_str()),
+    ];
     // client_secret_basic; form-encoded body
-    let (status, tokens) = token_request(
-        &provider,
-        &http,
-        Some(("basic-client", "fake-basic-secret")),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", redirect_uri.as_str()),
-            ("code_verifier", verifier.as_str()),
-        ],
-    )
-    .await;
+    let (status, tokens) =
+        token_request(&provider, &http, Some(("basic-client", "fake-basic-secret")), &code_grant).await;
     assert_eq!(status, 200, "token response: {tokens}");
     assert_eq!(tokens["token_type"], "Bearer", "{tokens}");
     assert_eq!(tokens["scope"], SCOPE, "{tokens}");
@@ -202,18 +198,7 @@ async fn basic_client_code_flow_pkce_userinfo_refresh() {
     assert_eq!(err["error"], "invalid_client", "{err}");
 
     // the code is single use; replaying it also revokes the grant (and its refresh token)
-    let (status, err) = token_request(
-        &provider,
-        &http,
-        Some(("basic-client", "fake-basic-secret")),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", redirect_uri.as_str()),
-            ("code_verifier", verifier.as_str()),
-        ],
-    )
-    .await;
+    let (status, err) = token_request(&provider, &http, Some(("basic-client", "fake-basic-secret")), &code_grant).await;
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["error"], "invalid_grant", "{err}");
 

@@ -55,11 +55,38 @@ fn body_kind_from_code(code: &str) -> Option<BodyKind> {
 
 /// Inserts a new endpoint for `endpoint.app_id`; returns its id. Used by the store and by import.
 pub(super) fn insert_endpoint(conn: &Connection, endpoint: &Endpoint) -> Result<i64> {
-    conn.execute(
+    write_endpoint(
+        conn,
         "INSERT INTO endpoints (app_id, name, purpose, method, url, headers, body_kind, body, mapping)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        endpoint.app_id,
+        endpoint,
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Writes every field of the endpoint `endpoint.id`. Used by the store and by import.
+pub(super) fn update_endpoint(conn: &Connection, endpoint: &Endpoint) -> Result<()> {
+    let changed = write_endpoint(
+        conn,
+        "UPDATE endpoints SET name = ?2, purpose = ?3, method = ?4, url = ?5, headers = ?6, body_kind = ?7,
+            body = ?8, mapping = ?9 WHERE id = ?1",
+        endpoint.id,
+        endpoint,
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("endpoint \"{}\"", endpoint.name)));
+    }
+    Ok(())
+}
+
+/// Runs `sql` with `?1` = `first` (the app for an insert, the endpoint for an update) and `?2`…`?9`
+/// the endpoint's fields, in the one order both statements use.
+fn write_endpoint(conn: &Connection, sql: &str, first: i64, endpoint: &Endpoint) -> Result<usize> {
+    conn.execute(
+        sql,
         params![
-            endpoint.app_id,
+            first,
             endpoint.name.trim(),
             endpoint.purpose.code(),
             endpoint.method,
@@ -70,33 +97,7 @@ pub(super) fn insert_endpoint(conn: &Connection, endpoint: &Endpoint) -> Result<
             mapping_json(endpoint),
         ],
     )
-    .map_err(|e| map_unique(e, "An endpoint", endpoint.name.trim()))?;
-    Ok(conn.last_insert_rowid())
-}
-
-/// Writes every field of the endpoint `endpoint.id`. Used by the store and by import.
-pub(super) fn update_endpoint(conn: &Connection, endpoint: &Endpoint) -> Result<()> {
-    let changed = conn
-        .execute(
-            "UPDATE endpoints SET name = ?2, purpose = ?3, method = ?4, url = ?5, headers = ?6, body_kind = ?7,
-                body = ?8, mapping = ?9 WHERE id = ?1",
-            params![
-                endpoint.id,
-                endpoint.name.trim(),
-                endpoint.purpose.code(),
-                endpoint.method,
-                endpoint.url.trim(),
-                endpoint.headers,
-                body_kind_code(endpoint.body_kind),
-                endpoint.body,
-                mapping_json(endpoint),
-            ],
-        )
-        .map_err(|e| map_unique(e, "An endpoint", endpoint.name.trim()))?;
-    if changed == 0 {
-        return Err(StoreError::NotFound(format!("endpoint \"{}\"", endpoint.name)));
-    }
-    Ok(())
+    .map_err(|e| map_unique(e, "An endpoint", endpoint.name.trim()))
 }
 
 /// The id of the endpoint named `name` in an app, if there is one.
