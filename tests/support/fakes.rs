@@ -1,0 +1,237 @@
+//! A scripted HTTP server on 127.0.0.1 and the authorizations, endpoints and driver the flow tests
+//! share (tests/flow_fakes.rs, tests/flow_log.rs).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use authdeck::flow::{
+    Credentials, FlowEvent, FlowHandle, FlowOptions, FlowReport, FlowRequest, FlowRunner, StepId, StepStatus,
+};
+use authdeck::model::{AuthConfig, Authorization, ClientAuth, Endpoint, EndpointPurpose, OAuth2Config};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+pub const CLIENT_SECRET: &str = "fake-client-secret-123";
+pub const CODE: &str = "fake-code-456";
+/// How long any test may wait for the engine.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+// ---------------------------------------------------------------------------------------------
+// A scripted HTTP server.
+
+#[derive(Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub delay: Duration,
+    /// Leave out Content-Length: the body ends when the connection closes (read in chunks).
+    pub no_length: bool,
+}
+
+pub fn reply(status: u16, content_type: &'static str, body: &str) -> Reply {
+    Reply { status, content_type, body: body.as_bytes().to_vec(), delay: Duration::ZERO, no_length: false }
+}
+
+pub fn json(body: serde_json::Value) -> Reply {
+    reply(200, "application/json", &body.to_string())
+}
+
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub target: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+}
+
+pub struct FakeServer {
+    pub addr: SocketAddr,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl FakeServer {
+    /// Serves `routes` (path → reply); other paths get 404.
+    pub async fn start(routes: Vec<(&'static str, Reply)>) -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let routes = Arc::new(routes);
+        let log = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, routes.clone(), log.clone()));
+            }
+        });
+        FakeServer { addr, seen }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+pub async fn serve(mut stream: TcpStream, routes: Arc<Vec<(&'static str, Reply)>>, seen: Arc<Mutex<Vec<Seen>>>) {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let mut lines = head.lines();
+    let mut first = lines.next().unwrap_or_default().split_whitespace();
+    let (method, target) = (first.next().unwrap_or_default().to_owned(), first.next().unwrap_or_default().to_owned());
+    let headers: BTreeMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
+    while buffer.len() < head_end + length {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let body = String::from_utf8_lossy(&buffer[head_end..]).into_owned();
+    seen.lock().unwrap().push(Seen { method, target: target.clone(), headers, body });
+    let path = target.split('?').next().unwrap_or_default();
+    let reply = routes
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, r)| r.clone())
+        .unwrap_or_else(|| reply(404, "text/plain", "no route"));
+    tokio::time::sleep(reply.delay).await;
+    let length = if reply.no_length { String::new() } else { format!("Content-Length: {}\r\n", reply.body.len()) };
+    let head = format!(
+        "HTTP/1.1 {} X\r\nContent-Type: {}\r\n{length}Connection: close\r\n\r\n",
+        reply.status, reply.content_type
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    for part in reply.body.chunks(64 * 1024) {
+        if stream.write_all(part).await.is_err() {
+            return;
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorizations and endpoints.
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn token_endpoint(url: String) -> Endpoint {
+    Endpoint { id: 1, app_id: 1, url, ..Endpoint::new_for(EndpointPurpose::Token) }
+}
+
+pub fn userinfo_endpoint(url: String) -> Endpoint {
+    Endpoint { id: 2, app_id: 1, url, ..Endpoint::new_for(EndpointPurpose::UserInfo) }
+}
+
+pub fn oauth2(auth: ClientAuth, redirect_uri: String, userinfo: bool) -> Authorization {
+    Authorization {
+        id: 1,
+        app_id: 1,
+        name: "Fake OAuth".into(),
+        config: AuthConfig::OAuth2(OAuth2Config {
+            client_id: "fake-client".into(),
+            client_secret: if auth == ClientAuth::None { String::new() } else { CLIENT_SECRET.into() },
+            authorization_uri: "https://provider.example/authorize?prompt=consent".into(),
+            scopes: "read user:email".into(),
+            token_endpoint: Some(1),
+            userinfo_endpoint: userinfo.then_some(2),
+            redirect_uri,
+            client_auth: auth,
+            pkce: true,
+        }),
+        last_test: None,
+    }
+}
+
+pub fn runner() -> FlowRunner {
+    FlowRunner::new(FlowOptions { request_timeout: Duration::from_secs(5), ..FlowOptions::default() }).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving a run.
+
+pub struct Driven {
+    pub report: FlowReport,
+    pub events: Vec<FlowEvent>,
+}
+
+impl Driven {
+    pub fn failed_step(&self) -> StepId {
+        self.report.steps.iter().find(|s| s.status == StepStatus::Failed).map(|s| s.step).expect("a failed step")
+    }
+
+    /// Everything that could be shown or saved: the report's JSON and every event's Debug text.
+    pub fn shown(&self) -> String {
+        format!("{}\n{:?}", serde_json::to_string(&self.report).unwrap(), self.events)
+    }
+}
+
+pub fn state_of(url: &str) -> String {
+    url::Url::parse(url).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned()
+}
+
+/// Runs the flow; when the authorization URL shows up, `on_url` acts like the user (pastes, hits
+/// the listener…) through the handle. Returns once `Finished` arrives.
+pub async fn drive(request: FlowRequest, runner: &FlowRunner, on_url: impl FnOnce(String, &FlowHandle)) -> Driven {
+    let (tx, mut rx) = mpsc::channel(64);
+    let handle = runner.spawn(request, tx);
+    let mut on_url = Some(on_url);
+    let mut events = Vec::new();
+    let report = tokio::time::timeout(WAIT, async {
+        while let Some(event) = rx.recv().await {
+            match &event {
+                FlowEvent::AuthorizationUrl { url, .. } => {
+                    if let Some(act) = on_url.take() {
+                        act(url.clone(), &handle);
+                    }
+                }
+                FlowEvent::Finished(report) => return (**report).clone(),
+                _ => {}
+            }
+            events.push(event);
+        }
+        panic!("the events ended without Finished")
+    })
+    .await
+    .expect("the flow finished in time");
+    Driven { report, events }
+}
+
+/// Pastes the redirected URL with the right state and the fake code.
+pub fn paste_callback(redirect_uri: String) -> impl FnOnce(String, &FlowHandle) {
+    move |url, handle| {
+        assert!(handle.paste(format!("{redirect_uri}?code={CODE}&state={}&iss=x", state_of(&url))));
+    }
+}
+
+pub fn oauth_request(auth: &Authorization, endpoints: &[Endpoint]) -> FlowRequest {
+    FlowRequest::test(auth, endpoints, Credentials::None).unwrap()
+}
+
+pub fn assert_no_secrets(driven: &Driven, secrets: &[&str]) {
+    let shown = driven.shown();
+    for secret in secrets {
+        assert!(!shown.contains(secret), "{secret} leaked into the report or events:\n{shown}");
+    }
+}
