@@ -32,7 +32,7 @@ impl Store {
     /// Creates an app and its default API-Key authorization, in one transaction.
     pub fn create_app(&mut self, name: &str) -> Result<App> {
         let name = name.trim();
-        let tx = self.conn.transaction()?;
+        let tx = super::write(&mut self.conn)?;
         tx.execute("INSERT INTO apps (name) VALUES (?1)", [name]).map_err(|e| map_unique(e, "An app", name))?;
         let id = tx.last_insert_rowid();
         let config = AuthConfig::new_of_kind(AuthKind::ApiKey);
@@ -55,7 +55,7 @@ impl Store {
 
     /// Deletes an app with its authorizations, endpoints, connections and test runs.
     pub fn delete_app(&mut self, id: i64) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = super::write(&mut self.conn)?;
         // Authorizations go first: they refer to the endpoints, which refuse to go while used.
         tx.execute("DELETE FROM authorizations WHERE app_id = ?1", [id])?;
         tx.execute("DELETE FROM endpoints WHERE app_id = ?1", [id])?;

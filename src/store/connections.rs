@@ -136,7 +136,7 @@ impl Store {
     /// written over the refreshed one (a refresh), then the test run with its steps. The Save step
     /// is added to the report here, since the engine never touches the store.
     pub fn record_flow(&mut self, report: &mut FlowReport) -> Result<RecordedRun> {
-        let tx = self.conn.transaction()?;
+        let tx = super::write(&mut self.conn)?;
         let mut connection_id = None;
         if let (RunOutcome::Ok, Some(tokens)) = (report.outcome, &report.tokens) {
             let identity = report.identity.clone().unwrap_or_default();
@@ -312,5 +312,32 @@ mod tests {
         store.delete_authorization(auth).unwrap();
         assert!(store.connections(app_id).unwrap().is_empty());
         assert!(store.test_runs(auth, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_finished_test_waits_for_another_writer_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("busy.db");
+        let mut store = Store::open(&path).unwrap();
+        let app = store.create_app("Test App").unwrap();
+        let auth = store.insert_authorization(app.id, "OIDC", &AuthConfig::new_of_kind(AuthKind::OAuth2)).unwrap();
+        // Another authdeck on the same file, in the middle of a write (an import, say).
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE; INSERT INTO apps (name) VALUES ('Imported');").unwrap();
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let saver = std::thread::spawn(move || {
+            started_tx.send(()).unwrap();
+            let mut r = report(auth, RunOutcome::Ok, "u1");
+            store.record_flow(&mut r).map(|recorded| (store, recorded))
+        });
+        started.recv().unwrap();
+        // The other writer holds the lock a while (a deliberate delay, not a wait for async work),
+        // commits, and the test's result is saved after it rather than lost.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        other.execute_batch("COMMIT").unwrap();
+        let (store, recorded) = saver.join().unwrap().expect("saved after the other writer");
+        assert!(recorded.connection_id.is_some());
+        assert_eq!(store.connections(app.id).unwrap().len(), 1);
+        assert!(store.app_by_name("Imported").unwrap().is_some());
     }
 }

@@ -131,11 +131,7 @@ impl Store {
 
     /// The names of the authorizations that use an endpoint.
     pub fn endpoint_users(&self, endpoint_id: i64) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT name FROM authorizations WHERE token_endpoint_id = ?1 OR userinfo_endpoint_id = ?1 ORDER BY name",
-        )?;
-        let names = stmt.query_map([endpoint_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(names)
+        endpoint_users(&self.conn, endpoint_id)
     }
 
     /// Inserts a new endpoint for `endpoint.app_id`; returns its id.
@@ -149,12 +145,25 @@ impl Store {
 
     /// Deletes an endpoint; refused, naming them, while authorizations use it.
     pub fn delete_endpoint(&mut self, id: i64) -> Result<()> {
-        let users = self.endpoint_users(id)?;
+        // Checked and deleted under the write lock: no authorization can start using it in between.
+        let tx = super::write(&mut self.conn)?;
+        let users = endpoint_users(&tx, id)?;
         if !users.is_empty() {
-            let endpoint = self.endpoint(id)?.name;
+            let endpoint: Option<String> =
+                tx.query_row("SELECT name FROM endpoints WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+            let endpoint = endpoint.ok_or_else(|| StoreError::NotFound(format!("endpoint {id}")))?;
             return Err(StoreError::EndpointInUse { endpoint, users });
         }
-        self.conn.execute("DELETE FROM endpoints WHERE id = ?1", [id])?;
+        tx.execute("DELETE FROM endpoints WHERE id = ?1", [id])?;
+        tx.commit()?;
         Ok(())
     }
+}
+
+fn endpoint_users(conn: &Connection, endpoint_id: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name FROM authorizations WHERE token_endpoint_id = ?1 OR userinfo_endpoint_id = ?1 ORDER BY name",
+    )?;
+    let names = stmt.query_map([endpoint_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(names)
 }

@@ -108,6 +108,11 @@ impl Store {
     }
 
     fn configure(&mut self) -> Result<()> {
+        // Every transaction takes the write lock when it begins. A deferred one reads first and
+        // upgrades to a write later, which WAL refuses at once (SQLITE_BUSY_SNAPSHOT, no busy
+        // timeout) when another authdeck wrote in between: two authdecks on one file must wait
+        // for each other instead (https://sqlite.org/lang_transaction.html#immediate).
+        self.conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -116,7 +121,7 @@ impl Store {
 
     /// Runs the migrations this file hasn't had yet, all in one transaction.
     fn migrate(&mut self) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = write(&mut self.conn)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = migrations::MIGRATIONS.len() as i64;
         if version > known {
@@ -214,6 +219,12 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
         return Err(not_ours("it is a SQLite database holding another program's tables".into()));
     }
     Ok(())
+}
+
+/// A write transaction, holding the write lock from its start (waiting up to the busy timeout for
+/// another authdeck to finish). Every change of more than one statement goes through one.
+fn write(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }
 
 /// Turns a UNIQUE constraint failure into [`StoreError::DuplicateName`].

@@ -128,7 +128,7 @@ impl Store {
     /// Creates or updates, by name, the apps, endpoints and authorizations of `file`, in one
     /// transaction. Any problem rolls everything back; the error names where in the file it is.
     pub fn import(&mut self, file: &ExportFile) -> ImportResult<ImportSummary> {
-        let tx = self.conn.transaction()?;
+        let tx = super::write(&mut self.conn)?;
         let mut summary = ImportSummary::default();
         for (i, app) in file.apps.iter().enumerate() {
             import_app(&tx, app, &format!("apps[{i}]"), &mut summary)?;
