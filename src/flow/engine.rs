@@ -8,10 +8,7 @@ use tokio::sync::{mpsc, watch};
 use super::authorize::{AuthorizationRequest, Pkce, authorization_url, random_token};
 use super::callback::{CallbackListener, CallbackParams, CallbackSource, ListenerMessage, parse_paste};
 use super::error::{FlowError, hint_for};
-use super::events::{
-    FlowEvent, FlowKind, FlowReport, HttpExchange, Identity, ListenerStatus, RunOutcome, StepId, StepRecord,
-    StepStatus, Tokens, millis,
-};
+use super::events::{FlowEvent, ListenerStatus, millis};
 use super::http::{HttpClient, PreparedRequest, exchange_records, read_response};
 use super::request::{
     TemplateVars, apply_client_auth, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint,
@@ -19,6 +16,9 @@ use super::request::{
 use super::{Credentials, FlowInputs, FlowOptions, FlowRequest, redactor_for};
 use crate::model::endpoint::read_path;
 use crate::model::redact::{Redactor, Sensitive};
+use crate::model::run::{
+    FlowKind, FlowReport, HttpExchange, Identity, RunOutcome, StepId, StepRecord, StepStatus, Tokens,
+};
 use crate::model::{AuthConfig, Endpoint, KeyPlacement, OAuth2Config, ResponseMapping};
 
 /// Runs every step of `request`, stopping at the first failure or at a cancel.
@@ -182,17 +182,17 @@ impl Run<'_> {
 
     fn report(&self, request: &FlowRequest, started_at: i64, result: Result<(), FlowError>) -> FlowReport {
         let kind = if request.refresh.is_some() { FlowKind::Refresh } else { FlowKind::Test };
-        let (outcome, message, error) = match result {
-            Ok(()) => (RunOutcome::Ok, self.success_message(kind), None),
+        let (outcome, message) = match result {
+            Ok(()) => (RunOutcome::Ok, self.success_message(kind)),
             Err(FlowError::Cancelled) => {
                 let at = match self.steps.last() {
                     Some(s) if s.status == StepStatus::Cancelled => format!(" during \"{}\"", s.step.label()),
                     Some(s) => format!(" after \"{}\"", s.step.label()),
                     None => String::new(),
                 };
-                (RunOutcome::Cancelled, format!("Cancelled{at}."), Some(FlowError::Cancelled))
+                (RunOutcome::Cancelled, format!("Cancelled{at}."))
             }
-            Err(error) => (RunOutcome::Failed, error.to_string(), Some(error)),
+            Err(error) => (RunOutcome::Failed, error.to_string()),
         };
         let tokens = if outcome == RunOutcome::Ok { self.tokens.clone() } else { None };
         FlowReport {
@@ -208,7 +208,6 @@ impl Run<'_> {
             grant: tokens.as_ref().map(Tokens::summary),
             tokens,
             refresh_of: request.refresh.as_ref().map(|(id, _)| *id),
-            error,
         }
     }
 

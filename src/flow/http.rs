@@ -8,8 +8,8 @@ use url::Url;
 
 use super::FlowOptions;
 use super::error::{FlowError, hint_for};
-use super::events::{HttpExchange, RequestRecord, ResponseRecord};
 use crate::model::redact::{Redactor, looks_like_form};
+use crate::model::run::{HttpExchange, RequestRecord, ResponseRecord};
 
 /// How much of a body a record keeps for display.
 const RECORD_BODY_LIMIT: usize = 64 * 1024;

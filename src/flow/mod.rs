@@ -53,7 +53,6 @@ mod error;
 mod events;
 mod http;
 mod request;
-mod saved;
 
 use std::time::Duration;
 
@@ -63,11 +62,12 @@ use tokio::task::JoinHandle;
 pub use authorize::{AuthorizationRequest, Pkce, authorization_url, random_token, s256_challenge};
 pub use callback::{CallbackParams, CallbackSource, can_open_browser, loopback_target, parse_paste, ssh_forward_hint};
 pub use error::{FlowError, hint_for};
-pub use events::{
-    FlowEvent, FlowKind, FlowReport, GrantSummary, HttpExchange, Identity, ListenerStatus, RequestRecord,
-    ResponseRecord, RunOutcome, StepId, StepRecord, StepStatus, Tokens, describe_expiry,
+pub use events::{FlowEvent, ListenerStatus};
+// The records a run produces live in the model (the store keeps them); re-exported for the callers.
+pub use crate::model::run::{
+    Connection, FlowKind, FlowReport, GrantSummary, HttpExchange, Identity, RecordedRun, RequestRecord, ResponseRecord,
+    RunOutcome, StepId, StepRecord, StepStatus, TestRun, Tokens, describe_expiry,
 };
-pub use saved::{Connection, RecordedRun, TestRun};
 
 use crate::model::redact::{Redactor, Sensitive};
 use crate::model::{AuthConfig, Authorization, Endpoint};

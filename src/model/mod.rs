@@ -4,7 +4,9 @@ pub mod app;
 pub mod authorization;
 pub mod endpoint;
 pub mod redact;
+pub mod run;
 pub mod template;
+pub mod text;
 pub mod time;
 pub mod transfer;
 

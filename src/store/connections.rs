@@ -4,11 +4,11 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store, StoreError};
-use crate::flow::{
+use crate::model::redact::Sensitive;
+use crate::model::run::{
     Connection, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, StepId, StepRecord, StepStatus, TestRun,
     Tokens,
 };
-use crate::model::redact::Sensitive;
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
@@ -241,7 +241,6 @@ mod tests {
             grant: tokens.as_ref().map(Tokens::summary),
             tokens,
             refresh_of: None,
-            error: None,
         }
     }
 

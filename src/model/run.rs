@@ -1,0 +1,313 @@
+//! What a test run is and what is kept of it: its steps with their (redacted) exchanges, the
+//! outcome, the identity and tokens it got, and the records the store keeps (connections, test
+//! runs). Pure data: the engine (`flow`) produces it, the store saves it, the UI shows it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::AuthKind;
+use crate::model::redact::Sensitive;
+
+/// The steps of a flow, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepId {
+    AuthorizationUrl,
+    Callback,
+    CallbackCheck,
+    TokenExchange,
+    Refresh,
+    UserInfo,
+    Save,
+}
+
+impl StepId {
+    /// The steps of an OAuth 2.0 test, for drawing the list before they run.
+    pub const OAUTH2: &'static [StepId] = &[
+        StepId::AuthorizationUrl,
+        StepId::Callback,
+        StepId::CallbackCheck,
+        StepId::TokenExchange,
+        StepId::UserInfo,
+        StepId::Save,
+    ];
+    /// The steps of a refresh of a saved connection.
+    pub const REFRESH: &'static [StepId] = &[StepId::Refresh, StepId::UserInfo, StepId::Save];
+    /// The steps of an API-Key or Basic test.
+    pub const CREDENTIALS: &'static [StepId] = &[StepId::UserInfo];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StepId::AuthorizationUrl => "Authorization URL",
+            StepId::Callback => "Waiting for the callback",
+            StepId::CallbackCheck => "Callback checked",
+            StepId::TokenExchange => "Code exchanged for tokens",
+            StepId::Refresh => "Refresh-token grant",
+            StepId::UserInfo => "User information",
+            StepId::Save => "Connection saved",
+        }
+    }
+}
+
+impl std::fmt::Display for StepId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The state of a step. The engine reports `Ok`, `Failed`, `Skipped` and `Cancelled` when a step
+/// ends; `Waiting` and `Running` are there for a screen that draws the list as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Waiting,
+    Running,
+    Ok,
+    Failed,
+    Skipped,
+    Cancelled,
+}
+
+/// One ended step, as shown and as saved with the test run. Redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub step: StepId,
+    pub status: StepStatus,
+    pub elapsed_ms: u64,
+    /// One line: what happened ("state matches", "HTTP 200, bearer token, expires in 3600 s").
+    pub summary: String,
+    /// Further lines worth reading (a provider quirk worked around, a value not found…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The HTTP requests of this step and their responses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<HttpExchange>,
+}
+
+/// An HTTP request and its response (absent when none came), for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpExchange {
+    pub request: RequestRecord,
+    pub response: Option<ResponseRecord>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// Pretty-printed JSON when the body is JSON, else the text as received (cut at 64 KiB).
+    pub body: String,
+}
+
+/// The user's identity, read from the user information endpoint by its response mapping.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+impl Identity {
+    pub fn is_empty(&self) -> bool {
+        self.id.is_none() && self.name.is_none() && self.email.is_none()
+    }
+
+    /// "Test User <test.user@example.test> (test-user-1)", with what is known.
+    pub fn display(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(name) = &self.name {
+            parts.push(name.clone());
+        }
+        if let Some(email) = &self.email {
+            parts.push(format!("<{email}>"));
+        }
+        match (&self.id, parts.is_empty()) {
+            (Some(id), true) => id.clone(),
+            (Some(id), false) => format!("{} ({id})", parts.join(" ")),
+            (None, true) => "an unknown user".to_owned(),
+            (None, false) => parts.join(" "),
+        }
+    }
+}
+
+/// The tokens a successful flow got. Secret: never shown, logged or serialized; saved by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tokens {
+    pub access_token: Sensitive<String>,
+    pub refresh_token: Option<Sensitive<String>>,
+    pub token_type: Option<String>,
+    /// Unix seconds.
+    pub expires_at: Option<i64>,
+    /// The granted scopes as the provider wrote them (or the requested ones when it didn't say).
+    pub scopes: String,
+}
+
+/// What may be shown of the tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantSummary {
+    pub token_type: Option<String>,
+    pub expires_at: Option<i64>,
+    pub scopes: String,
+    pub refresh_token: bool,
+}
+
+impl Tokens {
+    pub fn summary(&self) -> GrantSummary {
+        GrantSummary {
+            token_type: self.token_type.clone(),
+            expires_at: self.expires_at,
+            scopes: self.scopes.clone(),
+            refresh_token: self.refresh_token.is_some(),
+        }
+    }
+}
+
+/// "expires in 54 min", "expired", "no expiry": for the Connections tab.
+pub fn describe_expiry(expires_at: Option<i64>, now: i64) -> String {
+    let Some(at) = expires_at else { return "no expiry".to_owned() };
+    let left = at - now;
+    match left {
+        ..=0 => "expired".to_owned(),
+        1..60 => format!("expires in {left} s"),
+        60..7200 => format!("expires in {} min", left / 60),
+        7200..172_800 => format!("expires in {} h", left / 3600),
+        _ => format!("expires in {} days", left / 86_400),
+    }
+}
+
+/// The outcome codes stored in `test_runs.outcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    Ok,
+    Failed,
+    Cancelled,
+}
+
+impl RunOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            RunOutcome::Ok => "ok",
+            RunOutcome::Failed => "failed",
+            RunOutcome::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<RunOutcome> {
+        [RunOutcome::Ok, RunOutcome::Failed, RunOutcome::Cancelled].into_iter().find(|o| o.code() == code)
+    }
+}
+
+/// A test of an authorization, or a refresh of one of its saved connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    Test,
+    Refresh,
+}
+
+/// How a flow ended. The caller saves it (see `Store::record_flow`), which adds the Save step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlowReport {
+    pub authorization_id: i64,
+    pub auth_kind: AuthKind,
+    pub kind: FlowKind,
+    pub outcome: RunOutcome,
+    /// One line: the identity on success, else what went wrong and what to check.
+    pub message: String,
+    /// Unix seconds.
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub steps: Vec<StepRecord>,
+    pub identity: Option<Identity>,
+    pub grant: Option<GrantSummary>,
+    /// The tokens to save; only on success of an OAuth 2.0 test or refresh.
+    #[serde(skip)]
+    pub tokens: Option<Tokens>,
+    /// The saved connection a refresh ran on.
+    #[serde(skip)]
+    pub refresh_of: Option<i64>,
+}
+
+impl FlowReport {
+    pub fn is_ok(&self) -> bool {
+        self.outcome == RunOutcome::Ok
+    }
+
+    /// The record of one step, when it ran.
+    pub fn step(&self, step: StepId) -> Option<&StepRecord> {
+        self.steps.iter().find(|s| s.step == step)
+    }
+}
+
+/// A saved connection: the tokens and identity of a successful test (or the last refresh of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub id: i64,
+    pub authorization_id: i64,
+    pub authorization_name: String,
+    pub app_id: i64,
+    pub tokens: Tokens,
+    pub identity: Identity,
+    /// When it was last tested or refreshed, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub tested_at: String,
+}
+
+/// A recorded test run with its (redacted) steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRun {
+    pub id: i64,
+    pub authorization_id: i64,
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// `None` for an outcome code this version doesn't know.
+    pub outcome: Option<RunOutcome>,
+    pub message: String,
+    pub steps: Vec<StepRecord>,
+}
+
+/// What `Store::record_flow` wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedRun {
+    pub run_id: i64,
+    /// The connection saved or updated, when the flow got tokens.
+    pub connection_id: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_display_uses_what_is_known() {
+        let full = Identity { id: Some("u1".into()), name: Some("Ann".into()), email: Some("a@x.test".into()) };
+        assert_eq!(full.display(), "Ann <a@x.test> (u1)");
+        assert_eq!(Identity { id: Some("u1".into()), ..Default::default() }.display(), "u1");
+        assert!(Identity::default().is_empty());
+    }
+
+    #[test]
+    fn expiry_labels() {
+        assert_eq!(describe_expiry(None, 0), "no expiry");
+        assert_eq!(describe_expiry(Some(100), 200), "expired");
+        assert_eq!(describe_expiry(Some(3240), 0), "expires in 54 min");
+        assert_eq!(describe_expiry(Some(30), 0), "expires in 30 s");
+        assert_eq!(describe_expiry(Some(10 * 3600), 0), "expires in 10 h");
+    }
+
+    #[test]
+    fn outcome_codes_round_trip() {
+        for o in [RunOutcome::Ok, RunOutcome::Failed, RunOutcome::Cancelled] {
+            assert_eq!(RunOutcome::from_code(o.code()), Some(o));
+        }
+    }
+}
