@@ -19,9 +19,9 @@ use tokio::sync::mpsc;
 
 use crate::flow::{Connection, FlowEvent, FlowKind, FlowOptions, FlowRunner};
 use crate::keymap::{self, Action, Context};
-use crate::model::{self, AuthKind, Authorization, Endpoint, EndpointPurpose};
+use crate::model::{self, AuthKind, Authorization, Endpoint, EndpointField, EndpointPurpose};
 use crate::store::{Store, StoreError};
-use form::{FieldInput, Form, FormTarget};
+use form::{FieldInput, FieldKey, Form, FormTarget};
 use test_pane::TestPane;
 
 /// The tabs, left to right.
@@ -752,19 +752,22 @@ impl App {
             return;
         }
         let Some(form) = self.top_form_mut() else { return };
-        let old_purpose = EndpointPurpose::ALL.get(form.choice("purpose")).copied();
+        let old_purpose = EndpointPurpose::ALL.get(form.choice(EndpointField::Purpose)).copied();
         form.cycle(delta);
-        let (Some(old), "purpose") = (old_purpose, form.focused().key) else { return };
+        let (Some(old), FieldKey::Endpoint(EndpointField::Purpose)) = (old_purpose, form.focused().key) else {
+            return;
+        };
         forms::retarget_endpoint_defaults(form, old);
         // A name still as pre-filled ("Token endpoint", "Token endpoint 2") follows the purpose too.
-        let (name, new) = (form.text("name"), EndpointPurpose::ALL[form.choice("purpose").min(2)]);
+        let name = form.text(EndpointField::Name);
+        let new = EndpointPurpose::ALL[form.choice(EndpointField::Purpose).min(2)];
         let old_name = Endpoint::new_for(old).name;
         let untouched =
             name.strip_prefix(&old_name).is_some_and(|rest| rest.is_empty() || rest.trim().parse::<u32>().is_ok());
         if untouched {
             let renamed = self.new_endpoint(new).name;
             if let Some(form) = self.top_form_mut() {
-                form.set_text("name", &renamed);
+                form.set_text(EndpointField::Name, &renamed);
             }
         }
     }
@@ -836,10 +839,13 @@ impl App {
         let (name, config) = forms::form_to_authorization(form, kind).map_err(SaveError::Fields)?;
         let id = match target {
             FormTarget::EditAuthorization(id, _) => {
-                self.store.update_authorization(id, &name, &config).map_err(name_error)?;
+                self.store.update_authorization(id, &name, &config).map_err(name_error(forms::name_key(kind)))?;
                 id
             }
-            _ => self.store.insert_authorization(self.app_id, &name, &config).map_err(name_error)?,
+            _ => self
+                .store
+                .insert_authorization(self.app_id, &name, &config)
+                .map_err(name_error(forms::name_key(kind)))?,
         };
         self.overlays.pop();
         self.reload()?;
@@ -851,16 +857,16 @@ impl App {
         Ok(format!("{verb} the {} authorization \"{name}\".", kind.label()))
     }
 
-    fn save_endpoint(&mut self, id: Option<i64>, for_field: Option<&'static str>) -> Result<String, SaveError> {
+    fn save_endpoint(&mut self, id: Option<i64>, for_field: Option<FieldKey>) -> Result<String, SaveError> {
         let Some(form) = self.top_form() else { return Err(SaveError::Fields(Vec::new())) };
         let base = Endpoint { id: id.unwrap_or(0), app_id: self.app_id, ..Endpoint::new_for(EndpointPurpose::Other) };
         let endpoint = forms::form_to_endpoint(form, &base).map_err(SaveError::Fields)?;
         let id = match id {
             Some(_) => {
-                self.store.update_endpoint(&endpoint).map_err(name_error)?;
+                self.store.update_endpoint(&endpoint).map_err(name_error(EndpointField::Name.into()))?;
                 endpoint.id
             }
-            None => self.store.insert_endpoint(&endpoint).map_err(name_error)?,
+            None => self.store.insert_endpoint(&endpoint).map_err(name_error(EndpointField::Name.into()))?,
         };
         self.overlays.pop();
         self.reload()?;
@@ -869,7 +875,7 @@ impl App {
         }
         if let (Some(key), Some(parent)) = (for_field, self.top_form_mut()) {
             parent.set_endpoint(key, Some(id));
-            parent.errors.retain(|e| e.field != key);
+            parent.errors.retain(|(field, _)| *field != key);
         }
         let verb = if for_field.is_none() && base.id != 0 { "Saved" } else { "Created" };
         Ok(format!("{verb} the endpoint \"{}\".", endpoint.name))
@@ -1006,12 +1012,9 @@ impl App {
     }
 }
 
-/// The keys of the fields asking for a test's credentials, in the order of `credential_prompts`.
-const CREDENTIAL_KEYS: [&str; 2] = ["credential_1", "credential_2"];
-
 /// Why a form could not be saved.
 enum SaveError {
-    Fields(Vec<model::FieldError>),
+    Fields(Vec<(FieldKey, String)>),
     Store(StoreError),
 }
 
@@ -1022,9 +1025,9 @@ impl From<StoreError> for SaveError {
 }
 
 /// A duplicate name is a problem of the Name field; other store errors go to the message bar.
-fn name_error(e: StoreError) -> SaveError {
-    match e {
-        StoreError::DuplicateName { .. } => SaveError::Fields(vec![model::FieldError::new("name", e.to_string())]),
+fn name_error(name_key: FieldKey) -> impl Fn(StoreError) -> SaveError {
+    move |e| match e {
+        StoreError::DuplicateName { .. } => SaveError::Fields(vec![(name_key, e.to_string())]),
         other => SaveError::Store(other),
     }
 }

@@ -3,9 +3,9 @@
 
 use tokio::sync::mpsc;
 
-use super::form::{Field, Form, FormTarget};
+use super::form::{Field, FieldKey, Form, FormTarget};
 use super::test_pane::TestPane;
-use super::{App, CREDENTIAL_KEYS, Effect, Overlay};
+use super::{App, Effect, Overlay};
 use crate::flow::{Credentials, FlowEvent, FlowRequest, FlowRunner, credential_prompts, ssh_forward_hint};
 use crate::keymap::Action;
 
@@ -19,8 +19,9 @@ impl App {
             None if !prompts.is_empty() => {
                 let mut fields: Vec<Field> = prompts
                     .iter()
-                    .zip(CREDENTIAL_KEYS)
-                    .map(|(p, key)| {
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let key = FieldKey::Credential(i);
                         let help = "Used for this test only; never saved.";
                         if p.secret {
                             Field::secret(key, p.label.clone(), help, "")

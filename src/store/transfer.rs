@@ -8,9 +8,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Result, Store, StoreError, authorizations, endpoints};
 use crate::model::transfer::{
     ApiKeyExport, AppExport, AuthorizationExport, BasicExport, EndpointExport, ExportFile, FORMAT_VERSION,
-    OAuth2Export, file_message,
+    OAuth2Export, authorization_problem, endpoint_problem,
 };
-use crate::model::{ApiKeyConfig, AuthConfig, AuthKind, BasicConfig, Endpoint, OAuth2Config};
+use crate::model::{
+    ApiKeyConfig, AuthConfig, AuthField, AuthKind, BasicConfig, Endpoint, OAuth2Config, OAuth2Field, Problem,
+};
 
 /// What an import did, for the message.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -188,7 +190,10 @@ fn import_endpoint(conn: &Connection, app_id: i64, e: &EndpointExport, path: &st
         mapping: e.response.clone(),
     };
     if let Some(problem) = endpoint.validate().first() {
-        return Err(invalid(format!("{path}.{}", problem.field), file_message(problem)));
+        return Err(invalid(
+            format!("{path}.{}", problem.field.code()),
+            endpoint_problem(problem.field, &problem.problem),
+        ));
     }
     match endpoints::endpoint_id_by_name(conn, app_id, &endpoint.name).map_err(at(path))? {
         Some(id) => {
@@ -267,8 +272,12 @@ fn import_authorization(
         }
     };
     // A secret may rightly be missing from an export; everything else must be as the form demands.
-    if let Some(problem) = config.validate().into_iter().find(|p| p.field != "client_secret") {
-        return Err(invalid(format!("{path}.{}", problem.field), file_message(&problem)));
+    let secret = AuthField::OAuth2(OAuth2Field::ClientSecret);
+    if let Some(problem) = config.validate().into_iter().find(|p| p.field != secret || p.problem != Problem::Missing) {
+        return Err(invalid(
+            format!("{path}.{}", problem.field.code()),
+            authorization_problem(problem.field, &problem.problem),
+        ));
     }
     match existing {
         Some((id, ..)) => authorizations::update_authorization(conn, id, name, &config),
