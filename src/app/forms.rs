@@ -4,11 +4,10 @@
 use super::form::{Field, FieldKey, Form, FormTarget};
 use crate::model::AuthField;
 use crate::model::authorization::DEFAULT_REDIRECT_URI;
-use crate::model::endpoint::METHODS;
 use crate::model::{
     ApiKeyConfig, ApiKeyField, AuthConfig, AuthKind, Authorization, BasicConfig, BasicField, BodyKind, ClientAuth,
-    Endpoint, EndpointField, EndpointPurpose, FieldError, KeyPlacement, MappingField, OAuth2Config, OAuth2Field,
-    Problem, ResponseMapping, check_name,
+    Endpoint, EndpointField, EndpointPurpose, FieldError, KeyPlacement, MappingField, Method, OAuth2Config,
+    OAuth2Field, Problem, ResponseMapping, check_name,
 };
 
 const PLACEMENTS: [KeyPlacement; 2] = [KeyPlacement::Header, KeyPlacement::Query];
@@ -251,8 +250,8 @@ pub fn endpoint_form(endpoint: &Endpoint, target: FormTarget) -> Form {
             EndpointField::Method,
             "Method",
             "The HTTP method (←/→ to change).",
-            METHODS.to_vec(),
-            METHODS.iter().position(|m| *m == endpoint.method).unwrap_or(0),
+            Method::ALL.iter().map(|m| m.as_str()).collect(),
+            Method::ALL.iter().position(|m| *m == endpoint.method).unwrap_or(0),
         ),
         Field::text(EndpointField::Url, "URL", "The absolute https:// URL; may use {{templates}}.", &endpoint.url),
         Field::multiline(
@@ -332,8 +331,8 @@ pub fn retarget_endpoint_defaults(form: &mut Form, old: EndpointPurpose) {
             form.set_text(key, after);
         }
     }
-    if METHODS.get(form.choice(EndpointField::Method)) == Some(&was.method.as_str()) {
-        form.set_choice(EndpointField::Method, METHODS.iter().position(|m| *m == will.method).unwrap_or(0));
+    if Method::ALL.get(form.choice(EndpointField::Method)) == Some(&was.method) {
+        form.set_choice(EndpointField::Method, Method::ALL.iter().position(|m| *m == will.method).unwrap_or(0));
     }
     refresh_endpoint_fields(form);
 }
@@ -346,7 +345,7 @@ pub fn form_to_endpoint(form: &Form, base: &Endpoint) -> Result<Endpoint, Vec<(F
         app_id: base.app_id,
         name: text(EndpointField::Name),
         purpose: EndpointPurpose::ALL[form.choice(EndpointField::Purpose).min(EndpointPurpose::ALL.len() - 1)],
-        method: METHODS[form.choice(EndpointField::Method).min(METHODS.len() - 1)].to_owned(),
+        method: Method::ALL[form.choice(EndpointField::Method).min(Method::ALL.len() - 1)],
         url: text(EndpointField::Url),
         headers: form.text(EndpointField::Headers),
         body_kind: BodyKind::ALL[form.choice(EndpointField::BodyKind).min(BodyKind::ALL.len() - 1)],

@@ -63,8 +63,47 @@ impl BodyKind {
     }
 }
 
-/// The HTTP methods an endpoint can use.
-pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// The HTTP method of an endpoint. Stored and exported as its upper-case name; a name that is none
+/// of these is an error where it is read, never taken for GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// The method named `text`, in any case (`post` is POST).
+    pub fn parse(text: &str) -> Option<Method> {
+        let text = text.trim();
+        Method::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(text))
+    }
+
+    /// `"GET", "POST", …` for a message that lists them.
+    pub fn quoted_list() -> String {
+        Method::ALL.map(|m| format!("\"{}\"", m.as_str())).join(", ")
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Dotted paths into the JSON response (`authed_user.access_token`, `data.0.email`). An unknown key
 /// is refused, so a typo in an import file isn't silently dropped.
@@ -218,7 +257,7 @@ pub struct Endpoint {
     pub app_id: i64,
     pub name: String,
     pub purpose: EndpointPurpose,
-    pub method: String,
+    pub method: Method,
     pub url: String,
     /// One `Name: value` per line.
     pub headers: String,
@@ -233,24 +272,24 @@ impl Endpoint {
         let (name, method, headers, body) = match purpose {
             EndpointPurpose::Token => (
                 "Token endpoint",
-                "POST",
+                Method::Post,
                 "Accept: application/json",
                 "grant_type=authorization_code\ncode={{code}}\nredirect_uri={{redirect_uri}}\ncode_verifier={{code_verifier}}",
             ),
             EndpointPurpose::UserInfo => (
                 "User information endpoint",
-                "GET",
+                Method::Get,
                 "Authorization: Bearer {{access_token}}\nAccept: application/json",
                 "",
             ),
-            EndpointPurpose::Other => ("Endpoint", "GET", "Accept: application/json", ""),
+            EndpointPurpose::Other => ("Endpoint", Method::Get, "Accept: application/json", ""),
         };
         Endpoint {
             id: 0,
             app_id: 0,
             name: name.into(),
             purpose,
-            method: method.into(),
+            method,
             url: String::new(),
             headers: headers.into(),
             body_kind: BodyKind::Form,
@@ -272,9 +311,6 @@ impl Endpoint {
     pub fn validate(&self) -> Vec<FieldError<EndpointField>> {
         let mut errors = Vec::new();
         check_name(EndpointField::Name, &self.name, &mut errors);
-        if !METHODS.contains(&self.method.as_str()) {
-            errors.push(FieldError::invalid(EndpointField::Method, format!("Use one of {}.", METHODS.join(", "))));
-        }
         // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered empty.
         if let Err(message) = template::check(&self.url, Variables::ALL) {
             errors.push(FieldError::invalid(EndpointField::Url, message));
@@ -375,7 +411,7 @@ mod tests {
     #[test]
     fn token_endpoint_defaults_are_the_standard_request() {
         let e = Endpoint::new_for(EndpointPurpose::Token);
-        assert_eq!(e.method, "POST");
+        assert_eq!(e.method, Method::Post);
         assert_eq!(e.form_fields()[0], ("grant_type".into(), "authorization_code".into()));
         assert_eq!(e.mapping.access_token, "access_token");
     }
@@ -383,7 +419,7 @@ mod tests {
     #[test]
     fn userinfo_defaults() {
         let e = Endpoint::new_for(EndpointPurpose::UserInfo);
-        assert_eq!(e.method, "GET");
+        assert_eq!(e.method, Method::Get);
         assert_eq!(e.header_lines()[0], ("Authorization".into(), "Bearer {{access_token}}".into()));
         assert_eq!(e.mapping.user_id, "sub|id");
     }
@@ -409,6 +445,17 @@ mod tests {
         let token = ResponseMapping::for_purpose(EndpointPurpose::Token);
         for field in MappingField::ALL {
             assert_eq!(token.get(field).is_empty(), field.purpose() != EndpointPurpose::Token, "{field:?}");
+        }
+    }
+
+    #[test]
+    fn methods_parse_in_any_case_and_nothing_else() {
+        assert_eq!(Method::parse(" post "), Some(Method::Post));
+        assert_eq!(Method::parse("DELETE"), Some(Method::Delete));
+        assert_eq!(Method::parse("FETCH"), None);
+        assert_eq!(Method::parse(""), None);
+        for m in Method::ALL {
+            assert_eq!(Method::parse(m.as_str()), Some(m));
         }
     }
 

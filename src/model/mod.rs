@@ -16,5 +16,5 @@ pub use authorization::{
     ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
     KeyPlacement, LastTest, OAuth2Config, OAuth2Field,
 };
-pub use endpoint::{BodyKind, Endpoint, EndpointField, EndpointPurpose, MappingField, ResponseMapping};
+pub use endpoint::{BodyKind, Endpoint, EndpointField, EndpointPurpose, MappingField, Method, ResponseMapping};
 pub use field::{FieldError, Problem, check_name};

@@ -39,6 +39,7 @@ pub struct AppExport {
 pub struct EndpointExport {
     pub name: String,
     pub purpose: EndpointPurpose,
+    /// Any case; read with [`Method::parse`](super::Method::parse) so an unknown one is named in the error.
     pub method: String,
     pub url: String,
     /// One `Name: value` per entry.
@@ -213,10 +214,6 @@ pub fn authorization_problem(field: AuthField, problem: &Problem) -> String {
 
 /// A problem with an endpoint's field, worded for someone editing the file.
 pub fn endpoint_problem(field: EndpointField, problem: &Problem) -> String {
-    if field == EndpointField::Method {
-        let methods = super::endpoint::METHODS.map(|m| format!("\"{m}\"")).join(", ");
-        return format!("write one of {methods}.");
-    }
     problem.reason().unwrap_or_else(|| match field {
         EndpointField::Name => "write the endpoint's name.".into(),
         EndpointField::Url => {

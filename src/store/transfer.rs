@@ -11,7 +11,7 @@ use crate::model::transfer::{
     OAuth2Export, authorization_problem, endpoint_problem,
 };
 use crate::model::{
-    ApiKeyConfig, AuthConfig, AuthField, AuthKind, BasicConfig, Endpoint, OAuth2Config, OAuth2Field, Problem,
+    ApiKeyConfig, AuthConfig, AuthField, AuthKind, BasicConfig, Endpoint, Method, OAuth2Config, OAuth2Field, Problem,
 };
 
 /// What an import did, for the message.
@@ -115,7 +115,7 @@ impl Store {
                     headers: e.header_lines().into_iter().map(|(k, v)| format!("{k}: {v}")).collect(),
                     name: e.name,
                     purpose: e.purpose,
-                    method: e.method,
+                    method: e.method.as_str().to_owned(),
                     url: e.url,
                     body_kind: e.body_kind,
                     body: e.body,
@@ -177,12 +177,14 @@ fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut Impo
 
 /// Creates or updates one endpoint by name; its name and id.
 fn import_endpoint(conn: &Connection, app_id: i64, e: &EndpointExport, path: &str) -> ImportResult<(String, i64)> {
+    let method = Method::parse(&e.method)
+        .ok_or_else(|| invalid(format!("{path}.method"), format!("write one of {}.", Method::quoted_list())))?;
     let mut endpoint = Endpoint {
         id: 0,
         app_id,
         name: e.name.trim().to_owned(),
         purpose: e.purpose,
-        method: e.method.to_uppercase(),
+        method,
         url: e.url.clone(),
         headers: e.headers.join("\n"),
         body_kind: e.body_kind,
