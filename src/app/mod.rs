@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 use crate::flow::{Connection, FlowEvent, FlowKind, FlowOptions, FlowRunner};
 use crate::keymap::{self, Action, Context};
 use crate::model::{self, AuthKind, Authorization, Endpoint, EndpointField, EndpointPurpose};
+pub use crate::platform::{Effect, Environment};
 use crate::store::{Store, StoreError};
 use form::{FieldInput, FieldKey, Form, FormTarget};
 use test_pane::TestPane;
@@ -91,46 +92,6 @@ pub enum Overlay {
     Prompt(Box<Prompt>),
     Help { context: Context },
     TestPane(Box<TestPane>),
-}
-
-/// What the app asks of the terminal around it: the event loop's caller carries these out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Put text on the user's own clipboard with the OSC 52 escape sequence (works through SSH).
-    CopyToClipboard(String),
-    /// Open a URL in the local browser.
-    OpenBrowser(String),
-}
-
-/// The escape sequence that puts `text` on the clipboard of the terminal the user sits at (OSC 52),
-/// which travels through SSH. Inside tmux it is also wrapped for tmux's passthrough, so it reaches
-/// the outer terminal whether tmux's `set-clipboard` or `allow-passthrough` is on.
-pub fn osc52_sequence(text: &str, in_tmux: bool) -> String {
-    use base64::Engine as _;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let plain = format!("\x1b]52;c;{encoded}\x07");
-    if in_tmux { format!("{plain}\x1bPtmux;\x1b\x1b]52;c;{encoded}\x07\x1b\\") } else { plain }
-}
-
-/// What the app needs to know of where it runs.
-#[derive(Debug, Clone, Default)]
-pub struct Environment {
-    /// `SSH_CONNECTION`, when working over SSH.
-    pub ssh_connection: Option<String>,
-    pub user: Option<String>,
-    /// A local display and no SSH session: a browser can be opened here.
-    pub can_open_browser: bool,
-}
-
-impl Environment {
-    pub fn from_process() -> Environment {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        Environment {
-            ssh_connection: var("SSH_CONNECTION"),
-            user: var("USER").or_else(|| var("LOGNAME")),
-            can_open_browser: crate::flow::can_open_browser(var),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

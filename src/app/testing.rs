@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 use super::form::{Field, FieldKey, Form, FormTarget};
 use super::test_pane::TestPane;
 use super::{App, Effect, Overlay};
-use crate::flow::{Credentials, FlowEvent, FlowRequest, FlowRunner, credential_prompts, ssh_forward_hint};
+use crate::flow::{Credentials, FlowEvent, FlowRequest, FlowRunner, credential_prompts};
 use crate::keymap::Action;
 
 impl App {
@@ -114,8 +114,7 @@ impl App {
                 return;
             }
             FlowEvent::AuthorizationUrl { url, redirect_uri } => {
-                let hint =
-                    ssh_forward_hint(&redirect_uri, self.env.ssh_connection.as_deref(), self.env.user.as_deref());
+                let hint = self.env.ssh_forward_hint(&redirect_uri);
                 if let Some(pane) = self.pane_of_run(run_id) {
                     pane.ssh_hint = hint;
                 }
