@@ -30,7 +30,7 @@ impl Environment {
         Environment {
             ssh_connection: var("SSH_CONNECTION"),
             user: var("USER").or_else(|| var("LOGNAME")),
-            can_open_browser: can_open_browser(&var),
+            can_open_browser: can_open_browser(var),
             in_tmux: var("TMUX").is_some(),
         }
     }
