@@ -955,7 +955,7 @@ impl App {
             PromptPurpose::ExportPath => {
                 let path = expand_home(value);
                 let app = self.current_app().map(|a| a.name.clone());
-                let text = crate::cli::export_json(&self.store, app.as_deref(), false).map_err(|e| e.to_string())?;
+                let text = self.store.export_json(app.as_deref(), false).map_err(|e| e.to_string())?;
                 std::fs::write(&path, text).map_err(|e| {
                     format!("Cannot write {}: {e}. Check the folder exists and is writable.", path.display())
                 })?;
@@ -965,9 +965,9 @@ impl App {
                 let path = expand_home(value);
                 let text =
                     std::fs::read_to_string(&path).map_err(|e| format!("Cannot read {}: {e}.", path.display()))?;
-                let summary = crate::cli::import_json(&mut self.store, &text).map_err(|e| e.to_string())?;
+                let summary = self.store.import_json(&text).map_err(|e| e.to_string())?;
                 self.reload().map_err(|e| e.to_string())?;
-                Ok(summary)
+                Ok(summary.to_string())
             }
         }
     }

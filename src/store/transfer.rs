@@ -1,5 +1,6 @@
-//! Export and import: the whole of an app (or all apps) to the export format and back. An import is
-//! one transaction: a file with any error changes nothing.
+//! Export and import: the whole of an app (or all apps) to the export format (JSON) and back. An
+//! import is one transaction: a file with any error changes nothing. The TUI and the command line
+//! both use [`Store::export_json`] and [`Store::import_json`], and get a [`TransferError`].
 
 use std::collections::HashMap;
 
@@ -20,6 +21,27 @@ pub struct ImportSummary {
     pub apps: usize,
     pub endpoints: usize,
     pub authorizations: usize,
+    /// The names of the apps created or updated, in the file's order.
+    pub app_names: Vec<String>,
+}
+
+/// Why an export or an import could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// The text is not an authdeck export this binary reads; the message names the JSON path.
+    #[error("{0}")]
+    Unreadable(String),
+    /// The file reads, but a value in it can't be imported (or the database failed).
+    #[error("{0} Nothing was imported.")]
+    Import(#[from] ImportError),
+    #[error("No app named \"{name}\". The apps here: {}.", quoted(apps))]
+    NoSuchApp { name: String, apps: Vec<String> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
 }
 
 impl std::fmt::Display for ImportSummary {
@@ -65,6 +87,26 @@ fn at<E: Into<StoreError>>(path: &str) -> impl Fn(E) -> ImportError + '_ {
 }
 
 impl Store {
+    /// The apps (all, or the one named) as the export file's pretty JSON; secrets are null unless
+    /// `include_secrets`.
+    pub fn export_json(&self, app: Option<&str>, include_secrets: bool) -> std::result::Result<String, TransferError> {
+        if let Some(name) = app
+            && self.app_by_name(name)?.is_none()
+        {
+            let apps = self.apps()?.into_iter().map(|a| a.name).collect();
+            return Err(TransferError::NoSuchApp { name: name.to_owned(), apps });
+        }
+        let file = self.export(app, include_secrets)?;
+        Ok(serde_json::to_string_pretty(&file).expect("an export file (strings, numbers, lists) always serializes")
+            + "\n")
+    }
+
+    /// Imports an export file's text: creates or updates, by name, what it holds.
+    pub fn import_json(&mut self, text: &str) -> std::result::Result<ImportSummary, TransferError> {
+        let file = crate::model::transfer::parse(text).map_err(TransferError::Unreadable)?;
+        Ok(self.import(&file)?)
+    }
+
     /// The apps (all, or the one named) as an export file; secrets are null unless `include_secrets`.
     pub fn export(&self, app: Option<&str>, include_secrets: bool) -> Result<ExportFile> {
         let apps = self.apps()?;
@@ -160,6 +202,7 @@ fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut Impo
         }
     };
     summary.apps += 1;
+    summary.app_names.push(name.to_owned());
 
     let mut endpoint_ids: HashMap<String, i64> = HashMap::new();
     for (j, e) in app.endpoints.iter().enumerate() {
