@@ -323,7 +323,7 @@ async fn quitting_mid_test_records_the_run_and_frees_the_port() {
         key(KeyCode::Char('q')),
     ];
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    authdeck::app::run(&mut terminal, &mut app, futures_util::stream::iter(events), |_| Ok(())).await.unwrap();
+    authdeck::tui::run(&mut terminal, &mut app, futures_util::stream::iter(events), |_| Ok(())).await.unwrap();
     assert!(app.quit);
     let id = app.authorizations[1].id;
     let runs = app.store.test_runs(id, 10).unwrap();
