@@ -45,7 +45,7 @@ fn main() -> anyhow::Result<()> {
     let mut terminal = Terminal::new(TestBackend::new(160, 50))?;
     tui::draw(&mut terminal, &app)?;
     let first_frame = start.elapsed();
-    assert_eq!(app.authorizations.len(), AUTHORIZATIONS);
+    assert_eq!(app.data.authorizations.len(), AUTHORIZATIONS);
 
     // Frames: move down the list and draw, as holding `j` does.
     let down = Event::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE));

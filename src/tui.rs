@@ -8,7 +8,7 @@ use crossterm::event::Event;
 use futures_util::{Stream, StreamExt};
 use ratatui::{Terminal, backend::Backend};
 
-use crate::app::App;
+use crate::app::{App, Message};
 use crate::platform::Effect;
 
 /// Runs the app until the user quits: draws, then waits for a terminal event and draws again only
@@ -39,7 +39,7 @@ where
                 None => break,
             },
             Some((run, event)) = flow_events.recv() => {
-                app.handle_flow_event(run, event);
+                app.update(Message::Flow { run, event });
                 true
             }
             _ = ticker.tick(), if app.is_testing() => true,
@@ -59,7 +59,7 @@ where
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while app.has_running_tests() {
             match tokio::time::timeout_at(deadline, flow_events.recv()).await {
-                Ok(Some((run, event))) => app.handle_flow_event(run, event),
+                Ok(Some((run, event))) => app.update(Message::Flow { run, event }),
                 _ => break,
             }
         }

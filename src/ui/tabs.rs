@@ -6,7 +6,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 
 use super::theme;
-use crate::app::{App, ListCursor};
+use crate::app::App;
+use crate::app::list::ListCursor;
 
 /// What a table shows besides its rows.
 struct TableSpec<'a> {
@@ -55,10 +56,10 @@ pub fn draw_authorizations(frame: &mut Frame, area: Rect, app: &App) {
             widths,
             empty: "No authorizations yet: press n to create one.",
         },
-        app.authorizations.len(),
-        &app.auth_cursor,
+        app.data.authorizations.len(),
+        &app.tabs.authorizations.cursor,
         |i| {
-            let a = &app.authorizations[i];
+            let a = &app.data.authorizations[i];
             let last = a.last_test.as_ref().map_or_else(|| "never tested".into(), |t| t.describe(now));
             Row::new(vec![a.kind().label().to_owned(), a.name.clone(), a.summary(), last])
         },
@@ -82,11 +83,11 @@ pub fn draw_endpoints(frame: &mut Frame, area: Rect, app: &App) {
             widths,
             empty: "No endpoints yet: press n to create one (or create them from an authorization's form).",
         },
-        app.endpoints.len(),
-        &app.endpoint_cursor,
+        app.data.endpoints.len(),
+        &app.tabs.endpoints.cursor,
         |i| {
-            let e = &app.endpoints[i];
-            let used = app.endpoint_use_count(e.id);
+            let e = &app.data.endpoints[i];
+            let used = app.data.endpoint_users(e.id).len();
             Row::new(vec![
                 e.name.clone(),
                 e.purpose.label().to_owned(),
@@ -117,10 +118,10 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
             widths,
             empty: "No connections yet: test an OAuth 2.0 authorization (t on the Authorizations tab).",
         },
-        app.connections.len(),
-        &app.connection_cursor,
+        app.data.connections.len(),
+        &app.tabs.connections.cursor,
         |i| {
-            let c = &app.connections[i];
+            let c = &app.data.connections[i];
             Row::new(vec![
                 c.authorization_name.clone(),
                 c.identity.display(),

@@ -60,7 +60,7 @@ impl Harness {
         while !self.screen().contains(text) {
             match tokio::time::timeout_at(deadline, self.flow.recv()).await {
                 Ok(Some((run, event))) => {
-                    self.app.handle_flow_event(run, event);
+                    self.app.update(authdeck::app::Message::Flow { run, event });
                     self.draw();
                 }
                 Ok(None) => panic!("the flow channel closed while waiting for {text:?}"),
