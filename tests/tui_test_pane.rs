@@ -235,7 +235,7 @@ async fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() 
     h.press("t");
     h.wait_for("Listening for the callback").await;
     h.assert_shows(&format!("ssh -L {port}:127.0.0.1:{port} dev@198.51.100.7"));
-    h.assert_hides("o open it in a browser");
+    h.assert_hides("opens it in a browser");
     // `o` is not a key here: like any letter, it starts filling the paste box.
     h.press("o");
     assert!(h.app.take_effects().is_empty());

@@ -28,7 +28,7 @@ fn field_height(field: &Field, form: &Form, width: u16) -> u16 {
 fn note(field: &Field, form: &Form) -> (String, Style) {
     match form.error(field.key) {
         Some(message) => (format!("✗ {message}"), theme::error()),
-        None => (field.help.to_owned(), theme::dim()),
+        None => (field.help_text(), theme::dim()),
     }
 }
 

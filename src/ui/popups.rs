@@ -98,6 +98,7 @@ pub fn draw_help(frame: &mut Frame, area: Rect, app: &App, context: Context) {
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Esc closes this help.", theme::dim()));
+    let close = keymap::key_for(Context::Help, Action::Cancel);
+    lines.push(Line::styled(format!("{close} closes this help."), theme::dim()));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 use super::theme;
 use crate::app::App;
 use crate::app::list::ListCursor;
+use crate::keymap::{Action, Context, key_for};
 
 /// What a table shows besides its rows.
 struct TableSpec<'a> {
@@ -54,7 +55,10 @@ pub fn draw_authorizations(frame: &mut Frame, area: Rect, app: &App) {
             title: "Authorizations",
             header: vec!["Kind", "Name", "Summary", "Last test"],
             widths,
-            empty: "No authorizations yet: press n to create one.",
+            empty: &format!(
+                "No authorizations yet: press {} to create one.",
+                key_for(Context::Authorizations, Action::New)
+            ),
         },
         app.data.authorizations.len(),
         &app.tabs.authorizations.cursor,
@@ -81,7 +85,10 @@ pub fn draw_endpoints(frame: &mut Frame, area: Rect, app: &App) {
             title: "Endpoints",
             header: vec!["Name", "Purpose", "Method", "URL", "Used by"],
             widths,
-            empty: "No endpoints yet: press n to create one (or create them from an authorization's form).",
+            empty: &format!(
+                "No endpoints yet: press {} to create one (or create them from an authorization's form).",
+                key_for(Context::Endpoints, Action::New)
+            ),
         },
         app.data.endpoints.len(),
         &app.tabs.endpoints.cursor,
@@ -116,7 +123,10 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
             title: "Connections",
             header: vec!["Authorization", "Identity", "Scopes", "Expiry", "Refresh", "Tested"],
             widths,
-            empty: "No connections yet: test an OAuth 2.0 authorization (t on the Authorizations tab).",
+            empty: &format!(
+                "No connections yet: test an OAuth 2.0 authorization ({} on the Authorizations tab).",
+                key_for(Context::Authorizations, Action::Test)
+            ),
         },
         app.data.connections.len(),
         &app.tabs.connections.cursor,

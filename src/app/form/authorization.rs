@@ -4,6 +4,7 @@
 use super::{Field, FieldKey, Form, FormTarget, phrase};
 use crate::app::data::{Done, Job, JobError, Outcome};
 use crate::app::{Command, Tab, report};
+use crate::keymap::{Action, Context, key_for};
 use crate::model::authorization::DEFAULT_REDIRECT_URI;
 use crate::model::{
     ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
@@ -33,7 +34,7 @@ pub fn form(kind: AuthKind, existing: Option<&Authorization>, new_name: &str) ->
             Field::choice(
                 ApiKeyField::Placement,
                 "Key goes in",
-                "Where the key is sent: a header or a query parameter (←/→ to change).",
+                "Where the key is sent: a header or a query parameter.",
                 PLACEMENTS.iter().map(|p| p.label()).collect(),
                 PLACEMENTS.iter().position(|p| *p == c.placement).unwrap_or(0),
             ),
@@ -58,7 +59,7 @@ pub fn form(kind: AuthKind, existing: Option<&Authorization>, new_name: &str) ->
             Field::endpoint(
                 ApiKeyField::UserinfoEndpoint,
                 "User Information Endpoint",
-                "Called with the key to test it (Enter to choose or create).",
+                "Called with the key to test it.",
                 EndpointPurpose::UserInfo,
                 c.userinfo_endpoint,
             ),
@@ -79,7 +80,7 @@ pub fn form(kind: AuthKind, existing: Option<&Authorization>, new_name: &str) ->
             Field::endpoint(
                 BasicField::UserinfoEndpoint,
                 "User Information Endpoint",
-                "Called with the credentials to test them (Enter to choose or create).",
+                "Called with the credentials to test them.",
                 EndpointPurpose::UserInfo,
                 c.userinfo_endpoint,
             ),
@@ -102,7 +103,7 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         Field::secret(
             OAuth2Field::ClientSecret,
             "Client Secret",
-            "The client secret; masked, Ctrl-R reveals it. Leave empty only for a public client.",
+            "Leave it empty only for a public client.",
             &c.client_secret,
         ),
         Field::text(
@@ -120,14 +121,14 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         Field::endpoint(
             OAuth2Field::TokenEndpoint,
             "Token Endpoint",
-            "Exchanges the code for tokens (Enter to choose or create one).",
+            "Exchanges the code for tokens.",
             EndpointPurpose::Token,
             c.token_endpoint,
         ),
         Field::endpoint(
             OAuth2Field::UserinfoEndpoint,
             "User Information Endpoint",
-            "Returns the logged-in user (Enter to choose or create one).",
+            "Returns the logged-in user.",
             EndpointPurpose::UserInfo,
             c.userinfo_endpoint,
         ),
@@ -140,7 +141,7 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         Field::choice(
             OAuth2Field::ClientAuth,
             "Client authentication",
-            "How the client authenticates at the token endpoint (←/→ to change).",
+            "How the client authenticates at the token endpoint.",
             ClientAuth::ALL.iter().map(|a| a.label()).collect(),
             ClientAuth::ALL.iter().position(|a| *a == c.client_auth).unwrap_or(0),
         ),
@@ -214,7 +215,9 @@ pub fn missing(form: &Form, field: FieldKey) -> String {
         FieldKey::OAuth2(OAuth2Field::AuthorizationUri) => {
             "Enter the Authorization URI, e.g. https://provider.example/oauth/authorize.".into()
         }
-        FieldKey::OAuth2(OAuth2Field::TokenEndpoint) => "Choose a token endpoint, or create one (Enter).".into(),
+        FieldKey::OAuth2(OAuth2Field::TokenEndpoint) => {
+            format!("Choose a token endpoint, or create one ({}).", key_for(Context::FormChoice, Action::Submit))
+        }
         FieldKey::OAuth2(OAuth2Field::RedirectUri) => {
             format!("Enter the redirect URI registered with the provider, e.g. {DEFAULT_REDIRECT_URI}.")
         }

@@ -18,14 +18,14 @@ pub fn form(endpoint: &Endpoint, target: FormTarget) -> Form {
         Field::choice(
             EndpointField::Purpose,
             "Purpose",
-            "What the endpoint is for (←/→ to change).",
+            "What the endpoint is for.",
             EndpointPurpose::ALL.iter().map(|p| p.label()).collect(),
             EndpointPurpose::ALL.iter().position(|p| *p == endpoint.purpose).unwrap_or(0),
         ),
         Field::choice(
             EndpointField::Method,
             "Method",
-            "The HTTP method (←/→ to change).",
+            "The HTTP method.",
             Method::ALL.iter().map(|m| m.as_str()).collect(),
             Method::ALL.iter().position(|m| *m == endpoint.method).unwrap_or(0),
         ),
@@ -39,7 +39,7 @@ pub fn form(endpoint: &Endpoint, target: FormTarget) -> Form {
         Field::choice(
             EndpointField::BodyKind,
             "Body as",
-            "How the body is sent (←/→ to change).",
+            "How the body is sent.",
             BodyKind::ALL.iter().map(|k| k.label()).collect(),
             BodyKind::ALL.iter().position(|k| *k == endpoint.body_kind).unwrap_or(0),
         ),

@@ -13,7 +13,7 @@ use ratatui_textarea::{CursorMove, TextArea};
 
 use super::data::{Data, Outcome, PickerEntry};
 use super::{Command, Overlay};
-use crate::keymap::{Action, Context};
+use crate::keymap::{self, Action, Context};
 use crate::model::{ApiKeyField, BasicField, EndpointField, EndpointPurpose, FieldError, OAuth2Field};
 
 /// A field of one of the forms: each form has its own typed keys (the model's, for the forms that
@@ -184,6 +184,27 @@ impl Field {
 
     pub fn is_secret(&self) -> bool {
         matches!(self.input, FieldInput::Text { secret: true, .. })
+    }
+
+    /// The line under the field: its help, then how to change it, with the keys of the key table.
+    pub fn help_text(&self) -> String {
+        use keymap::key_for;
+        let how = match &self.input {
+            FieldInput::Text { secret: true, .. } => {
+                format!("Masked; {} reveals it.", key_for(Context::FormText, Action::Reveal))
+            }
+            FieldInput::Choice { .. } => format!(
+                "{}/{} to change.",
+                key_for(Context::FormChoice, Action::Left),
+                key_for(Context::FormChoice, Action::Right)
+            ),
+            FieldInput::Toggle(_) => format!("{} switches it.", key_for(Context::FormChoice, Action::Submit)),
+            FieldInput::Endpoint { .. } => {
+                format!("{} to choose one or create one.", key_for(Context::FormChoice, Action::Submit))
+            }
+            FieldInput::Text { .. } | FieldInput::Button => String::new(),
+        };
+        [self.help, how.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
     }
 }
 

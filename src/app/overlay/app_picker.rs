@@ -3,7 +3,7 @@
 use super::{Confirm, Prompt, PromptPurpose};
 use crate::app::data::{Data, Deleted, Done, Job, Outcome};
 use crate::app::{Command, Overlay, report};
-use crate::keymap::Action;
+use crate::keymap::{Action, Context, key_for};
 
 pub struct AppPicker {
     pub selected: usize,
@@ -36,9 +36,10 @@ impl AppPicker {
             Action::Delete => {
                 let Some(app) = app else { return Vec::new() };
                 if len == 1 {
-                    return vec![Command::Error(
-                        "This is the only app: create another one (n) before deleting it.".into(),
-                    )];
+                    let new = key_for(Context::AppPicker, Action::New);
+                    return vec![Command::Error(format!(
+                        "This is the only app: create another one ({new}) before deleting it."
+                    ))];
                 }
                 let count = data.counts.get(&app.id).copied().unwrap_or(0);
                 let message = format!(

@@ -9,7 +9,7 @@ use ratatui_textarea::{CursorMove, TextArea};
 use super::Confirm;
 use crate::app::data::{Done, Job, JobError, Outcome};
 use crate::app::{Command, Overlay, report};
-use crate::keymap::Action;
+use crate::keymap::{Action, Context, key_for};
 
 /// What a prompt asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +57,11 @@ impl Prompt {
     fn submit(&mut self) -> Vec<Command> {
         let value = self.value();
         if value.is_empty() {
-            self.error = Some(match self.purpose {
-                PromptPurpose::NewApp | PromptPurpose::RenameApp(_) => "Type a name, or Esc to cancel.".into(),
-                _ => "Type a path, or Esc to cancel.".into(),
-            });
+            let what = match self.purpose {
+                PromptPurpose::NewApp | PromptPurpose::RenameApp(_) => "name",
+                _ => "path",
+            };
+            self.error = Some(format!("Type a {what}, or {} to cancel.", key_for(Context::Prompt, Action::Cancel)));
             return Vec::new();
         }
         let job = match self.purpose {

@@ -12,7 +12,7 @@ use crate::flow::{
     FlowEvent, FlowHandle, FlowKind, FlowReport, FlowRequest, HttpExchange, ListenerStatus, StepId, StepRecord,
     StepStatus,
 };
-use crate::keymap::{Action, Context};
+use crate::keymap::{self, Action, Context};
 use crate::model::redact::{MASK, Sensitive};
 use crate::platform::{Effect, Environment};
 
@@ -323,7 +323,8 @@ impl TestPane {
             Action::Cancel if self.is_running() && !self.cancelling => {
                 self.cancel();
                 self.cancelling = true;
-                return vec![Command::Info("Cancelling the test… (Esc again closes the pane)".into())];
+                let close = keymap::key_for(Context::TestPane, Action::Cancel);
+                return vec![Command::Info(format!("Cancelling the test… ({close} again closes the pane)"))];
             }
             Action::Cancel => return vec![Command::Pop],
             _ => {}
