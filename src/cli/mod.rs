@@ -1,6 +1,7 @@
 //! The subcommands: list, export, import, test. Each prints for people (or JSON for scripts) and
 //! returns an error with a clear message; `main` turns that into a non-zero exit.
 
+pub mod output;
 pub mod test;
 
 use std::io::{Read, Write};
@@ -92,25 +93,18 @@ fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
             summary: r.authorization.summary(),
         })
         .collect();
-    let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &entries)?;
-        writeln!(out)?;
-    } else {
-        for (row, entry) in rows.iter().zip(&entries) {
-            writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}",
-                entry.app,
-                row.authorization.kind().label(),
-                entry.name,
-                entry.summary,
-                row.authorization
-                    .last_test
-                    .as_ref()
-                    .map_or_else(|| "never tested".into(), |t| t.describe(crate::model::time::now()))
-            )?;
-        }
+        return output::out_json(&entries);
+    }
+    for (row, entry) in rows.iter().zip(&entries) {
+        let last = row
+            .authorization
+            .last_test
+            .as_ref()
+            .map_or_else(|| "never tested".into(), |t| t.describe(crate::model::time::now()));
+        let cells = [entry.app, row.authorization.kind().label(), entry.name, &entry.summary, &last];
+        let line: Vec<_> = cells.iter().map(|cell| output::one_line(cell)).collect();
+        output::out_line(&line.join("\t"))?;
     }
     Ok(())
 }
@@ -118,7 +112,7 @@ fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
 /// The export file as pretty JSON.
 pub fn export_json(store: &Store, app: Option<&str>, include_secrets: bool) -> anyhow::Result<String> {
     let file = store.export(app, include_secrets)?;
-    Ok(serde_json::to_string_pretty(&file)? + "\n")
+    Ok(output::json_text(&file)? + "\n")
 }
 
 /// Imports an export file's text; the summary of what changed.
@@ -133,7 +127,7 @@ fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
     match &args.output {
         Some(path) => write_private(path, &text, args.include_secrets)
             .with_context(|| format!("Cannot write {}; check the folder exists and is writable", path.display()))?,
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        None => output::out_text(&text)?,
     }
     Ok(())
 }
@@ -164,6 +158,6 @@ fn import(store: &mut Store, args: &ImportArgs) -> anyhow::Result<()> {
         std::fs::read_to_string(&args.file).with_context(|| format!("Cannot read {}", args.file))?
     };
     let summary = import_json(store, &text).with_context(|| format!("Importing {}", args.file))?;
-    eprintln!("{summary}");
+    output::err_line(&summary);
     Ok(())
 }
