@@ -18,7 +18,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 pub use authorizations::AuthorizationRow;
-pub use transfer::{ImportError, ImportSummary};
+pub use transfer::{ImportError, ImportSummary, TransferError};
 
 /// Marks a SQLite file as authdeck's (`PRAGMA application_id`), so another program's database is refused.
 pub const APPLICATION_ID: i32 = 0x6164_6b31; // "adk1"
