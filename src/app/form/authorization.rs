@@ -1,14 +1,16 @@
-//! The forms of authdeck: which fields each kind of authorization and an endpoint has, and how a
-//! form's values become the model's types again.
+//! The authorization forms (API-Key, Basic, OAuth 2.0): their fields, how the form's values become
+//! an authorization again, how the form words a missing value, and saving.
 
-use super::form::{Field, FieldKey, Form, FormTarget};
-use crate::model::AuthField;
+use super::{Field, FieldKey, Form, FormTarget, phrase};
+use crate::app::data::{Done, Job, JobError, Outcome};
+use crate::app::{Command, Tab, report};
+use crate::keymap::{Action, Context, key_for};
 use crate::model::authorization::DEFAULT_REDIRECT_URI;
 use crate::model::{
-    ApiKeyConfig, ApiKeyField, AuthConfig, AuthKind, Authorization, BasicConfig, BasicField, BodyKind, ClientAuth,
-    Endpoint, EndpointField, EndpointPurpose, FieldError, KeyPlacement, MappingField, Method, OAuth2Config,
-    OAuth2Field, Problem, ResponseMapping, check_name,
+    ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
+    EndpointPurpose, FieldError, KeyPlacement, OAuth2Config, OAuth2Field, check_name,
 };
+use crate::store::StoreError;
 
 const PLACEMENTS: [KeyPlacement; 2] = [KeyPlacement::Header, KeyPlacement::Query];
 
@@ -22,7 +24,7 @@ pub fn name_key(kind: AuthKind) -> FieldKey {
 }
 
 /// The form for editing `existing`, or for a new authorization of `kind` called `new_name`.
-pub fn authorization_form(kind: AuthKind, existing: Option<&Authorization>, new_name: &str) -> Form {
+pub fn form(kind: AuthKind, existing: Option<&Authorization>, new_name: &str) -> Form {
     let config = existing.map(|a| a.config.clone()).unwrap_or_else(|| AuthConfig::new_of_kind(kind));
     let name = existing.map_or(new_name, |a| a.name.as_str());
     let name_field = Field::text(name_key(kind), "Name", "How this authorization is called in authdeck.", name);
@@ -32,7 +34,7 @@ pub fn authorization_form(kind: AuthKind, existing: Option<&Authorization>, new_
             Field::choice(
                 ApiKeyField::Placement,
                 "Key goes in",
-                "Where the key is sent: a header or a query parameter (←/→ to change).",
+                "Where the key is sent: a header or a query parameter.",
                 PLACEMENTS.iter().map(|p| p.label()).collect(),
                 PLACEMENTS.iter().position(|p| *p == c.placement).unwrap_or(0),
             ),
@@ -57,7 +59,7 @@ pub fn authorization_form(kind: AuthKind, existing: Option<&Authorization>, new_
             Field::endpoint(
                 ApiKeyField::UserinfoEndpoint,
                 "User Information Endpoint",
-                "Called with the key to test it (Enter to choose or create).",
+                "Called with the key to test it.",
                 EndpointPurpose::UserInfo,
                 c.userinfo_endpoint,
             ),
@@ -78,7 +80,7 @@ pub fn authorization_form(kind: AuthKind, existing: Option<&Authorization>, new_
             Field::endpoint(
                 BasicField::UserinfoEndpoint,
                 "User Information Endpoint",
-                "Called with the credentials to test them (Enter to choose or create).",
+                "Called with the credentials to test them.",
                 EndpointPurpose::UserInfo,
                 c.userinfo_endpoint,
             ),
@@ -101,7 +103,7 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         Field::secret(
             OAuth2Field::ClientSecret,
             "Client Secret",
-            "The client secret; masked, Ctrl-R reveals it. Leave empty only for a public client.",
+            "Leave it empty only for a public client.",
             &c.client_secret,
         ),
         Field::text(
@@ -119,14 +121,14 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         Field::endpoint(
             OAuth2Field::TokenEndpoint,
             "Token Endpoint",
-            "Exchanges the code for tokens (Enter to choose or create one).",
+            "Exchanges the code for tokens.",
             EndpointPurpose::Token,
             c.token_endpoint,
         ),
         Field::endpoint(
             OAuth2Field::UserinfoEndpoint,
             "User Information Endpoint",
-            "Returns the logged-in user (Enter to choose or create one).",
+            "Returns the logged-in user.",
             EndpointPurpose::UserInfo,
             c.userinfo_endpoint,
         ),
@@ -139,7 +141,7 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         Field::choice(
             OAuth2Field::ClientAuth,
             "Client authentication",
-            "How the client authenticates at the token endpoint (←/→ to change).",
+            "How the client authenticates at the token endpoint.",
             ClientAuth::ALL.iter().map(|a| a.label()).collect(),
             ClientAuth::ALL.iter().position(|a| *a == c.client_auth).unwrap_or(0),
         ),
@@ -153,7 +155,7 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
 }
 
 /// The name and fields of the authorization the form describes, or the problems to show.
-pub fn form_to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConfig), Vec<(FieldKey, String)>> {
+pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConfig), Vec<(FieldKey, String)>> {
     let name_key = name_key(kind);
     let name = form.text(name_key).trim().to_owned();
     let config = match kind {
@@ -193,21 +195,12 @@ pub fn form_to_authorization(form: &Form, kind: AuthKind) -> Result<(String, Aut
     if errors.is_empty() { Ok((name, config)) } else { Err(phrase(form, errors)) }
 }
 
-/// The problems as the form words them beside their fields.
-pub fn phrase(form: &Form, errors: Vec<FieldError<FieldKey>>) -> Vec<(FieldKey, String)> {
-    errors.into_iter().map(|e| (e.field, form_message(form, e.field, &e.problem))).collect()
-}
-
-/// How the form says what is wrong with a field: for an empty one, what to put there.
-fn form_message(form: &Form, field: FieldKey, problem: &Problem) -> String {
-    if let Some(reason) = problem.reason() {
-        return reason;
-    }
+/// What the form says for an empty field: what to put there.
+pub fn missing(form: &Form, field: FieldKey) -> String {
     match field {
         FieldKey::ApiKey(ApiKeyField::Name)
         | FieldKey::Basic(BasicField::Name)
-        | FieldKey::OAuth2(OAuth2Field::Name)
-        | FieldKey::Endpoint(EndpointField::Name) => "Give it a name.".into(),
+        | FieldKey::OAuth2(OAuth2Field::Name) => "Give it a name.".into(),
         FieldKey::ApiKey(ApiKeyField::ParamName) => match PLACEMENTS.get(form.choice(ApiKeyField::Placement)) {
             Some(KeyPlacement::Query) => "Give the parameter name, e.g. key or api_key.".into(),
             _ => "Give the header name, e.g. Authorization or X-API-Key.".into(),
@@ -222,139 +215,41 @@ fn form_message(form: &Form, field: FieldKey, problem: &Problem) -> String {
         FieldKey::OAuth2(OAuth2Field::AuthorizationUri) => {
             "Enter the Authorization URI, e.g. https://provider.example/oauth/authorize.".into()
         }
-        FieldKey::OAuth2(OAuth2Field::TokenEndpoint) => "Choose a token endpoint, or create one (Enter).".into(),
+        FieldKey::OAuth2(OAuth2Field::TokenEndpoint) => {
+            format!("Choose a token endpoint, or create one ({}).", key_for(Context::FormChoice, Action::Submit))
+        }
         FieldKey::OAuth2(OAuth2Field::RedirectUri) => {
             format!("Enter the redirect URI registered with the provider, e.g. {DEFAULT_REDIRECT_URI}.")
         }
-        FieldKey::Endpoint(EndpointField::Url) => "Enter the URL, e.g. https://provider.example/oauth/token.".into(),
         _ => "Fill this in.".into(),
     }
 }
 
-/// The endpoint form, for a new endpoint pre-filled for `endpoint.purpose` (id 0) or an existing one.
-pub fn endpoint_form(endpoint: &Endpoint, target: FormTarget) -> Form {
-    let title = match target {
-        FormTarget::EditEndpoint(_) => format!("Edit endpoint \"{}\"", endpoint.name),
-        _ => format!("New {} endpoint", endpoint.purpose.label().to_lowercase()),
-    };
-    let mut fields = vec![
-        Field::text(EndpointField::Name, "Name", "How this endpoint is called in authdeck.", &endpoint.name),
-        Field::choice(
-            EndpointField::Purpose,
-            "Purpose",
-            "What the endpoint is for (←/→ to change).",
-            EndpointPurpose::ALL.iter().map(|p| p.label()).collect(),
-            EndpointPurpose::ALL.iter().position(|p| *p == endpoint.purpose).unwrap_or(0),
-        ),
-        Field::choice(
-            EndpointField::Method,
-            "Method",
-            "The HTTP method (←/→ to change).",
-            Method::ALL.iter().map(|m| m.as_str()).collect(),
-            Method::ALL.iter().position(|m| *m == endpoint.method).unwrap_or(0),
-        ),
-        Field::text(EndpointField::Url, "URL", "The absolute https:// URL; may use {{templates}}.", &endpoint.url),
-        Field::multiline(
-            EndpointField::Headers,
-            "Headers",
-            "One Name: value per line; e.g. Authorization: Bearer {{access_token}}.",
-            &endpoint.headers,
-        ),
-        Field::choice(
-            EndpointField::BodyKind,
-            "Body as",
-            "How the body is sent (←/→ to change).",
-            BodyKind::ALL.iter().map(|k| k.label()).collect(),
-            BodyKind::ALL.iter().position(|k| *k == endpoint.body_kind).unwrap_or(0),
-        ),
-        Field::multiline(
-            EndpointField::Body,
-            "Body",
-            "Form fields key=value per line, or a JSON template; e.g. code={{code}}.",
-            &endpoint.body,
-        ),
-    ];
-    fields.extend(MappingField::ALL.iter().map(|&field| {
-        let (label, help) = mapping_text(field);
-        Field::text(EndpointField::Response(field), label, help, endpoint.mapping.get(field))
-    }));
-    let button = if matches!(target, FormTarget::EditEndpoint(_)) { "Save" } else { "Create Endpoint" };
-    fields.push(Field::button(button));
-    let mut form = Form::new(title, target, fields);
-    refresh_endpoint_fields(&mut form);
-    form
-}
-
-/// The label and help of a response path's field.
-fn mapping_text(field: MappingField) -> (&'static str, &'static str) {
-    match field {
-        MappingField::AccessToken => {
-            ("Path: access token", "Where the response keeps the access token, e.g. authed_user.access_token.")
-        }
-        MappingField::RefreshToken => {
-            ("Path: refresh token", "Where the refresh token is; empty if the provider sends none.")
-        }
-        MappingField::ExpiresIn => ("Path: expires in", "Seconds until the access token expires."),
-        MappingField::Scope => ("Path: granted scopes", "The scopes the provider granted."),
-        MappingField::TokenType => ("Path: token type", "Usually token_type (Bearer)."),
-        MappingField::UserId => ("Path: user id", "The user's id, e.g. sub, id or data.0.id; a|b tries a, then b."),
-        MappingField::UserName => ("Path: user name", "The user's name, e.g. name or login."),
-        MappingField::UserEmail => ("Path: user email", "The user's email, e.g. email."),
+/// Saves the authorization the form describes (a new one without `id`), or shows its problems.
+pub fn save(form: &mut Form, kind: AuthKind, id: Option<i64>) -> Vec<Command> {
+    match to_authorization(form, kind) {
+        Ok((name, config)) => vec![Command::Store(Job::SaveAuthorization { id, name, config })],
+        Err(errors) => form.refuse(errors),
     }
 }
 
-/// Shows the response paths that fit the endpoint's purpose, hides the others (their values are kept).
-pub fn refresh_endpoint_fields(form: &mut Form) {
-    let purpose = EndpointPurpose::ALL[form.choice(EndpointField::Purpose).min(EndpointPurpose::ALL.len() - 1)];
-    for field in MappingField::ALL {
-        if let Some(input) = form.field_mut(EndpointField::Response(field)) {
-            input.hidden = purpose != field.purpose();
+/// How the save went: the form closes and the authorization is selected, or the problem is shown.
+pub fn stored(form: &mut Form, kind: AuthKind, outcome: Outcome) -> Vec<Command> {
+    match outcome {
+        Ok(Done::Saved { id }) => {
+            let verb = if matches!(form.target, FormTarget::EditAuthorization(..)) { "Saved" } else { "Created" };
+            let name = form.text(name_key(kind)).trim().to_owned();
+            vec![
+                Command::Pop,
+                Command::ShowTab(Tab::Authorizations),
+                Command::Select { tab: Tab::Authorizations, id },
+                Command::Info(format!("{verb} the {} authorization \"{name}\".", kind.label())),
+            ]
         }
-    }
-}
-
-/// After the purpose changed from `old`: the fields still holding `old`'s pre-filled values take
-/// the new purpose's (a token request becomes a user information request); edited ones are kept.
-pub fn retarget_endpoint_defaults(form: &mut Form, old: EndpointPurpose) {
-    let new = EndpointPurpose::ALL[form.choice(EndpointField::Purpose).min(EndpointPurpose::ALL.len() - 1)];
-    if new == old {
-        return;
-    }
-    let (was, will) = (Endpoint::new_for(old), Endpoint::new_for(new));
-    let mut texts: Vec<(EndpointField, &str, &str)> =
-        vec![(EndpointField::Headers, &was.headers, &will.headers), (EndpointField::Body, &was.body, &will.body)];
-    texts.extend(
-        MappingField::ALL.iter().map(|&f| (EndpointField::Response(f), was.mapping.get(f), will.mapping.get(f))),
-    );
-    for (key, before, after) in texts {
-        if form.text(key) == before {
-            form.set_text(key, after);
+        // A duplicate name is a problem of the Name field.
+        Err(JobError::Store(e @ StoreError::DuplicateName { .. })) => {
+            form.refuse(vec![(name_key(kind), e.to_string())])
         }
+        other => report(other),
     }
-    if Method::ALL.get(form.choice(EndpointField::Method)) == Some(&was.method) {
-        form.set_choice(EndpointField::Method, Method::ALL.iter().position(|m| *m == will.method).unwrap_or(0));
-    }
-    refresh_endpoint_fields(form);
-}
-
-/// The endpoint the form describes (id and app from `base`), or the problems to show.
-pub fn form_to_endpoint(form: &Form, base: &Endpoint) -> Result<Endpoint, Vec<(FieldKey, String)>> {
-    let text = |key: EndpointField| form.text(key).trim().to_owned();
-    let mut endpoint = Endpoint {
-        id: base.id,
-        app_id: base.app_id,
-        name: text(EndpointField::Name),
-        purpose: EndpointPurpose::ALL[form.choice(EndpointField::Purpose).min(EndpointPurpose::ALL.len() - 1)],
-        method: Method::ALL[form.choice(EndpointField::Method).min(Method::ALL.len() - 1)],
-        url: text(EndpointField::Url),
-        headers: form.text(EndpointField::Headers),
-        body_kind: BodyKind::ALL[form.choice(EndpointField::BodyKind).min(BodyKind::ALL.len() - 1)],
-        body: form.text(EndpointField::Body),
-        mapping: ResponseMapping::default(),
-    };
-    for field in MappingField::ALL {
-        endpoint.mapping.set(field, text(EndpointField::Response(field)));
-    }
-    let errors: Vec<_> = endpoint.validate().into_iter().map(|e| e.map(FieldKey::Endpoint)).collect();
-    if errors.is_empty() { Ok(endpoint) } else { Err(phrase(form, errors)) }
 }
