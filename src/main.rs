@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
-            eprintln!("authdeck: {e:#}");
+            cli::output::err_line(&format!("authdeck: {e:#}"));
             ExitCode::FAILURE
         }
     }
@@ -58,6 +58,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         (None, Err(e)) => anyhow::bail!("{e}"),
     };
     let mut store = Store::open(&db)?;
+    for notice in store.take_notices() {
+        cli::output::err_line(&format!("authdeck: {notice}"));
+    }
     // The log lives in the data directory whatever --db says; without one, authdeck runs unlogged.
     let _log = data_dir.ok().and_then(|dir| init_logging(&dir));
     tracing::info!(db = %db.display(), "authdeck started");
