@@ -57,6 +57,16 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         (None, Ok(dir)) => dir.join("authdeck.db"),
         (None, Err(e)) => anyhow::bail!("{e}"),
     };
+    // Only the TUI and `import` make a database; reading one that isn't there is a mistake in --db.
+    if let Some(command) = cli.command.as_ref().filter(|c| c.reads_only())
+        && !db.exists()
+    {
+        anyhow::bail!(
+            "{} does not exist, so there is nothing to {}. Check --db (or AUTHDECK_DB); `authdeck` or `authdeck import FILE` creates a database.",
+            db.display(),
+            command.verb()
+        );
+    }
     let mut store = Store::open(&db)?;
     for notice in store.take_notices() {
         cli::output::err_line(&format!("authdeck: {notice}"));

@@ -89,7 +89,7 @@ fn start_and_copy_url(h: &mut Harness) -> String {
     h.assert_shows("Test \"Local OIDC\"");
     h.wait_for("Listening for the callback");
     h.press("c");
-    h.assert_shows("Copied the authorization URL");
+    h.assert_shows("Sent the URL (");
     match h.take_effects().as_slice() {
         [Effect::CopyToClipboard(url)] => url.clone(),
         other => panic!("expected one copy, got {other:?}"),
@@ -151,7 +151,7 @@ fn a_whole_flow_with_the_callback_reaching_the_listener() {
     h.esc();
     h.assert_shows("ok ");
     h.tab(2);
-    h.assert_shows("Connections (1)");
+    h.assert_shows("Connections 1/1");
     h.assert_shows("Test User <test.user@example.test>");
     h.assert_shows("expires in");
 
@@ -232,10 +232,13 @@ fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() {
     h.wait_for("Listening for the callback");
     h.assert_shows(&format!("ssh -L {port}:127.0.0.1:{port} dev@198.51.100.7"));
     h.assert_hides("opens it in a browser");
-    // `o` is not a key here: like any letter, it starts filling the paste box.
+    // `o` says why there is no browser, and opens none.
     h.press("o");
+    h.assert_shows("No browser here: this is an SSH session");
     assert!(h.take_effects().is_empty());
-    h.esc();
+    // A letter that is no key does nothing: it doesn't start the paste box.
+    h.press("x");
+    h.assert_hides("Paste the redirected URL or the code (masked");
     h.esc();
     h.wait_for("Cancelled: the port was freed");
 }

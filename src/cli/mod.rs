@@ -30,7 +30,7 @@ pub struct ListArgs {
     /// Only the authorizations of this app.
     #[arg(long)]
     pub app: Option<String>,
-    /// One JSON array (fields: app, id, kind, name, summary).
+    /// One JSON array (fields: app, id, kind, name, summary, last_test).
     #[arg(long)]
     pub json: bool,
 }
@@ -54,6 +54,23 @@ pub struct ImportArgs {
     pub file: String,
 }
 
+impl Command {
+    /// True for the commands that read an existing database and must not create one.
+    pub fn reads_only(&self) -> bool {
+        matches!(self, Command::List(_) | Command::Export(_) | Command::Test(_))
+    }
+
+    /// What the command does, for a message.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Command::List(_) => "list",
+            Command::Export(_) => "export",
+            Command::Import(_) => "import",
+            Command::Test(_) => "test",
+        }
+    }
+}
+
 /// Runs a subcommand; the exit code on success.
 pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
     match command {
@@ -71,6 +88,17 @@ struct ListEntry<'a> {
     kind: &'static str,
     name: &'a str,
     summary: String,
+    /// How the last test ended; null when never tested.
+    last_test: Option<LastTestEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct LastTestEntry<'a> {
+    /// `ok`, `failed` or `cancelled`.
+    outcome: &'a str,
+    /// Unix seconds.
+    at: Option<i64>,
+    message: &'a str,
 }
 
 fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
@@ -90,6 +118,11 @@ fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
             kind: r.authorization.kind().code(),
             name: &r.authorization.name,
             summary: r.authorization.summary(),
+            last_test: r.authorization.last_test.as_ref().map(|t| LastTestEntry {
+                outcome: &t.outcome,
+                at: t.at,
+                message: &t.message,
+            }),
         })
         .collect();
     if args.json {

@@ -29,7 +29,7 @@ pub struct TestArgs {
     #[arg(long)]
     pub json: bool,
     /// How long to wait for the callback or a paste, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
 }
 
@@ -41,7 +41,7 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     // Checked before asking for a key or password that could not be used anyway.
     let mut request = FlowRequest::test(&authorization, &endpoints, Credentials::None)?;
     request.credentials = ask_credentials(&authorization.config).await?;
-    let options = FlowOptions { callback_timeout: Duration::from_secs(args.timeout.max(1)), ..FlowOptions::default() };
+    let options = FlowOptions { callback_timeout: Duration::from_secs(args.timeout), ..FlowOptions::default() };
     let runner = FlowRunner::new(options)?;
     let steps = request.steps();
 
@@ -163,6 +163,12 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
         let Some(answer) = answer else {
             bail!("Standard input ended before the {} was given.", prompt.label);
         };
+        if prompt.secret && answer.is_empty() {
+            bail!(
+                "The {} is empty: there is nothing to test with. Give it (it is used once, never saved).",
+                one_line(&prompt.label)
+            );
+        }
         answers.push(answer);
     }
     Ok(answers)

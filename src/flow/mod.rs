@@ -63,6 +63,7 @@ pub use authorize::{AuthorizationRequest, Pkce, authorization_url, random_token,
 pub use callback::{CallbackParams, CallbackSource, loopback_target, parse_paste};
 pub use error::{FlowError, hint_for};
 pub use events::{FlowEvent, ListenerStatus};
+pub use request::curl_command;
 // The records a run produces live in the model (the store keeps them); re-exported for the callers.
 pub use crate::model::run::{
     Connection, FlowKind, FlowReport, GrantSummary, HttpExchange, Identity, RecordedRun, RequestRecord, ResponseRecord,

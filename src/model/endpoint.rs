@@ -344,6 +344,12 @@ impl Endpoint {
             Ok(()) => {}
             Err(reason) => errors.push(FieldError::invalid(EndpointField::Body, reason)),
         }
+        // The paths this endpoint's purpose reads (the others are kept, unused).
+        for field in MappingField::ALL.into_iter().filter(|f| f.purpose() == self.purpose) {
+            if let Err(reason) = check_path(self.mapping.get(field)) {
+                errors.push(FieldError::invalid(EndpointField::Response(field), reason));
+            }
+        }
         errors
     }
 }
@@ -373,6 +379,27 @@ fn split_lines(text: &str, separator: char) -> Vec<(String, String)> {
             None => (l.trim().to_owned(), String::new()),
         })
         .collect()
+}
+
+/// Checks a response path as [`read_path`] reads it: dotted names or indices, `a|b` alternatives;
+/// empty means "not read".
+pub fn check_path(path: &str) -> Result<(), String> {
+    if path.trim().is_empty() {
+        return Ok(());
+    }
+    let bad = path.split('|').map(str::trim).find(|alternative| {
+        alternative.is_empty()
+            || alternative
+                .split('.')
+                .any(|part| part.is_empty() || part.chars().any(|c| c.is_whitespace() || c.is_control()))
+    });
+    match bad {
+        None => Ok(()),
+        Some(_) => Err(format!(
+            "\"{}\" is not a path: write dotted names without spaces, like authed_user.access_token or data.0.email (a|b tries a, then b).",
+            crate::model::text::printable(path.trim())
+        )),
+    }
 }
 
 /// Reads a dotted path (`authed_user.access_token`, `data.0.email`) from a JSON value; `a|b` tries
@@ -481,6 +508,23 @@ mod tests {
         let reason = |field| errors.iter().find(|x| x.field == field).and_then(|x| x.problem.reason());
         assert!(reason(EndpointField::Body).is_some_and(|r| r.contains("clinet_id")), "{errors:?}");
         assert!(reason(EndpointField::Headers).is_some_and(|r| r.contains("Line 2")), "{errors:?}");
+    }
+
+    #[test]
+    fn response_paths_are_checked() {
+        for good in ["access_token", "authed_user.access_token", "data.0.email", "sub|id", " sub | id ", ""] {
+            assert!(check_path(good).is_ok(), "{good}");
+        }
+        for bad in ["authed user.token", "a..b", ".a", "a.", "a||b", "|"] {
+            assert!(check_path(bad).is_err(), "{bad}");
+        }
+        let mut e = Endpoint::new_for(EndpointPurpose::Token);
+        e.url = "https://x.example/token".into();
+        e.mapping.access_token = "authed user.token".into();
+        // A path the purpose doesn't read is not held against it.
+        e.mapping.user_email = "not a path".into();
+        let fields: Vec<_> = e.validate().into_iter().map(|x| x.field).collect();
+        assert_eq!(fields, [EndpointField::Response(MappingField::AccessToken)]);
     }
 
     #[test]

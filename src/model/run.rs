@@ -277,6 +277,8 @@ pub struct Connection {
     pub identity: Identity,
     /// When it was last tested or refreshed, `YYYY-MM-DDTHH:MM:SSZ`.
     pub tested_at: String,
+    /// Why its last refresh failed, until one succeeds.
+    pub refresh_error: Option<String>,
 }
 
 /// A recorded test run with its (redacted) steps.

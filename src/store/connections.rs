@@ -10,7 +10,7 @@ use crate::model::run::{Connection, FlowKind, FlowReport, Identity, RecordedRun,
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
-        c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at
+        c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at, c.refresh_error
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
 fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
@@ -28,6 +28,7 @@ fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
         },
         identity: Identity { id: row.get(9)?, name: row.get(10)?, email: row.get(11)? },
         tested_at: row.get(12)?,
+        refresh_error: row.get(13)?,
     })
 }
 
@@ -90,7 +91,7 @@ fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: O
     let changed = tx.execute(
         &format!(
             "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
-                scopes = ?6, tested_at = {NOW} WHERE id = ?1"
+                scopes = ?6, tested_at = {NOW}, refresh_error = NULL WHERE id = ?1"
         ),
         params![
             id,
@@ -143,6 +144,10 @@ impl Store {
             };
             connection_id = Some(id);
             report.add_save_step(id);
+        }
+        // A failed refresh stays on its connection, for the Connections tab to show.
+        if let (FlowKind::Refresh, Some(id), RunOutcome::Failed) = (report.kind, report.refresh_of, report.outcome) {
+            tx.execute("UPDATE connections SET refresh_error = ?2 WHERE id = ?1", params![id, report.message])?;
         }
         let run_id = insert_test_run(&tx, report)?;
         tx.commit()?;
@@ -289,6 +294,22 @@ mod tests {
         store.delete_connection(id).unwrap();
         assert!(store.connections(app_id).unwrap().is_empty());
         assert!(matches!(store.connection(id), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn a_failed_refresh_stays_on_the_connection_until_one_succeeds() {
+        let (mut store, _, auth) = store_with_authorization();
+        let id = store.record_flow(&mut report(auth, RunOutcome::Ok, "u1")).unwrap().connection_id.unwrap();
+        let mut failed = report(auth, RunOutcome::Failed, "u1");
+        (failed.kind, failed.refresh_of, failed.message) =
+            (FlowKind::Refresh, Some(id), "invalid_grant: the refresh token was revoked".into());
+        store.record_flow(&mut failed).unwrap();
+        let error = store.connection(id).unwrap().refresh_error;
+        assert_eq!(error.as_deref(), Some("invalid_grant: the refresh token was revoked"));
+        let mut ok = report(auth, RunOutcome::Ok, "u1");
+        (ok.kind, ok.refresh_of) = (FlowKind::Refresh, Some(id));
+        store.record_flow(&mut ok).unwrap();
+        assert_eq!(store.connection(id).unwrap().refresh_error, None);
     }
 
     #[test]

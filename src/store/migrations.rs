@@ -61,4 +61,10 @@ pub const MIGRATIONS: &[&str] = &[
         tested_at TEXT NOT NULL
     );
     CREATE INDEX connections_authorization ON connections(authorization_id);",
+    // 4: settings of this database (the app used last), and a connection's last failed refresh.
+    "CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    ALTER TABLE connections ADD COLUMN refresh_error TEXT;",
 ];

@@ -43,16 +43,31 @@ impl Host<TestBackend> for Watcher {
     }
 }
 
-fn screen_text(backend: &TestBackend) -> String {
+/// The screen as a person reads it: one line per row, a link's escape sequence left out (its
+/// cells hold the text inside it, and skip the cell it covers).
+pub fn screen_text(backend: &TestBackend) -> String {
+    use ratatui::buffer::CellDiffOption;
     let buffer = backend.buffer();
     let mut out = String::new();
     for y in 0..buffer.area.height {
         for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
+            let cell = &buffer[(x, y)];
+            if cell.diff_option == CellDiffOption::Skip {
+                continue;
+            }
+            out.push_str(visible(cell.symbol()));
         }
         out.push('\n');
     }
     out
+}
+
+/// A cell's text without the OSC 8 link around it.
+fn visible(symbol: &str) -> &str {
+    match symbol.strip_prefix("\x1b]8;;").and_then(|rest| rest.split_once("\x1b\\")) {
+        Some((_, text)) => text.strip_suffix("\x1b]8;;\x1b\\").unwrap_or(text),
+        None => symbol,
+    }
 }
 
 /// Arranges the database before the app opens it.

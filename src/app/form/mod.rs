@@ -389,6 +389,26 @@ pub fn phrase(form: &Form, errors: Vec<FieldError<FieldKey>>) -> Vec<(FieldKey, 
         .collect()
 }
 
+/// A remark on what a field holds that doesn't stop saving (an endpoint of the wrong purpose).
+pub fn warning(form: &Form, field: &Field, data: &Data) -> Option<String> {
+    let FieldInput::Endpoint { purpose, selected: Some(id) } = field.input else { return None };
+    let chosen = data.endpoint(id)?;
+    let name = crate::model::text::printable(&chosen.name);
+    match (purpose, chosen.purpose) {
+        (EndpointPurpose::Token, EndpointPurpose::UserInfo) => Some(format!(
+            "\"{name}\" is a user information endpoint; the token endpoint is the one that exchanges the code for tokens."
+        )),
+        (EndpointPurpose::UserInfo, EndpointPurpose::Token)
+            if matches!(form.target, FormTarget::NewAuthorization(_) | FormTarget::EditAuthorization(..)) =>
+        {
+            Some(format!(
+                "\"{name}\" is a token endpoint; the user information endpoint is the one that returns the logged-in user."
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Pasted text for a one-line box: line breaks become spaces, the ends trimmed.
 pub fn one_line(text: &str) -> String {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -448,7 +468,11 @@ impl Form {
             Action::Submit => match &mut self.focused_mut().input {
                 FieldInput::Text { area, multiline: true, .. } => area.insert_newline(),
                 FieldInput::Text { .. } | FieldInput::Choice { .. } => self.move_focus(1),
-                FieldInput::Toggle(on) => *on = !*on,
+                FieldInput::Toggle(on) => {
+                    *on = !*on;
+                    let key = self.focused().key;
+                    self.edited(key);
+                }
                 FieldInput::Endpoint { purpose, selected } => {
                     let entries = data.picker_entries(*purpose);
                     let current = selected.map_or(PickerEntry::None, PickerEntry::Endpoint);
@@ -468,6 +492,37 @@ impl Form {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// The problems validation finds in the form as it is now (none for a form without rules).
+    fn problems(&self) -> Vec<(FieldKey, String)> {
+        match self.target {
+            FormTarget::NewAuthorization(kind) | FormTarget::EditAuthorization(_, kind) => {
+                authorization::to_authorization(self, kind).err().unwrap_or_default()
+            }
+            FormTarget::NewEndpoint { .. } | FormTarget::EditEndpoint(_) => {
+                endpoint::to_endpoint(self, &crate::model::Endpoint::new_for(EndpointPurpose::Other))
+                    .err()
+                    .unwrap_or_default()
+            }
+            FormTarget::TestCredentials(_) => credentials::problems(self),
+        }
+    }
+
+    /// `key` was changed: its problem goes once it is fixed (or says what is still wrong). Other
+    /// fields keep theirs until the next save.
+    pub fn edited(&mut self, key: FieldKey) {
+        if !self.errors.iter().any(|(k, _)| *k == key) {
+            return;
+        }
+        match self.problems().into_iter().find(|(k, _)| *k == key) {
+            Some((_, message)) => {
+                if let Some(error) = self.errors.iter_mut().find(|(k, _)| *k == key) {
+                    error.1 = message;
+                }
+            }
+            None => self.errors.retain(|(k, _)| *k != key),
+        }
     }
 
     /// What saving does depends on what the form is for.
@@ -514,13 +569,16 @@ impl Form {
                 Some(PickerEntry::Endpoint(id)) => Some(*id),
                 _ => None,
             };
-            return self.set_endpoint(key, id);
+            self.set_endpoint(key, id);
+            return self.edited(key);
         }
         let before = endpoint::purpose(self);
         self.cycle(delta);
-        if self.focused().key == FieldKey::Endpoint(EndpointField::Purpose) {
+        let key = self.focused().key;
+        if key == FieldKey::Endpoint(EndpointField::Purpose) {
             endpoint::purpose_changed(self, before, data);
         }
+        self.edited(key);
     }
 
     fn update_picker(&mut self, action: Action, data: &Data) -> Vec<Command> {
@@ -538,26 +596,35 @@ impl Form {
                     Some(PickerEntry::Endpoint(id)) => self.set_endpoint(key, Some(*id)),
                     Some(PickerEntry::None) => self.set_endpoint(key, None),
                     Some(PickerEntry::Create) => {
-                        let form = endpoint::form(
-                            &data.new_endpoint(purpose),
-                            FormTarget::NewEndpoint { for_field: Some(key) },
-                        );
+                        let new = data.new_endpoint(purpose, self.auth_kind());
+                        let form = endpoint::form(&new, FormTarget::NewEndpoint { for_field: Some(key) });
                         return vec![Command::Push(Overlay::Form(Box::new(form)))];
                     }
                     None => {}
                 }
+                self.edited(key);
             }
             _ => {}
         }
         Vec::new()
     }
 
+    /// The kind of authorization this form edits, if it edits one.
+    fn auth_kind(&self) -> Option<crate::model::AuthKind> {
+        match self.target {
+            FormTarget::NewAuthorization(kind) | FormTarget::EditAuthorization(_, kind) => Some(kind),
+            _ => None,
+        }
+    }
+
     /// A key no binding took: typed into the focused text box.
     pub fn type_key(&mut self, key: KeyEvent) {
         if self.picker.is_none()
             && let FieldInput::Text { area, .. } = &mut self.focused_mut().input
+            && area.input(key)
         {
-            area.input(key);
+            let key = self.focused().key;
+            self.edited(key);
         }
     }
 
@@ -572,6 +639,8 @@ impl Form {
             } else {
                 area.insert_str(one_line(text));
             }
+            let key = self.focused().key;
+            self.edited(key);
         }
     }
 }
