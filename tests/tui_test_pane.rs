@@ -282,7 +282,9 @@ fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
         .size(140, 45)
         .seed(move |store| {
             let app_id = store.apps().unwrap()[0].id;
-            let me = Endpoint { app_id, url, ..Endpoint::new_for(EndpointPurpose::UserInfo) };
+            // A header that uses the access token, which a key test has not: it is left out, with a note.
+            let headers = "Accept: application/json\nX-Token: {{access_token}}".into();
+            let me = Endpoint { app_id, url, headers, ..Endpoint::new_for(EndpointPurpose::UserInfo) };
             let me_id = store.insert_endpoint(&me).unwrap();
             let mut auth = store.authorizations(app_id).unwrap().remove(0);
             auth.config.set_endpoint_ids(None, Some(me_id));
@@ -298,6 +300,8 @@ fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
     h.ctrl('s');
     h.wait_for("✓ Key User <key.user@example.test> (42)");
     assert!(h.screens.iter().all(|s| !s.contains("fake-key-123")));
+    // The note is said once, not once as it came and again with the step's record.
+    assert_eq!(h.screen().matches("Left out the header X-Token").count(), 1, "{}", h.screen());
 
     // A wrong key fails with the provider's answer.
     h.press("t");

@@ -86,7 +86,8 @@ impl App {
         {
             let question = format!("{message}\n\nOpen its form at that field?");
             let on_yes = vec![Command::Push(Overlay::Form(Box::new(form)))];
-            return self.apply(vec![Command::Push(Overlay::Confirm(Confirm::new(question, on_yes)))]);
+            let confirm = Confirm::new(question, on_yes).titled("Not ready to test");
+            return self.apply(vec![Command::Push(Overlay::Confirm(confirm))]);
         }
         let prompts = credential_prompts(&auth.config);
         let credentials = match answers {

@@ -58,7 +58,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Overlay::Form(f) => form::draw(frame, body, &v, f),
             Overlay::AppPicker(picker) => popups::draw_app_picker(frame, body, &v, picker.selected),
             Overlay::KindChooser(chooser) => popups::draw_kind_chooser(frame, body, &v, chooser.selected),
-            Overlay::Confirm(confirm) => popups::draw_confirm(frame, body, &v, &confirm.message),
+            Overlay::Confirm(confirm) => popups::draw_confirm(frame, body, &v, confirm),
             Overlay::Prompt(prompt) => popups::draw_prompt(frame, body, &v, prompt),
             Overlay::Help(help) => popups::draw_help(frame, body, &v, help),
             Overlay::TestPane(pane) => test_pane::draw(frame, body, &v, pane),

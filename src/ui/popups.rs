@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::theme::Theme;
 use super::{View, centered, fit, key_hints, wrapped_lines};
-use crate::app::overlay::{Help, Prompt};
+use crate::app::overlay::{Confirm, Help, Prompt};
 use crate::keymap::{self, Action, Context};
 use crate::model::AuthKind;
 
@@ -60,12 +60,13 @@ pub fn draw_kind_chooser(frame: &mut Frame, area: Rect, v: &View, selected: usiz
     draw_list(frame, inner, v.theme, items, selected);
 }
 
-pub fn draw_confirm(frame: &mut Frame, area: Rect, v: &View, message: &str) {
-    let width = 64.min(area.width);
-    let height = wrapped_lines(message, width.saturating_sub(2)) + 4;
-    let inner = popup(frame, centered(area, width, height), v.theme, "Are you sure?");
-    let text =
-        vec![Line::raw(message.to_owned()), Line::raw(""), Line::from(key_hints(v, Context::Confirm, inner.width))];
+pub fn draw_confirm(frame: &mut Frame, area: Rect, v: &View, confirm: &Confirm) {
+    let width = 72.min(area.width);
+    let height = wrapped_lines(&confirm.message, width.saturating_sub(2)) + 4;
+    let inner = popup(frame, centered(area, width, height), v.theme, &confirm.title);
+    let mut text: Vec<Line> = confirm.message.lines().map(|l| Line::raw(l.to_owned())).collect();
+    text.push(Line::raw(""));
+    text.push(Line::from(key_hints(v, Context::Confirm, inner.width)));
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
 }
 

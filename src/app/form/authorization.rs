@@ -310,6 +310,9 @@ pub fn blockers(authorization: &Authorization, data: &Data) -> Option<(Form, Str
             }
         }
     }
+    // In the form's order, so the first one said is the first one met.
+    let position = |key: &FieldKey| form.fields.iter().position(|f| f.key == *key).unwrap_or(usize::MAX);
+    problems.sort_by_key(|(key, _)| position(key));
     let (first, message) = problems.first()?.clone();
     let label = form.fields.iter().find(|f| f.key == first).map(|f| f.label.to_string()).unwrap_or_default();
     let more = match problems.len() {

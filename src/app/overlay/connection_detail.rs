@@ -60,13 +60,13 @@ impl ConnectionDetail {
                         ctx.env.clipboard_advice()
                     )),
                 ];
-                return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes)))];
+                return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes).titled("Copy a secret")))];
             }
             Action::CopyCurl => {
                 return match curl(connection, ctx) {
                     Some(Ok(command)) => {
                         let message = format!(
-                            "Copy a curl command that calls the user information endpoint with the access token? It holds the token. {SECRET_WARNING}"
+                            "Copy a curl command that calls the user information endpoint with the access token?\n\nIt holds the token. {SECRET_WARNING}"
                         );
                         let on_yes = vec![
                             Command::Effect(Effect::CopyToClipboard(command)),
@@ -75,7 +75,7 @@ impl ConnectionDetail {
                                 ctx.env.clipboard_advice()
                             )),
                         ];
-                        vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes)))]
+                        vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes).titled("Copy a secret")))]
                     }
                     Some(Err(problem)) => vec![Command::Error(problem)],
                     None => Vec::new(),

@@ -125,7 +125,7 @@ fn imported(summary: &ImportSummary, data: &Data) -> Vec<Command> {
         Some(app) => {
             let question = format!("{message}\n\nSwitch to \"{}\" now?", printable(&app.name));
             let on_yes = vec![Command::Store(Job::SwitchApp(app.id))];
-            vec![Command::Pop, Command::Push(Overlay::Confirm(Confirm::new(question, on_yes)))]
+            vec![Command::Pop, Command::Push(Overlay::Confirm(Confirm::new(question, on_yes).titled("Imported")))]
         }
         None => vec![Command::Pop, Command::Info(message)],
     }
