@@ -126,8 +126,14 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
     ]
 }
 
-/// The name and fields of the authorization the form describes, or the problems to show.
-pub fn form_to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConfig), Vec<FieldError>> {
+/// The name and fields of the authorization the form describes, or the problems to show. What the
+/// form doesn't show (an OAuth 2.0 authorization's grant, issuer and extra endpoints) is taken from
+/// `previous`, the authorization being edited.
+pub fn form_to_authorization(
+    form: &Form,
+    kind: AuthKind,
+    previous: Option<&AuthConfig>,
+) -> Result<(String, AuthConfig), Vec<FieldError>> {
     let name = form.text("name").trim().to_owned();
     let config = match kind {
         AuthKind::ApiKey => AuthConfig::ApiKey(ApiKeyConfig {
@@ -152,6 +158,10 @@ pub fn form_to_authorization(form: &Form, kind: AuthKind) -> Result<(String, Aut
             redirect_uri: form.text("redirect_uri").trim().to_owned(),
             client_auth: ClientAuth::ALL[form.choice("client_auth").min(ClientAuth::ALL.len() - 1)],
             pkce: form.toggle("pkce"),
+            ..match previous {
+                Some(AuthConfig::OAuth2(previous)) => previous.clone(),
+                _ => OAuth2Config::default(),
+            }
         }),
     };
     let mut errors = Vec::new();

@@ -317,13 +317,7 @@ impl App {
 
     /// How many authorizations use an endpoint.
     pub fn endpoint_use_count(&self, id: i64) -> usize {
-        self.authorizations
-            .iter()
-            .filter(|a| {
-                let (token, userinfo) = a.config.endpoint_ids();
-                token == Some(id) || userinfo == Some(id)
-            })
-            .count()
+        self.authorizations.iter().filter(|a| a.config.endpoint_refs().uses(id)).count()
     }
 
     /// The entries of the endpoint list for a field: endpoints of that purpose first, then the others,
@@ -833,7 +827,11 @@ impl App {
 
     fn save_authorization(&mut self, kind: AuthKind, target: FormTarget) -> Result<String, SaveError> {
         let Some(form) = self.top_form() else { return Err(SaveError::Fields(Vec::new())) };
-        let (name, config) = forms::form_to_authorization(form, kind).map_err(SaveError::Fields)?;
+        let previous = match target {
+            FormTarget::EditAuthorization(id, _) => self.authorizations.iter().find(|a| a.id == id).map(|a| &a.config),
+            _ => None,
+        };
+        let (name, config) = forms::form_to_authorization(form, kind, previous).map_err(SaveError::Fields)?;
         let id = match target {
             FormTarget::EditAuthorization(id, _) => {
                 self.store.update_authorization(id, &name, &config).map_err(name_error)?;

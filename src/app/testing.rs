@@ -70,7 +70,7 @@ impl App {
         self.next_run += 1;
         let run_id = self.next_run;
         let auth = &request.authorization;
-        let mut pane = TestPane::new(run_id, auth.id, auth.name.clone(), request.kind(), request.steps());
+        let mut pane = TestPane::new(run_id, auth.id, auth.name.clone(), request.kind(), &request.steps());
         // Tag the run's events with its id, so a late event of a closed run never lands in a new pane.
         let (tx, mut rx) = mpsc::channel(64);
         let tagged = self.flow_tx.clone();

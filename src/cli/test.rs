@@ -12,8 +12,9 @@ use tokio::sync::mpsc;
 
 use crate::flow::{
     CredentialPrompt, Credentials, FlowEvent, FlowOptions, FlowReport, FlowRequest, FlowRunner, ListenerStatus,
-    RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry, ssh_forward_hint,
+    PollAnswer, RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry, ssh_forward_hint,
 };
+use crate::model::text::printable;
 use crate::model::{AuthConfig, Authorization};
 use crate::store::Store;
 
@@ -219,7 +220,7 @@ fn redirect_uri(config: &AuthConfig) -> String {
 
 /// Prints the run's progress on stderr.
 struct Progress {
-    steps: &'static [StepId],
+    steps: Vec<StepId>,
     redirect_uri: String,
 }
 
@@ -247,6 +248,23 @@ impl Progress {
                 eprintln!("{}", status.message());
                 eprintln!("Paste the address the browser was sent to (or just the code) here and press Enter.\n");
             }
+            FlowEvent::DeviceCode(device) => {
+                eprintln!("\nOn any device with a browser, open:\n\n  {}\n", printable(&device.verification_uri));
+                eprintln!("and enter the code:\n\n  {}\n", printable(device.user_code.reveal()));
+                if let Some(complete) = &device.verification_uri_complete {
+                    eprintln!("(or open {}, which has the code in it)", printable(complete.reveal()));
+                }
+                eprintln!(
+                    "The code expires in {}. Waiting for the approval (Ctrl-C cancels)…\n",
+                    describe_seconds(device.expires_in_secs)
+                );
+            }
+            // Every poll would fill the screen; what changes the wait is worth a line.
+            FlowEvent::DevicePoll(poll) => {
+                if poll.answer != PollAnswer::Pending || poll.polls == 1 {
+                    eprintln!("  {}", printable(&poll.message()));
+                }
+            }
             FlowEvent::PasteRejected { message } => eprintln!("{message}"),
             FlowEvent::StrayRequest { method, path } => eprintln!("(ignored a {method} {path} on the callback port)"),
             FlowEvent::Notice { message, .. } => eprintln!("  note: {message}"),
@@ -267,6 +285,11 @@ impl Progress {
         };
         eprintln!("[{status}] {number}{} ({} ms): {}", record.step.label(), record.elapsed_ms, record.summary);
     }
+}
+
+/// "10 min", "90 s".
+fn describe_seconds(seconds: u64) -> String {
+    if seconds >= 120 && seconds.is_multiple_of(60) { format!("{} min", seconds / 60) } else { format!("{seconds} s") }
 }
 
 fn print_result(report: &FlowReport) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod authorization;
+pub mod discovery;
 pub mod endpoint;
 pub mod redact;
 pub mod run;
@@ -12,7 +13,8 @@ pub mod transfer;
 
 pub use app::App;
 pub use authorization::{
-    ApiKeyConfig, AuthConfig, AuthKind, Authorization, BasicConfig, ClientAuth, KeyPlacement, LastTest, OAuth2Config,
+    ApiKeyConfig, AuthConfig, AuthKind, Authorization, BasicConfig, ClientAuth, EndpointRefs, Grant, KeyPlacement,
+    LastTest, OAuth2Config,
 };
 pub use endpoint::{BodyKind, Endpoint, EndpointPurpose, ResponseMapping};
 
