@@ -11,11 +11,12 @@ use clap::Args;
 use tokio::sync::mpsc;
 
 use crate::flow::{
-    CredentialPrompt, Credentials, FlowEvent, FlowOptions, FlowReport, FlowRequest, FlowRunner, ListenerStatus,
-    PollAnswer, RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry, ssh_forward_hint,
+    CredentialPrompt, Credentials, FlowEvent, FlowKind, FlowOptions, FlowReport, FlowRequest, FlowRunner,
+    ListenerStatus, PollAnswer, RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
+    ssh_forward_hint,
 };
 use crate::model::text::printable;
-use crate::model::{AuthConfig, Authorization};
+use crate::model::{AuthConfig, Authorization, Grant};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -36,18 +37,32 @@ pub struct TestArgs {
 /// Runs the test; the exit code (0 ok, 1 failed, 130 cancelled). Errors before the test starts
 /// (unknown name, missing endpoint) are returned.
 pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
-    let (app, authorization) = find_authorization(store, &args)?;
+    let (app, authorization) = find_authorization(store, &args.name, args.app.as_deref())?;
     let endpoints = store.endpoints(authorization.app_id)?;
     // Checked before asking for a key or password that could not be used anyway.
     let mut request = FlowRequest::test(&authorization, &endpoints, Credentials::None)?;
     request.credentials = ask_credentials(&authorization.config).await?;
     let options = FlowOptions { callback_timeout: Duration::from_secs(args.timeout.max(1)), ..FlowOptions::default() };
+    run_request(store, &app, &authorization, request, options, args.json).await
+}
+
+/// Runs a request to its end: progress on stderr (a pasted URL read from stdin while a code flow
+/// waits), Ctrl-C cancels, the report saved, then the result on stdout (`json`: one object).
+/// The exit code: 0 ok, 1 failed, 130 cancelled.
+pub(super) async fn run_request(
+    store: &mut Store,
+    app: &str,
+    authorization: &Authorization,
+    request: FlowRequest,
+    options: FlowOptions,
+    json: bool,
+) -> anyhow::Result<i32> {
     let runner = FlowRunner::new(options)?;
     let steps = request.steps();
-
+    let pastes = request.kind() == FlowKind::Test && request.grant() == Some(Grant::AuthorizationCode);
     let (events_tx, mut events) = mpsc::channel(64);
     let handle = runner.spawn(request, events_tx);
-    if matches!(authorization.config, AuthConfig::OAuth2(_)) {
+    if pastes {
         forward_stdin(handle.control().paste_sender());
     }
     let mut printer = Progress { steps, redirect_uri: redirect_uri(&authorization.config) };
@@ -77,17 +92,20 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
         Some(report) => report,
         None => handle.join().await?,
     };
-    let recorded = store.record_flow(&mut report).context("The test ran, but saving its result failed")?;
+    let what = report.kind.label().to_lowercase();
+    let recorded =
+        store.record_flow(&mut report).with_context(|| format!("The {what} ran, but saving its result failed"))?;
     if let Some(save) = report.step(StepId::Save) {
         printer.step(save);
     }
 
-    if args.json {
+    if json {
         let mut value = serde_json::to_value(&report)?;
         value["app"] = app.into();
         value["authorization"] = authorization.name.clone().into();
         value["run_id"] = recorded.run_id.into();
         value["connection_id"] = recorded.connection_id.into();
+        value["checks"] = all_checks(&report).into();
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
@@ -101,30 +119,46 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     })
 }
 
+/// Every check of the run, each with the step it belongs to, for `--json`.
+fn all_checks(report: &FlowReport) -> Vec<serde_json::Value> {
+    report
+        .steps
+        .iter()
+        .flat_map(|step| {
+            step.checks.iter().map(move |check| {
+                let mut value = serde_json::to_value(check).unwrap_or_default();
+                value["step"] = serde_json::to_value(step.step).unwrap_or_default();
+                value
+            })
+        })
+        .collect()
+}
+
 /// The authorization named, in the app named (or the only app that has one of that name).
-fn find_authorization(store: &mut Store, args: &TestArgs) -> anyhow::Result<(String, Authorization)> {
-    if let Some(app) = &args.app
+pub(super) fn find_authorization(
+    store: &mut Store,
+    name: &str,
+    app: Option<&str>,
+) -> anyhow::Result<(String, Authorization)> {
+    if let Some(app) = app
         && store.app_by_name(app)?.is_none()
     {
-        bail!("No app named \"{app}\". `authdeck list` shows the apps and their authorizations.");
+        bail!("No app named \"{}\". `authdeck list` shows the apps and their authorizations.", printable(app));
     }
-    let mut matches: Vec<_> = store
-        .authorization_rows(args.app.as_deref())?
-        .into_iter()
-        .filter(|row| row.authorization.name == args.name)
-        .collect();
+    let mut matches: Vec<_> =
+        store.authorization_rows(app)?.into_iter().filter(|row| row.authorization.name == name).collect();
     match matches.len() {
         0 => {
-            let scope = args.app.as_ref().map(|a| format!(" in the app \"{a}\"")).unwrap_or_default();
-            bail!("No authorization named \"{}\"{scope}. `authdeck list` shows them.", args.name)
+            let scope = app.map(|a| format!(" in the app \"{}\"", printable(a))).unwrap_or_default();
+            bail!("No authorization named \"{}\"{scope}. `authdeck list` shows them.", printable(name))
         }
         1 => {
             let row = matches.remove(0);
             Ok((row.app, row.authorization))
         }
         _ => {
-            let apps: Vec<String> = matches.iter().map(|r| format!("\"{}\"", r.app)).collect();
-            bail!("\"{}\" exists in the apps {}: choose one with --app.", args.name, apps.join(", "))
+            let apps: Vec<String> = matches.iter().map(|r| format!("\"{}\"", printable(&r.app))).collect();
+            bail!("\"{}\" exists in the apps {}: choose one with --app.", printable(name), apps.join(", "))
         }
     }
 }
@@ -283,7 +317,15 @@ impl Progress {
             StepStatus::Skipped => "skipped",
             StepStatus::Waiting | StepStatus::Running => "…",
         };
-        eprintln!("[{status}] {number}{} ({} ms): {}", record.step.label(), record.elapsed_ms, record.summary);
+        eprintln!(
+            "[{status}] {number}{} ({} ms): {}",
+            record.step.label(),
+            record.elapsed_ms,
+            printable(&record.summary)
+        );
+        for check in &record.checks {
+            eprintln!("      {}", printable(&check.line()));
+        }
     }
 }
 
@@ -293,24 +335,39 @@ fn describe_seconds(seconds: u64) -> String {
 }
 
 fn print_result(report: &FlowReport) -> anyhow::Result<()> {
+    let what = report.kind.label().to_lowercase();
     if !report.is_ok() {
-        eprintln!("\nauthdeck: test {}: {}", report.outcome.code(), report.message);
+        eprintln!("\nauthdeck: {what} {}: {}", report.outcome.code(), printable(&report.message));
         return Ok(());
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", report.message)?;
+    writeln!(out, "{}", printable(&report.message))?;
     if let Some(identity) = &report.identity {
         for (label, value) in [("id", &identity.id), ("name", &identity.name), ("email", &identity.email)] {
             if let Some(value) = value {
-                writeln!(out, "  {label}: {value}")?;
+                writeln!(out, "  {label}: {}", printable(value))?;
             }
         }
     }
     if let Some(grant) = &report.grant {
         let now = crate::model::time::now();
-        writeln!(out, "  scopes: {}", grant.scopes)?;
+        if !grant.scopes.is_empty() {
+            writeln!(out, "  scopes: {}", printable(&grant.scopes))?;
+        }
         writeln!(out, "  access token: {}", describe_expiry(grant.expires_at, now))?;
         writeln!(out, "  refresh token: {}", if grant.refresh_token { "yes" } else { "no" })?;
+        if grant.id_token {
+            writeln!(out, "  ID token: yes")?;
+        }
+    }
+    if let Some(introspection) = &report.introspection {
+        for (name, value) in &introspection.claims {
+            let value = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            writeln!(out, "  {}: {}", printable(name), printable(&value))?;
+        }
     }
     Ok(())
 }

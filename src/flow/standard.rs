@@ -124,6 +124,8 @@ pub(crate) struct StandardHttp {
     redactor: Mutex<Redactor>,
     events: mpsc::Sender<FlowEvent>,
     recording: Mutex<Recording>,
+    /// Where to send instead of the crate's URL (see [`StandardHttp::send_to`]).
+    send_to: Option<url::Url>,
 }
 
 /// Response fields whose values are secrets, wherever a standard response has them.
@@ -146,7 +148,16 @@ impl StandardHttp {
             redactor: Mutex::new(redactor),
             events,
             recording: Mutex::new(Recording::default()),
+            send_to: None,
         }
+    }
+
+    /// Sends every request to `url`, whatever the crate's says: for a plain-http endpoint the
+    /// crate refuses to build a request for (revocation, RFC 7009 section 2, which the crate
+    /// enforces), given to it as https.
+    pub fn send_to(mut self, url: url::Url) -> StandardHttp {
+        self.send_to = Some(url);
+        self
     }
 
     /// What the last response answered (for the device flow's poll reports).
@@ -173,8 +184,11 @@ impl StandardHttp {
 
     /// The crate's request as authdeck's, with the endpoint's headers on top.
     fn prepare(&self, request: &HttpRequest) -> Result<PreparedRequest, FlowError> {
-        let url = url::Url::parse(&request.uri().to_string())
-            .map_err(|e| FlowError::Config(format!("The URL of the {} is not valid ({e}).", self.label)))?;
+        let url = match &self.send_to {
+            Some(url) => url.clone(),
+            None => url::Url::parse(&request.uri().to_string())
+                .map_err(|e| FlowError::Config(format!("The URL of the {} is not valid ({e}).", self.label)))?,
+        };
         let mut prepared = PreparedRequest {
             label: self.label.clone(),
             method: request.method().as_str().to_owned(),

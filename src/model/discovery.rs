@@ -131,9 +131,13 @@ impl ProviderMetadata {
         }
     }
 
-    /// The scopes a new authorization asks for: `openid` with `profile` and `email` when offered.
-    pub fn default_scopes(&self) -> String {
+    /// The scopes a new authorization asks for: `openid` with `profile` and `email` when offered
+    /// (none for client credentials, which has no user).
+    pub fn default_scopes(&self, grant: Grant) -> String {
         let Some(supported) = &self.scopes_supported else { return String::new() };
+        if grant == Grant::ClientCredentials {
+            return String::new();
+        }
         let scopes: Vec<&str> =
             ["openid", "profile", "email"].into_iter().filter(|s| supported.iter().any(|x| x == s)).collect();
         scopes.join(" ")
@@ -305,7 +309,8 @@ impl DiscoveryPlan {
     /// with `endpoints`; new endpoints are named after `name` ("Acme token"). An endpoint the
     /// authorization already uses is updated; else one of the app's for the same purpose at the
     /// discovered URL is reused; else one of the new name is updated (as import does, by name);
-    /// else one is created.
+    /// else one is created. A client-credentials authorization gets no user information endpoint:
+    /// its token has no user (one can be added by hand, as an API check).
     pub fn new(
         metadata: &ProviderMetadata,
         name: &str,
@@ -315,6 +320,9 @@ impl DiscoveryPlan {
         let refs = config.endpoint_refs();
         let mut planned = Vec::new();
         for (purpose, word) in DISCOVERED {
+            if purpose == EndpointPurpose::UserInfo && config.grant == Grant::ClientCredentials {
+                continue;
+            }
             let Some(url) = metadata.endpoint(purpose) else { continue };
             let used = refs.get(purpose).and_then(|id| endpoints.iter().find(|e| e.id == id));
             let same_url = || endpoints.iter().find(|e| e.purpose == purpose && e.url.trim() == url);
@@ -462,7 +470,8 @@ mod tests {
     #[test]
     fn defaults_from_the_metadata() {
         let m = metadata();
-        assert_eq!(m.default_scopes(), "openid email");
+        assert_eq!(m.default_scopes(Grant::AuthorizationCode), "openid email");
+        assert_eq!(m.default_scopes(Grant::ClientCredentials), "");
         assert_eq!(m.preferred_client_auth(true), ClientAuth::RequestBody);
         assert_eq!(m.preferred_client_auth(false), ClientAuth::None);
         assert_eq!(ProviderMetadata::default().token_auth_methods(), ["client_secret_basic"]);
@@ -520,5 +529,8 @@ mod tests {
         plan.apply(&mut config, &[(EndpointPurpose::Token, 1), (EndpointPurpose::DeviceAuthorization, 9)]);
         assert_eq!((config.issuer.as_str(), config.device_endpoint), ("https://id.example.test", Some(9)));
         assert!(plan.describe().iter().any(|l| l.contains("create \"Acme device authorization\"")));
+        let machine = OAuth2Config { grant: Grant::ClientCredentials, ..OAuth2Config::default() };
+        let plan = DiscoveryPlan::new(&metadata(), "Acme", &machine, &endpoints);
+        assert!(plan.endpoints.iter().all(|p| p.purpose != EndpointPurpose::UserInfo), "no user to ask about");
     }
 }

@@ -332,6 +332,22 @@ pub enum FlowKind {
 }
 
 impl FlowKind {
+    pub const ALL: [FlowKind; 4] = [FlowKind::Test, FlowKind::Refresh, FlowKind::Revoke, FlowKind::Introspect];
+
+    /// The name stored in `test_runs.kind`.
+    pub fn code(self) -> &'static str {
+        match self {
+            FlowKind::Test => "test",
+            FlowKind::Refresh => "refresh",
+            FlowKind::Revoke => "revoke",
+            FlowKind::Introspect => "introspect",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<FlowKind> {
+        FlowKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
     /// "Test", "Refresh"…: what a pane or a line calls the run.
     pub fn label(self) -> &'static str {
         match self {
@@ -468,6 +484,8 @@ impl Connection {
 pub struct TestRun {
     pub id: i64,
     pub authorization_id: i64,
+    /// What the run was; `None` for a kind this version doesn't know.
+    pub kind: Option<FlowKind>,
     /// `YYYY-MM-DDTHH:MM:SSZ`.
     pub started_at: String,
     pub finished_at: Option<String>,

@@ -15,7 +15,7 @@ pub struct AuthorizationRow {
 
 const SELECT: &str = "SELECT a.id, a.app_id, a.kind, a.name, a.config, a.token_endpoint_id, a.userinfo_endpoint_id,
         (SELECT t.outcome || char(31) || coalesce(t.finished_at, t.started_at) || char(31) || t.message
-           FROM test_runs t WHERE t.authorization_id = a.id ORDER BY t.id DESC LIMIT 1),
+           FROM test_runs t WHERE t.authorization_id = a.id AND t.kind = 'test' ORDER BY t.id DESC LIMIT 1),
         p.name, a.device_endpoint_id, a.revocation_endpoint_id, a.introspection_endpoint_id, a.jwks_endpoint_id
     FROM authorizations a JOIN apps p ON p.id = a.app_id";
 

@@ -49,7 +49,9 @@ fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
 fn row_to_test_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<TestRun> {
     let outcome: String = row.get(4)?;
     let steps: String = row.get(6)?;
+    let kind: String = row.get(7)?;
     Ok(TestRun {
+        kind: FlowKind::from_code(&kind),
         id: row.get(0)?,
         authorization_id: row.get(1)?,
         started_at: row.get(2)?,
@@ -151,16 +153,17 @@ fn set_connection_status(tx: &Transaction<'_>, id: i64, status: ConnectionStatus
 fn insert_test_run(tx: &Transaction<'_>, report: &FlowReport) -> Result<i64> {
     let steps = serde_json::to_string(&report.steps).unwrap_or_else(|_| "[]".into());
     tx.execute(
-        "INSERT INTO test_runs (authorization_id, started_at, finished_at, outcome, message, steps)
+        "INSERT INTO test_runs (authorization_id, started_at, finished_at, outcome, message, steps, kind)
          VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch'),
-                 ?4, ?5, ?6)",
+                 ?4, ?5, ?6, ?7)",
         params![
             report.authorization_id,
             report.started_at,
             report.finished_at,
             report.outcome.code(),
             report.message,
-            steps
+            steps,
+            report.kind.code()
         ],
     )?;
     Ok(tx.last_insert_rowid())
@@ -204,7 +207,7 @@ impl Store {
     /// The test runs of an authorization, newest first (at most `limit`).
     pub fn test_runs(&self, authorization_id: i64, limit: usize) -> Result<Vec<TestRun>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, authorization_id, started_at, finished_at, outcome, message, steps FROM test_runs
+            "SELECT id, authorization_id, started_at, finished_at, outcome, message, steps, kind FROM test_runs
              WHERE authorization_id = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let runs = stmt
@@ -360,6 +363,9 @@ mod tests {
         assert_eq!(needs.status, ConnectionStatus::NeedsLogin);
         assert!(needs.status_note.contains("refused the refresh token"));
         assert!(refused.steps.iter().all(|s| s.step != StepId::Save), "a failed run saves nothing but the status");
+        // The authorization's last test is still the test: a refresh is a run of its own kind.
+        assert_eq!(store.authorization(auth).unwrap().last_test.unwrap().outcome, "ok");
+        assert_eq!(store.test_runs(auth, 1).unwrap()[0].kind, Some(FlowKind::Refresh));
 
         // A refresh that works makes it active again and keeps the ID token it brought none of.
         let mut refreshed = report(auth, RunOutcome::Ok, "u1");
