@@ -7,10 +7,10 @@
 use anyhow::bail;
 use clap::{Args, ValueEnum};
 
+use super::output::{err_line, one_line};
 use super::test::{find_authorization, run_request};
 use crate::flow::{Connection, FlowOptions, FlowRequest, TokenChoice};
 use crate::model::Authorization;
-use crate::model::text::printable;
 use crate::store::Store;
 
 /// Which saved connection: the authorization's, and which of them.
@@ -103,12 +103,12 @@ async fn run(store: &mut Store, args: &ConnectionArgs, work: Work) -> anyhow::Re
         Work::Revoke(which) => FlowRequest::revoke(&authorization, &endpoints, &connection, which)?,
         Work::Introspect(which) => FlowRequest::introspect(&authorization, &endpoints, &connection, which)?,
     };
-    eprintln!(
+    err_line(&format!(
         "Connection {} of \"{}\": {}",
         connection.id,
-        printable(&authorization.name),
-        printable(&connection.who())
-    );
+        one_line(&authorization.name),
+        one_line(&connection.who())
+    ));
     run_request(store, &app, &authorization, request, FlowOptions::default(), args.json).await
 }
 
@@ -119,7 +119,7 @@ fn pick_connection(store: &Store, authorization: &Authorization, id: Option<i64>
         .into_iter()
         .filter(|c| c.authorization_id == authorization.id)
         .collect();
-    let name = printable(&authorization.name).into_owned();
+    let name = one_line(&authorization.name).into_owned();
     match id {
         Some(id) => match connections.iter().position(|c| c.id == id) {
             Some(i) => Ok(connections.remove(i)),

@@ -2,16 +2,16 @@
 //! 8414) and prints what it says; with `--name`, creates (or updates) an OAuth 2.0 authorization
 //! and its endpoints from it, and says what in it doesn't fit the issuer.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use super::output::{self, one_line};
 use crate::flow::{Discovery, FlowOptions, FlowRunner};
-use crate::model::discovery::{DiscoveryPlan, ProviderMetadata, metadata_checks};
-use crate::model::text::printable;
-use crate::model::{AuthConfig, ClientAuth, EndpointPurpose, Grant, OAuth2Config};
+use crate::model::discovery::{DiscoveryPlan, MetadataSource, ProviderMetadata, metadata_checks};
+use crate::model::{AuthConfig, ClientAuth, EndpointPurpose, Grant, OAuth2Config, OAuth2Field};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -98,62 +98,53 @@ struct Created {
 pub async fn run(store: &mut Store, args: DiscoverArgs) -> anyhow::Result<i32> {
     let runner = FlowRunner::new(FlowOptions::default())?;
     let (result, _) = runner.discover(&args.issuer).await;
-    let discovery = result.map_err(|e| anyhow::anyhow!("{}", printable(&e.to_string())))?;
+    let discovery = result?;
     let created = match &args.name {
         Some(name) => Some(save(store, &args, name, &discovery)?),
         None => None,
     };
-    let mut out = std::io::stdout().lock();
     if args.json {
+        let source = match discovery.source {
+            MetadataSource::OpenIdConfiguration => "openid_configuration",
+            MetadataSource::OAuthAuthorizationServer => "oauth_authorization_server",
+        };
         let output = Output {
             issuer: &discovery.metadata.issuer,
-            source: match discovery.source {
-                crate::model::discovery::MetadataSource::OpenIdConfiguration => "openid_configuration",
-                crate::model::discovery::MetadataSource::OAuthAuthorizationServer => "oauth_authorization_server",
-            },
+            source,
             url: &discovery.url,
             metadata: &discovery.metadata,
             authorization: created,
         };
-        serde_json::to_writer_pretty(&mut out, &output)?;
-        writeln!(out)?;
+        output::out_json(&output)?;
         return Ok(0);
     }
-    print_metadata(&mut out, &discovery)?;
+    let mut lines = metadata_lines(&discovery);
     if let Some(created) = created {
         let verb = if created.created { "Created" } else { "Updated" };
-        writeln!(
-            out,
-            "\n{verb} the OAuth 2.0 authorization \"{}\" in the app \"{}\":",
-            printable(&created.name),
-            printable(&created.app)
-        )?;
-        for line in created.plan.describe() {
-            writeln!(out, "  {}", printable(&line))?;
-        }
+        let (name, app) = (one_line(&created.name), one_line(&created.app));
+        lines.push(format!("\n{verb} the OAuth 2.0 authorization \"{name}\" in the app \"{app}\":"));
+        lines.extend(created.plan.describe().iter().map(|line| format!("  {}", one_line(line))));
         let warnings: Vec<_> = created.checks.iter().filter(|c| !c.ok).collect();
         if !warnings.is_empty() {
-            writeln!(out, "\nWhat doesn't fit the issuer:")?;
-            for check in warnings {
-                writeln!(out, "  {}", printable(&check.line()))?;
-            }
+            lines.push("\nWhat doesn't fit the issuer:".into());
+            lines.extend(warnings.iter().map(|check| format!("  {}", one_line(&check.line()))));
         }
-        writeln!(
-            out,
-            "\nTest it with: authdeck test \"{}\" --app \"{}\"",
-            printable(&created.name),
-            printable(&created.app)
-        )?;
+        lines.push(format!("\nTest it with: authdeck test \"{name}\" --app \"{app}\""));
+    }
+    for line in lines {
+        output::out_line(&line)?;
     }
     Ok(0)
 }
 
-fn print_metadata(out: &mut impl Write, discovery: &Discovery) -> anyhow::Result<()> {
+fn metadata_lines(discovery: &Discovery) -> Vec<String> {
     let m = &discovery.metadata;
-    writeln!(out, "Issuer: {}", printable(&m.issuer))?;
-    writeln!(out, "  ({} at {})", discovery.source.label(), printable(&discovery.url))?;
+    let mut lines = vec![
+        format!("Issuer: {}", one_line(&m.issuer)),
+        format!("  ({} at {})", discovery.source.label(), one_line(&discovery.url)),
+    ];
     if let Some(auth) = &m.authorization_endpoint {
-        writeln!(out, "Authorization endpoint: {}", printable(auth))?;
+        lines.push(format!("Authorization endpoint: {}", one_line(auth)));
     }
     for purpose in [
         EndpointPurpose::Token,
@@ -164,7 +155,7 @@ fn print_metadata(out: &mut impl Write, discovery: &Discovery) -> anyhow::Result
         EndpointPurpose::Jwks,
     ] {
         if let Some(url) = m.endpoint(purpose) {
-            writeln!(out, "{}: {}", capitalize(purpose.noun()), printable(url))?;
+            lines.push(format!("{}: {}", capitalize(purpose.noun()), one_line(url)));
         }
     }
     let lists = [
@@ -176,12 +167,12 @@ fn print_metadata(out: &mut impl Write, discovery: &Discovery) -> anyhow::Result
     ];
     for (label, values) in lists {
         if let Some(values) = values {
-            writeln!(out, "{label}: {}", printable(&values.join(", ")))?;
+            lines.push(format!("{label}: {}", one_line(&values.join(", "))));
         }
     }
     let iss = if m.authorization_response_iss_parameter_supported { "yes (RFC 9207)" } else { "not said" };
-    writeln!(out, "Callbacks carry iss: {iss}")?;
-    Ok(())
+    lines.push(format!("Callbacks carry iss: {iss}"));
+    lines
 }
 
 fn capitalize(text: &str) -> String {
@@ -201,9 +192,9 @@ fn save(store: &mut Store, args: &DiscoverArgs, name: &str, discovery: &Discover
         Some(wanted) => apps
             .into_iter()
             .find(|a| a.name == *wanted)
-            .with_context(|| format!("No app named \"{}\". `authdeck list` shows the apps.", printable(wanted)))?,
+            .with_context(|| format!("No app named \"{}\". `authdeck list` shows the apps.", one_line(wanted)))?,
         None if apps.len() == 1 => apps.into_iter().next().context("no app")?,
-        None => bail!("There are several apps: choose the one to put \"{}\" in with --app.", printable(name)),
+        None => bail!("There are several apps: choose the one to put \"{}\" in with --app.", one_line(name)),
     };
     let existing = store.authorizations(app.id)?.into_iter().find(|a| a.name == name);
     let mut config = match &existing {
@@ -211,8 +202,8 @@ fn save(store: &mut Store, args: &DiscoverArgs, name: &str, discovery: &Discover
             AuthConfig::OAuth2(c) => c.clone(),
             other => bail!(
                 "\"{}\" in \"{}\" is a {} authorization; discovery fills in OAuth 2.0 ones: choose another --name.",
-                printable(name),
-                printable(&app.name),
+                one_line(name),
+                one_line(&app.name),
                 other.kind().label()
             ),
         },
@@ -253,16 +244,19 @@ fn save(store: &mut Store, args: &DiscoverArgs, name: &str, discovery: &Discover
     let mut preview = config.clone();
     let placeholders: Vec<(EndpointPurpose, i64)> = plan.endpoints.iter().map(|p| (p.purpose, i64::MAX)).collect();
     plan.apply(&mut preview, &placeholders);
-    if let Some(problem) = AuthConfig::OAuth2(preview.clone()).validate().first() {
-        let hint = match problem.field {
-            "client_secret" => {
-                " (give it on standard input with --client-secret-stdin, or use --client-auth none for a public client)"
+    if let Some(problem) = preview.validate().first() {
+        let message = match (problem.field, problem.problem.reason()) {
+            (OAuth2Field::ClientSecret, None) => {
+                "Give the Client Secret on standard input with --client-secret-stdin, or use --client-auth none for a public client.".to_owned()
             }
-            "client_auth" => " (--client-auth basic or post, with --client-secret-stdin)",
-            "token_endpoint" => " (the discovery document names no token endpoint)",
-            _ => "",
+            (OAuth2Field::TokenEndpoint, None) => "The discovery document names no token endpoint.".to_owned(),
+            (OAuth2Field::AuthorizationUri, None) => {
+                "The discovery document names no authorization endpoint: choose another --grant.".to_owned()
+            }
+            (OAuth2Field::ClientAuth, Some(reason)) => format!("{reason} (--client-auth basic or post)"),
+            (field, reason) => reason.unwrap_or_else(|| format!("Give a value for {}.", field.code())),
         };
-        bail!("{}{hint}", problem.message);
+        bail!("{message}");
     }
     let userinfo = plan.endpoints.iter().find(|p| p.purpose == EndpointPurpose::UserInfo).map(|p| p.url.clone());
     let checks = metadata_checks(&preview, metadata, userinfo.as_deref());

@@ -2,20 +2,19 @@
 //! to stderr; a pasted redirected URL (or code) is read from stdin while the listener waits; the
 //! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 130 if cancelled.
 
+use std::io::BufRead;
 use std::io::IsTerminal;
-use std::io::{BufRead, Write};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
 use tokio::sync::mpsc;
 
+use super::output::{self, err_line, one_line};
 use crate::flow::{
     CredentialPrompt, Credentials, FlowEvent, FlowKind, FlowOptions, FlowReport, FlowRequest, FlowRunner,
     ListenerStatus, PollAnswer, RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
-    ssh_forward_hint,
 };
-use crate::model::text::printable;
 use crate::model::{AuthConfig, Authorization, Grant};
 use crate::store::Store;
 
@@ -83,7 +82,7 @@ pub(super) async fn run_request(
             },
             _ = &mut interrupted, if !cancelled => {
                 cancelled = true;
-                eprintln!("Cancelling…");
+                err_line("Cancelling…");
                 handle.cancel();
             }
         }
@@ -106,9 +105,7 @@ pub(super) async fn run_request(
         value["run_id"] = recorded.run_id.into();
         value["connection_id"] = recorded.connection_id.into();
         value["checks"] = all_checks(&report).into();
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &value)?;
-        writeln!(out)?;
+        output::out_json(&value)?;
     } else {
         print_result(&report)?;
     }
@@ -143,22 +140,22 @@ pub(super) fn find_authorization(
     if let Some(app) = app
         && store.app_by_name(app)?.is_none()
     {
-        bail!("No app named \"{}\". `authdeck list` shows the apps and their authorizations.", printable(app));
+        bail!("No app named \"{app}\". `authdeck list` shows the apps and their authorizations.");
     }
     let mut matches: Vec<_> =
         store.authorization_rows(app)?.into_iter().filter(|row| row.authorization.name == name).collect();
     match matches.len() {
         0 => {
-            let scope = app.map(|a| format!(" in the app \"{}\"", printable(a))).unwrap_or_default();
-            bail!("No authorization named \"{}\"{scope}. `authdeck list` shows them.", printable(name))
+            let scope = app.map(|a| format!(" in the app \"{a}\"")).unwrap_or_default();
+            bail!("No authorization named \"{name}\"{scope}. `authdeck list` shows them.")
         }
         1 => {
             let row = matches.remove(0);
             Ok((row.app, row.authorization))
         }
         _ => {
-            let apps: Vec<String> = matches.iter().map(|r| format!("\"{}\"", printable(&r.app))).collect();
-            bail!("\"{}\" exists in the apps {}: choose one with --app.", printable(name), apps.join(", "))
+            let apps: Vec<String> = matches.iter().map(|r| format!("\"{}\"", r.app)).collect();
+            bail!("\"{name}\" exists in the apps {}: choose one with --app.", apps.join(", "))
         }
     }
 }
@@ -178,15 +175,21 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
     let typed = stdin.is_terminal();
     let mut answers = Vec::new();
     for prompt in prompts {
-        eprint!("{}: ", prompt.label);
-        std::io::stderr().flush()?;
+        output::err_prompt(&format!("{}: ", one_line(&prompt.label)));
         let answer = if prompt.secret && typed {
             read_hidden_line().context("Cannot read from the terminal")?
         } else {
-            let mut line = String::new();
-            if stdin.lock().read_line(&mut line)? == 0 {
+            let mut line = Vec::new();
+            if stdin.lock().read_until(b'\n', &mut line)? == 0 {
                 None
             } else {
+                let line = String::from_utf8(line).map_err(|e| {
+                    anyhow::anyhow!(
+                        "The {} given on standard input is not UTF-8 text (byte {} is not): give it as text.",
+                        one_line(&prompt.label),
+                        e.utf8_error().valid_up_to() + 1
+                    )
+                })?;
                 Some(line.trim_end_matches(['\r', '\n']).to_owned())
             }
         };
@@ -225,7 +228,7 @@ fn read_hidden_line() -> std::io::Result<Option<String>> {
         }
     };
     let _ = crossterm::terminal::disable_raw_mode();
-    eprintln!();
+    err_line("");
     result
 }
 
@@ -233,15 +236,55 @@ fn read_hidden_line() -> std::io::Result<Option<String>> {
 /// up the runtime's shutdown, and the thread ends with the process.
 fn forward_stdin(paste: mpsc::Sender<String>) {
     let spawned = std::thread::Builder::new().name("authdeck-paste".into()).spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if !line.trim().is_empty() && paste.blocking_send(line).is_err() {
-                break;
-            }
-        }
+        read_pastes(std::io::stdin().lock(), |line| paste.blocking_send(line).is_ok());
     });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "no thread to read pasted URLs from stdin");
+    }
+}
+
+/// The longest line read as a paste: a redirected URL is a few KiB at most.
+const MAX_PASTE_LINE: usize = 64 * 1024;
+
+/// Reads lines from `input` and hands each non-blank one to `send` until it returns false or the
+/// input ends. A line that isn't UTF-8, or is absurdly long, is refused with a message and the
+/// reading goes on: the next line may be the right paste.
+fn read_pastes(mut input: impl BufRead, mut send: impl FnMut(String) -> bool) {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match std::io::Read::take(&mut input, MAX_PASTE_LINE as u64 + 1).read_until(b'\n', &mut line) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                err_line(&format!("Cannot read standard input any more ({e}); the listener still waits."));
+                return;
+            }
+        }
+        if line.len() > MAX_PASTE_LINE && !line.ends_with(b"\n") {
+            err_line(&format!(
+                "That line is longer than {} KiB, so it is not a redirected URL; it was skipped.",
+                MAX_PASTE_LINE / 1024
+            ));
+            // Skip the rest of the overlong line.
+            let mut rest = Vec::new();
+            if input.read_until(b'\n', &mut rest).is_err() {
+                return;
+            }
+            continue;
+        }
+        match std::str::from_utf8(&line) {
+            Ok(text) if text.trim().is_empty() => {}
+            Ok(text) => {
+                if !send(text.trim_end_matches(['\r', '\n']).to_owned()) {
+                    return;
+                }
+            }
+            Err(e) => err_line(&format!(
+                "That line is not UTF-8 text (byte {} is not), so it can't be the redirected URL: paste it as text. Still waiting.",
+                e.valid_up_to() + 1
+            )),
+        }
     }
 }
 
@@ -262,46 +305,51 @@ impl Progress {
     fn show(&mut self, event: &FlowEvent) {
         match event {
             FlowEvent::AuthorizationUrl { url, .. } => {
-                eprintln!("\nOpen this URL in a browser and approve:\n\n  {url}\n");
+                err_line(&format!("\nOpen this URL in a browser and approve:\n\n  {}\n", one_line(url)));
             }
             FlowEvent::Listener(status @ ListenerStatus::Listening { .. }) => {
                 // Only while authdeck listens: with the port taken, forwarding it would hand the
                 // code to whoever holds it.
-                let env = crate::app::Environment::from_process();
-                let hint = ssh_forward_hint(&self.redirect_uri, env.ssh_connection.as_deref(), env.user.as_deref());
+                let hint = crate::platform::Environment::from_process().ssh_forward_hint(&self.redirect_uri);
                 if let Some(hint) = hint {
-                    eprintln!(
-                        "This is an SSH session. For the browser on your machine to reach the callback, forward the port first:\n\n  {hint}\n"
-                    );
+                    err_line(&format!(
+                        "This is an SSH session. For the browser on your machine to reach the callback, forward the port first:\n\n  {}\n",
+                        one_line(&hint)
+                    ));
                 }
-                eprintln!("{}", status.message());
-                eprintln!("Or paste the address the browser was sent to (or just the code) here and press Enter.\n");
+                err_line(&status.message());
+                err_line("Or paste the address the browser was sent to (or just the code) here and press Enter.\n");
             }
             FlowEvent::Listener(ListenerStatus::Closed { .. }) => {}
             FlowEvent::Listener(status) => {
-                eprintln!("{}", status.message());
-                eprintln!("Paste the address the browser was sent to (or just the code) here and press Enter.\n");
+                err_line(&status.message());
+                err_line("Paste the address the browser was sent to (or just the code) here and press Enter.\n");
             }
             FlowEvent::DeviceCode(device) => {
-                eprintln!("\nOn any device with a browser, open:\n\n  {}\n", printable(&device.verification_uri));
-                eprintln!("and enter the code:\n\n  {}\n", printable(device.user_code.reveal()));
+                err_line(&format!(
+                    "\nOn any device with a browser, open:\n\n  {}\n\nand enter the code:\n\n  {}\n",
+                    one_line(&device.verification_uri),
+                    one_line(device.user_code.reveal())
+                ));
                 if let Some(complete) = &device.verification_uri_complete {
-                    eprintln!("(or open {}, which has the code in it)", printable(complete.reveal()));
+                    err_line(&format!("(or open {}, which has the code in it)", one_line(complete.reveal())));
                 }
-                eprintln!(
+                err_line(&format!(
                     "The code expires in {}. Waiting for the approval (Ctrl-C cancels)…\n",
                     describe_seconds(device.expires_in_secs)
-                );
+                ));
             }
             // Every poll would fill the screen; what changes the wait is worth a line.
             FlowEvent::DevicePoll(poll) => {
                 if poll.answer != PollAnswer::Pending || poll.polls == 1 {
-                    eprintln!("  {}", printable(&poll.message()));
+                    err_line(&format!("  {}", one_line(&poll.message())));
                 }
             }
-            FlowEvent::PasteRejected { message } => eprintln!("{message}"),
-            FlowEvent::StrayRequest { method, path } => eprintln!("(ignored a {method} {path} on the callback port)"),
-            FlowEvent::Notice { message, .. } => eprintln!("  note: {message}"),
+            FlowEvent::PasteRejected { message } => err_line(message),
+            FlowEvent::StrayRequest { method, path } => {
+                err_line(&format!("(ignored a {} {} on the callback port)", one_line(method), one_line(path)))
+            }
+            FlowEvent::Notice { message, .. } => err_line(&format!("  note: {}", one_line(message))),
             FlowEvent::StepFinished { record } | FlowEvent::StepFailed { record, .. } => self.step(record),
             FlowEvent::StepStarted { .. } | FlowEvent::Exchange { .. } | FlowEvent::Finished(_) => {}
         }
@@ -317,14 +365,14 @@ impl Progress {
             StepStatus::Skipped => "skipped",
             StepStatus::Waiting | StepStatus::Running => "…",
         };
-        eprintln!(
+        err_line(&format!(
             "[{status}] {number}{} ({} ms): {}",
             record.step.label(),
             record.elapsed_ms,
-            printable(&record.summary)
-        );
+            one_line(&record.summary)
+        ));
         for check in &record.checks {
-            eprintln!("      {}", printable(&check.line()));
+            err_line(&format!("      {}", one_line(&check.line())));
         }
     }
 }
@@ -337,27 +385,26 @@ fn describe_seconds(seconds: u64) -> String {
 fn print_result(report: &FlowReport) -> anyhow::Result<()> {
     let what = report.kind.label().to_lowercase();
     if !report.is_ok() {
-        eprintln!("\nauthdeck: {what} {}: {}", report.outcome.code(), printable(&report.message));
+        err_line(&format!("\nauthdeck: {what} {}: {}", report.outcome.code(), one_line(&report.message)));
         return Ok(());
     }
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", printable(&report.message))?;
+    output::out_line(&one_line(&report.message))?;
     if let Some(identity) = &report.identity {
         for (label, value) in [("id", &identity.id), ("name", &identity.name), ("email", &identity.email)] {
             if let Some(value) = value {
-                writeln!(out, "  {label}: {}", printable(value))?;
+                output::out_line(&format!("  {label}: {}", one_line(value)))?;
             }
         }
     }
     if let Some(grant) = &report.grant {
         let now = crate::model::time::now();
         if !grant.scopes.is_empty() {
-            writeln!(out, "  scopes: {}", printable(&grant.scopes))?;
+            output::out_line(&format!("  scopes: {}", one_line(&grant.scopes)))?;
         }
-        writeln!(out, "  access token: {}", describe_expiry(grant.expires_at, now))?;
-        writeln!(out, "  refresh token: {}", if grant.refresh_token { "yes" } else { "no" })?;
+        output::out_line(&format!("  access token: {}", describe_expiry(grant.expires_at, now)))?;
+        output::out_line(&format!("  refresh token: {}", if grant.refresh_token { "yes" } else { "no" }))?;
         if grant.id_token {
-            writeln!(out, "  ID token: yes")?;
+            output::out_line("  ID token: yes")?;
         }
     }
     if let Some(introspection) = &report.introspection {
@@ -366,8 +413,26 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            writeln!(out, "  {}: {}", printable(name), printable(&value))?;
+            output::out_line(&format!("  {}: {}", one_line(name), one_line(&value)))?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pastes_go_on_after_a_line_that_is_not_utf8_or_too_long() {
+        let mut input = b"\xff\xfe bad\n\n".to_vec();
+        input.extend(vec![b'x'; MAX_PASTE_LINE + 10]);
+        input.extend(b"\nhttp://127.0.0.1:1/cb?code=c\r\nlast".iter());
+        let mut got = Vec::new();
+        read_pastes(&input[..], |line| {
+            got.push(line);
+            true
+        });
+        assert_eq!(got, ["http://127.0.0.1:1/cb?code=c", "last"]);
+    }
 }

@@ -61,7 +61,7 @@ impl Run<'_> {
             .map(|(key, value)| format!("{key}={value}"))
             .collect::<Vec<_>>()
             .join("\n");
-        if endpoint.method.trim() != "POST" {
+        if endpoint.method != crate::model::Method::Post {
             notes.push(format!("The {label} is called with POST, as the standard demands."));
         }
         let mut vars = client_vars(config);

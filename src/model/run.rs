@@ -448,6 +448,24 @@ impl FlowReport {
     pub fn step(&self, step: StepId) -> Option<&StepRecord> {
         self.steps.iter().find(|s| s.step == step)
     }
+
+    /// The last step of a run that got tokens: they were kept as the connection `connection_id`
+    /// (called by whoever saves the run, in the same transaction as the connection).
+    pub fn add_save_step(&mut self, connection_id: i64) {
+        let summary = match self.kind {
+            FlowKind::Refresh => format!("connection {connection_id} updated"),
+            _ => format!("saved as connection {connection_id}"),
+        };
+        self.steps.retain(|s| s.step != StepId::Save);
+        self.steps.push(StepRecord::new(StepId::Save, StepStatus::Ok, summary));
+    }
+
+    /// The last step of a run that changed its connection's status (revoked): it was saved with it.
+    pub fn add_status_step(&mut self, connection_id: i64, status: ConnectionStatus) {
+        self.steps.retain(|s| s.step != StepId::Save);
+        let summary = format!("connection {connection_id} marked {}", status.label());
+        self.steps.push(StepRecord::new(StepId::Save, StepStatus::Ok, summary));
+    }
 }
 
 /// A saved connection: the tokens and identity of a successful test (or the last refresh of it).

@@ -1,9 +1,33 @@
 //! Templates in endpoint values (`{{client_id}}`, `{{code}}`…), rendered by minijinja with strict
 //! undefined variables, so a typo is an error shown before anything is saved or sent.
+//!
+//! Templates come from the user and from imported files, so they are bounded: an endpoint value
+//! needs variables, filters and conditionals, and nothing that repeats — `{% for %}`, macros,
+//! `{% set %}`, function calls (`range(…)`) and the `*`/`**` operators (`"a" * 99999999`) are
+//! refused when the template is checked (before it is saved) and again before it is rendered (an
+//! old database or an imported file may hold one). What is left renders in time linear in its
+//! size; a fuel limit and a cap on the output stand behind that, so no template can hang authdeck
+//! or fill its memory, and a cancel never waits on a render.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::machinery::ast::{BinOpKind, CallArg, Expr, Stmt, UnaryOpKind};
+use minijinja::machinery::{WhitespaceConfig, parse};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+
+/// The longest template source accepted (a JSON body template is the longest real one).
+pub const MAX_TEMPLATE_LEN: usize = 64 * 1024;
+/// The most a rendered template may produce.
+pub const MAX_OUTPUT_LEN: usize = 2 * 1024 * 1024;
+/// Steps of the template engine per render: far more than any endpoint value takes (a few hundred),
+/// far fewer than could take noticeable time.
+const FUEL: u64 = 50_000;
+/// The filters an endpoint template may use: none of them repeats its input.
+const FILTERS: &[&str] =
+    &["urlencode", "trim", "lower", "upper", "capitalize", "title", "default", "d", "string", "tojson", "length"];
+/// The tests an `{% if %}` may use (`{% if scopes is defined %}`).
+const TESTS: &[&str] = &["defined", "undefined", "none", "string", "number", "true", "false", "eq", "ne"];
 
 /// The variables a template may use.
 pub struct Variables;
@@ -28,7 +52,123 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
+    env.set_fuel(Some(FUEL));
     env
+}
+
+/// Refuses a template that is too long or uses more than an endpoint value needs (see the module doc).
+fn check_shape(template: &str) -> Result<(), String> {
+    if template.len() > MAX_TEMPLATE_LEN {
+        return Err(format!(
+            "The template is {} KiB; endpoint templates are limited to {} KiB.",
+            template.len().div_ceil(1024),
+            MAX_TEMPLATE_LEN / 1024
+        ));
+    }
+    let parsed =
+        parse(template, "<template>", Default::default(), WhitespaceConfig::default()).map_err(|e| describe(&e))?;
+    statement(&parsed)
+}
+
+fn refused(line: u16, what: &str) -> String {
+    let at = if line > 0 { format!(" on line {line}") } else { String::new() };
+    format!(
+        "Template error{at}: {what} is not allowed in endpoint templates, which take variables, filters and {{% if %}} only."
+    )
+}
+
+fn statements(list: &[Stmt<'_>]) -> Result<(), String> {
+    list.iter().try_for_each(statement)
+}
+
+fn statement(stmt: &Stmt<'_>) -> Result<(), String> {
+    match stmt {
+        Stmt::Template(t) => statements(&t.children),
+        Stmt::EmitRaw(_) => Ok(()),
+        Stmt::EmitExpr(e) => expression(&e.expr),
+        Stmt::IfCond(c) => {
+            expression(&c.expr)?;
+            statements(&c.true_body)?;
+            statements(&c.false_body)
+        }
+        Stmt::ForLoop(s) => Err(refused(s.span().start_line, "{% for %}")),
+        Stmt::Set(s) => Err(refused(s.span().start_line, "{% set %}")),
+        Stmt::SetBlock(s) => Err(refused(s.span().start_line, "{% set %}")),
+        Stmt::WithBlock(s) => Err(refused(s.span().start_line, "{% with %}")),
+        Stmt::FilterBlock(s) => Err(refused(s.span().start_line, "{% filter %}")),
+        Stmt::AutoEscape(s) => Err(refused(s.span().start_line, "{% autoescape %}")),
+        Stmt::Do(s) => Err(refused(s.span().start_line, "{% do %}")),
+        #[allow(unreachable_patterns)] // blocks, macros and imports exist only with minijinja features we don't enable
+        _ => Err(refused(0, "this block")),
+    }
+}
+
+fn expression(expr: &Expr<'_>) -> Result<(), String> {
+    let line = expr.span().start_line;
+    match expr {
+        Expr::Var(_) | Expr::Const(_) => Ok(()),
+        Expr::UnaryOp(u) => match u.op {
+            UnaryOpKind::Not | UnaryOpKind::Neg => expression(&u.expr),
+        },
+        Expr::BinOp(b) => match b.op {
+            BinOpKind::Mul => Err(refused(line, "the * operator (it repeats text)")),
+            BinOpKind::Pow => Err(refused(line, "the ** operator")),
+            _ => {
+                expression(&b.left)?;
+                expression(&b.right)
+            }
+        },
+        Expr::Compare(c) => {
+            expression(&c.expr)?;
+            c.ops.iter().try_for_each(|op| expression(&op.expr))
+        }
+        Expr::IfExpr(i) => {
+            expression(&i.test_expr)?;
+            expression(&i.true_expr)?;
+            i.false_expr.as_ref().map_or(Ok(()), expression)
+        }
+        Expr::Filter(f) => {
+            if !FILTERS.contains(&f.name) {
+                return Err(format!(
+                    "Template error on line {line}: the filter \"{}\" is not allowed in endpoint templates; use one of {}.",
+                    f.name,
+                    FILTERS.join(", ")
+                ));
+            }
+            f.expr.as_ref().map_or(Ok(()), expression)?;
+            arguments(&f.args)
+        }
+        Expr::Test(t) => {
+            if !TESTS.contains(&t.name) {
+                return Err(format!(
+                    "Template error on line {line}: the test \"is {}\" is not allowed in endpoint templates; use one of {}.",
+                    t.name,
+                    TESTS.join(", ")
+                ));
+            }
+            expression(&t.expr)?;
+            arguments(&t.args)
+        }
+        Expr::GetAttr(g) => expression(&g.expr),
+        Expr::GetItem(g) => {
+            expression(&g.expr)?;
+            expression(&g.subscript_expr)
+        }
+        Expr::Slice(s) => {
+            expression(&s.expr)?;
+            [&s.start, &s.stop, &s.step].into_iter().flatten().try_for_each(expression)
+        }
+        Expr::List(l) => l.items.iter().try_for_each(expression),
+        Expr::Map(m) => m.keys.iter().chain(&m.values).try_for_each(expression),
+        Expr::Call(_) => Err(refused(line, "a function call")),
+    }
+}
+
+fn arguments(args: &[CallArg<'_>]) -> Result<(), String> {
+    args.iter().try_for_each(|arg| match arg {
+        CallArg::Pos(e) | CallArg::Kwarg(_, e) => expression(e),
+        CallArg::PosSplat(e) | CallArg::KwargSplat(e) => expression(e),
+    })
 }
 
 /// Checks the syntax and that every variable is one of `allowed`; the message says what to fix.
@@ -50,6 +190,7 @@ pub fn variables(template: &str) -> Result<BTreeSet<String>, String> {
     if !template.contains("{{") && !template.contains("{%") {
         return Ok(BTreeSet::new());
     }
+    check_shape(template)?;
     let env = environment();
     let compiled = env.template_from_str(template).map_err(|e| describe(&e))?;
     Ok(compiled.undeclared_variables(false).into_iter().collect())
@@ -73,6 +214,7 @@ pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> Result<String, S
     if !template.contains("{{") && !template.contains("{%") {
         return Ok(template.to_owned());
     }
+    check_shape(template)?;
     let env = environment();
     let compiled = env.template_from_str(template).map_err(|e| describe(&e))?;
     let missing: Vec<String> =
@@ -80,7 +222,39 @@ pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> Result<String, S
     if let Some(name) = missing.first() {
         return Err(format!("The template uses {{{{{name}}}}}, which has no value at this step."));
     }
-    compiled.render(vars).map_err(|e| describe(&e))
+    let mut out = CappedOutput { text: Vec::new(), over: false };
+    match compiled.render_captured_to(vars, &mut out) {
+        Ok(_) => String::from_utf8(out.text).map_err(|_| "The template rendered to text that isn't UTF-8.".to_owned()),
+        Err(_) if out.over => Err(format!(
+            "The template renders to more than {} MiB; endpoint values are limited to that.",
+            MAX_OUTPUT_LEN / (1024 * 1024)
+        )),
+        Err(e) if e.kind() == ErrorKind::OutOfFuel => {
+            Err(format!("The template takes more than {FUEL} steps to render; simplify it."))
+        }
+        Err(e) => Err(describe(&e)),
+    }
+}
+
+/// Collects a render, failing the write (which stops the render) past [`MAX_OUTPUT_LEN`].
+struct CappedOutput {
+    text: Vec<u8>,
+    over: bool,
+}
+
+impl Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > MAX_OUTPUT_LEN {
+            self.over = true;
+            return Err(std::io::Error::other("template output over the limit"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Renders with every known variable set to `0`, to check what the template becomes (a URL, JSON).
@@ -121,6 +295,45 @@ mod tests {
         assert_eq!(used.into_iter().collect::<Vec<_>>(), ["api_key", "code", "scopes"]);
         assert!(variables("no braces").unwrap().is_empty());
         assert!(variables("{{ api_key ").unwrap_err().contains("line 1"));
+    }
+
+    #[test]
+    fn loops_calls_and_repetition_are_refused_with_the_line() {
+        for (template, what) in [
+            ("a\n{% for c in code %}{% for d in code %}x{% endfor %}{% endfor %}", "{% for %}"),
+            ("{% set x = code %}{{x}}", "{% set %}"),
+            ("{{ range(100000000) }}", "a function call"),
+            ("{{ code * 99999999 }}", "the * operator"),
+            ("{{ code ** 9 }}", "the ** operator"),
+            ("{% macro m() %}x{% endmacro %}", "Template error"),
+        ] {
+            let err = check(template, Variables::ALL).unwrap_err();
+            assert!(err.contains(what), "{template}: {err}");
+            let vars: BTreeMap<&str, String> = Variables::ALL.iter().map(|v| (*v, "x".to_owned())).collect();
+            assert!(render(template, &vars).is_err(), "{template} renders");
+        }
+        assert!(check("a\n{% for c in code %}{% endfor %}", Variables::ALL).unwrap_err().contains("line 2"));
+        let err = check("{{ code | wordwrap }}", Variables::ALL).unwrap_err();
+        assert!(err.contains("\"wordwrap\"") && err.contains("urlencode"), "{err}");
+    }
+
+    #[test]
+    fn what_endpoint_values_need_still_works() {
+        let mut vars = BTreeMap::new();
+        vars.insert("scopes", "a b".to_owned());
+        vars.insert("code", "c/1".to_owned());
+        let t = "{% if scopes is defined and scopes != '' %}scope={{ scopes | urlencode }}{% else %}none{% endif %}&c={{ code[:1] ~ '-' }}";
+        assert_eq!(render(t, &vars).unwrap(), "scope=a%20b&c=c-");
+    }
+
+    #[test]
+    fn size_limits_on_the_template_and_its_output() {
+        let long = "x".repeat(MAX_TEMPLATE_LEN + 1) + "{{code}}";
+        assert!(check(&long, Variables::ALL).unwrap_err().contains("limited to 64 KiB"));
+        let mut vars = BTreeMap::new();
+        vars.insert("code", "y".repeat(MAX_OUTPUT_LEN / 4 + 1));
+        let err = render("{{code}}{{code}}{{code}}{{code}}", &vars).unwrap_err();
+        assert!(err.contains("more than 2 MiB"), "{err}");
     }
 
     #[test]

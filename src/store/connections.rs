@@ -7,8 +7,7 @@ use super::{Result, Store, StoreError};
 use crate::model::Grant;
 use crate::model::redact::Sensitive;
 use crate::model::run::{
-    Connection, ConnectionStatus, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, StepId, StepRecord,
-    StepStatus, TestRun, Tokens,
+    Connection, ConnectionStatus, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, TestRun, Tokens,
 };
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
@@ -172,8 +171,8 @@ fn insert_test_run(tx: &Transaction<'_>, report: &FlowReport) -> Result<i64> {
 impl Store {
     /// Records a finished flow in one transaction: its tokens saved as a connection (a test) or
     /// written over the refreshed one (a refresh), the connection's new status (revoked, or in need
-    /// of a new login after a refused refresh), then the test run with its steps. The Save step is
-    /// added to the report here, since the engine never touches the store.
+    /// of a new login after a refused refresh), then the test run with its steps, the Save step
+    /// ([`FlowReport::add_save_step`]) among them.
     pub fn record_flow(&mut self, report: &mut FlowReport) -> Result<RecordedRun> {
         let tx = super::write(&mut self.conn)?;
         let mut connection_id = None;
@@ -184,19 +183,14 @@ impl Store {
                 _ => upsert_connection(&tx, report.authorization_id, tokens, &identity, report.grant_type)?,
             };
             connection_id = Some(id);
-            let summary = match report.kind {
-                FlowKind::Refresh => format!("connection {id} updated"),
-                _ => format!("saved as connection {id}"),
-            };
-            report.steps.push(StepRecord::new(StepId::Save, StepStatus::Ok, summary));
+            report.add_save_step(id);
         }
         if let (Some(status), Some(id)) = (report.connection_status, report.on_connection)
             && set_connection_status(&tx, id, status, &report.message)?
         {
             connection_id = Some(id);
             if report.outcome == RunOutcome::Ok {
-                let summary = format!("connection {id} marked {}", status.label());
-                report.steps.push(StepRecord::new(StepId::Save, StepStatus::Ok, summary));
+                report.add_status_step(id, status);
             }
         }
         let run_id = insert_test_run(&tx, report)?;
@@ -241,6 +235,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::run::{StepId, StepRecord, StepStatus};
     use crate::model::{AuthConfig, AuthKind};
 
     fn store_with_authorization() -> (Store, i64, i64) {
