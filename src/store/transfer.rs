@@ -148,6 +148,12 @@ impl Store {
                         redirect_uri: c.redirect_uri,
                         client_auth: c.client_auth,
                         pkce: c.pkce,
+                        grant: c.grant,
+                        issuer: c.issuer,
+                        device_endpoint: name_of(c.device_endpoint),
+                        revocation_endpoint: name_of(c.revocation_endpoint),
+                        introspection_endpoint: name_of(c.introspection_endpoint),
+                        jwks_endpoint: name_of(c.jwks_endpoint),
                     }),
                 })
                 .collect();
@@ -313,6 +319,12 @@ fn import_authorization(
                 redirect_uri: a.redirect_uri.clone(),
                 client_auth: a.client_auth,
                 pkce: a.pkce,
+                grant: a.grant,
+                issuer: a.issuer.trim().to_owned(),
+                device_endpoint: resolve("device_endpoint", &a.device_endpoint)?,
+                revocation_endpoint: resolve("revocation_endpoint", &a.revocation_endpoint)?,
+                introspection_endpoint: resolve("introspection_endpoint", &a.introspection_endpoint)?,
+                jwks_endpoint: resolve("jwks_endpoint", &a.jwks_endpoint)?,
             })
         }
     };
