@@ -163,3 +163,34 @@ fn opening_never_widens_a_mode_and_tightens_a_loose_one_saying_so() {
     let again = authdeck(&db, &["list"]);
     assert!(!text(&again.stderr).contains("readable by others"), "said once, when it changed");
 }
+
+#[test]
+fn absurd_sizes_are_refused_with_what_the_limit_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let file = |app: &str, client_id: &str| {
+        serde_json::json!({"version": 1, "apps": [{"name": app, "endpoints": [
+            {"name": "T", "purpose": "token", "method": "POST", "url": "https://p.example/token"}],
+            "authorizations": [{"kind": "oauth2", "name": "O", "client_id": client_id,
+                "authorization_uri": "https://p.example/auth", "token_endpoint": "T",
+                "redirect_uri": "http://127.0.0.1:8976/callback", "client_auth": "none"}]}]})
+        .to_string()
+    };
+    let out = cli::authdeck_with_stdin(&db, &["import", "-"], &file(&"n".repeat(5_000_000), "id"));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("apps[0].name: Keep the name under 80 characters"), "{}", text(&out.stderr));
+
+    let out = cli::authdeck_with_stdin(&db, &["import", "-"], &file("A", &"i".repeat(20_000)));
+    assert!(!out.status.success());
+    let message = text(&out.stderr);
+    assert!(message.contains("client_id") && message.contains("at most 1024 bytes"), "{message}");
+
+    let huge = format!("{{\"version\": 1, \"apps\": [], \"x\": \"{}\"}}", "x".repeat(33 * 1024 * 1024));
+    let path = dir.path().join("huge.json");
+    std::fs::write(&path, huge).unwrap();
+    let out = authdeck(&db, &["import", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("larger than 32 MiB"), "{}", text(&out.stderr));
+    // Nothing of it was kept.
+    assert!(!text(&authdeck(&db, &["list"]).stdout).contains("\tO\t"));
+}

@@ -150,13 +150,25 @@ fn write_private(path: &std::path::Path, text: &str, secret: bool) -> std::io::R
 }
 
 fn import(store: &mut Store, args: &ImportArgs) -> anyhow::Result<()> {
-    let text = if args.file == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("Cannot read the export from standard input")?;
-        text
+    // Read at most one byte over the limit: a huge file is refused without filling the memory.
+    let limit = crate::model::limits::IMPORT_FILE as u64 + 1;
+    let mut bytes = Vec::new();
+    if args.file == "-" {
+        std::io::stdin().take(limit).read_to_end(&mut bytes).context("Cannot read the export from standard input")?;
     } else {
-        std::fs::read_to_string(&args.file).with_context(|| format!("Cannot read {}", args.file))?
-    };
+        let file = std::fs::File::open(&args.file).with_context(|| format!("Cannot read {}", args.file))?;
+        file.take(limit).read_to_end(&mut bytes).with_context(|| format!("Cannot read {}", args.file))?;
+    }
+    if bytes.len() as u64 >= limit {
+        bail!("Importing {}: {}", args.file, transfer::too_large_message());
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "Importing {}: the file is not UTF-8 text (byte {} is not); an authdeck export is JSON.",
+            args.file,
+            e.utf8_error().valid_up_to() + 1
+        )
+    })?;
     let summary = import_json(store, &text).with_context(|| format!("Importing {}", args.file))?;
     output::err_line(&summary);
     Ok(())

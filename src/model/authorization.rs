@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::FieldError;
 use super::template;
+use super::{FieldError, check_len, limits};
 
 /// The kinds of authorization authdeck knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -256,6 +256,9 @@ impl ApiKeyConfig {
         if self.key_label.trim().is_empty() {
             errors.push(FieldError::new("key_label", "Give the label the end user sees, e.g. API Key."));
         }
+        check_len("param_name", &self.param_name, limits::LABEL, &mut errors);
+        check_len("value_template", &self.value_template, limits::SECRET, &mut errors);
+        check_len("key_label", &self.key_label, limits::LABEL, &mut errors);
         errors
     }
 }
@@ -295,6 +298,8 @@ impl BasicConfig {
         if self.password_label.trim().is_empty() {
             errors.push(FieldError::new("password_label", "Give the label the end user sees, e.g. Password."));
         }
+        check_len("username_label", &self.username_label, limits::LABEL, &mut errors);
+        check_len("password_label", &self.password_label, limits::LABEL, &mut errors);
         errors
     }
 }
@@ -380,6 +385,15 @@ impl OAuth2Config {
         }
         if let Err(message) = check_redirect_uri(&self.redirect_uri) {
             errors.push(FieldError::new("redirect_uri", message));
+        }
+        for (field, value, max) in [
+            ("client_id", &self.client_id, limits::CLIENT_ID),
+            ("client_secret", &self.client_secret, limits::SECRET),
+            ("authorization_uri", &self.authorization_uri, limits::URL),
+            ("scopes", &self.scopes, limits::SCOPES),
+            ("redirect_uri", &self.redirect_uri, limits::URL),
+        ] {
+            check_len(field, value, max, &mut errors);
         }
         errors
     }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::template::{self, Variables};
-use super::{FieldError, check_name};
+use super::{FieldError, check_len, check_name, limits};
 use crate::model::authorization::check_http_url;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -232,6 +232,17 @@ impl Endpoint {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         check_name("name", &self.name, &mut errors);
+        let before = errors.len();
+        check_len("url", &self.url, limits::URL, &mut errors);
+        check_len("headers", &self.headers, limits::HEADERS, &mut errors);
+        check_len("body", &self.body, limits::BODY, &mut errors);
+        for (key, ..) in ResponseMapping::FIELDS {
+            check_len(key, self.mapping.get(key), limits::PATH, &mut errors);
+        }
+        if errors.len() > before {
+            // Nothing further is worth checking on an oversized value.
+            return errors;
+        }
         if !METHODS.contains(&self.method.as_str()) {
             errors.push(FieldError::new("method", format!("Choose one of {}.", METHODS.join(", "))));
         }

@@ -30,11 +30,52 @@ impl FieldError {
     }
 }
 
+/// The longest name of an app, authorization or endpoint.
+pub const MAX_NAME_CHARS: usize = 80;
+
 /// Checks a name the user gives to an app, authorization or endpoint.
 pub fn check_name(field: &'static str, name: &str, errors: &mut Vec<FieldError>) {
-    if name.trim().is_empty() {
-        errors.push(FieldError::new(field, "Give it a name."));
-    } else if name.chars().count() > 80 {
-        errors.push(FieldError::new(field, "Keep the name under 80 characters."));
+    if let Err(message) = name_problem(name) {
+        errors.push(FieldError::new(field, message));
     }
+}
+
+/// What is wrong with a name, if anything.
+pub fn name_problem(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("Give it a name.".into());
+    }
+    let chars = name.trim().chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Err(format!("Keep the name under {MAX_NAME_CHARS} characters (this one has {chars})."));
+    }
+    Ok(())
+}
+
+/// Refuses a value longer than any real one (a 50 MB "client ID" is a mistake or an attack, and
+/// would be copied into every screen and request): `max` is in bytes, the message says so.
+pub fn check_len(field: &'static str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
+    if value.len() > max {
+        let (size, limit) = if max >= 4096 {
+            (format!("{} KiB", value.len().div_ceil(1024)), format!("{} KiB", max / 1024))
+        } else {
+            (format!("{} bytes", value.len()), format!("{max} bytes"))
+        };
+        errors.push(FieldError::new(field, format!("This is {size}; it can be at most {limit}.")));
+    }
+}
+
+/// Field size limits, in bytes: well above every real value, far below what could hurt.
+pub mod limits {
+    pub const DESCRIPTION: usize = 4096;
+    pub const LABEL: usize = 256;
+    pub const CLIENT_ID: usize = 1024;
+    pub const SECRET: usize = 8192;
+    pub const URL: usize = 8192;
+    pub const SCOPES: usize = 4096;
+    pub const HEADERS: usize = 16 * 1024;
+    pub const BODY: usize = crate::model::template::MAX_TEMPLATE_LEN;
+    pub const PATH: usize = 512;
+    /// An export file to import.
+    pub const IMPORT_FILE: usize = 32 * 1024 * 1024;
 }

@@ -167,6 +167,9 @@ fn join_nested(path: String, message: String) -> (String, String) {
 
 /// Parses an export file; the error says where (the JSON path) and what was expected.
 pub fn parse(text: &str) -> Result<ExportFile, String> {
+    if text.len() > super::limits::IMPORT_FILE {
+        return Err(too_large_message());
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     let file: ExportFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let (path, message) = join_nested(e.path().to_string(), e.into_inner().to_string());
@@ -180,6 +183,14 @@ pub fn parse(text: &str) -> Result<ExportFile, String> {
         ));
     }
     Ok(file)
+}
+
+/// Why a file over [`super::limits::IMPORT_FILE`] is not read.
+pub fn too_large_message() -> String {
+    format!(
+        "The file is larger than {} MiB, the most an authdeck export can be (it takes a few KiB per app). Check that it is the right file.",
+        super::limits::IMPORT_FILE / (1024 * 1024)
+    )
 }
 
 /// A problem the model's validation found, worded for a file: the form's messages for an empty

@@ -32,6 +32,7 @@ impl Store {
     /// Creates an app and its default API-Key authorization, in one transaction.
     pub fn create_app(&mut self, name: &str) -> Result<App> {
         let name = name.trim();
+        crate::model::name_problem(name).map_err(|m| StoreError::Invalid(format!("The app's name: {m}")))?;
         let tx = super::write(&mut self.conn)?;
         tx.execute("INSERT INTO apps (name) VALUES (?1)", [name]).map_err(|e| map_unique(e, "An app", name))?;
         let id = tx.last_insert_rowid();
@@ -43,6 +44,7 @@ impl Store {
 
     pub fn rename_app(&mut self, id: i64, name: &str) -> Result<()> {
         let name = name.trim();
+        crate::model::name_problem(name).map_err(|m| StoreError::Invalid(format!("The app's name: {m}")))?;
         let changed = self
             .conn
             .execute("UPDATE apps SET name = ?1 WHERE id = ?2", params![name, id])

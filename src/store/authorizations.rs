@@ -73,6 +73,7 @@ fn collect(rows: Vec<(AuthorizationRow, Option<String>)>) -> Result<Vec<Authoriz
 /// Inserts an authorization into an app; returns its id. Used by the store, new apps and import.
 pub(super) fn insert_authorization(conn: &Connection, app_id: i64, name: &str, config: &AuthConfig) -> Result<i64> {
     let name = name.trim();
+    check_authorization_name(name)?;
     let (token, userinfo) = config.endpoint_ids();
     conn.execute(
         "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id)
@@ -86,6 +87,7 @@ pub(super) fn insert_authorization(conn: &Connection, app_id: i64, name: &str, c
 /// Writes the name, kind and fields of the authorization `id`. Used by the store and by import.
 pub(super) fn update_authorization(conn: &Connection, id: i64, name: &str, config: &AuthConfig) -> Result<()> {
     let name = name.trim();
+    check_authorization_name(name)?;
     let (token, userinfo) = config.endpoint_ids();
     let changed = conn
         .execute(
@@ -99,6 +101,10 @@ pub(super) fn update_authorization(conn: &Connection, id: i64, name: &str, confi
         return Err(StoreError::NotFound(format!("authorization \"{name}\"")));
     }
     Ok(())
+}
+
+fn check_authorization_name(name: &str) -> Result<()> {
+    crate::model::name_problem(name).map_err(|m| StoreError::Invalid(format!("The authorization's name: {m}")))
 }
 
 impl Store {

@@ -47,6 +47,9 @@ pub enum StoreError {
     DuplicateName { what: &'static str, name: String },
     #[error("The endpoint \"{endpoint}\" is used by {}: choose another endpoint there first.", users.join(", "))]
     EndpointInUse { endpoint: String, users: Vec<String> },
+    /// A value the store refuses to keep (a name of 50 MB…); the message says what to change.
+    #[error("{0}")]
+    Invalid(String),
     #[error("Not found: {0}. It may have been deleted by another authdeck on the same file.")]
     NotFound(String),
     #[error("Stored data is damaged: {0}")]

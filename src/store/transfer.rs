@@ -143,6 +143,12 @@ fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut Impo
     if name.is_empty() {
         return Err(invalid(format!("{path}.name"), "write the app's name."));
     }
+    crate::model::name_problem(name).map_err(|m| invalid(format!("{path}.name"), m))?;
+    let mut problems = Vec::new();
+    crate::model::check_len("description", &app.description, crate::model::limits::DESCRIPTION, &mut problems);
+    if let Some(problem) = problems.first() {
+        return Err(invalid(format!("{path}.description"), problem.message.clone()));
+    }
     let existing: Option<i64> =
         conn.query_row("SELECT id FROM apps WHERE name = ?1", [name], |r| r.get(0)).optional().map_err(at(path))?;
     let app_id = match existing {
@@ -211,6 +217,7 @@ fn import_authorization(
     if name.is_empty() {
         return Err(invalid(format!("{path}.name"), "write the authorization's name."));
     }
+    crate::model::name_problem(name).map_err(|m| invalid(format!("{path}.name"), m))?;
     let existing: Option<(i64, String, String)> = conn
         .query_row(
             "SELECT id, kind, config FROM authorizations WHERE app_id = ?1 AND name = ?2",
