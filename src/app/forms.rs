@@ -5,7 +5,7 @@ use super::form::{Field, Form, FormTarget};
 use crate::model::endpoint::METHODS;
 use crate::model::{
     ApiKeyConfig, AuthConfig, AuthKind, Authorization, BasicConfig, BodyKind, ClientAuth, Endpoint, EndpointPurpose,
-    FieldError, KeyPlacement, OAuth2Config, ResponseMapping, check_name,
+    FieldError, KeyPlacement, OAuth2Config, ResponseMapping, ResponseMode, check_name,
 };
 
 const PLACEMENTS: [KeyPlacement; 2] = [KeyPlacement::Header, KeyPlacement::Query];
@@ -123,6 +123,13 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             "Proof Key for Code Exchange; turn off only for providers that reject it.",
             c.pkce,
         ),
+        Field::choice(
+            "response_mode",
+            "Response mode",
+            "How the callback comes back: in the address (query), or posted as a form (response_mode=form_post).",
+            ResponseMode::ALL.iter().map(|m| m.label()).collect(),
+            ResponseMode::ALL.iter().position(|m| *m == c.response_mode).unwrap_or(0),
+        ),
     ]
 }
 
@@ -152,6 +159,7 @@ pub fn form_to_authorization(form: &Form, kind: AuthKind) -> Result<(String, Aut
             redirect_uri: form.text("redirect_uri").trim().to_owned(),
             client_auth: ClientAuth::ALL[form.choice("client_auth").min(ClientAuth::ALL.len() - 1)],
             pkce: form.toggle("pkce"),
+            response_mode: ResponseMode::ALL[form.choice("response_mode").min(ResponseMode::ALL.len() - 1)],
         }),
     };
     let mut errors = Vec::new();

@@ -329,6 +329,33 @@ impl ClientAuth {
     }
 }
 
+/// How the provider returns the authorization response to the redirect URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseMode {
+    /// In the query of a GET (RFC 6749 section 4.1.2): the default, and what can be pasted.
+    #[default]
+    Query,
+    /// In the body of a POST the browser is made to send (OAuth 2.0 Form Post Response Mode),
+    /// so the code never sits in the address bar or the history; sends `response_mode=form_post`.
+    FormPost,
+}
+
+impl ResponseMode {
+    pub const ALL: [ResponseMode; 2] = [ResponseMode::Query, ResponseMode::FormPost];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ResponseMode::Query => "Query (default)",
+            ResponseMode::FormPost => "Form post (response_mode=form_post)",
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == ResponseMode::Query
+    }
+}
+
 /// The default redirect URI: a loopback port authdeck can listen on.
 pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8976/callback";
 
@@ -347,6 +374,8 @@ pub struct OAuth2Config {
     pub redirect_uri: String,
     pub client_auth: ClientAuth,
     pub pkce: bool,
+    /// How the callback comes back: in the query (default) or as a form post.
+    pub response_mode: ResponseMode,
 }
 
 impl Default for OAuth2Config {
@@ -361,6 +390,7 @@ impl Default for OAuth2Config {
             redirect_uri: DEFAULT_REDIRECT_URI.into(),
             client_auth: ClientAuth::BasicHeader,
             pkce: true,
+            response_mode: ResponseMode::Query,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod transfer;
 pub use app::App;
 pub use authorization::{
     ApiKeyConfig, AuthConfig, AuthKind, Authorization, BasicConfig, ClientAuth, KeyPlacement, LastTest, OAuth2Config,
+    ResponseMode,
 };
 pub use endpoint::{BodyKind, Endpoint, EndpointPurpose, ResponseMapping};
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::authorization::AuthKind;
 use super::endpoint::METHODS;
-use super::{BodyKind, ClientAuth, EndpointPurpose, FieldError, KeyPlacement, ResponseMapping};
+use super::{BodyKind, ClientAuth, EndpointPurpose, FieldError, KeyPlacement, ResponseMapping, ResponseMode};
 
 /// The format version this binary writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -103,6 +103,9 @@ pub struct OAuth2Export {
     pub client_auth: ClientAuth,
     #[serde(default = "yes")]
     pub pkce: bool,
+    /// `query` (the default, left out of the file) or `form_post`.
+    #[serde(default, skip_serializing_if = "ResponseMode::is_default")]
+    pub response_mode: ResponseMode,
 }
 
 fn yes() -> bool {

@@ -104,6 +104,7 @@ impl Store {
                         redirect_uri: c.redirect_uri,
                         client_auth: c.client_auth,
                         pkce: c.pkce,
+                        response_mode: c.response_mode,
                     }),
                 })
                 .collect();
@@ -270,6 +271,7 @@ fn import_authorization(
                 redirect_uri: a.redirect_uri.clone(),
                 client_auth: a.client_auth,
                 pkce: a.pkce,
+                response_mode: a.response_mode,
             })
         }
     };
