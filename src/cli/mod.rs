@@ -1,4 +1,4 @@
-//! The subcommands: list, export, import, test. Each prints for people (or JSON for scripts) and
+//! The subcommands: list, export, import, test, backup. Each prints for people (or JSON for scripts) and
 //! returns an error with a clear message; `main` turns that into a non-zero exit.
 
 pub mod output;
@@ -24,6 +24,14 @@ pub enum Command {
     Import(ImportArgs),
     /// Test an authorization against the real provider: the OAuth 2.0 flow, or the key/credentials.
     Test(test::TestArgs),
+    /// Write a consistent copy of the database to FILE, while authdeck runs (secrets stay sealed).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file (it must not exist yet).
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +70,7 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Export(args) => export(store, &args).map(|_| 0),
         Command::Import(args) => import(store, &args).map(|_| 0),
         Command::Test(args) => test::run(store, args).await,
+        Command::Backup(args) => backup(store, &args).map(|_| 0),
     }
 }
 
@@ -129,6 +138,27 @@ fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             .with_context(|| format!("Cannot write {}; check the folder exists and is writable", path.display()))?,
         None => output::out_text(&text)?,
     }
+    if args.include_secrets {
+        let place = args.output.as_ref().map_or("This export".to_owned(), |p| format!("{} (mode 0600)", p.display()));
+        output::err_line(&format!(
+            "{place} holds the client secrets in clear, unlike the database: keep it private, and delete it when done."
+        ));
+    }
+    Ok(())
+}
+
+fn backup(store: &Store, args: &BackupArgs) -> anyhow::Result<()> {
+    if args.file.exists() {
+        bail!("{} exists already; choose a new file for the backup.", args.file.display());
+    }
+    store.backup_to(&args.file).with_context(|| format!("Cannot back up to {}", args.file.display()))?;
+    let key = match store.key_dir() {
+        Some(dir) => {
+            format!(" Its secrets stay sealed: to read them elsewhere, the key file in {} goes with it.", dir.display())
+        }
+        None => String::new(),
+    };
+    output::err_line(&format!("Backed up to {} (mode 0600).{key}", args.file.display()));
     Ok(())
 }
 

@@ -144,7 +144,7 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
     for prompt in prompts {
         output::err_prompt(&format!("{}: ", one_line(&prompt.label)));
         let answer = if prompt.secret && typed {
-            read_hidden_line().context("Cannot read from the terminal")?
+            output::read_hidden_line().context("Cannot read from the terminal")?
         } else {
             let mut line = Vec::new();
             if stdin.lock().read_until(b'\n', &mut line)? == 0 {
@@ -166,37 +166,6 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
         answers.push(answer);
     }
     Ok(answers)
-}
-
-/// Reads one line from the terminal without showing it (a secret typed at a prompt). Raw mode is
-/// on only while reading; Ctrl-C or Ctrl-D gives up (None).
-fn read_hidden_line() -> std::io::Result<Option<String>> {
-    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
-    crossterm::terminal::enable_raw_mode()?;
-    let mut line = String::new();
-    let result = loop {
-        match read() {
-            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => {
-                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-                match key.code {
-                    KeyCode::Enter => break Ok(Some(line)),
-                    KeyCode::Char('c' | 'd') if ctrl => break Ok(None),
-                    KeyCode::Char('u') if ctrl => line.clear(),
-                    KeyCode::Backspace => {
-                        line.pop();
-                    }
-                    KeyCode::Char(c) if !ctrl => line.push(c),
-                    _ => {}
-                }
-            }
-            Ok(Event::Paste(text)) => line.push_str(text.trim_end_matches(['\r', '\n'])),
-            Ok(_) => {}
-            Err(e) => break Err(e),
-        }
-    };
-    let _ = crossterm::terminal::disable_raw_mode();
-    err_line("");
-    result
 }
 
 /// Hands each line of stdin to the flow as a paste. A plain thread: a blocking read must not hold

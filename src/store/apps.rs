@@ -37,7 +37,7 @@ impl Store {
         tx.execute("INSERT INTO apps (name) VALUES (?1)", [name]).map_err(|e| map_unique(e, "An app", name))?;
         let id = tx.last_insert_rowid();
         let config = AuthConfig::new_of_kind(AuthKind::ApiKey);
-        authorizations::insert_authorization(&tx, id, DEFAULT_AUTHORIZATION_NAME, &config)?;
+        authorizations::insert_authorization(&tx, &mut self.vault, id, DEFAULT_AUTHORIZATION_NAME, &config)?;
         tx.commit()?;
         Ok(App { id, name: name.to_owned(), description: String::new() })
     }

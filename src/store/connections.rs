@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::seal::{Place, Vault};
 use super::{Result, Store, StoreError};
 use crate::model::redact::Sensitive;
 use crate::model::run::{
@@ -16,15 +17,22 @@ const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_
         c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
-fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
+/// A connection as read, its tokens opened; a token whose key isn't here reads as empty
+/// (`Store::unreadable_secrets` lists it).
+fn row_to_connection(row: &rusqlite::Row<'_>, vault: &Vault) -> rusqlite::Result<Connection> {
+    let open = |place, stored: String| vault.open(place, &stored).unwrap_or_default();
     Ok(Connection {
         id: row.get(0)?,
         authorization_id: row.get(1)?,
         authorization_name: row.get(2)?,
         app_id: row.get(3)?,
         tokens: Tokens {
-            access_token: Sensitive::new(row.get(4)?),
-            refresh_token: row.get::<_, Option<String>>(5)?.filter(|t| !t.is_empty()).map(Sensitive::new),
+            access_token: Sensitive::new(open(Place::AccessToken, row.get(4)?)),
+            refresh_token: row
+                .get::<_, Option<String>>(5)?
+                .map(|t| open(Place::RefreshToken, t))
+                .filter(|t| !t.is_empty())
+                .map(Sensitive::new),
             token_type: row.get(6)?,
             expires_at: row.get(7)?,
             scopes: row.get(8)?,
@@ -51,7 +59,13 @@ fn row_to_test_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<TestRun> {
 
 /// Saves the tokens as a connection of the authorization: the one of the same user is updated (a
 /// re-test replaces it), another user's gets its own row.
-fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Tokens, identity: &Identity) -> Result<i64> {
+fn upsert_connection(
+    tx: &Transaction<'_>,
+    vault: &mut Vault,
+    authorization_id: i64,
+    tokens: &Tokens,
+    identity: &Identity,
+) -> Result<i64> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM connections WHERE authorization_id = ?1 AND user_id IS ?2 ORDER BY id DESC LIMIT 1",
@@ -61,10 +75,11 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
         .optional()?;
     match existing {
         Some(id) => {
-            update_connection(tx, id, tokens, Some(identity))?;
+            update_connection(tx, vault, id, tokens, Some(identity))?;
             Ok(id)
         }
         None => {
+            let (access, refresh) = sealed_tokens(tx, vault, tokens)?;
             tx.execute(
                 &format!(
                     "INSERT INTO connections (authorization_id, access_token, refresh_token, token_type, expires_at,
@@ -73,8 +88,8 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
                 ),
                 params![
                     authorization_id,
-                    tokens.access_token.reveal(),
-                    tokens.refresh_token.as_ref().map(|t| t.reveal()),
+                    access,
+                    refresh,
                     tokens.token_type,
                     tokens.expires_at,
                     tokens.scopes,
@@ -88,21 +103,31 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
     }
 }
 
+/// The tokens as stored: sealed.
+fn sealed_tokens(tx: &Transaction<'_>, vault: &mut Vault, tokens: &Tokens) -> Result<(String, Option<String>)> {
+    let access = vault.seal(tx, Place::AccessToken, tokens.access_token.reveal())?;
+    let refresh = match &tokens.refresh_token {
+        Some(t) => Some(vault.seal(tx, Place::RefreshToken, t.reveal())?),
+        None => None,
+    };
+    Ok((access, refresh))
+}
+
 /// New tokens (and, when known, identity) for a connection; false when it no longer exists.
-fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: Option<&Identity>) -> Result<bool> {
+fn update_connection(
+    tx: &Transaction<'_>,
+    vault: &mut Vault,
+    id: i64,
+    tokens: &Tokens,
+    identity: Option<&Identity>,
+) -> Result<bool> {
+    let (access, refresh) = sealed_tokens(tx, vault, tokens)?;
     let changed = tx.execute(
         &format!(
             "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
                 scopes = ?6, tested_at = {NOW} WHERE id = ?1"
         ),
-        params![
-            id,
-            tokens.access_token.reveal(),
-            tokens.refresh_token.as_ref().map(|t| t.reveal()),
-            tokens.token_type,
-            tokens.expires_at,
-            tokens.scopes,
-        ],
+        params![id, access, refresh, tokens.token_type, tokens.expires_at, tokens.scopes,],
     )?;
     if let Some(identity) = identity.filter(|i| !i.is_empty()) {
         tx.execute(
@@ -141,8 +166,12 @@ impl Store {
         if let (RunOutcome::Ok, Some(tokens)) = (report.outcome, &report.tokens) {
             let identity = report.identity.clone().unwrap_or_default();
             let id = match (report.kind, report.refresh_of) {
-                (FlowKind::Refresh, Some(id)) if update_connection(&tx, id, tokens, Some(&identity))? => id,
-                _ => upsert_connection(&tx, report.authorization_id, tokens, &identity)?,
+                (FlowKind::Refresh, Some(id))
+                    if update_connection(&tx, &mut self.vault, id, tokens, Some(&identity))? =>
+                {
+                    id
+                }
+                _ => upsert_connection(&tx, &mut self.vault, report.authorization_id, tokens, &identity)?,
             };
             connection_id = Some(id);
             let summary = match report.kind {
@@ -180,13 +209,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_CONNECTION} WHERE a.app_id = ?1 ORDER BY c.tested_at DESC, c.id DESC"))?;
-        let rows = stmt.query_map([app_id], row_to_connection)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows =
+            stmt.query_map([app_id], |r| row_to_connection(r, &self.vault))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     pub fn connection(&self, id: i64) -> Result<Connection> {
         self.conn
-            .query_row(&format!("{SELECT_CONNECTION} WHERE c.id = ?1"), [id], row_to_connection)
+            .query_row(&format!("{SELECT_CONNECTION} WHERE c.id = ?1"), [id], |r| row_to_connection(r, &self.vault))
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("connection {id}")))
     }

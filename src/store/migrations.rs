@@ -61,4 +61,10 @@ pub const MIGRATIONS: &[&str] = &[
         tested_at TEXT NOT NULL
     );
     CREATE INDEX connections_authorization ON connections(authorization_id);",
+    // 4: the keys that seal the secrets (store/seal.rs): their ids and a sealed check value, never the keys.
+    "CREATE TABLE seal_keys (
+        id TEXT PRIMARY KEY,
+        check_value TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );",
 ];

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::seal::{self, Vault};
 use super::{Result, Store, StoreError, authorizations, endpoints};
 use crate::model::transfer::{
     ApiKeyExport, AppExport, AuthorizationExport, BasicExport, EndpointExport, ExportFile, FORMAT_VERSION,
@@ -132,14 +133,20 @@ impl Store {
         let tx = super::write(&mut self.conn)?;
         let mut summary = ImportSummary::default();
         for (i, app) in file.apps.iter().enumerate() {
-            import_app(&tx, app, &format!("apps[{i}]"), &mut summary)?;
+            import_app(&tx, &mut self.vault, app, &format!("apps[{i}]"), &mut summary)?;
         }
         tx.commit()?;
         Ok(summary)
     }
 }
 
-fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut ImportSummary) -> ImportResult<()> {
+fn import_app(
+    conn: &Connection,
+    vault: &mut Vault,
+    app: &AppExport,
+    path: &str,
+    summary: &mut ImportSummary,
+) -> ImportResult<()> {
     let name = app.name.trim();
     if name.is_empty() {
         return Err(invalid(format!("{path}.name"), "write the app's name."));
@@ -174,7 +181,7 @@ fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut Impo
         summary.endpoints += 1;
     }
     for (j, a) in app.authorizations.iter().enumerate() {
-        import_authorization(conn, app_id, a, &format!("{path}.authorizations[{j}]"), &endpoint_ids)?;
+        import_authorization(conn, vault, app_id, a, &format!("{path}.authorizations[{j}]"), &endpoint_ids)?;
         summary.authorizations += 1;
     }
     Ok(())
@@ -209,6 +216,7 @@ fn import_endpoint(conn: &Connection, app_id: i64, e: &EndpointExport, path: &st
 
 fn import_authorization(
     conn: &Connection,
+    vault: &mut Vault,
     app_id: i64,
     a: &AuthorizationExport,
     path: &str,
@@ -254,8 +262,9 @@ fn import_authorization(
             userinfo_endpoint: resolve("userinfo_endpoint", &a.userinfo_endpoint)?,
         }),
         AuthorizationExport::OAuth2(a) => {
-            // A secret left out of the export (null) keeps the one stored here, if any.
-            let stored_secret = existing
+            // A secret left out of the export (null) keeps the one stored here, if any: a secret
+            // written before sealing as it is, a sealed one as its sealed text (kept below).
+            let stored_plain = existing
                 .as_ref()
                 .filter(|(_, kind, _)| kind == AuthKind::OAuth2.code())
                 .and_then(|(_, _, config)| serde_json::from_str::<OAuth2Config>(config).ok())
@@ -263,7 +272,7 @@ fn import_authorization(
                 .unwrap_or_default();
             AuthConfig::OAuth2(OAuth2Config {
                 client_id: a.client_id.clone(),
-                client_secret: a.client_secret.clone().unwrap_or(stored_secret),
+                client_secret: a.client_secret.clone().unwrap_or(stored_plain),
                 authorization_uri: a.authorization_uri.clone(),
                 scopes: a.scopes.clone(),
                 token_endpoint: resolve("token_endpoint", &a.token_endpoint)?,
@@ -280,8 +289,15 @@ fn import_authorization(
         return Err(invalid(format!("{path}.{}", problem.field), file_message(&problem)));
     }
     match existing {
-        Some((id, ..)) => authorizations::update_authorization(conn, id, name, &config),
-        None => authorizations::insert_authorization(conn, app_id, name, &config).map(|_| ()),
+        Some((id, kind, stored)) => {
+            let secret_left_out = matches!(a, AuthorizationExport::OAuth2(a) if a.client_secret.is_none());
+            let keep = (secret_left_out && kind == AuthKind::OAuth2.code())
+                .then(|| seal::stored_sealed_secret(&stored))
+                .flatten();
+            authorizations::config_column(conn, vault, &config, keep)
+                .and_then(|column| authorizations::update_authorization(conn, id, name, &config, &column))
+        }
+        None => authorizations::insert_authorization(conn, vault, app_id, name, &config).map(|_| ()),
     }
     .map_err(at(path))
 }
