@@ -83,15 +83,15 @@ fn hostile_import_errors_are_escaped_on_stderr() {
 
 /// An OAuth 2.0 authorization whose redirect URI nobody listens on but this test.
 fn oauth_database(dir: &Path) -> std::path::PathBuf {
+    oauth_database_with_token_url(dir, "http://127.0.0.1:9/token")
+}
+
+fn oauth_database_with_token_url(dir: &Path, token_url: &str) -> std::path::PathBuf {
     use authdeck::model::{AuthConfig, Endpoint, EndpointPurpose, OAuth2Config};
     let db = dir.join("a.db");
     let mut store = authdeck::store::Store::open(&db).unwrap();
     let app = store.apps_or_first().unwrap().remove(0);
-    let token = Endpoint {
-        app_id: app.id,
-        url: "http://127.0.0.1:9/token".into(),
-        ..Endpoint::new_for(EndpointPurpose::Token)
-    };
+    let token = Endpoint { app_id: app.id, url: token_url.into(), ..Endpoint::new_for(EndpointPurpose::Token) };
     let token_id = store.insert_endpoint(&token).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let config = AuthConfig::OAuth2(OAuth2Config {
@@ -193,4 +193,43 @@ fn absurd_sizes_are_refused_with_what_the_limit_is() {
     assert!(text(&out.stderr).contains("larger than 32 MiB"), "{}", text(&out.stderr));
     // Nothing of it was kept.
     assert!(!text(&authdeck(&db, &["list"]).stdout).contains("\tO\t"));
+}
+
+#[test]
+fn a_cleartext_token_endpoint_is_warned_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = oauth_database_with_token_url(dir.path(), "http://tokens.example.test/oauth/token");
+    let out = cli::authdeck_with_stdin(&db, &["test", "OAuth", "--timeout", "1"], "");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("note: Warning: The token endpoint \"Token endpoint\" uses plain http:// to tokens.example.test"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the client secret, the code and the tokens would travel in clear"), "{stderr}");
+}
+
+#[test]
+fn duplicate_names_in_an_import_are_reported_not_counted_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let endpoint =
+        serde_json::json!({"name": "Me", "purpose": "userinfo", "method": "GET", "url": "https://p.example/me"});
+    let file = |apps: serde_json::Value| serde_json::json!({"version": 1, "apps": apps}).to_string();
+    let out = cli::authdeck_with_stdin(
+        &db,
+        &["import", "-"],
+        &file(serde_json::json!([{"name": "A", "endpoints": [endpoint, endpoint]}])),
+    );
+    assert!(!out.status.success());
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("At apps[0].endpoints[1].name: \"Me\" is also the name of apps[0].endpoints[0]"),
+        "{message}"
+    );
+    assert!(message.contains("Nothing was imported"), "{message}");
+
+    let out =
+        cli::authdeck_with_stdin(&db, &["import", "-"], &file(serde_json::json!([{"name": "A"}, {"name": " A "}])));
+    assert!(text(&out.stderr).contains("At apps[1].name: \"A\" is also the name of apps[0]"), "{}", text(&out.stderr));
 }

@@ -127,3 +127,18 @@ async fn a_form_post_callback_completes_the_flow() {
     assert!(page_rx.recv().await.unwrap().contains("authdeck received the callback"));
     assert!(server.seen()[0].body.contains(&format!("code={CODE}")));
 }
+
+#[tokio::test]
+async fn a_public_client_without_pkce_is_warned_in_the_report() {
+    let server = FakeServer::start(vec![("/token", json(serde_json::json!({"access_token": "at-public"})))]).await;
+    let redirect = format!("http://127.0.0.1:{}/callback", free_port());
+    let mut auth = oauth2(ClientAuth::None, redirect.clone(), false);
+    let AuthConfig::OAuth2(config) = &mut auth.config else { unreachable!() };
+    config.pkce = false;
+    let driven =
+        drive(oauth_request(&auth, &[token_endpoint(server.url("/token"))]), &runner(), paste_callback(redirect)).await;
+    assert_eq!(driven.report.outcome, RunOutcome::Ok, "{}", driven.report.message);
+    let notes = driven.report.step(StepId::AuthorizationUrl).unwrap().notes.join("\n");
+    assert!(notes.contains("Warning: PKCE is off for a public client"), "{notes}");
+    assert!(!notes.contains("plain http://"), "loopback endpoints are not warned about: {notes}");
+}

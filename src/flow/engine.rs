@@ -240,6 +240,14 @@ impl Run<'_> {
         // 1: the authorization URL, after checking the endpoints' templates so no login is wasted.
         self.begin(StepId::AuthorizationUrl).await;
         let prepared = preflight(request, config).and_then(|()| prepare_authorization(config));
+        let warnings = crate::model::security::oauth2_warnings(
+            config,
+            request.token_endpoint.as_ref(),
+            request.userinfo_endpoint.as_ref(),
+        );
+        for warning in warnings {
+            self.note(format!("Warning: {warning}")).await;
+        }
         if let Ok(auth) = &prepared {
             for note in auth.notes.clone() {
                 self.note(note).await;
@@ -480,6 +488,13 @@ impl Run<'_> {
     /// API-Key and Basic: the user information endpoint with the credentials placed as configured.
     async fn credentials_test(&mut self, request: &FlowRequest) -> Result<(), FlowError> {
         self.begin(StepId::UserInfo).await;
+        let what = match request.authorization.config {
+            AuthConfig::Basic(_) => "the username and password",
+            _ => "the API key",
+        };
+        for warning in crate::model::security::credentials_warnings(request.userinfo_endpoint.as_ref(), what) {
+            self.note(format!("Warning: {warning}")).await;
+        }
         let result = self.credentials_call(request).await;
         let identity = self.end(result).await?;
         self.identity = Some(identity);

@@ -5,6 +5,7 @@ pub mod authorization;
 pub mod endpoint;
 pub mod redact;
 pub mod run;
+pub mod security;
 pub mod template;
 pub mod text;
 pub mod time;

@@ -130,6 +130,7 @@ impl Store {
     /// Creates or updates, by name, the apps, endpoints and authorizations of `file`, in one
     /// transaction. Any problem rolls everything back; the error names where in the file it is.
     pub fn import(&mut self, file: &ExportFile) -> ImportResult<ImportSummary> {
+        check_duplicates(file)?;
         let tx = super::write(&mut self.conn)?;
         let mut summary = ImportSummary::default();
         for (i, app) in file.apps.iter().enumerate() {
@@ -138,6 +139,47 @@ impl Store {
         tx.commit()?;
         Ok(summary)
     }
+}
+
+/// Refuses a file that names two apps, or two endpoints or authorizations of one app, alike: the
+/// second would silently overwrite the first (and both would be counted).
+fn check_duplicates(file: &ExportFile) -> ImportResult<()> {
+    fn first_duplicate<'a>(names: impl Iterator<Item = &'a str>) -> Option<(usize, usize, &'a str)> {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, name) in names.enumerate() {
+            if let Some(first) = seen.insert(name.trim(), i) {
+                return Some((first, i, name.trim()));
+            }
+        }
+        None
+    }
+    let duplicate = |path: String, first: String, name: &str, what: &str| {
+        invalid(
+            path,
+            format!(
+                "\"{name}\" is also the name of {first}: each {what} needs its own name, or the second would overwrite the first."
+            ),
+        )
+    };
+    if let Some((first, i, name)) = first_duplicate(file.apps.iter().map(|a| a.name.as_str())) {
+        return Err(duplicate(format!("apps[{i}].name"), format!("apps[{first}]"), name, "app"));
+    }
+    for (a, app) in file.apps.iter().enumerate() {
+        if let Some((first, i, name)) = first_duplicate(app.endpoints.iter().map(|e| e.name.as_str())) {
+            let at = format!("apps[{a}].endpoints");
+            return Err(duplicate(format!("{at}[{i}].name"), format!("{at}[{first}]"), name, "endpoint of an app"));
+        }
+        if let Some((first, i, name)) = first_duplicate(app.authorizations.iter().map(|x| x.name())) {
+            let at = format!("apps[{a}].authorizations");
+            return Err(duplicate(
+                format!("{at}[{i}].name"),
+                format!("{at}[{first}]"),
+                name,
+                "authorization of an app",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn import_app(
