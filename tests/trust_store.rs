@@ -260,3 +260,59 @@ fn a_backup_while_authdeck_runs_holds_what_the_wal_holds() {
     assert!(!again.status.success() && text(&again.stderr).contains("exists already"));
     drop(running);
 }
+
+#[test]
+fn a_result_that_cannot_be_saved_is_kept_sealed_and_saved_at_the_next_start() {
+    use authdeck::store::RecordOutcome;
+    let place = Place::new();
+    let mut store = place.open();
+    let (auth, _) = fill(&mut store);
+    // The database refuses the write (as a full disk or a damaged file would).
+    rusqlite::Connection::open(place.db())
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON test_runs BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END;",
+        )
+        .unwrap();
+    let mut report = FlowReport {
+        authorization_id: auth,
+        auth_kind: AuthKind::OAuth2,
+        kind: FlowKind::Test,
+        outcome: RunOutcome::Ok,
+        message: "Connected as Bob.".into(),
+        started_at: 1_800_000_100,
+        finished_at: 1_800_000_101,
+        steps: vec![],
+        identity: Some(Identity { id: Some("u2".into()), name: Some("Bob".into()), email: None }),
+        grant: None,
+        tokens: Some(Tokens {
+            access_token: Sensitive::new("at-kept-while-the-disk-was-full".into()),
+            refresh_token: None,
+            token_type: None,
+            expires_at: None,
+            scopes: String::new(),
+        }),
+        refresh_of: None,
+    };
+    let outcome = store.record_flow_or_keep(&mut report);
+    let RecordOutcome::Kept { path, .. } = &outcome else { panic!("{outcome:?}") };
+    let message = outcome.message().unwrap();
+    assert!(message.contains("disk full (simulated)") && message.contains("will be saved the next time"), "{message}");
+    let kept = std::fs::read_to_string(path).unwrap();
+    assert!(kept.contains("Connected as Bob.") && !kept.contains("at-kept-while-the-disk-was-full"), "{kept}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600);
+    drop(store);
+
+    rusqlite::Connection::open(place.db()).unwrap().execute_batch("DROP TRIGGER refuse;").unwrap();
+    let mut store = place.open();
+    let notices = store.take_notices();
+    assert!(notices.iter().any(|n| n.contains("Saved the result of a test that finished while")), "{notices:?}");
+    assert!(!path.exists(), "the kept file goes once saved");
+    let app = store.app_by_name("Sealed").unwrap().unwrap();
+    let saved = store.connections(app.id).unwrap();
+    assert!(
+        saved.iter().any(|c| c.tokens.access_token.reveal() == "at-kept-while-the-disk-was-full"),
+        "the tokens were saved"
+    );
+}

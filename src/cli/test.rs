@@ -16,7 +16,7 @@ use crate::flow::{
     RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry, ssh_forward_hint,
 };
 use crate::model::{AuthConfig, Authorization};
-use crate::store::Store;
+use crate::store::{RecordOutcome, Store};
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -77,7 +77,14 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
         Some(report) => report,
         None => handle.join().await?,
     };
-    let recorded = store.record_flow(&mut report).context("The test ran, but saving its result failed")?;
+    let outcome = store.record_flow_or_keep(&mut report);
+    if let Some(message) = outcome.message() {
+        err_line(&format!("authdeck: {message}"));
+    }
+    let recorded = match &outcome {
+        RecordOutcome::Saved(recorded) => Some(*recorded),
+        _ => None,
+    };
     if let Some(save) = report.step(StepId::Save) {
         printer.step(save);
     }
@@ -86,13 +93,16 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
         let mut value = serde_json::to_value(&report)?;
         value["app"] = app.into();
         value["authorization"] = authorization.name.clone().into();
-        value["run_id"] = recorded.run_id.into();
-        value["connection_id"] = recorded.connection_id.into();
+        value["run_id"] = recorded.map(|r| r.run_id).into();
+        value["connection_id"] = recorded.and_then(|r| r.connection_id).into();
+        value["saved"] = recorded.is_some().into();
         output::out_json(&value)?;
     } else {
         print_result(&report)?;
     }
     Ok(match report.outcome {
+        // A result that couldn't be saved is a failure for a script, whatever the provider said.
+        RunOutcome::Ok if recorded.is_none() => 1,
         RunOutcome::Ok => 0,
         RunOutcome::Failed => 1,
         RunOutcome::Cancelled => 130,

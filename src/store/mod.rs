@@ -9,6 +9,7 @@ mod migrations;
 pub mod seal;
 mod secrets;
 mod transfer;
+mod unsaved;
 
 use std::fs::{self, OpenOptions};
 use std::io::Read;
@@ -23,6 +24,7 @@ pub use authorizations::AuthorizationRow;
 pub use seal::KeySource;
 pub use secrets::UnreadableSecret;
 pub use transfer::{ImportError, ImportSummary};
+pub use unsaved::RecordOutcome;
 
 /// Marks a SQLite file as authdeck's (`PRAGMA application_id`), so another program's database is refused.
 pub const APPLICATION_ID: i32 = 0x6164_6b31; // "adk1"
@@ -152,6 +154,7 @@ impl Store {
         self.migrate()?;
         self.vault.load(&self.conn)?;
         self.seal_plaintext()?;
+        self.save_kept_results()?;
         let unreadable = self.unreadable_secrets()?;
         if !unreadable.is_empty() {
             let notice = self.unreadable_message(&unreadable);

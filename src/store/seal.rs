@@ -195,7 +195,17 @@ impl Vault {
     /// there is none. Call inside the write transaction that stores the value.
     pub fn seal(&mut self, conn: &Connection, place: Place, plaintext: &str) -> Result<String> {
         let id = self.current_key(conn)?;
-        let key = self.keys.get(&id).ok_or_else(|| StoreError::Corrupt("the current key went missing".into()))?;
+        self.seal_under(&id, place, plaintext)
+    }
+
+    /// Seals under the current key without touching the database; `None` when there is no key yet.
+    pub fn seal_without_database(&self, place: Place, plaintext: &str) -> Option<String> {
+        let id = self.current.as_ref()?;
+        self.seal_under(id, place, plaintext).ok()
+    }
+
+    fn seal_under(&self, id: &str, place: Place, plaintext: &str) -> Result<String> {
+        let key = self.keys.get(id).ok_or_else(|| StoreError::Corrupt("the current key went missing".into()))?;
         let mut nonce = [0u8; NONCE_LEN];
         self.rng.fill(&mut nonce).map_err(|_| seal_error("no random bytes from the system"))?;
         let mut data = plaintext.as_bytes().to_vec();
