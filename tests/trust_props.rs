@@ -16,8 +16,10 @@ const REDIRECT: &str = "http://127.0.0.1:8976/callback";
 
 fn config() -> ProptestConfig {
     // Deterministic: the same cases on every run and machine (failures are reproducible).
+    // PROPTEST_CASES=50000 runs more by hand.
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512);
     ProptestConfig {
-        cases: 512,
+        cases,
         failure_persistence: None,
         rng_seed: proptest::test_runner::RngSeed::Fixed(10),
         ..ProptestConfig::default()
@@ -180,7 +182,7 @@ fn export_file() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..config() })]
+    #![proptest_config(ProptestConfig { cases: config().cases / 2, ..config() })]
 
     #[test]
     fn the_import_reader_never_panics_and_a_refused_file_changes_nothing(
