@@ -233,3 +233,42 @@ fn duplicate_names_in_an_import_are_reported_not_counted_twice() {
         cli::authdeck_with_stdin(&db, &["import", "-"], &file(serde_json::json!([{"name": "A"}, {"name": " A "}])));
     assert!(text(&out.stderr).contains("At apps[1].name: \"A\" is also the name of apps[0]"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn sigterm_and_sighup_cancel_a_headless_test_free_the_port_and_record_it() {
+    use std::io::BufRead;
+    for (signal, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = oauth_database(dir.path());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
+            .arg("--db")
+            .arg(&db)
+            .args(["test", "OAuth", "--timeout", "60"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        // Wait (on its output, not a clock) until it listens.
+        let port = loop {
+            let mut line = String::new();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "authdeck ended early: {seen}");
+            seen.push_str(&line);
+            if let Some(rest) = line.strip_prefix("Listening for the callback on http://127.0.0.1:") {
+                break rest.split('/').next().unwrap().parse::<u16>().unwrap();
+            }
+        };
+        let status = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().unwrap();
+        assert!(status.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        let exit = child.wait().unwrap();
+        assert_eq!(exit.code(), Some(code), "SIG{signal}: {seen}{rest}");
+        assert!(rest.contains("Cancelling…") && rest.contains("test cancelled"), "SIG{signal}: {rest}");
+        std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+        let list = authdeck(&db, &["list"]);
+        assert!(text(&list.stdout).contains("\tcancelled "), "{}", text(&list.stdout));
+    }
+}

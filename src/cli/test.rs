@@ -1,6 +1,7 @@
 //! `authdeck test NAME`: runs the connection test headless. The authorization URL and progress go
 //! to stderr; a pasted redirected URL (or code) is read from stdin while the listener waits; the
-//! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 130 if cancelled.
+//! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 128 + the
+//! signal's number when cancelled by one (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP).
 
 use std::io::BufRead;
 use std::io::IsTerminal;
@@ -33,7 +34,7 @@ pub struct TestArgs {
     pub timeout: u64,
 }
 
-/// Runs the test; the exit code (0 ok, 1 failed, 130 cancelled). Errors before the test starts
+/// Runs the test; the exit code (0 ok, 1 failed, 128 + signal cancelled). Errors before the test starts
 /// (unknown name, missing endpoint) are returned.
 pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     let (app, authorization) = find_authorization(store, &args)?;
@@ -52,10 +53,11 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     }
     let mut printer = Progress { steps, redirect_uri: redirect_uri(&authorization.config) };
     let mut report = None;
-    // Ctrl-C cancels the run (the port is freed and the run recorded as cancelled) instead of killing authdeck.
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    let mut cancelled = false;
+    // Ctrl-C — or SIGTERM, SIGHUP (the terminal went away), SIGQUIT — cancels the run (the port is
+    // freed, the run recorded as cancelled) instead of killing authdeck; the exit code then says
+    // which signal it was (128 + its number), as a shell expects.
+    let mut signals = Signals::new()?;
+    let mut cancelled_by: Option<i32> = None;
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -66,8 +68,8 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
                 Some(event) => printer.show(&event),
                 None => break,
             },
-            _ = &mut interrupted, if !cancelled => {
-                cancelled = true;
+            signal = signals.next(), if cancelled_by.is_none() => {
+                cancelled_by = Some(signal);
                 err_line("Cancelling…");
                 handle.cancel();
             }
@@ -105,8 +107,47 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
         RunOutcome::Ok if recorded.is_none() => 1,
         RunOutcome::Ok => 0,
         RunOutcome::Failed => 1,
-        RunOutcome::Cancelled => 130,
+        RunOutcome::Cancelled => 128 + cancelled_by.unwrap_or(SIGINT),
     })
+}
+
+const SIGINT: i32 = 2;
+
+/// The signals that cancel a run, as one stream of their numbers.
+struct Signals {
+    streams: Vec<(i32, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [
+            (SIGINT, SignalKind::interrupt()),
+            (15, SignalKind::terminate()),
+            (1, SignalKind::hangup()),
+            (3, SignalKind::quit()),
+        ];
+        let mut streams = Vec::new();
+        for (number, kind) in kinds {
+            streams.push((number, signal(kind).context("Cannot listen for signals")?));
+        }
+        Ok(Signals { streams })
+    }
+
+    /// The number of the next signal that comes.
+    async fn next(&mut self) -> i32 {
+        let waits = self.streams.iter_mut().map(|(n, s)| {
+            let n = *n;
+            Box::pin(async move {
+                if s.recv().await.is_none() {
+                    // No more of this signal can come: only the others can end the wait.
+                    std::future::pending::<()>().await;
+                }
+                n
+            })
+        });
+        futures_util::future::select_all(waits).await.0
+    }
 }
 
 /// The authorization named, in the app named (or the only app that has one of that name).

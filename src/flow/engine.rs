@@ -344,8 +344,10 @@ impl Run<'_> {
                     }
                     ListenerMessage::Stray { method, path } => {
                         tracing::debug!(%method, %path, "stray request on the callback listener");
-                        if let Some(event) = ignored.stray(method, path) {
-                            self.emit(event).await;
+                        match ignored.stray(method, path) {
+                            Some(Ok(event)) => self.emit(event).await,
+                            Some(Err(notice)) => self.note(notice).await,
+                            None => {}
                         }
                     }
                     ListenerMessage::Refused { reason } => {
@@ -602,8 +604,9 @@ struct IgnoredRequests {
 }
 
 impl IgnoredRequests {
-    /// The event for a stray request, while few enough have come; one notice when the cap is hit.
-    fn stray(&mut self, method: String, path: String) -> Option<FlowEvent> {
+    /// The event for a stray request while few enough have come; then, once, a notice that the
+    /// rest go unlisted; then nothing.
+    fn stray(&mut self, method: String, path: String) -> Option<Result<FlowEvent, String>> {
         self.strays += 1;
         match self.strays {
             n if n <= REPORTED_IGNORED => {
@@ -612,12 +615,11 @@ impl IgnoredRequests {
                 } else {
                     path
                 };
-                Some(FlowEvent::StrayRequest { method: method.chars().take(32).collect(), path })
+                Some(Ok(FlowEvent::StrayRequest { method: method.chars().take(32).collect(), path }))
             }
-            n if n == REPORTED_IGNORED + 1 => Some(FlowEvent::StrayRequest {
-                method: "…".into(),
-                path: format!("(more than {REPORTED_IGNORED} stray requests: the rest are answered but not listed)"),
-            }),
+            n if n == REPORTED_IGNORED + 1 => Some(Err(format!(
+                "More than {REPORTED_IGNORED} stray requests came to the callback port: the rest are answered but not listed."
+            ))),
             _ => None,
         }
     }
