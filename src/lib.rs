@@ -7,5 +7,7 @@ pub mod cli;
 pub mod flow;
 pub mod keymap;
 pub mod model;
+pub mod platform;
 pub mod store;
+pub mod tui;
 pub mod ui;

@@ -178,12 +178,12 @@ fn absurd_sizes_are_refused_with_what_the_limit_is() {
     };
     let out = cli::authdeck_with_stdin(&db, &["import", "-"], &file(&"n".repeat(5_000_000), "id"));
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("apps[0].name: Keep the name under 80 characters"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("apps[0].name: Keep it under 80 characters."), "{}", text(&out.stderr));
 
     let out = cli::authdeck_with_stdin(&db, &["import", "-"], &file("A", &"i".repeat(20_000)));
     assert!(!out.status.success());
     let message = text(&out.stderr);
-    assert!(message.contains("client_id") && message.contains("at most 1024 bytes"), "{message}");
+    assert!(message.contains("client_id: Keep it under 1024 characters."), "{message}");
 
     let huge = format!("{{\"version\": 1, \"apps\": [], \"x\": \"{}\"}}", "x".repeat(33 * 1024 * 1024));
     let path = dir.path().join("huge.json");

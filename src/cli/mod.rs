@@ -11,8 +11,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::model::transfer;
-use crate::store::{ImportError, Store};
+use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -118,21 +117,9 @@ fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The export file as pretty JSON.
-pub fn export_json(store: &Store, app: Option<&str>, include_secrets: bool) -> anyhow::Result<String> {
-    let file = store.export(app, include_secrets)?;
-    Ok(output::json_text(&file)? + "\n")
-}
-
-/// Imports an export file's text; the summary of what changed.
-pub fn import_json(store: &mut Store, text: &str) -> anyhow::Result<String> {
-    let file = transfer::parse(text).map_err(anyhow::Error::msg)?;
-    let summary = store.import(&file).map_err(|e: ImportError| anyhow::anyhow!("{e} Nothing was imported."))?;
-    Ok(summary.to_string())
-}
-
 fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
-    let text = export_json(store, args.app.as_deref(), args.include_secrets)?;
+    // Valid JSON whatever the names hold: what serde_json leaves raw is escaped the JSON way.
+    let text = output::escape_json(&store.export_json(args.app.as_deref(), args.include_secrets)?);
     match &args.output {
         Some(path) => write_private(path, &text, args.include_secrets)
             .with_context(|| format!("Cannot write {}; check the folder exists and is writable", path.display()))?,
@@ -190,7 +177,7 @@ fn import(store: &mut Store, args: &ImportArgs) -> anyhow::Result<()> {
         file.take(limit).read_to_end(&mut bytes).with_context(|| format!("Cannot read {}", args.file))?;
     }
     if bytes.len() as u64 >= limit {
-        bail!("Importing {}: {}", args.file, transfer::too_large_message());
+        bail!("Importing {}: {}", args.file, crate::model::transfer::too_large_message());
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
@@ -199,7 +186,7 @@ fn import(store: &mut Store, args: &ImportArgs) -> anyhow::Result<()> {
             e.utf8_error().valid_up_to() + 1
         )
     })?;
-    let summary = import_json(store, &text).with_context(|| format!("Importing {}", args.file))?;
-    output::err_line(&summary);
+    let summary = store.import_json(&text).with_context(|| format!("Importing {}", args.file))?;
+    output::err_line(&summary.to_string());
     Ok(())
 }

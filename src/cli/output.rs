@@ -94,7 +94,7 @@ pub fn out_json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
 /// serde_json's output with what it leaves raw — DEL, C1 controls, bidi overrides — as `\uXXXX`.
 /// Outside strings JSON has only ASCII punctuation, so every such character is inside a string,
 /// where the escape means the same character.
-fn escape_json(text: &str) -> String {
+pub fn escape_json(text: &str) -> String {
     if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
         return text.to_owned();
     }

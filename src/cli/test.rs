@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use super::output::{self, err_line, one_line};
 use crate::flow::{
     CredentialPrompt, Credentials, FlowEvent, FlowOptions, FlowReport, FlowRequest, FlowRunner, ListenerStatus,
-    RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry, ssh_forward_hint,
+    RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
 };
 use crate::model::{AuthConfig, Authorization};
 use crate::store::{RecordOutcome, Store};
@@ -297,8 +297,7 @@ impl Progress {
             FlowEvent::Listener(status @ ListenerStatus::Listening { .. }) => {
                 // Only while authdeck listens: with the port taken, forwarding it would hand the
                 // code to whoever holds it.
-                let env = crate::app::Environment::from_process();
-                let hint = ssh_forward_hint(&self.redirect_uri, env.ssh_connection.as_deref(), env.user.as_deref());
+                let hint = crate::platform::Environment::from_process().ssh_forward_hint(&self.redirect_uri);
                 if let Some(hint) = hint {
                     err_line(&format!(
                         "This is an SSH session. For the browser on your machine to reach the callback, forward the port first:\n\n  {}\n",

@@ -23,7 +23,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use authorizations::AuthorizationRow;
 pub use seal::KeySource;
 pub use secrets::UnreadableSecret;
-pub use transfer::{ImportError, ImportSummary};
+pub use transfer::{ImportError, ImportSummary, TransferError};
 pub use unsaved::RecordOutcome;
 
 /// Marks a SQLite file as authdeck's (`PRAGMA application_id`), so another program's database is refused.
