@@ -43,6 +43,19 @@ impl Place {
             .output()
             .unwrap()
     }
+    /// The binary with extra environment variables.
+    fn authdeck_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_authdeck"))
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .env("AUTHDECK_KEY_DIR", self.keys())
+            .env_remove("AUTHDECK_PASSPHRASE")
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
     /// Every byte of the database and its side files.
     fn bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();
@@ -315,4 +328,56 @@ fn a_result_that_cannot_be_saved_is_kept_sealed_and_saved_at_the_next_start() {
         saved.iter().any(|c| c.tokens.access_token.reveal() == "at-kept-while-the-disk-was-full"),
         "the tokens were saved"
     );
+}
+
+#[test]
+fn a_passphrase_can_be_put_on_the_key_and_taken_off() {
+    let place = Place::new();
+    let mut store = place.open();
+    fill(&mut store);
+    drop(store);
+    let status = place.authdeck(&["key"]);
+    assert!(text(&status.stdout).contains("(here, not protected by a passphrase)"), "{}", text(&status.stdout));
+
+    let out = place.authdeck_with(&["key", "protect"], &[("AUTHDECK_NEW_PASSPHRASE", "correct horse battery")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is now protected by the passphrase"), "{}", text(&out.stderr));
+    let key_file = std::fs::read_dir(place.keys()).unwrap().next().unwrap().unwrap().path();
+    assert!(std::fs::read_to_string(&key_file).unwrap().contains("argon2id:"));
+
+    // Without the passphrase (no terminal to ask on) the secrets can't be read, and it says how.
+    let out = place.authdeck(&["list"]);
+    assert!(out.status.success(), "everything else works: {}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("protected by a passphrase: set AUTHDECK_PASSPHRASE"), "{}", text(&out.stderr));
+    let with = [("AUTHDECK_PASSPHRASE", "correct horse battery")];
+    let export = place.authdeck_with(&["export", "--include-secrets"], &with);
+    assert!(text(&export.stdout).contains(CLIENT_SECRET), "{}", text(&export.stderr));
+    // No new secret is sealed under a key of its own behind the user's back meanwhile.
+    let file = here_export(&place);
+    let refused = place.authdeck_with(&["import", file.to_str().unwrap()], &[]);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("protected by a passphrase that wasn't given"), "{}", text(&refused.stderr));
+    let wrong = place.authdeck_with(&["list"], &[("AUTHDECK_PASSPHRASE", "wrong horse")]);
+    assert!(
+        text(&wrong.stderr).contains("the passphrase is not the one it was protected with"),
+        "{}",
+        text(&wrong.stderr)
+    );
+
+    let out = place.authdeck_with(&["key", "unprotect"], &with);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!std::fs::read_to_string(&key_file).unwrap().contains("argon2id:"));
+    assert!(text(&place.authdeck(&["export", "--include-secrets"]).stdout).contains(CLIENT_SECRET));
+}
+
+/// A small export with a client secret of its own, written beside the database.
+fn here_export(place: &Place) -> PathBuf {
+    let file = place.dir.path().join("new-secret.json");
+    let text = serde_json::json!({"version": 1, "apps": [{"name": "More", "endpoints": [
+        {"name": "T", "purpose": "token", "method": "POST", "url": "https://p.example/token"}],
+        "authorizations": [{"kind": "oauth2", "name": "O2", "client_id": "id", "client_secret": "cs-while-locked",
+            "authorization_uri": "https://p.example/auth", "token_endpoint": "T",
+            "redirect_uri": "http://127.0.0.1:8976/callback"}]}]});
+    std::fs::write(&file, text.to_string()).unwrap();
+    file
 }

@@ -1,6 +1,7 @@
 //! The subcommands: list, export, import, test, backup. Each prints for people (or JSON for scripts) and
 //! returns an error with a clear message; `main` turns that into a non-zero exit.
 
+pub mod key;
 pub mod output;
 pub mod test;
 
@@ -25,6 +26,8 @@ pub enum Command {
     Test(test::TestArgs),
     /// Write a consistent copy of the database to FILE, while authdeck runs (secrets stay sealed).
     Backup(BackupArgs),
+    /// Where the key that seals the secrets is; `protect` / `unprotect` add or remove a passphrase.
+    Key(key::KeyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +73,7 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Import(args) => import(store, &args).map(|_| 0),
         Command::Test(args) => test::run(store, args).await,
         Command::Backup(args) => backup(store, &args).map(|_| 0),
+        Command::Key(args) => key::run(store, &args).map(|_| 0),
     }
 }
 

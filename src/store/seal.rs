@@ -145,12 +145,22 @@ pub struct Vault {
     current: Option<String>,
     /// Key ids the database knows whose key isn't here, with why.
     missing: Vec<(String, String)>,
+    /// A key is here but protected by a passphrase that wasn't given (or was wrong): new secrets
+    /// are then refused rather than sealed under a new key the user didn't ask for.
+    locked: bool,
     rng: SystemRandom,
 }
 
 impl Vault {
     pub fn new(source: KeySource) -> Vault {
-        Vault { source, keys: HashMap::new(), current: None, missing: Vec::new(), rng: SystemRandom::new() }
+        Vault {
+            source,
+            keys: HashMap::new(),
+            current: None,
+            missing: Vec::new(),
+            locked: false,
+            rng: SystemRandom::new(),
+        }
     }
 
     pub fn source(&self) -> &KeySource {
@@ -175,17 +185,22 @@ impl Vault {
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         self.missing.clear();
+        self.locked = false;
         for (id, check) in rows {
             if self.keys.contains_key(&id) {
                 self.current = Some(id);
                 continue;
             }
-            match self.read_key(&id).and_then(|key| verify(&key, &check).map(|()| key)) {
+            match self.read_key(&id).and_then(|key| verify(&key, &check).map(|()| key).map_err(KeyError::Missing)) {
                 Ok(key) => {
                     self.keys.insert(id.clone(), key);
                     self.current = Some(id);
                 }
-                Err(why) => self.missing.push((id, why)),
+                Err(KeyError::Locked(why)) => {
+                    self.locked = true;
+                    self.missing.push((id, why));
+                }
+                Err(KeyError::Missing(why)) => self.missing.push((id, why)),
             }
         }
         Ok(())
@@ -239,6 +254,11 @@ impl Vault {
         if let Some(id) = &self.current {
             return Ok(id.clone());
         }
+        if self.locked {
+            return Err(StoreError::Invalid(
+                "The database's key is protected by a passphrase that wasn't given (or isn't right), so no secret can be stored: set AUTHDECK_PASSPHRASE, or run authdeck in a terminal to be asked.".into(),
+            ));
+        }
         let mut raw = [0u8; KEY_LEN];
         self.rng.fill(&mut raw).map_err(|_| seal_error("no random bytes from the system"))?;
         let mut id_bytes = [0u8; 8];
@@ -258,23 +278,89 @@ impl Vault {
         Ok(id)
     }
 
-    fn read_key(&self, id: &str) -> std::result::Result<LessSafeKey, String> {
+    fn read_key(&self, id: &str) -> std::result::Result<LessSafeKey, KeyError> {
         let dir = match &self.source.kind {
             SourceKind::Dir(dir) => dir,
-            SourceKind::Memory => return Err("it was kept in memory by another process".into()),
+            SourceKind::Memory => return Err(KeyError::Missing("it was kept in memory by another process".into())),
         };
         let path = dir.join(format!("{id}.key"));
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(format!("there is no key file {}", path.display()));
+                return Err(KeyError::Missing(format!("there is no key file {}", path.display())));
             }
-            Err(e) => return Err(format!("{} can't be read ({e})", path.display())),
+            Err(e) => return Err(KeyError::Missing(format!("{} can't be read ({e})", path.display()))),
         };
-        let raw =
-            parse_key_file(&text, &*self.source.passphrase).map_err(|why| format!("{}: {why}", path.display()))?;
-        aead_key(&raw).map_err(|e| e.to_string())
+        let protected = text.lines().any(|l| l.starts_with("argon2id:"));
+        let raw = parse_key_file(&text, &*self.source.passphrase).map_err(|why| {
+            let why = format!("{}: {why}", path.display());
+            if protected { KeyError::Locked(why) } else { KeyError::Missing(why) }
+        })?;
+        aead_key(&raw).map_err(|e| KeyError::Missing(e.to_string()))
     }
+}
+
+/// What a key of the database is, for `authdeck key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyStatus {
+    pub id: String,
+    /// Its key file (none for a key kept in memory).
+    pub path: Option<PathBuf>,
+    /// Here and opened: whether its file is protected by a passphrase. Missing: why.
+    pub state: std::result::Result<bool, String>,
+}
+
+impl Vault {
+    /// Every key the database knows, and whether it is here.
+    pub fn statuses(&self, conn: &Connection) -> Result<Vec<KeyStatus>> {
+        let ids: Vec<String> = conn
+            .prepare("SELECT id FROM seal_keys ORDER BY created_at, rowid")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let path = self.key_path(&id);
+                let state = match self.missing.iter().find(|(m, _)| *m == id) {
+                    Some((_, why)) => Err(why.clone()),
+                    None => Ok(path
+                        .as_ref()
+                        .and_then(|p| fs::read_to_string(p).ok())
+                        .is_some_and(|text| text.lines().any(|l| l.starts_with("argon2id:")))),
+                };
+                KeyStatus { id, path, state }
+            })
+            .collect())
+    }
+
+    /// Writes the key files of the keys that are here again, protected by `passphrase` (or not,
+    /// with `None`); each is replaced whole (written beside, then renamed). The files written.
+    pub fn rewrite_key_files(&self, passphrase: Option<&str>) -> Result<Vec<PathBuf>> {
+        let SourceKind::Dir(dir) = &self.source.kind else { return Ok(Vec::new()) };
+        let mut written = Vec::new();
+        let mut ids: Vec<&String> = self.keys.keys().collect();
+        ids.sort();
+        for id in ids {
+            let path = dir.join(format!("{id}.key"));
+            let text = fs::read_to_string(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
+            let raw = parse_key_file(&text, &*self.source.passphrase)
+                .map_err(|why| StoreError::Invalid(format!("{}: {why}", path.display())))?;
+            let replacement = dir.join(format!("{id}.key.new"));
+            let _ = fs::remove_file(&replacement);
+            write_key_file_at(&replacement, &raw, passphrase, &self.rng)?;
+            fs::rename(&replacement, &path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// Why a key file gave no key.
+enum KeyError {
+    /// Not there, not this database's, or damaged.
+    Missing(String),
+    /// Protected by a passphrase that wasn't given or isn't right.
+    Locked(String),
 }
 
 fn seal_error(what: &str) -> StoreError {

@@ -102,6 +102,17 @@ impl Store {
         lines.join("\n")
     }
 
+    /// The keys of this database, and whether each is here.
+    pub fn key_statuses(&self) -> Result<Vec<super::seal::KeyStatus>> {
+        self.vault.statuses(&self.conn)
+    }
+
+    /// Protects the key files of this database with `passphrase`, or removes the protection with
+    /// `None`. Returns the files written.
+    pub fn protect_keys(&self, passphrase: Option<&str>) -> Result<Vec<std::path::PathBuf>> {
+        self.vault.rewrite_key_files(passphrase)
+    }
+
     /// Where the key files of this database live, if they are files.
     pub fn key_dir(&self) -> Option<&Path> {
         self.vault.source().key_dir()
