@@ -14,6 +14,7 @@ use authdeck::store::{KeySource, Store};
 const CLIENT_SECRET: &str = "cs-fake-sealed-client-secret";
 const ACCESS: &str = "at-fake-sealed-access-token";
 const REFRESH: &str = "rt-fake-sealed-refresh-token";
+const ID_TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJmYWtlLXNlYWxlZCJ9.fake-sealed-id-token";
 
 struct Place {
     dir: tempfile::TempDir,
@@ -94,6 +95,7 @@ fn fill(store: &mut Store) -> (i64, i64) {
     let tokens = Tokens {
         access_token: Sensitive::new(ACCESS.into()),
         refresh_token: Some(Sensitive::new(REFRESH.into())),
+        id_token: Some(Sensitive::new(ID_TOKEN.into())),
         token_type: Some("Bearer".into()),
         expires_at: None,
         scopes: "read".into(),
@@ -110,7 +112,10 @@ fn fill(store: &mut Store) -> (i64, i64) {
         identity: Some(Identity { id: Some("u1".into()), name: Some("Ann".into()), email: None }),
         grant: Some(tokens.summary()),
         tokens: Some(tokens),
-        refresh_of: None,
+        grant_type: None,
+        introspection: None,
+        on_connection: None,
+        connection_status: None,
     };
     let connection = store.record_flow(&mut report).unwrap().connection_id.unwrap();
     (auth, connection)
@@ -127,11 +132,12 @@ fn the_database_file_alone_reveals_no_secret() {
     let saved = store.connection(connection).unwrap();
     assert_eq!(saved.tokens.access_token.reveal(), ACCESS);
     assert_eq!(saved.tokens.refresh_token.unwrap().reveal(), REFRESH);
+    assert_eq!(saved.tokens.id_token.unwrap().reveal(), ID_TOKEN);
     // In the files, while open (the WAL) and after closing: none of them.
     for when in ["open", "closed"] {
         let bytes = place.bytes();
         assert!(!bytes.is_empty());
-        for secret in [CLIENT_SECRET, ACCESS, REFRESH] {
+        for secret in [CLIENT_SECRET, ACCESS, REFRESH, ID_TOKEN] {
             assert!(!contains(&bytes, secret), "{secret} is in the database files ({when})");
         }
         assert!(contains(&bytes, "Sealed") && contains(&bytes, "https://p.example/auth"), "the rest stays plain");
@@ -154,7 +160,11 @@ fn plaintext_secrets_of_an_older_database_are_sealed_when_it_is_opened() {
     drop(store);
     // As an authdeck from before sealing left them: in clear.
     let raw = rusqlite::Connection::open(place.db()).unwrap();
-    raw.execute("UPDATE connections SET access_token = ?1, refresh_token = ?2", [ACCESS, REFRESH]).unwrap();
+    raw.execute(
+        "UPDATE connections SET access_token = ?1, refresh_token = ?2, id_token = ?3",
+        [ACCESS, REFRESH, ID_TOKEN],
+    )
+    .unwrap();
     raw.execute(
         "UPDATE authorizations SET config = json_remove(json_set(config, '$.client_secret', ?1), '$.client_secret_sealed')
          WHERE kind = 'oauth2'",
@@ -167,7 +177,7 @@ fn plaintext_secrets_of_an_older_database_are_sealed_when_it_is_opened() {
     assert!(contains(&place.bytes(), ACCESS) && contains(&place.bytes(), CLIENT_SECRET));
 
     let store = place.open();
-    for secret in [CLIENT_SECRET, ACCESS, REFRESH] {
+    for secret in [CLIENT_SECRET, ACCESS, REFRESH, ID_TOKEN] {
         assert!(!contains(&place.bytes(), secret), "{secret} left in clear");
     }
     let AuthConfig::OAuth2(c) = store.authorization(auth).unwrap().config else { panic!() };
@@ -301,11 +311,15 @@ fn a_result_that_cannot_be_saved_is_kept_sealed_and_saved_at_the_next_start() {
         tokens: Some(Tokens {
             access_token: Sensitive::new("at-kept-while-the-disk-was-full".into()),
             refresh_token: None,
+            id_token: None,
             token_type: None,
             expires_at: None,
             scopes: String::new(),
         }),
-        refresh_of: None,
+        grant_type: None,
+        introspection: None,
+        on_connection: None,
+        connection_status: None,
     };
     let outcome = store.record_flow_or_keep(&mut report);
     let RecordOutcome::Kept { path, .. } = &outcome else { panic!("{outcome:?}") };

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod authorization;
+pub mod discovery;
 pub mod endpoint;
 pub mod field;
 pub mod redact;
@@ -15,7 +16,7 @@ pub mod transfer;
 pub use app::App;
 pub use authorization::{
     ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
-    KeyPlacement, LastTest, OAuth2Config, OAuth2Field, ResponseMode,
+    EndpointRefs, Grant, KeyPlacement, LastTest, OAuth2Config, OAuth2Field, ResponseMode,
 };
 pub use endpoint::{BodyKind, Endpoint, EndpointField, EndpointPurpose, MappingField, Method, ResponseMapping};
 pub use field::{FieldError, Problem, check_len, check_name, name_problem};

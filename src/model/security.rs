@@ -30,23 +30,50 @@ fn cleartext(url: &str, what: &str, carries: &str) -> Option<String> {
     })
 }
 
-/// The warnings for an OAuth 2.0 authorization and its endpoints.
-pub fn oauth2_warnings(config: &OAuth2Config, token: Option<&Endpoint>, userinfo: Option<&Endpoint>) -> Vec<String> {
-    let mut warnings = Vec::new();
-    if let Some(endpoint) = token {
-        let carries = if config.client_auth == ClientAuth::None {
-            "the code and the tokens"
-        } else {
-            "the client secret, the code and the tokens"
-        };
-        warnings.extend(cleartext(&endpoint.url, &format!("token endpoint \"{}\"", endpoint.name), carries));
+/// What an endpoint of an OAuth 2.0 authorization is for, which says what would travel in clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointRole {
+    Token,
+    UserInfo,
+    DeviceAuthorization,
+    Revocation,
+    Introspection,
+}
+
+impl EndpointRole {
+    fn label(self) -> &'static str {
+        match self {
+            EndpointRole::Token => "token endpoint",
+            EndpointRole::UserInfo => "user information endpoint",
+            EndpointRole::DeviceAuthorization => "device authorization endpoint",
+            EndpointRole::Revocation => "revocation endpoint",
+            EndpointRole::Introspection => "introspection endpoint",
+        }
     }
-    if let Some(endpoint) = userinfo {
-        warnings.extend(cleartext(
-            &endpoint.url,
-            &format!("user information endpoint \"{}\"", endpoint.name),
-            "the access token",
-        ));
+
+    fn carries(self, public: bool) -> &'static str {
+        match (self, public) {
+            (EndpointRole::UserInfo, _) => "the access token",
+            (EndpointRole::Token, false) => "the client secret, the code and the tokens",
+            (EndpointRole::Token, true) => "the code and the tokens",
+            (EndpointRole::DeviceAuthorization, false) => "the client secret and the device code",
+            (EndpointRole::DeviceAuthorization, true) => "the device code",
+            (_, false) => "the client secret and the tokens",
+            (_, true) => "the tokens",
+        }
+    }
+}
+
+/// The warnings for an OAuth 2.0 authorization and the endpoints a run of it uses.
+pub fn oauth2_warnings(config: &OAuth2Config, endpoints: &[(EndpointRole, &Endpoint)]) -> Vec<String> {
+    let public = config.client_auth == ClientAuth::None;
+    let mut warnings: Vec<String> = endpoints
+        .iter()
+        .filter_map(|(role, e)| cleartext(&e.url, &format!("{} \"{}\"", role.label(), e.name), role.carries(public)))
+        .collect();
+    // The redirect URI and PKCE matter to the authorization-code grant only.
+    if config.grant != super::Grant::AuthorizationCode {
+        return warnings;
     }
     if let Ok(redirect) = Url::parse(config.redirect_uri.trim())
         && redirect.scheme() == "http"
@@ -84,15 +111,13 @@ mod tests {
     #[test]
     fn plain_http_off_this_machine_is_warned_loopback_is_not() {
         let config = OAuth2Config::default();
-        assert!(oauth2_warnings(&config, Some(&endpoint("https://p.example/t")), None).is_empty());
+        let token = |url: &str| endpoint(url);
+        assert!(oauth2_warnings(&config, &[(EndpointRole::Token, &token("https://p.example/t"))]).is_empty());
         for local in ["http://127.0.0.1:9/t", "http://127.1.2.3/t", "http://[::1]/t", "http://localhost/t"] {
-            assert!(oauth2_warnings(&config, Some(&endpoint(local)), None).is_empty(), "{local}");
+            assert!(oauth2_warnings(&config, &[(EndpointRole::Token, &token(local))]).is_empty(), "{local}");
         }
-        let w = oauth2_warnings(
-            &config,
-            Some(&endpoint("http://p.example/{{client_id}}/t")),
-            Some(&endpoint("http://q.example/me")),
-        );
+        let (t, u) = (endpoint("http://p.example/{{client_id}}/t"), endpoint("http://q.example/me"));
+        let w = oauth2_warnings(&config, &[(EndpointRole::Token, &t), (EndpointRole::UserInfo, &u)]);
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(w[0].contains("p.example") && w[0].contains("client secret"), "{}", w[0]);
         assert!(w[1].contains("access token"), "{}", w[1]);
@@ -106,10 +131,10 @@ mod tests {
             redirect_uri: "http://app.example/cb".into(),
             ..Default::default()
         };
-        let w = oauth2_warnings(&config, None, None);
+        let w = oauth2_warnings(&config, &[]);
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(w[0].contains("redirect URI") && w[1].contains("PKCE is off"), "{w:?}");
         let confidential = OAuth2Config { pkce: false, ..Default::default() };
-        assert!(oauth2_warnings(&confidential, None, None).is_empty());
+        assert!(oauth2_warnings(&confidential, &[]).is_empty());
     }
 }

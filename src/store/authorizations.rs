@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::seal::{self, Vault};
 use super::{Result, Store, StoreError, map_unique};
-use crate::model::{AuthConfig, AuthKind, Authorization, LastTest};
+use crate::model::{AuthConfig, AuthKind, Authorization, EndpointRefs, LastTest};
 
 /// An authorization with the name of its app, for listings across apps.
 #[derive(Debug, Clone)]
@@ -16,8 +16,8 @@ pub struct AuthorizationRow {
 
 const SELECT: &str = "SELECT a.id, a.app_id, a.kind, a.name, a.config, a.token_endpoint_id, a.userinfo_endpoint_id,
         (SELECT t.outcome || char(31) || coalesce(t.finished_at, t.started_at) || char(31) || t.message
-           FROM test_runs t WHERE t.authorization_id = a.id ORDER BY t.id DESC LIMIT 1),
-        p.name
+           FROM test_runs t WHERE t.authorization_id = a.id AND t.kind = 'test' ORDER BY t.id DESC LIMIT 1),
+        p.name, a.device_endpoint_id, a.revocation_endpoint_id, a.introspection_endpoint_id, a.jwks_endpoint_id
     FROM authorizations a JOIN apps p ON p.id = a.app_id";
 
 fn row_to_authorization(
@@ -48,7 +48,14 @@ fn row_to_authorization(
         }
     };
     let mut config = config;
-    config.set_endpoint_ids(row.get(5)?, row.get(6)?);
+    config.set_endpoint_refs(EndpointRefs {
+        token: row.get(5)?,
+        userinfo: row.get(6)?,
+        device: row.get(9)?,
+        revocation: row.get(10)?,
+        introspection: row.get(11)?,
+        jwks: row.get(12)?,
+    });
     let authorization = Authorization {
         id: row.get(0)?,
         app_id: row.get(1)?,
@@ -109,14 +116,17 @@ pub(super) fn insert_authorization(
 ) -> Result<i64> {
     let name = name.trim();
     check_authorization_name(name)?;
-    let (token, userinfo) = config.endpoint_ids();
     let column = config_column(conn, vault, config, None)?;
-    conn.execute(
-        "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![app_id, config.kind().code(), name, column, token, userinfo],
-    )
-    .map_err(|e| map_unique(e, "An authorization", name))?;
+    write_authorization(
+        conn,
+        "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id,
+            device_endpoint_id, revocation_endpoint_id, introspection_endpoint_id, jwks_endpoint_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        app_id,
+        name,
+        config,
+        &column,
+    )?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -131,15 +141,18 @@ pub(super) fn update_authorization(
 ) -> Result<()> {
     let name = name.trim();
     check_authorization_name(name)?;
-    let (token, userinfo) = config.endpoint_ids();
-    let changed = conn
-        .execute(
-            "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
-                userinfo_endpoint_id = ?6, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-             WHERE id = ?1",
-            params![id, config.kind().code(), name, column, token, userinfo],
-        )
-        .map_err(|e| map_unique(e, "An authorization", name))?;
+    let changed = write_authorization(
+        conn,
+        "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
+            userinfo_endpoint_id = ?6, device_endpoint_id = ?7, revocation_endpoint_id = ?8,
+            introspection_endpoint_id = ?9, jwks_endpoint_id = ?10,
+            updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE id = ?1",
+        id,
+        name,
+        config,
+        column,
+    )?;
     if changed == 0 {
         return Err(StoreError::NotFound(format!("authorization \"{name}\"")));
     }
@@ -148,6 +161,36 @@ pub(super) fn update_authorization(
 
 fn check_authorization_name(name: &str) -> Result<()> {
     crate::model::name_problem(name).map_err(|m| StoreError::Invalid(format!("The authorization's name: {m}")))
+}
+
+/// Runs `sql` with `?1` = `first` (the app for an insert, the authorization for an update) and
+/// `?2`…`?10` the authorization's kind, name, fields (`column`, sealed) and endpoints, in the one
+/// order both use.
+fn write_authorization(
+    conn: &Connection,
+    sql: &str,
+    first: i64,
+    name: &str,
+    config: &AuthConfig,
+    column: &str,
+) -> Result<usize> {
+    let refs = config.endpoint_refs();
+    conn.execute(
+        sql,
+        params![
+            first,
+            config.kind().code(),
+            name,
+            column,
+            refs.token,
+            refs.userinfo,
+            refs.device,
+            refs.revocation,
+            refs.introspection,
+            refs.jwks,
+        ],
+    )
+    .map_err(|e| map_unique(e, "An authorization", name))
 }
 
 impl Store {

@@ -4,6 +4,7 @@
 mod apps;
 mod authorizations;
 mod connections;
+mod discovery;
 mod endpoints;
 mod migrations;
 pub mod seal;
@@ -168,7 +169,8 @@ impl Store {
         let like = format!("{}%", seal::SEALED_PREFIX);
         let plain: i64 = self.conn.query_row(
             "SELECT (SELECT count(*) FROM connections WHERE (access_token != '' AND access_token NOT LIKE ?1)
-                        OR (coalesce(refresh_token, '') != '' AND refresh_token NOT LIKE ?1))
+                        OR (coalesce(refresh_token, '') != '' AND refresh_token NOT LIKE ?1)
+                        OR (coalesce(id_token, '') != '' AND id_token NOT LIKE ?1))
                   + (SELECT count(*) FROM authorizations WHERE kind = 'oauth2'
                         AND coalesce(json_extract(config, '$.client_secret'), '') != '')",
             [&like],

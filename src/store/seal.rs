@@ -53,6 +53,7 @@ pub enum Place {
     ClientSecret,
     AccessToken,
     RefreshToken,
+    IdToken,
 }
 
 impl Place {
@@ -61,6 +62,7 @@ impl Place {
             Place::ClientSecret => "authorizations.client_secret",
             Place::AccessToken => "connections.access_token",
             Place::RefreshToken => "connections.refresh_token",
+            Place::IdToken => "connections.id_token",
         }
     }
 }
@@ -498,20 +500,22 @@ fn write_key_file_at(path: &Path, raw: &[u8], passphrase: Option<&str>, rng: &Sy
 pub fn seal_plaintext(conn: &Connection, vault: &mut Vault) -> Result<usize> {
     let mut sealed = 0;
     let like = format!("{SEALED_PREFIX}%");
-    let connections: Vec<(i64, String, Option<String>)> = conn
+    let connections: Vec<(i64, String, Option<String>, Option<String>)> = conn
         .prepare(
-            "SELECT id, access_token, refresh_token FROM connections
+            "SELECT id, access_token, refresh_token, id_token FROM connections
              WHERE (access_token != '' AND access_token NOT LIKE ?1)
-                OR (refresh_token IS NOT NULL AND refresh_token != '' AND refresh_token NOT LIKE ?1)",
+                OR (coalesce(refresh_token, '') != '' AND refresh_token NOT LIKE ?1)
+                OR (coalesce(id_token, '') != '' AND id_token NOT LIKE ?1)",
         )?
-        .query_map([&like], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([&like], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, access, refresh) in connections {
+    for (id, access, refresh, id_token) in connections {
         let access = seal_if_plain(conn, vault, Place::AccessToken, &access)?;
         let refresh = refresh.map(|r| seal_if_plain(conn, vault, Place::RefreshToken, &r)).transpose()?;
+        let id_token = id_token.map(|t| seal_if_plain(conn, vault, Place::IdToken, &t)).transpose()?;
         conn.execute(
-            "UPDATE connections SET access_token = ?2, refresh_token = ?3 WHERE id = ?1",
-            params![id, access, refresh],
+            "UPDATE connections SET access_token = ?2, refresh_token = ?3, id_token = ?4 WHERE id = ?1",
+            params![id, access, refresh, id_token],
         )?;
         sealed += 1;
     }

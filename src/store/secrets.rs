@@ -47,7 +47,7 @@ impl Store {
         }
         let mut stmt = self.conn.prepare(
             "SELECT c.id, a.name, coalesce(c.user_name, c.user_email, c.user_id, ''), c.access_token,
-                    coalesce(c.refresh_token, '')
+                    coalesce(c.refresh_token, ''), coalesce(c.id_token, '')
              FROM connections c JOIN authorizations a ON a.id = c.authorization_id ORDER BY c.id",
         )?;
         let rows = stmt
@@ -58,11 +58,12 @@ impl Store {
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        for (id, authorization, who, access, refresh) in rows {
-            let failed = [(Place::AccessToken, access), (Place::RefreshToken, refresh)]
+        for (id, authorization, who, access, refresh, id_token) in rows {
+            let failed = [(Place::AccessToken, access), (Place::RefreshToken, refresh), (Place::IdToken, id_token)]
                 .into_iter()
                 .find_map(|(place, stored)| self.vault.open(place, &stored).err());
             if let Some(why) = failed {

@@ -156,6 +156,12 @@ impl Store {
                         redirect_uri: c.redirect_uri,
                         client_auth: c.client_auth,
                         pkce: c.pkce,
+                        grant: c.grant,
+                        issuer: c.issuer,
+                        device_endpoint: name_of(c.device_endpoint),
+                        revocation_endpoint: name_of(c.revocation_endpoint),
+                        introspection_endpoint: name_of(c.introspection_endpoint),
+                        jwks_endpoint: name_of(c.jwks_endpoint),
                         response_mode: c.response_mode,
                     }),
                 })
@@ -379,6 +385,12 @@ fn import_authorization(
                 redirect_uri: a.redirect_uri.clone(),
                 client_auth: a.client_auth,
                 pkce: a.pkce,
+                grant: a.grant,
+                issuer: a.issuer.trim().to_owned(),
+                device_endpoint: resolve("device_endpoint", &a.device_endpoint)?,
+                revocation_endpoint: resolve("revocation_endpoint", &a.revocation_endpoint)?,
+                introspection_endpoint: resolve("introspection_endpoint", &a.introspection_endpoint)?,
+                jwks_endpoint: resolve("jwks_endpoint", &a.jwks_endpoint)?,
                 response_mode: a.response_mode,
             })
         }

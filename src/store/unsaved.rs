@@ -53,7 +53,7 @@ impl RecordOutcome {
 #[derive(Serialize, Deserialize)]
 struct KeptResult {
     report: FlowReport,
-    refresh_of: Option<i64>,
+    on_connection: Option<i64>,
     tokens: Option<KeptTokens>,
     error: String,
 }
@@ -62,6 +62,8 @@ struct KeptResult {
 struct KeptTokens {
     access_token: String,
     refresh_token: Option<String>,
+    #[serde(default)]
+    id_token: Option<String>,
     token_type: Option<String>,
     expires_at: Option<i64>,
     scopes: String,
@@ -118,14 +120,19 @@ impl Store {
                         .as_ref()
                         .map(|r| seal(Place::RefreshToken, r.reveal()))
                         .transpose()?,
+                    id_token: t.id_token.as_ref().map(|r| seal(Place::IdToken, r.reveal())).transpose()?,
                     token_type: t.token_type.clone(),
                     expires_at: t.expires_at,
                     scopes: t.scopes.clone(),
                 })
             }
         };
-        let kept =
-            KeptResult { report: report.clone(), refresh_of: report.refresh_of, tokens, error: error.to_string() };
+        let kept = KeptResult {
+            report: report.clone(),
+            on_connection: report.on_connection,
+            tokens,
+            error: error.to_string(),
+        };
         let text = serde_json::to_string_pretty(&kept).map_err(|e| e.to_string())?;
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(|e| e.to_string())?;
         let path = dir.join(format!("run-{}-{}.json", report.finished_at, std::process::id()));
@@ -171,7 +178,7 @@ impl Store {
         let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
         let kept: KeptResult = serde_json::from_str(&text).map_err(|e| format!("it is not a kept result: {e}"))?;
         let mut report = kept.report;
-        report.refresh_of = kept.refresh_of;
+        report.on_connection = kept.on_connection;
         if let Some(t) = kept.tokens {
             let open = |place, value: &str| {
                 self.vault.open(place, value).map_err(|_| "its tokens' key is not here".to_owned())
@@ -182,6 +189,7 @@ impl Store {
                     .refresh_token
                     .map(|r| open(Place::RefreshToken, &r).map(Sensitive::new))
                     .transpose()?,
+                id_token: t.id_token.map(|r| open(Place::IdToken, &r).map(Sensitive::new)).transpose()?,
                 token_type: t.token_type,
                 expires_at: t.expires_at,
                 scopes: t.scopes,
