@@ -49,12 +49,13 @@ fn oauth(store: &mut Store, name: &str, port: u16) -> i64 {
         redirect_uri: format!("http://127.0.0.1:{port}/callback"),
         client_auth: ClientAuth::BasicHeader,
         pkce: true,
+        ..Default::default()
     });
     store.insert_authorization(app_id, name, &config).unwrap()
 }
 
 fn step(step: StepId, status: StepStatus, summary: &str) -> StepRecord {
-    StepRecord { step, status, elapsed_ms: 12, summary: summary.into(), notes: vec![], exchanges: vec![] }
+    StepRecord { elapsed_ms: 12, ..StepRecord::new(step, status, summary) }
 }
 
 /// A finished run of `authorization`, `minutes` ago, as the engine reports it.
@@ -67,6 +68,7 @@ fn report(authorization: i64, outcome: RunOutcome, minutes: i64) -> FlowReport {
         token_type: Some("Bearer".into()),
         expires_at: Some(authdeck::model::time::now() + 3600),
         scopes: "openid email".into(),
+        id_token: None,
     });
     let mut exchange_step =
         step(StepId::TokenExchange, if ok { StepStatus::Ok } else { StepStatus::Failed }, "HTTP 200");
@@ -107,8 +109,11 @@ fn report(authorization: i64, outcome: RunOutcome, minutes: i64) -> FlowReport {
             email: Some("test.user@example.test".into()),
         }),
         grant: tokens.as_ref().map(Tokens::summary),
+        grant_type: None,
+        introspection: None,
         tokens,
-        refresh_of: None,
+        on_connection: None,
+        connection_status: None,
     }
 }
 
@@ -271,7 +276,7 @@ fn a_connection_shows_in_full_and_copies_its_token_or_a_curl_command_after_askin
             let id = oauth(store, "Google", 1);
             let connection = store.record_flow(&mut report(id, RunOutcome::Ok, 2)).unwrap().connection_id.unwrap();
             let mut failed = report(id, RunOutcome::Failed, 1);
-            (failed.kind, failed.refresh_of, failed.message) =
+            (failed.kind, failed.on_connection, failed.message) =
                 (FlowKind::Refresh, Some(connection), "invalid_grant: the refresh token was revoked".into());
             store.record_flow(&mut failed).unwrap();
         })

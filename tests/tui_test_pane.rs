@@ -79,6 +79,7 @@ fn add_authorization(store: &mut authdeck::store::Store, port: u16) {
         redirect_uri: format!("http://127.0.0.1:{port}/callback"),
         client_auth: ClientAuth::BasicHeader,
         pkce: true,
+        ..Default::default()
     });
     store.insert_authorization(app_id, "Local OIDC", &config).unwrap();
 }
@@ -140,7 +141,9 @@ fn a_whole_flow_with_the_callback_reaching_the_listener() {
     h.assert_shows("Connection saved");
     assert_no_secret_was_shown(&h, &code_of(&redirected));
 
-    // Walk the steps: the token exchange shows its request and response, redacted.
+    // Walk the steps (up past user information and the ID token): the token exchange shows its
+    // request and response, redacted.
+    h.key(KeyCode::Up);
     h.key(KeyCode::Up);
     h.key(KeyCode::Up);
     h.assert_shows("→ POST");

@@ -1,6 +1,7 @@
 //! `authdeck test NAME`: runs the connection test headless. The authorization URL and progress go
 //! to stderr; a pasted redirected URL (or code) is read from stdin while the listener waits; the
-//! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 130 if cancelled.
+//! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 128 + the
+//! signal's number when cancelled by one (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP).
 
 use std::io::BufRead;
 use std::io::IsTerminal;
@@ -12,11 +13,11 @@ use tokio::sync::mpsc;
 
 use super::output::{self, err_line, one_line};
 use crate::flow::{
-    CredentialPrompt, Credentials, FlowEvent, FlowOptions, FlowReport, FlowRequest, FlowRunner, ListenerStatus,
-    RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
+    CredentialPrompt, Credentials, FlowEvent, FlowKind, FlowOptions, FlowReport, FlowRequest, FlowRunner,
+    ListenerStatus, PollAnswer, RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
 };
-use crate::model::{AuthConfig, Authorization};
-use crate::store::Store;
+use crate::model::{AuthConfig, Authorization, Grant};
+use crate::store::{RecordOutcome, Store};
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -33,29 +34,44 @@ pub struct TestArgs {
     pub timeout: u64,
 }
 
-/// Runs the test; the exit code (0 ok, 1 failed, 130 cancelled). Errors before the test starts
+/// Runs the test; the exit code (0 ok, 1 failed, 128 + signal cancelled). Errors before the test starts
 /// (unknown name, missing endpoint) are returned.
 pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
-    let (app, authorization) = find_authorization(store, &args)?;
+    let (app, authorization) = find_authorization(store, &args.name, args.app.as_deref())?;
     let endpoints = store.endpoints(authorization.app_id)?;
     // Checked before asking for a key or password that could not be used anyway.
     let mut request = FlowRequest::test(&authorization, &endpoints, Credentials::None)?;
     request.credentials = ask_credentials(&authorization.config).await?;
     let options = FlowOptions { callback_timeout: Duration::from_secs(args.timeout), ..FlowOptions::default() };
+    run_request(store, &app, &authorization, request, options, args.json).await
+}
+
+/// Runs a request to its end: progress on stderr (a pasted URL read from stdin while a code flow
+/// waits), Ctrl-C cancels, the report saved, then the result on stdout (`json`: one object).
+/// The exit code: 0 ok, 1 failed, 130 cancelled.
+pub(super) async fn run_request(
+    store: &mut Store,
+    app: &str,
+    authorization: &Authorization,
+    request: FlowRequest,
+    options: FlowOptions,
+    json: bool,
+) -> anyhow::Result<i32> {
     let runner = FlowRunner::new(options)?;
     let steps = request.steps();
-
+    let pastes = request.kind() == FlowKind::Test && request.grant() == Some(Grant::AuthorizationCode);
     let (events_tx, mut events) = mpsc::channel(64);
     let handle = runner.spawn(request, events_tx);
-    if matches!(authorization.config, AuthConfig::OAuth2(_)) {
+    if pastes {
         forward_stdin(handle.control().paste_sender());
     }
     let mut printer = Progress { steps, redirect_uri: redirect_uri(&authorization.config) };
     let mut report = None;
-    // Ctrl-C cancels the run (the port is freed and the run recorded as cancelled) instead of killing authdeck.
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    let mut cancelled = false;
+    // Ctrl-C — or SIGTERM, SIGHUP (the terminal went away), SIGQUIT — cancels the run (the port is
+    // freed, the run recorded as cancelled) instead of killing authdeck; the exit code then says
+    // which signal it was (128 + its number), as a shell expects.
+    let mut signals = Signals::new()?;
+    let mut cancelled_by: Option<i32> = None;
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -66,8 +82,8 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
                 Some(event) => printer.show(&event),
                 None => break,
             },
-            _ = &mut interrupted, if !cancelled => {
-                cancelled = true;
+            signal = signals.next(), if cancelled_by.is_none() => {
+                cancelled_by = Some(signal);
                 err_line("Cancelling…");
                 handle.cancel();
             }
@@ -77,44 +93,110 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
         Some(report) => report,
         None => handle.join().await?,
     };
-    let recorded = store.record_flow(&mut report).context("The test ran, but saving its result failed")?;
+    let outcome = store.record_flow_or_keep(&mut report);
+    if let Some(message) = outcome.message() {
+        err_line(&format!("authdeck: {message}"));
+    }
+    let recorded = match &outcome {
+        RecordOutcome::Saved(recorded) => Some(*recorded),
+        _ => None,
+    };
     if let Some(save) = report.step(StepId::Save) {
         printer.step(save);
     }
 
-    if args.json {
+    if json {
         let mut value = serde_json::to_value(&report)?;
         value["app"] = app.into();
         value["authorization"] = authorization.name.clone().into();
-        value["run_id"] = recorded.run_id.into();
-        value["connection_id"] = recorded.connection_id.into();
+        value["run_id"] = recorded.map(|r| r.run_id).into();
+        value["connection_id"] = recorded.and_then(|r| r.connection_id).into();
+        value["saved"] = recorded.is_some().into();
+        value["checks"] = all_checks(&report).into();
         output::out_json(&value)?;
     } else {
         print_result(&report)?;
     }
     Ok(match report.outcome {
+        // A result that couldn't be saved is a failure for a script, whatever the provider said.
+        RunOutcome::Ok if recorded.is_none() => 1,
         RunOutcome::Ok => 0,
         RunOutcome::Failed => 1,
-        RunOutcome::Cancelled => 130,
+        RunOutcome::Cancelled => 128 + cancelled_by.unwrap_or(SIGINT),
     })
 }
 
+/// Every check of the run, each with the step it belongs to, for `--json`.
+fn all_checks(report: &FlowReport) -> Vec<serde_json::Value> {
+    report
+        .steps
+        .iter()
+        .flat_map(|step| {
+            step.checks.iter().map(move |check| {
+                let mut value = serde_json::to_value(check).unwrap_or_default();
+                value["step"] = serde_json::to_value(step.step).unwrap_or_default();
+                value
+            })
+        })
+        .collect()
+}
+
+const SIGINT: i32 = 2;
+
+/// The signals that cancel a run, as one stream of their numbers.
+struct Signals {
+    streams: Vec<(i32, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [
+            (SIGINT, SignalKind::interrupt()),
+            (15, SignalKind::terminate()),
+            (1, SignalKind::hangup()),
+            (3, SignalKind::quit()),
+        ];
+        let mut streams = Vec::new();
+        for (number, kind) in kinds {
+            streams.push((number, signal(kind).context("Cannot listen for signals")?));
+        }
+        Ok(Signals { streams })
+    }
+
+    /// The number of the next signal that comes.
+    async fn next(&mut self) -> i32 {
+        let waits = self.streams.iter_mut().map(|(n, s)| {
+            let n = *n;
+            Box::pin(async move {
+                if s.recv().await.is_none() {
+                    // No more of this signal can come: only the others can end the wait.
+                    std::future::pending::<()>().await;
+                }
+                n
+            })
+        });
+        futures_util::future::select_all(waits).await.0
+    }
+}
+
 /// The authorization named, in the app named (or the only app that has one of that name).
-fn find_authorization(store: &mut Store, args: &TestArgs) -> anyhow::Result<(String, Authorization)> {
-    if let Some(app) = &args.app
+pub(super) fn find_authorization(
+    store: &mut Store,
+    name: &str,
+    app: Option<&str>,
+) -> anyhow::Result<(String, Authorization)> {
+    if let Some(app) = app
         && store.app_by_name(app)?.is_none()
     {
         bail!("No app named \"{app}\". `authdeck list` shows the apps and their authorizations.");
     }
-    let mut matches: Vec<_> = store
-        .authorization_rows(args.app.as_deref())?
-        .into_iter()
-        .filter(|row| row.authorization.name == args.name)
-        .collect();
+    let mut matches: Vec<_> =
+        store.authorization_rows(app)?.into_iter().filter(|row| row.authorization.name == name).collect();
     match matches.len() {
         0 => {
-            let scope = args.app.as_ref().map(|a| format!(" in the app \"{a}\"")).unwrap_or_default();
-            bail!("No authorization named \"{}\"{scope}. `authdeck list` shows them.", args.name)
+            let scope = app.map(|a| format!(" in the app \"{a}\"")).unwrap_or_default();
+            bail!("No authorization named \"{name}\"{scope}. `authdeck list` shows them.")
         }
         1 => {
             let row = matches.remove(0);
@@ -122,7 +204,7 @@ fn find_authorization(store: &mut Store, args: &TestArgs) -> anyhow::Result<(Str
         }
         _ => {
             let apps: Vec<String> = matches.iter().map(|r| format!("\"{}\"", r.app)).collect();
-            bail!("\"{}\" exists in the apps {}: choose one with --app.", args.name, apps.join(", "))
+            bail!("\"{name}\" exists in the apps {}: choose one with --app.", apps.join(", "))
         }
     }
 }
@@ -144,7 +226,7 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
     for prompt in prompts {
         output::err_prompt(&format!("{}: ", one_line(&prompt.label)));
         let answer = if prompt.secret && typed {
-            read_hidden_line().context("Cannot read from the terminal")?
+            output::read_hidden_line().context("Cannot read from the terminal")?
         } else {
             let mut line = Vec::new();
             if stdin.lock().read_until(b'\n', &mut line)? == 0 {
@@ -172,37 +254,6 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
         answers.push(answer);
     }
     Ok(answers)
-}
-
-/// Reads one line from the terminal without showing it (a secret typed at a prompt). Raw mode is
-/// on only while reading; Ctrl-C or Ctrl-D gives up (None).
-fn read_hidden_line() -> std::io::Result<Option<String>> {
-    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
-    crossterm::terminal::enable_raw_mode()?;
-    let mut line = String::new();
-    let result = loop {
-        match read() {
-            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => {
-                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-                match key.code {
-                    KeyCode::Enter => break Ok(Some(line)),
-                    KeyCode::Char('c' | 'd') if ctrl => break Ok(None),
-                    KeyCode::Char('u') if ctrl => line.clear(),
-                    KeyCode::Backspace => {
-                        line.pop();
-                    }
-                    KeyCode::Char(c) if !ctrl => line.push(c),
-                    _ => {}
-                }
-            }
-            Ok(Event::Paste(text)) => line.push_str(text.trim_end_matches(['\r', '\n'])),
-            Ok(_) => {}
-            Err(e) => break Err(e),
-        }
-    };
-    let _ = crossterm::terminal::disable_raw_mode();
-    err_line("");
-    result
 }
 
 /// Hands each line of stdin to the flow as a paste. A plain thread: a blocking read must not hold
@@ -270,7 +321,7 @@ fn redirect_uri(config: &AuthConfig) -> String {
 
 /// Prints the run's progress on stderr.
 struct Progress {
-    steps: &'static [StepId],
+    steps: Vec<StepId>,
     redirect_uri: String,
 }
 
@@ -298,6 +349,26 @@ impl Progress {
                 err_line(&status.message());
                 err_line("Paste the address the browser was sent to (or just the code) here and press Enter.\n");
             }
+            FlowEvent::DeviceCode(device) => {
+                err_line(&format!(
+                    "\nOn any device with a browser, open:\n\n  {}\n\nand enter the code:\n\n  {}\n",
+                    one_line(&device.verification_uri),
+                    one_line(device.user_code.reveal())
+                ));
+                if let Some(complete) = &device.verification_uri_complete {
+                    err_line(&format!("(or open {}, which has the code in it)", one_line(complete.reveal())));
+                }
+                err_line(&format!(
+                    "The code expires in {}. Waiting for the approval (Ctrl-C cancels)…\n",
+                    describe_seconds(device.expires_in_secs)
+                ));
+            }
+            // Every poll would fill the screen; what changes the wait is worth a line.
+            FlowEvent::DevicePoll(poll) => {
+                if poll.answer != PollAnswer::Pending || poll.polls == 1 {
+                    err_line(&format!("  {}", one_line(&poll.message())));
+                }
+            }
             FlowEvent::PasteRejected { message } => err_line(message),
             FlowEvent::StrayRequest { method, path } => {
                 err_line(&format!("(ignored a {} {} on the callback port)", one_line(method), one_line(path)))
@@ -324,12 +395,21 @@ impl Progress {
             record.elapsed_ms,
             one_line(&record.summary)
         ));
+        for check in &record.checks {
+            err_line(&format!("      {}", one_line(&check.line())));
+        }
     }
 }
 
+/// "10 min", "90 s".
+fn describe_seconds(seconds: u64) -> String {
+    if seconds >= 120 && seconds.is_multiple_of(60) { format!("{} min", seconds / 60) } else { format!("{seconds} s") }
+}
+
 fn print_result(report: &FlowReport) -> anyhow::Result<()> {
+    let what = report.kind.label().to_lowercase();
     if !report.is_ok() {
-        err_line(&format!("\nauthdeck: test {}: {}", report.outcome.code(), one_line(&report.message)));
+        err_line(&format!("\nauthdeck: {what} {}: {}", report.outcome.code(), one_line(&report.message)));
         return Ok(());
     }
     output::out_line(&one_line(&report.message))?;
@@ -342,9 +422,23 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
     }
     if let Some(grant) = &report.grant {
         let now = crate::model::time::now();
-        output::out_line(&format!("  scopes: {}", one_line(&grant.scopes)))?;
+        if !grant.scopes.is_empty() {
+            output::out_line(&format!("  scopes: {}", one_line(&grant.scopes)))?;
+        }
         output::out_line(&format!("  access token: {}", describe_expiry(grant.expires_at, now)))?;
         output::out_line(&format!("  refresh token: {}", if grant.refresh_token { "yes" } else { "no" }))?;
+        if grant.id_token {
+            output::out_line("  ID token: yes")?;
+        }
+    }
+    if let Some(introspection) = &report.introspection {
+        for (name, value) in &introspection.claims {
+            let value = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            output::out_line(&format!("  {}: {}", one_line(name), one_line(&value)))?;
+        }
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::field::{FieldError, check_name};
 use super::template::{self, Variables};
+use super::{check_len, limits};
 use crate::model::authorization::url_problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -13,17 +14,37 @@ pub enum EndpointPurpose {
     Token,
     #[serde(rename = "userinfo")]
     UserInfo,
+    /// RFC 8628 section 3.1: where a device asks for its user code.
+    DeviceAuthorization,
+    /// RFC 7009: where a token is revoked.
+    Revocation,
+    /// RFC 7662: where a token's state is asked for.
+    Introspection,
+    /// The issuer's signing keys (`jwks_uri`), for ID-token signatures.
+    Jwks,
     #[default]
     Other,
 }
 
 impl EndpointPurpose {
-    pub const ALL: [EndpointPurpose; 3] = [EndpointPurpose::Token, EndpointPurpose::UserInfo, EndpointPurpose::Other];
+    pub const ALL: [EndpointPurpose; 7] = [
+        EndpointPurpose::Token,
+        EndpointPurpose::UserInfo,
+        EndpointPurpose::DeviceAuthorization,
+        EndpointPurpose::Revocation,
+        EndpointPurpose::Introspection,
+        EndpointPurpose::Jwks,
+        EndpointPurpose::Other,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             EndpointPurpose::Token => "Token",
             EndpointPurpose::UserInfo => "User information",
+            EndpointPurpose::DeviceAuthorization => "Device authorization",
+            EndpointPurpose::Revocation => "Revocation",
+            EndpointPurpose::Introspection => "Introspection",
+            EndpointPurpose::Jwks => "JWKS (signing keys)",
             EndpointPurpose::Other => "Other",
         }
     }
@@ -32,8 +53,35 @@ impl EndpointPurpose {
         match self {
             EndpointPurpose::Token => "token",
             EndpointPurpose::UserInfo => "userinfo",
+            EndpointPurpose::DeviceAuthorization => "device_authorization",
+            EndpointPurpose::Revocation => "revocation",
+            EndpointPurpose::Introspection => "introspection",
+            EndpointPurpose::Jwks => "jwks",
             EndpointPurpose::Other => "other",
         }
+    }
+
+    /// How messages name an endpoint of this purpose: "token endpoint", "JWKS endpoint".
+    pub fn noun(self) -> &'static str {
+        match self {
+            EndpointPurpose::Token => "token endpoint",
+            EndpointPurpose::UserInfo => "user information endpoint",
+            EndpointPurpose::DeviceAuthorization => "device authorization endpoint",
+            EndpointPurpose::Revocation => "revocation endpoint",
+            EndpointPurpose::Introspection => "introspection endpoint",
+            EndpointPurpose::Jwks => "JWKS endpoint",
+            EndpointPurpose::Other => "endpoint",
+        }
+    }
+
+    /// True for the endpoints whose request the `oauth2` crate builds (device authorization,
+    /// revocation, introspection): their headers apply and their form fields are sent as extra
+    /// parameters, but the standard parameters are the crate's.
+    pub fn is_standard_request(self) -> bool {
+        matches!(
+            self,
+            EndpointPurpose::DeviceAuthorization | EndpointPurpose::Revocation | EndpointPurpose::Introspection
+        )
     }
 
     pub fn from_code(code: &str) -> Option<EndpointPurpose> {
@@ -216,7 +264,7 @@ impl ResponseMapping {
                 user_email: "email".into(),
                 ..Default::default()
             },
-            EndpointPurpose::Other => ResponseMapping::default(),
+            _ => ResponseMapping::default(),
         }
     }
 }
@@ -282,6 +330,14 @@ impl Endpoint {
                 "Authorization: Bearer {{access_token}}\nAccept: application/json",
                 "",
             ),
+            EndpointPurpose::DeviceAuthorization => {
+                ("Device authorization endpoint", Method::Post, "Accept: application/json", "")
+            }
+            EndpointPurpose::Revocation => ("Revocation endpoint", Method::Post, "Accept: application/json", ""),
+            EndpointPurpose::Introspection => ("Introspection endpoint", Method::Post, "Accept: application/json", ""),
+            EndpointPurpose::Jwks => {
+                ("JWKS endpoint", Method::Get, "Accept: application/jwk-set+json, application/json", "")
+            }
             EndpointPurpose::Other => ("Endpoint", Method::Get, "Accept: application/json", ""),
         };
         Endpoint {
@@ -311,6 +367,17 @@ impl Endpoint {
     pub fn validate(&self) -> Vec<FieldError<EndpointField>> {
         let mut errors = Vec::new();
         check_name(EndpointField::Name, &self.name, &mut errors);
+        let before = errors.len();
+        check_len(EndpointField::Url, &self.url, limits::URL, &mut errors);
+        check_len(EndpointField::Headers, &self.headers, limits::HEADERS, &mut errors);
+        check_len(EndpointField::Body, &self.body, limits::BODY, &mut errors);
+        for field in MappingField::ALL {
+            check_len(EndpointField::Response(field), self.mapping.get(field), limits::PATH, &mut errors);
+        }
+        if errors.len() > before {
+            // Nothing further is worth checking on an oversized value.
+            return errors;
+        }
         // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered empty.
         if let Err(message) = template::check(&self.url, Variables::ALL) {
             errors.push(FieldError::invalid(EndpointField::Url, message));

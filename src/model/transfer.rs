@@ -1,6 +1,7 @@
-//! The export file format (version 1): apps with their endpoints and authorizations, endpoints
-//! referred to by name, secrets written as null unless asked for. Pure: reading and writing the
-//! store is `store::transfer`.
+//! The export file format (version 2): apps with their endpoints and authorizations, endpoints
+//! referred to by name, secrets written as null unless asked for. Version 1 files (before grants,
+//! issuers and the device, revocation, introspection and JWKS endpoints) still read: what they
+//! lack takes its default. Pure: reading and writing the store is `store::transfer`.
 
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -8,12 +9,14 @@ use serde_json::Value;
 
 use super::authorization::{AuthKind, DEFAULT_REDIRECT_URI};
 use super::{
-    ApiKeyField, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, KeyPlacement,
-    OAuth2Field, Problem, ResponseMapping,
+    ApiKeyField, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, Grant, KeyPlacement,
+    OAuth2Field, Problem, ResponseMapping, ResponseMode,
 };
 
-/// The format version this binary writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this binary writes.
+pub const FORMAT_VERSION: u32 = 2;
+/// The versions this binary reads.
+pub const READ_VERSIONS: std::ops::RangeInclusive<u32> = 1..=FORMAT_VERSION;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +109,22 @@ pub struct OAuth2Export {
     pub client_auth: ClientAuth,
     #[serde(default = "yes")]
     pub pkce: bool,
+    /// Version 2 on.
+    #[serde(default)]
+    pub grant: Grant,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub device_endpoint: Option<String>,
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
+    #[serde(default)]
+    pub introspection_endpoint: Option<String>,
+    #[serde(default)]
+    pub jwks_endpoint: Option<String>,
+    /// `query` (the default, left out of the file) or `form_post`.
+    #[serde(default, skip_serializing_if = "ResponseMode::is_default")]
+    pub response_mode: ResponseMode,
 }
 
 fn yes() -> bool {
@@ -170,19 +189,32 @@ fn join_nested(path: String, message: String) -> (String, String) {
 
 /// Parses an export file; the error says where (the JSON path) and what was expected.
 pub fn parse(text: &str) -> Result<ExportFile, String> {
+    if text.len() > super::limits::IMPORT_FILE {
+        return Err(too_large_message());
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     let file: ExportFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let (path, message) = join_nested(e.path().to_string(), e.into_inner().to_string());
         let at = if path == "." { String::new() } else { format!(" at {path}") };
         format!("The file is not a valid authdeck export{at}: {message}.")
     })?;
-    if file.version != FORMAT_VERSION {
+    if !READ_VERSIONS.contains(&file.version) {
         return Err(format!(
-            "The file is export format version {}; this authdeck reads version {FORMAT_VERSION}. Use a matching authdeck.",
-            file.version
+            "The file is export format version {}; this authdeck reads versions {} to {}. Use a newer authdeck.",
+            file.version,
+            READ_VERSIONS.start(),
+            READ_VERSIONS.end()
         ));
     }
     Ok(file)
+}
+
+/// Why a file over [`super::limits::IMPORT_FILE`] is not read.
+pub fn too_large_message() -> String {
+    format!(
+        "The file is larger than {} MiB, the most an authdeck export can be (it takes a few KiB per app). Check that it is the right file.",
+        super::limits::IMPORT_FILE / (1024 * 1024)
+    )
 }
 
 /// A problem with an authorization's field, worded for someone editing the file: what to write there.
@@ -204,6 +236,9 @@ pub fn authorization_problem(field: AuthField, problem: &Problem) -> String {
         }
         AuthField::OAuth2(OAuth2Field::TokenEndpoint) => {
             "name one of this app's endpoints (a \"name\" under \"endpoints\") as the token endpoint.".into()
+        }
+        AuthField::OAuth2(OAuth2Field::DeviceEndpoint) => {
+            "name one of this app's endpoints as the device_endpoint, or write the issuer (its discovery document names one).".into()
         }
         AuthField::OAuth2(OAuth2Field::RedirectUri) => {
             format!("write the redirect URI registered with the provider, e.g. \"{DEFAULT_REDIRECT_URI}\".")
@@ -236,7 +271,8 @@ mod tests {
         let err = parse(r#"{"version": 1, "apps": [{"name": "A", "endpoints": [{"name": "t", "purpose": "tok"}]}]}"#)
             .unwrap_err();
         assert!(err.contains("apps[0].endpoints[0].purpose"), "{err}");
-        assert!(parse(r#"{"version": 2, "apps": []}"#).unwrap_err().contains("version 2"));
+        assert!(parse(r#"{"version": 3, "apps": []}"#).unwrap_err().contains("version 3"));
+        assert!(parse(r#"{"version": 0, "apps": []}"#).is_err());
     }
 
     #[test]
@@ -257,10 +293,19 @@ mod tests {
 
     #[test]
     fn the_json_format_is_unchanged() {
-        let text = r#"{"kind":"oauth2","name":"O","client_id":"id","client_secret":null,"authorization_uri":"https://a.test/auth","scopes":"","token_endpoint":"T","userinfo_endpoint":null,"redirect_uri":"http://127.0.0.1:8976/callback","client_auth":"basic_header","pkce":true}"#;
+        let text = r#"{"kind":"oauth2","name":"O","client_id":"id","client_secret":null,"authorization_uri":"https://a.test/auth","scopes":"","token_endpoint":"T","userinfo_endpoint":null,"redirect_uri":"http://127.0.0.1:8976/callback","client_auth":"basic_header","pkce":true,"grant":"device_code","issuer":"https://a.test","device_endpoint":"D","revocation_endpoint":null,"introspection_endpoint":null,"jwks_endpoint":"K"}"#;
         let read: AuthorizationExport = serde_json::from_str(text).unwrap();
         assert_eq!(read.name(), "O");
         assert_eq!(serde_json::to_string(&read).unwrap(), text);
+    }
+
+    #[test]
+    fn a_version_1_file_still_reads_with_the_defaults() {
+        let text = r#"{"version": 1, "apps": [{"name": "A", "authorizations": [{"kind":"oauth2","name":"O","client_id":"id","authorization_uri":"https://a.test/auth","redirect_uri":"http://127.0.0.1:8976/callback"}]}]}"#;
+        let file = parse(text).unwrap();
+        let AuthorizationExport::OAuth2(o) = &file.apps[0].authorizations[0] else { panic!() };
+        assert_eq!((o.grant, o.issuer.as_str(), o.device_endpoint.as_deref()), (Grant::AuthorizationCode, "", None));
+        assert!(o.pkce);
     }
 
     #[test]

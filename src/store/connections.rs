@@ -3,39 +3,64 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::seal::{Place, Vault};
 use super::{Result, Store, StoreError};
+use crate::model::Grant;
 use crate::model::redact::Sensitive;
-use crate::model::run::{Connection, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, TestRun, Tokens};
+use crate::model::run::{
+    Connection, ConnectionStatus, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, TestRun, Tokens,
+};
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
-        c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at, c.refresh_error
+        c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at, c.id_token,
+        c.grant_type, c.status, c.status_note, c.refresh_error
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
-fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
+/// A connection as read, its tokens opened; a token whose key isn't here reads as empty
+/// (`Store::unreadable_secrets` lists it).
+fn row_to_connection(row: &rusqlite::Row<'_>, vault: &Vault) -> rusqlite::Result<Connection> {
+    let secret = |i: usize, place: Place| -> rusqlite::Result<Option<Sensitive<String>>> {
+        Ok(row
+            .get::<_, Option<String>>(i)?
+            .map(|stored| vault.open(place, &stored).unwrap_or_default())
+            .filter(|t| !t.is_empty())
+            .map(Sensitive::new))
+    };
+    let grant: Option<String> = row.get(14)?;
+    let status: String = row.get(15)?;
     Ok(Connection {
         id: row.get(0)?,
         authorization_id: row.get(1)?,
         authorization_name: row.get(2)?,
         app_id: row.get(3)?,
         tokens: Tokens {
-            access_token: Sensitive::new(row.get(4)?),
-            refresh_token: row.get::<_, Option<String>>(5)?.filter(|t| !t.is_empty()).map(Sensitive::new),
+            access_token: Sensitive::new(
+                secret(4, Place::AccessToken)?.map(Sensitive::into_revealed).unwrap_or_default(),
+            ),
+            refresh_token: secret(5, Place::RefreshToken)?,
+            id_token: secret(13, Place::IdToken)?,
             token_type: row.get(6)?,
             expires_at: row.get(7)?,
             scopes: row.get(8)?,
         },
         identity: Identity { id: row.get(9)?, name: row.get(10)?, email: row.get(11)? },
         tested_at: row.get(12)?,
-        refresh_error: row.get(13)?,
+        grant: grant.as_deref().and_then(Grant::from_code),
+        // A status this version doesn't know reads as active: the provider says the rest.
+        status: ConnectionStatus::from_code(&status).unwrap_or_default(),
+        status_note: row.get(16)?,
+        refresh_error: row.get(17)?,
     })
 }
 
 fn row_to_test_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<TestRun> {
     let outcome: String = row.get(4)?;
     let steps: String = row.get(6)?;
+    let kind: String = row.get(7)?;
     Ok(TestRun {
+        kind: FlowKind::from_code(&kind),
         id: row.get(0)?,
         authorization_id: row.get(1)?,
         started_at: row.get(2)?,
@@ -49,7 +74,14 @@ fn row_to_test_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<TestRun> {
 
 /// Saves the tokens as a connection of the authorization: the one of the same user is updated (a
 /// re-test replaces it), another user's gets its own row.
-fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Tokens, identity: &Identity) -> Result<i64> {
+fn upsert_connection(
+    tx: &Transaction<'_>,
+    vault: &mut Vault,
+    authorization_id: i64,
+    tokens: &Tokens,
+    identity: &Identity,
+    grant: Option<Grant>,
+) -> Result<i64> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM connections WHERE authorization_id = ?1 AND user_id IS ?2 ORDER BY id DESC LIMIT 1",
@@ -57,50 +89,73 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
             |r| r.get(0),
         )
         .optional()?;
-    match existing {
+    let id = match existing {
         Some(id) => {
-            update_connection(tx, id, tokens, Some(identity))?;
-            Ok(id)
+            update_connection(tx, vault, id, tokens, Some(identity))?;
+            id
         }
         None => {
+            let (access, refresh, id_token) = sealed_tokens(tx, vault, tokens)?;
             tx.execute(
                 &format!(
                     "INSERT INTO connections (authorization_id, access_token, refresh_token, token_type, expires_at,
-                        scopes, user_id, user_name, user_email, tested_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW})"
+                        scopes, user_id, user_name, user_email, id_token, tested_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {NOW})"
                 ),
                 params![
                     authorization_id,
-                    tokens.access_token.reveal(),
-                    tokens.refresh_token.as_ref().map(|t| t.reveal()),
+                    access,
+                    refresh,
                     tokens.token_type,
                     tokens.expires_at,
                     tokens.scopes,
                     identity.id,
                     identity.name,
                     identity.email,
+                    id_token,
                 ],
             )?;
-            Ok(tx.last_insert_rowid())
+            tx.last_insert_rowid()
         }
+    };
+    if let Some(grant) = grant {
+        tx.execute("UPDATE connections SET grant_type = ?2 WHERE id = ?1", params![id, grant.code()])?;
     }
+    Ok(id)
 }
 
-/// New tokens (and, when known, identity) for a connection; false when it no longer exists.
-fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: Option<&Identity>) -> Result<bool> {
+/// The tokens as stored, sealed: access, refresh and ID token.
+fn sealed_tokens(
+    tx: &Transaction<'_>,
+    vault: &mut Vault,
+    tokens: &Tokens,
+) -> Result<(String, Option<String>, Option<String>)> {
+    let access = vault.seal(tx, Place::AccessToken, tokens.access_token.reveal())?;
+    let mut seal = |place, token: &Option<Sensitive<String>>| -> Result<Option<String>> {
+        token.as_ref().map(|t| vault.seal(tx, place, t.reveal())).transpose()
+    };
+    let refresh = seal(Place::RefreshToken, &tokens.refresh_token)?;
+    let id_token = seal(Place::IdToken, &tokens.id_token)?;
+    Ok((access, refresh, id_token))
+}
+
+/// New tokens (and, when known, identity) for a connection, which is active again; false when it
+/// no longer exists. A refresh that brings no new ID token keeps the one saved.
+fn update_connection(
+    tx: &Transaction<'_>,
+    vault: &mut Vault,
+    id: i64,
+    tokens: &Tokens,
+    identity: Option<&Identity>,
+) -> Result<bool> {
+    let (access, refresh, id_token) = sealed_tokens(tx, vault, tokens)?;
     let changed = tx.execute(
         &format!(
             "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
-                scopes = ?6, tested_at = {NOW}, refresh_error = NULL WHERE id = ?1"
+                scopes = ?6, id_token = coalesce(?7, id_token), status = 'active', status_note = '',
+                refresh_error = NULL, tested_at = {NOW} WHERE id = ?1"
         ),
-        params![
-            id,
-            tokens.access_token.reveal(),
-            tokens.refresh_token.as_ref().map(|t| t.reveal()),
-            tokens.token_type,
-            tokens.expires_at,
-            tokens.scopes,
-        ],
+        params![id, access, refresh, tokens.token_type, tokens.expires_at, tokens.scopes, id_token],
     )?;
     if let Some(identity) = identity.filter(|i| !i.is_empty()) {
         tx.execute(
@@ -111,19 +166,29 @@ fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: O
     Ok(changed > 0)
 }
 
+/// Puts a connection in `status` (the run's message says why); false when it no longer exists.
+fn set_connection_status(tx: &Transaction<'_>, id: i64, status: ConnectionStatus, note: &str) -> Result<bool> {
+    let changed = tx.execute(
+        "UPDATE connections SET status = ?2, status_note = ?3 WHERE id = ?1",
+        params![id, status.code(), note],
+    )?;
+    Ok(changed > 0)
+}
+
 fn insert_test_run(tx: &Transaction<'_>, report: &FlowReport) -> Result<i64> {
     let steps = serde_json::to_string(&report.steps).unwrap_or_else(|_| "[]".into());
     tx.execute(
-        "INSERT INTO test_runs (authorization_id, started_at, finished_at, outcome, message, steps)
+        "INSERT INTO test_runs (authorization_id, started_at, finished_at, outcome, message, steps, kind)
          VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch'),
-                 ?4, ?5, ?6)",
+                 ?4, ?5, ?6, ?7)",
         params![
             report.authorization_id,
             report.started_at,
             report.finished_at,
             report.outcome.code(),
             report.message,
-            steps
+            steps,
+            report.kind.code()
         ],
     )?;
     Ok(tx.last_insert_rowid())
@@ -131,22 +196,42 @@ fn insert_test_run(tx: &Transaction<'_>, report: &FlowReport) -> Result<i64> {
 
 impl Store {
     /// Records a finished flow in one transaction: its tokens saved as a connection (a test) or
-    /// written over the refreshed one (a refresh), then the test run with its steps, the Save step
+    /// written over the refreshed one (a refresh), the connection's new status (revoked, or in need
+    /// of a new login after a refused refresh), then the test run with its steps, the Save step
     /// ([`FlowReport::add_save_step`]) among them.
     pub fn record_flow(&mut self, report: &mut FlowReport) -> Result<RecordedRun> {
         let tx = super::write(&mut self.conn)?;
         let mut connection_id = None;
         if let (RunOutcome::Ok, Some(tokens)) = (report.outcome, &report.tokens) {
             let identity = report.identity.clone().unwrap_or_default();
-            let id = match (report.kind, report.refresh_of) {
-                (FlowKind::Refresh, Some(id)) if update_connection(&tx, id, tokens, Some(&identity))? => id,
-                _ => upsert_connection(&tx, report.authorization_id, tokens, &identity)?,
+            let id = match (report.kind, report.on_connection) {
+                (FlowKind::Refresh, Some(id))
+                    if update_connection(&tx, &mut self.vault, id, tokens, Some(&identity))? =>
+                {
+                    id
+                }
+                _ => upsert_connection(
+                    &tx,
+                    &mut self.vault,
+                    report.authorization_id,
+                    tokens,
+                    &identity,
+                    report.grant_type,
+                )?,
             };
             connection_id = Some(id);
             report.add_save_step(id);
         }
-        // A failed refresh stays on its connection, for the Connections tab to show.
-        if let (FlowKind::Refresh, Some(id), RunOutcome::Failed) = (report.kind, report.refresh_of, report.outcome) {
+        if let (Some(status), Some(id)) = (report.connection_status, report.on_connection)
+            && set_connection_status(&tx, id, status, &report.message)?
+        {
+            connection_id = Some(id);
+            if report.outcome == RunOutcome::Ok {
+                report.add_status_step(id, status);
+            }
+        }
+        // A failed refresh stays on its connection (whatever failed), for the TUI to show.
+        if let (FlowKind::Refresh, Some(id), RunOutcome::Failed) = (report.kind, report.on_connection, report.outcome) {
             tx.execute("UPDATE connections SET refresh_error = ?2 WHERE id = ?1", params![id, report.message])?;
         }
         let run_id = insert_test_run(&tx, report)?;
@@ -157,7 +242,7 @@ impl Store {
     /// The test runs of an authorization, newest first (at most `limit`).
     pub fn test_runs(&self, authorization_id: i64, limit: usize) -> Result<Vec<TestRun>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, authorization_id, started_at, finished_at, outcome, message, steps FROM test_runs
+            "SELECT id, authorization_id, started_at, finished_at, outcome, message, steps, kind FROM test_runs
              WHERE authorization_id = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let runs = stmt
@@ -171,13 +256,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_CONNECTION} WHERE a.app_id = ?1 ORDER BY c.tested_at DESC, c.id DESC"))?;
-        let rows = stmt.query_map([app_id], row_to_connection)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows =
+            stmt.query_map([app_id], |r| row_to_connection(r, &self.vault))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     pub fn connection(&self, id: i64) -> Result<Connection> {
         self.conn
-            .query_row(&format!("{SELECT_CONNECTION} WHERE c.id = ?1"), [id], row_to_connection)
+            .query_row(&format!("{SELECT_CONNECTION} WHERE c.id = ?1"), [id], |r| row_to_connection(r, &self.vault))
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("connection {id}")))
     }
@@ -205,6 +291,7 @@ mod tests {
         Tokens {
             access_token: Sensitive::new(access.into()),
             refresh_token: Some(Sensitive::new("rt".into())),
+            id_token: None,
             token_type: Some("Bearer".into()),
             expires_at: Some(1_900_000_000),
             scopes: "openid email".into(),
@@ -221,18 +308,14 @@ mod tests {
             message: "message".into(),
             started_at: 1_800_000_000,
             finished_at: 1_800_000_003,
-            steps: vec![StepRecord {
-                step: StepId::AuthorizationUrl,
-                status: StepStatus::Ok,
-                elapsed_ms: 1,
-                summary: "state added".into(),
-                notes: vec![],
-                exchanges: vec![],
-            }],
+            steps: vec![StepRecord::new(StepId::AuthorizationUrl, StepStatus::Ok, "state added")],
             identity: Some(Identity { id: Some(user.into()), name: Some("Ann".into()), email: None }),
             grant: tokens.as_ref().map(Tokens::summary),
+            grant_type: Some(Grant::AuthorizationCode),
+            introspection: None,
             tokens,
-            refresh_of: None,
+            on_connection: None,
+            connection_status: None,
         }
     }
 
@@ -286,7 +369,7 @@ mod tests {
         let id = store.record_flow(&mut report(auth, RunOutcome::Ok, "u1")).unwrap().connection_id.unwrap();
         let mut refreshed = report(auth, RunOutcome::Ok, "u1");
         refreshed.kind = FlowKind::Refresh;
-        refreshed.refresh_of = Some(id);
+        refreshed.on_connection = Some(id);
         refreshed.tokens = Some(tokens("at-2"));
         let recorded = store.record_flow(&mut refreshed).unwrap();
         assert_eq!(recorded.connection_id, Some(id));
@@ -301,15 +384,60 @@ mod tests {
         let (mut store, _, auth) = store_with_authorization();
         let id = store.record_flow(&mut report(auth, RunOutcome::Ok, "u1")).unwrap().connection_id.unwrap();
         let mut failed = report(auth, RunOutcome::Failed, "u1");
-        (failed.kind, failed.refresh_of, failed.message) =
-            (FlowKind::Refresh, Some(id), "invalid_grant: the refresh token was revoked".into());
+        (failed.kind, failed.on_connection, failed.message) =
+            (FlowKind::Refresh, Some(id), "The token endpoint answered HTTP 503".into());
         store.record_flow(&mut failed).unwrap();
         let error = store.connection(id).unwrap().refresh_error;
-        assert_eq!(error.as_deref(), Some("invalid_grant: the refresh token was revoked"));
+        assert_eq!(error.as_deref(), Some("The token endpoint answered HTTP 503"));
         let mut ok = report(auth, RunOutcome::Ok, "u1");
-        (ok.kind, ok.refresh_of) = (FlowKind::Refresh, Some(id));
+        (ok.kind, ok.on_connection) = (FlowKind::Refresh, Some(id));
         store.record_flow(&mut ok).unwrap();
         assert_eq!(store.connection(id).unwrap().refresh_error, None);
+    }
+
+    #[test]
+    fn the_id_token_grant_and_status_are_kept() {
+        let (mut store, _, auth) = store_with_authorization();
+        let mut first = report(auth, RunOutcome::Ok, "u1");
+        first.tokens.as_mut().unwrap().id_token = Some(Sensitive::new("idt-1".into()));
+        let id = store.record_flow(&mut first).unwrap().connection_id.unwrap();
+        let saved = store.connection(id).unwrap();
+        assert_eq!(saved.tokens.id_token.as_ref().map(|t| t.reveal().as_str()), Some("idt-1"));
+        assert_eq!((saved.grant, saved.status), (Some(Grant::AuthorizationCode), ConnectionStatus::Active));
+
+        // A refresh the provider refuses: the run fails, and the connection needs a new login.
+        let mut refused = report(auth, RunOutcome::Failed, "u1");
+        refused.kind = FlowKind::Refresh;
+        refused.on_connection = Some(id);
+        refused.connection_status = Some(ConnectionStatus::NeedsLogin);
+        refused.message = "The token endpoint refused the refresh token".into();
+        assert_eq!(store.record_flow(&mut refused).unwrap().connection_id, Some(id));
+        let needs = store.connection(id).unwrap();
+        assert_eq!(needs.status, ConnectionStatus::NeedsLogin);
+        assert!(needs.status_note.contains("refused the refresh token"));
+        assert!(refused.steps.iter().all(|s| s.step != StepId::Save), "a failed run saves nothing but the status");
+        // The authorization's last test is still the test: a refresh is a run of its own kind.
+        assert_eq!(store.authorization(auth).unwrap().last_test.unwrap().outcome, "ok");
+        assert_eq!(store.test_runs(auth, 1).unwrap()[0].kind, Some(FlowKind::Refresh));
+
+        // A refresh that works makes it active again and keeps the ID token it brought none of.
+        let mut refreshed = report(auth, RunOutcome::Ok, "u1");
+        refreshed.kind = FlowKind::Refresh;
+        refreshed.on_connection = Some(id);
+        store.record_flow(&mut refreshed).unwrap();
+        let active = store.connection(id).unwrap();
+        assert_eq!((active.status, active.status_note.as_str()), (ConnectionStatus::Active, ""));
+        assert_eq!(active.tokens.id_token.as_ref().map(|t| t.reveal().as_str()), Some("idt-1"));
+
+        // Revoked: the run says so in its Save step.
+        let mut revoked = report(auth, RunOutcome::Ok, "u1");
+        revoked.kind = FlowKind::Revoke;
+        revoked.tokens = None;
+        revoked.on_connection = Some(id);
+        revoked.connection_status = Some(ConnectionStatus::Revoked);
+        store.record_flow(&mut revoked).unwrap();
+        assert_eq!(revoked.steps.last().unwrap().summary, format!("connection {id} marked revoked"));
+        assert_eq!(store.connection(id).unwrap().status, ConnectionStatus::Revoked);
     }
 
     #[test]

@@ -61,7 +61,25 @@ pub const MIGRATIONS: &[&str] = &[
         tested_at TEXT NOT NULL
     );
     CREATE INDEX connections_authorization ON connections(authorization_id);",
-    // 4: settings of this database (the app used last), and a connection's last failed refresh.
+    // 4: the grants and OpenID Connect: the authorizations' device authorization, revocation,
+    // introspection and JWKS endpoints; the ID token, the grant and the status of a connection;
+    // what a run was (a test, or a refresh, revocation or introspection of a connection).
+    "ALTER TABLE authorizations ADD COLUMN device_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE authorizations ADD COLUMN revocation_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE authorizations ADD COLUMN introspection_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE authorizations ADD COLUMN jwks_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE connections ADD COLUMN id_token TEXT;
+    ALTER TABLE connections ADD COLUMN grant_type TEXT;
+    ALTER TABLE connections ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+    ALTER TABLE connections ADD COLUMN status_note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE test_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'test';",
+    // 5: the keys that seal the secrets (store/seal.rs): their ids and a sealed check value, never the keys.
+    "CREATE TABLE seal_keys (
+        id TEXT PRIMARY KEY,
+        check_value TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );",
+    // 6: settings of this database (the app used last), and a connection's last failed refresh.
     "CREATE TABLE settings (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL

@@ -10,6 +10,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::View;
 use super::popups::popup;
 use crate::app::overlay::ConnectionDetail;
+use crate::flow::ConnectionStatus;
 use crate::model::text::printable;
 
 pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) {
@@ -32,8 +33,17 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
         || c.tested_at.clone(),
         |at| format!("{} ({})", c.tested_at.replace('T', " "), crate::model::time::ago(at, v.unix)),
     );
+    let status = match c.status {
+        ConnectionStatus::Active => field("Status", "active".into(), v.theme.ok()),
+        other => {
+            let note =
+                if c.status_note.is_empty() { String::new() } else { format!(": {}", printable(&c.status_note)) };
+            field("Status", format!("{}{note}", other.label()), v.theme.error())
+        }
+    };
     let mut lines = vec![
-        field("User", printable(&identity.display()).into_owned(), plain),
+        status,
+        field("User", printable(&c.who()).into_owned(), plain),
         field("User id", identity.id.as_deref().map_or_else(none, |s| printable(s).into_owned()), plain),
         field("Name", identity.name.as_deref().map_or_else(none, |s| printable(s).into_owned()), plain),
         field("Email", identity.email.as_deref().map_or_else(none, |s| printable(s).into_owned()), plain),
@@ -52,7 +62,8 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
         ),
         field("Tested", tested, plain),
     ];
-    if let Some(error) = &c.refresh_error {
+    // A refused refresh already says so in the status; another failure is said here.
+    if let Some(error) = c.refresh_error.as_ref().filter(|e| c.status_note != **e) {
         lines.push(Line::raw(""));
         lines.push(field("Last refresh", format!("failed: {}", printable(error)), v.theme.error()));
     }

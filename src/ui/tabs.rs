@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 use super::{View, fit, fit_url};
 use crate::app::Tab;
 use crate::app::list::TableView;
+use crate::flow::ConnectionStatus;
 use crate::keymap::{Action, Context, key_for};
 
 /// What a table shows besides its rows.
@@ -165,10 +166,12 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, v: &View) {
     };
     draw_table(frame, area, v, spec, &v.app.tabs.connections.view, |i, _| {
         let c = &data.connections[i];
-        let refresh = match (&c.refresh_error, c.tokens.refresh_token.is_some()) {
-            (Some(_), _) => "failed",
-            (None, true) => "yes",
-            (None, false) => "no",
+        let refresh = match (c.status, &c.refresh_error, c.tokens.refresh_token.is_some()) {
+            (ConnectionStatus::Revoked, ..) => "revoked",
+            (ConnectionStatus::NeedsLogin, ..) => "login",
+            (_, Some(_), _) => "failed",
+            (_, None, true) => "yes",
+            (_, None, false) => "no",
         };
         vec![
             c.authorization_name.clone(),

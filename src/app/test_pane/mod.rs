@@ -14,12 +14,13 @@ use ratatui_textarea::TextArea;
 
 use super::{Command, Overlay};
 use crate::flow::{
-    FlowEvent, FlowHandle, FlowKind, FlowReport, FlowRequest, HttpExchange, ListenerStatus, RunOutcome, StepId,
-    StepRecord, StepStatus, TestRun,
+    DeviceCode, DevicePoll, FlowEvent, FlowHandle, FlowKind, FlowReport, FlowRequest, HttpExchange, ListenerStatus,
+    RunOutcome, StepId, StepRecord, StepStatus, TestRun,
 };
 use crate::keymap::{self, Action, Context};
 use crate::model::Authorization;
 use crate::model::redact::{MASK, Sensitive};
+use crate::model::text::printable;
 use crate::platform::{Effect, Environment};
 
 /// The paste box: what is pasted holds the authorization code, so it is masked unless revealed.
@@ -100,6 +101,10 @@ pub struct TestPane {
     pub report: Option<FlowReport>,
     /// The connection the run saved or updated, for `r`.
     pub connection_id: Option<i64>,
+    /// A device-code login: the user code and where to enter it.
+    pub device: Option<DeviceCode>,
+    /// The last poll of a device-code login that didn't end the wait.
+    pub device_poll: Option<DevicePoll>,
 }
 
 /// Which recorded run a pane shows.
@@ -114,13 +119,13 @@ impl TestPane {
     /// The pane of the run `run_id` of `request`, its steps all waiting, started `now`.
     pub fn new(run_id: u64, request: &FlowRequest, now: Instant) -> TestPane {
         let auth = &request.authorization;
-        TestPane::empty(run_id, auth, request.kind(), request.steps(), now)
+        TestPane::empty(run_id, auth, request.kind(), &request.steps(), now)
     }
 
     /// A recorded run of `authorization`, as it ended: its steps with their redacted requests and
     /// responses, in the same pane as a live test.
     pub fn from_run(run: &TestRun, authorization: &Authorization, now: Instant) -> TestPane {
-        let kind = if run.steps.iter().any(|s| s.step == StepId::Refresh) { FlowKind::Refresh } else { FlowKind::Test };
+        let kind = run.kind.unwrap_or(FlowKind::Test);
         let steps: Vec<StepId> = run.steps.iter().map(|s| s.step).collect();
         let mut pane = TestPane::empty(0, authorization, kind, &steps, now);
         for record in &run.steps {
@@ -141,8 +146,11 @@ impl TestPane {
             steps: run.steps.clone(),
             identity: None,
             grant: None,
+            grant_type: None,
+            introspection: None,
             tokens: None,
-            refresh_of: None,
+            on_connection: None,
+            connection_status: None,
         });
         if let Some(i) = pane.steps.iter().rposition(|v| matches!(v.status, StepStatus::Failed | StepStatus::Ok)) {
             pane.select(i);
@@ -177,6 +185,8 @@ impl TestPane {
             cancelling: false,
             report: None,
             connection_id: None,
+            device: None,
+            device_poll: None,
         }
     }
 
@@ -242,6 +252,16 @@ impl TestPane {
                 self.log.push(format!("Ignored a request that isn't the callback: {method} {path}"));
             }
             FlowEvent::Notice { step, message } => self.step_mut(step).notices.push(message),
+            FlowEvent::DeviceCode(device) => {
+                let code = printable(device.user_code.reveal()).into_owned();
+                self.log.push(format!(
+                    "On any device, open {} and enter the code {code} (it expires in {} s).",
+                    printable(&device.verification_uri),
+                    device.expires_in_secs
+                ));
+                self.device = Some(device);
+            }
+            FlowEvent::DevicePoll(poll) => self.device_poll = Some(poll),
             FlowEvent::Exchange { step, redacted, raw } => {
                 let view = self.step_mut(step);
                 view.exchanges.push(redacted);
