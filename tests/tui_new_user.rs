@@ -189,9 +189,9 @@ fn only_p_or_a_paste_opens_the_paste_box_and_its_reveal_shows_only_the_paste() {
     h.press("t");
     h.wait_for("Listening for the callback");
     h.press("zq");
-    h.assert_hides("Paste the redirected URL or the code (masked");
+    h.assert_hides("Paste the redirected URL or code ·");
     h.press("p");
-    h.assert_shows("Paste the redirected URL or the code (masked");
+    h.assert_shows("Paste the redirected URL or code ·");
     h.press("not-a-code");
     h.assert_hides("not-a-code");
     h.ctrl('r');

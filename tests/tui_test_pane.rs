@@ -241,7 +241,7 @@ fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() {
     assert!(h.take_effects().is_empty());
     // A letter that is no key does nothing: it doesn't start the paste box.
     h.press("x");
-    h.assert_hides("Paste the redirected URL or the code (masked");
+    h.assert_hides("Paste the redirected URL or code ·");
     h.esc();
     h.wait_for("Cancelled: the port was freed");
 }

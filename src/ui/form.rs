@@ -95,6 +95,12 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, form: &Form) {
             picker_anchor = Some(rect);
         }
     }
+    if y > scroll + inner.height {
+        let next = crate::keymap::key_for(crate::keymap::Context::FormText, crate::keymap::Action::NextField);
+        let border =
+            Rect { y: inner.y, height: area.height.saturating_sub(1), width: area.width.saturating_sub(1), ..area };
+        super::more_below(frame, border, v.theme, &next);
+    }
     if let (Some(anchor), Some(index)) = (picker_anchor, form.picker) {
         draw_picker(frame, area, anchor, v, form, index);
     }
@@ -115,14 +121,15 @@ fn draw_field(frame: &mut Frame, rect: Rect, v: &View, form: &Form, field: &Fiel
             if focused {
                 frame.render_widget(area, input_rect);
             } else {
+                let width = usize::from(input_rect.width);
                 let shown: Vec<Line> = area
                     .lines()
                     .iter()
                     .map(|l| {
                         if *secret && !form.revealed {
-                            Line::raw(MASK.to_string().repeat(l.chars().count()))
+                            Line::raw(fit(&MASK.to_string().repeat(l.chars().count()), width))
                         } else {
-                            Line::raw(l.clone())
+                            Line::raw(fit(l, width))
                         }
                     })
                     .collect();

@@ -138,6 +138,18 @@ pub(crate) fn key_hints(v: &View, context: Context, width: u16) -> Vec<Span<'sta
     spans
 }
 
+/// Says, on the last row of `area`, that there is more below and which key shows it.
+pub(crate) fn more_below(frame: &mut Frame, area: Rect, theme: Theme, key: &str) {
+    if area.height == 0 {
+        return;
+    }
+    let text = format!(" ↓ more ({key}) ");
+    let width = (text.chars().count() as u16).min(area.width);
+    let at = Rect { x: area.right().saturating_sub(width), y: area.bottom() - 1, width, height: 1 };
+    frame.render_widget(ratatui::widgets::Clear, at);
+    frame.render_widget(Paragraph::new(Span::styled(text, theme.key())), at);
+}
+
 /// How many lines `text` takes when word-wrapped at `width`, as `Paragraph` wraps it.
 pub(crate) fn wrapped_lines(text: &str, width: u16) -> u16 {
     let width = usize::from(width.max(1));

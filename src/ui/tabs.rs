@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
 use super::{View, fit, fit_url};
 use crate::app::Tab;
@@ -41,8 +41,8 @@ fn draw_table(
         (n, false) => format!("{}/{n}", view.cursor.selected + 1),
         (n, true) => format!("{}/{n} of {}", view.cursor.selected + 1, view.total()),
     };
-    let block =
-        Block::default().borders(Borders::TOP).title(Line::styled(format!(" {title} {position} "), v.theme.title()));
+    let heading = if position.is_empty() { format!(" {title} ") } else { format!(" {title} {position} ") };
+    let block = Block::default().borders(Borders::TOP).title(Line::styled(heading, v.theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let area = if view.editing || view.is_filtered() {
@@ -54,7 +54,7 @@ fn draw_table(
     };
     if rows.is_empty() {
         let text = if view.is_filtered() { "No name has that in it.".to_owned() } else { empty };
-        frame.render_widget(Paragraph::new(Line::styled(text, v.theme.dim())), area);
+        frame.render_widget(Paragraph::new(Line::styled(text, v.theme.dim())).wrap(Wrap { trim: false }), area);
         return;
     }
     // The columns' widths, computed once, so each cell is cut to its own with "…".

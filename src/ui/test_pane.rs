@@ -181,7 +181,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
         }
     }
     if lines.is_empty() {
-        text(&mut lines, "Not reached yet.", theme.dim());
+        let waiting = if view.status == StepStatus::Running { "In progress…" } else { "Not reached yet." };
+        text(&mut lines, waiting, theme.dim());
     }
     let paste_box = pane.is_waiting_for_callback() && matches!(view.id, StepId::AuthorizationUrl | StepId::Callback);
     let (text_area, box_area) = if paste_box {
@@ -191,7 +192,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     } else {
         (area, None)
     };
-    draw_wrapped(frame, text_area, pane, lines);
+    draw_wrapped(frame, text_area, theme, pane, lines);
     if let Some(b) = box_area {
         draw_paste_box(frame, b, v, pane);
     }
@@ -199,7 +200,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
 
 /// Wraps the detail's lines to the width (the URL broken exactly at it, with nothing beside it),
 /// draws the part scrolled to, and makes the URL's rows a link.
-fn draw_wrapped(frame: &mut Frame, area: Rect, pane: &TestPane, lines: Vec<DetailLine>) {
+fn draw_wrapped(frame: &mut Frame, area: Rect, theme: Theme, pane: &TestPane, lines: Vec<DetailLine>) {
     let width = usize::from(area.width.max(1));
     let mut rows: Vec<(Line, bool)> = Vec::new();
     for line in lines {
@@ -207,7 +208,9 @@ fn draw_wrapped(frame: &mut Frame, area: Rect, pane: &TestPane, lines: Vec<Detai
         rows.extend(pieces.into_iter().map(|p| (Line::styled(p, line.style), line.url)));
     }
     pane.detail_height.set(area.height);
-    let scroll = usize::from(pane.detail_scroll).min(rows.len().saturating_sub(usize::from(area.height)));
+    let total = rows.len();
+    let scroll = usize::from(pane.detail_scroll).min(total.saturating_sub(usize::from(area.height)));
+    let below = total > scroll + usize::from(area.height);
     let shown: Vec<(Line, bool)> = rows.into_iter().skip(scroll).take(usize::from(area.height)).collect();
     let url_rows: Vec<u16> = shown.iter().enumerate().filter(|(_, (_, url))| *url).map(|(i, _)| i as u16).collect();
     frame.render_widget(Paragraph::new(shown.into_iter().map(|(l, _)| l).collect::<Vec<_>>()), area);
@@ -215,6 +218,9 @@ fn draw_wrapped(frame: &mut Frame, area: Rect, pane: &TestPane, lines: Vec<Detai
         for row in url_rows {
             link::mark(frame.buffer_mut(), Rect { y: area.y + row, height: 1, ..area }, url);
         }
+    }
+    if below {
+        super::more_below(frame, area, theme, &key_for(Context::TestPane, Action::ScrollDown));
     }
 }
 
@@ -256,7 +262,7 @@ fn callback_lines(lines: &mut Vec<DetailLine>, v: &View, pane: &TestPane) {
 fn draw_paste_box(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     let title = if pane.paste_focused {
         format!(
-            " Paste the redirected URL or the code (masked; {} shows it) · {} submits ",
+            " Paste the redirected URL or code · {} shows it · {} submits ",
             key_for(Context::TestPaste, Action::Reveal),
             key_for(Context::TestPaste, Action::Submit)
         )
