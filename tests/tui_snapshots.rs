@@ -32,7 +32,12 @@ const SECRETS: &[&str] = &[
     "fake-refresh-token-snapshot",
     "fake-code-snapshot",
     "fake-verifier-snapshot",
+    ID_TOKEN,
 ];
+
+/// An ID token as a provider would send one (its signature is not real): its claims are shown
+/// with the connection, the token itself never.
+const ID_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6InNuYXBzaG90LWtleSJ9.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20iLCJhdWQiOiIxMjM0NTY3ODkwLWFiYy5hcHBzLmdvb2dsZXVzZXJjb250ZW50LmNvbSIsInN1YiI6IjExMDI0ODQ5NTkyMTIzODk4NjQyMCIsImVtYWlsIjoidGVzdC51c2VyQGV4YW1wbGUudGVzdCIsImVtYWlsX3ZlcmlmaWVkIjp0cnVlLCJpYXQiOjE2OTk5OTY0MDAsImV4cCI6MTcwMDAwMDAwMCwibm9uY2UiOiJzbmFwc2hvdC1ub25jZSJ9.c25hcHNob3Qtc2lnbmF0dXJlLW5vdC1yZWFs";
 
 /// The moment the snapshots show (14 November 2023, 22:13:20 UTC), before any real "now", so the
 /// one time the database writes itself reads "just now".
@@ -151,7 +156,7 @@ fn report(authorization: i64, outcome: RunOutcome, ago: i64) -> FlowReport {
         token_type: Some("Bearer".into()),
         expires_at: Some(UNIX + 3000),
         scopes: "openid https://www.googleapis.com/auth/userinfo.email".into(),
-        id_token: None,
+        id_token: Some(Sensitive::new(ID_TOKEN.into())),
     });
     let mut exchange = record(
         StepId::TokenExchange,
@@ -326,7 +331,7 @@ impl PaneShot {
     }
 }
 
-const URL: &str = "https://accounts.google.com/o/oauth2/v2/auth?access_type=offline&prompt=consent&response_type=code&client_id=1234567890-abc.apps.googleusercontent.com&redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcallback&scope=openid%20email%20profile&state=Zm9yLXNuYXBzaG90cy1vbmx5&code_challenge=c25hcHNob3QtY2hhbGxlbmdlLW5vdC1hLXNlY3JldA&code_challenge_method=S256";
+const URL: &str = "https://accounts.google.com/o/oauth2/v2/auth?access_type=offline&prompt=consent&response_type=code&client_id=1234567890-abc.apps.googleusercontent.com&redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcallback&scope=openid%20email%20profile&state=q7Jx2mT9vLcR0aKe4wYb8nPf&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
 
 fn started(step: StepId) -> FlowEvent {
     FlowEvent::StepStarted { step }

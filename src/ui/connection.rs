@@ -67,6 +67,19 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
         lines.push(Line::raw(""));
         lines.push(field("Last refresh", format!("failed: {}", printable(error)), v.theme.error()));
     }
+    if let Some(token) = &c.tokens.id_token {
+        lines.push(Line::raw(""));
+        match crate::flow::decoded_id_token(token.reveal()) {
+            Ok(jwt) => {
+                lines.push(Line::styled("ID token claims (checked when it was received):", v.theme.title()));
+                let pretty = serde_json::to_string_pretty(&jwt.claims).unwrap_or_default();
+                lines.extend(pretty.lines().map(|l| Line::raw(format!("  {}", printable(l)))));
+            }
+            Err(e) => {
+                lines.push(field("ID token", format!("kept, but unreadable: {}", printable(&e)), v.theme.error()))
+            }
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         "The tokens are kept in the database and never shown; copying one asks first.",

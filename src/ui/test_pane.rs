@@ -209,9 +209,13 @@ fn draw_wrapped(frame: &mut Frame, area: Rect, theme: Theme, pane: &TestPane, li
     }
     pane.detail_height.set(area.height);
     let total = rows.len();
-    let scroll = usize::from(pane.detail_scroll).min(total.saturating_sub(usize::from(area.height)));
-    let below = total > scroll + usize::from(area.height);
-    let shown: Vec<(Line, bool)> = rows.into_iter().skip(scroll).take(usize::from(area.height)).collect();
+    let height = usize::from(area.height);
+    // With more below than fits, the last row says so (and never covers a row of text).
+    let room = if total > height { height.saturating_sub(1) } else { height };
+    let scroll = usize::from(pane.detail_scroll).min(total.saturating_sub(room));
+    let below = total > scroll + room;
+    let room = if below { room } else { height };
+    let shown: Vec<(Line, bool)> = rows.into_iter().skip(scroll).take(room).collect();
     let url_rows: Vec<u16> = shown.iter().enumerate().filter(|(_, (_, url))| *url).map(|(i, _)| i as u16).collect();
     frame.render_widget(Paragraph::new(shown.into_iter().map(|(l, _)| l).collect::<Vec<_>>()), area);
     if let Some(url) = &pane.auth_url {

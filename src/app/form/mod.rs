@@ -409,10 +409,26 @@ pub fn warning(form: &Form, field: &Field, data: &Data) -> Option<String> {
     }
 }
 
-/// Pasted text for a one-line box: line breaks become spaces, the ends trimmed.
+/// Pasted text for a one-line box: line breaks and tabs become spaces, other control characters
+/// (an escape sequence copied along with the text) are dropped, the ends trimmed.
 pub fn one_line(text: &str) -> String {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    text.split('\n').map(str::trim).collect::<Vec<_>>().join(" ").trim().to_owned()
+    let joined = text.split('\n').map(str::trim).collect::<Vec<_>>().join(" ");
+    joined
+        .chars()
+        .filter_map(|c| if c == '\t' { Some(' ') } else { (!c.is_control()).then_some(c) })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// Pasted text for a multi-line box: line breaks kept (as `\n`), other control characters dropped.
+pub fn lines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
+        .collect()
 }
 
 impl Form {
@@ -635,7 +651,7 @@ impl Form {
         }
         if let FieldInput::Text { area, multiline, .. } = &mut self.focused_mut().input {
             if *multiline {
-                area.insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+                area.insert_str(lines(text));
             } else {
                 area.insert_str(one_line(text));
             }
@@ -664,6 +680,12 @@ mod tests {
         assert_eq!(form.focused().key, FieldKey::Endpoint(EndpointField::Name));
         form.move_focus(-1);
         assert_eq!(form.focused().key, FieldKey::Submit);
+    }
+
+    #[test]
+    fn pasted_control_characters_never_get_in() {
+        assert_eq!(one_line("  abc\x1b]52;c;aGk=\x07def\r\n ghi\t "), "abc]52;c;aGk=def ghi");
+        assert_eq!(lines("a\r\nb\x1b[2Jc\n"), "a\nb[2Jc\n");
     }
 
     #[test]

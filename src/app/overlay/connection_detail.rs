@@ -50,7 +50,7 @@ impl ConnectionDetail {
             Action::Copy => {
                 let token = connection.tokens.access_token.reveal().clone();
                 let message = format!(
-                    "Copy the access token of \"{}\" to your clipboard? {SECRET_WARNING}",
+                    "Copy the access token of \"{}\" to your clipboard?\n\n{SECRET_WARNING}",
                     connection.authorization_name
                 );
                 let on_yes = vec![
