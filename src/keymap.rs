@@ -22,6 +22,10 @@ pub enum Action {
     ShowUrl,
     /// A curl command that calls the user information endpoint with the saved token.
     CopyCurl,
+    /// Revoke a saved connection's tokens (RFC 7009).
+    Revoke,
+    /// Ask the provider whether a saved token is active (RFC 7662).
+    Introspect,
     NextTab,
     PrevTab,
     New,
@@ -295,6 +299,8 @@ pub static BINDINGS: &[Binding] = &[
     bind!(ConnectionDetail, [ch('c')], Copy, "copy the access token"),
     bind!(ConnectionDetail, [ch('u')], CopyCurl, "copy a curl command"),
     bind!(ConnectionDetail, [ch('r')], Refresh, "refresh the token"),
+    bind!(ConnectionDetail, [ch('v')], Revoke, "revoke"),
+    bind!(ConnectionDetail, [ch('i')], Introspect, "introspect"),
     bind!(ConnectionDetail, [ch('d')], Delete, "delete"),
     bind!(ConnectionDetail, [ch('j'), DOWN], Down, "scroll down", hidden),
     bind!(ConnectionDetail, [ch('k'), UP], Up, "scroll up", hidden),
@@ -452,10 +458,11 @@ mod tests {
         for action in all {
             // Listing a new action above is enforced by this match: it stops compiling without it.
             match action {
-                Quit | Help | Up | Down | Top | Bottom | Filter | History | ShowUrl | CopyCurl | NextTab | PrevTab
-                | New | Edit | Delete | Test | Refresh | Apps | Rename | Export | Import | Yes | No | Cancel
-                | Submit | Save | NextField | PrevField | Reveal | Left | Right | ChooseApiKey | ChooseBasic
-                | ChooseOAuth2 | Copy | OpenBrowser | Paste | ScrollUp | ScrollDown | Interrupt => {}
+                Quit | Help | Up | Down | Top | Bottom | Filter | History | ShowUrl | CopyCurl | Revoke
+                | Introspect | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename | Export
+                | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left | Right
+                | ChooseApiKey | ChooseBasic | ChooseOAuth2 | Copy | OpenBrowser | Paste | ScrollUp | ScrollDown
+                | Interrupt => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

@@ -79,6 +79,8 @@ fn add_authorization(store: &mut authdeck::store::Store, port: u16) {
         redirect_uri: format!("http://127.0.0.1:{port}/callback"),
         client_auth: ClientAuth::BasicHeader,
         pkce: true,
+        // The revocation and introspection endpoints are found by discovery.
+        issuer: provider.discovery_url().trim_end_matches("/.well-known/openid-configuration").to_owned(),
         ..Default::default()
     });
     store.insert_authorization(app_id, "Local OIDC", &config).unwrap();
@@ -198,6 +200,24 @@ fn a_whole_flow_with_the_redirected_url_pasted_then_refresh() {
     h.wait_for("Refresh \"Local OIDC\"");
     h.wait_for("✓ Test User");
     h.assert_shows("Refresh-token grant");
+    assert_no_secret_was_shown(&h, &code_of(&redirected));
+
+    // The connection in full: introspect says it is active; revoke (after asking) marks it revoked.
+    h.esc();
+    h.tab(2);
+    h.enter();
+    h.assert_shows("Connection of \"Local OIDC\"");
+    h.press("i");
+    h.wait_for("Introspect \"Local OIDC\" · done");
+    h.assert_shows("active");
+    h.esc();
+    h.press("v");
+    h.assert_shows("Revoke the tokens of \"Local OIDC\"");
+    h.press("y");
+    h.wait_for("Revoke \"Local OIDC\" · done");
+    h.esc();
+    h.wait_for("revoked");
+    h.assert_hides("r refresh");
     assert_no_secret_was_shown(&h, &code_of(&redirected));
 }
 

@@ -27,7 +27,7 @@ pub use data::{Data, Deleted, Done, Job, JobError, Lists, Outcome, PickerEntry, 
 pub use overlay::Overlay;
 pub use tabs::{Tab, Tabs};
 
-use crate::flow::FlowEvent;
+use crate::flow::{FlowEvent, FlowKind};
 use crate::keymap::{self, Action, Context};
 use crate::store::{Store, StoreError};
 use form::FieldKey;
@@ -84,6 +84,13 @@ pub enum Command {
     },
     /// Run a refresh-token grant on a saved connection.
     Refresh {
+        connection_id: i64,
+    },
+    /// Revoke a saved connection's tokens, or ask the provider about its access token.
+    Revoke {
+        connection_id: i64,
+    },
+    Introspect {
         connection_id: i64,
     },
     /// Something for the terminal around the app (copy, open a browser).
@@ -285,7 +292,9 @@ impl App {
                     self.submit(origin, job);
                 }
                 Command::Test { authorization_id, answers } => self.start_test(authorization_id, answers),
-                Command::Refresh { connection_id } => self.start_refresh(connection_id),
+                Command::Refresh { connection_id } => self.start_on_connection(connection_id, FlowKind::Refresh),
+                Command::Revoke { connection_id } => self.start_on_connection(connection_id, FlowKind::Revoke),
+                Command::Introspect { connection_id } => self.start_on_connection(connection_id, FlowKind::Introspect),
                 Command::Effect(effect) => self.effects.push(effect),
                 Command::ShowTab(tab) => self.tabs.current = tab,
                 Command::Select { tab, id } => self.tabs.select(tab, id, &self.data),

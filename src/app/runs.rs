@@ -8,7 +8,9 @@ use tokio::sync::mpsc;
 use super::form::{authorization, credentials};
 use super::overlay::Confirm;
 use super::{App, Command, Done, Job, Message, Origin, Outcome, Overlay, report};
-use crate::flow::{Credentials, FlowEvent, FlowOptions, FlowRequest, FlowRunner, credential_prompts};
+use crate::flow::{
+    Credentials, FlowEvent, FlowKind, FlowOptions, FlowRequest, FlowRunner, TokenChoice, credential_prompts,
+};
 use crate::model::AuthConfig;
 
 use super::test_pane::TestPane;
@@ -104,16 +106,22 @@ impl App {
         }
     }
 
-    /// Runs a refresh-token grant on a saved connection, in the test pane.
-    pub(super) fn start_refresh(&mut self, connection_id: i64) {
-        let Some(connection) = self.data.connection(connection_id) else {
+    /// Works on a saved connection in the test pane: a refresh-token grant, a revocation of its
+    /// tokens (both, the refresh token first), or an introspection of its access token.
+    pub(super) fn start_on_connection(&mut self, connection_id: i64, kind: FlowKind) {
+        let Some(connection) = self.data.connection(connection_id).cloned() else {
             return self.error("That connection is gone: it may have been deleted.");
         };
-        let token = connection.tokens.refresh_token.clone().unwrap_or_else(|| String::new().into());
         let Some(auth) = self.data.authorization(connection.authorization_id).cloned() else {
             return self.error("The authorization of that connection is gone.");
         };
-        match FlowRequest::refresh(&auth, &self.data.endpoints, connection_id, token) {
+        let endpoints = &self.data.endpoints;
+        let request = match kind {
+            FlowKind::Revoke => FlowRequest::revoke(&auth, endpoints, &connection, TokenChoice::Both),
+            FlowKind::Introspect => FlowRequest::introspect(&auth, endpoints, &connection, TokenChoice::Access),
+            _ => FlowRequest::refresh_connection(&auth, endpoints, &connection),
+        };
+        match request {
             Ok(request) => self.show_run(request),
             Err(e) => self.error(e.to_string()),
         }

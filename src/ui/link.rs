@@ -25,7 +25,7 @@ pub fn mark(buffer: &mut Buffer, area: Rect, url: &str) {
             // The sequence is as wide on screen as the characters inside it, not as its text.
             let width = NonZeroU16::new(if both { 2 } else { 1 }).unwrap_or(NonZeroU16::MIN);
             buffer[(x, y)]
-                .set_symbol(&format!("\x1b]8;;{url}\x1b\\{pair}\x1b]8;;\x1b\\"))
+                .set_symbol(&crate::platform::osc8_link(&url, &pair))
                 .set_diff_option(CellDiffOption::ForcedWidth(width));
             if both {
                 buffer[(x + 1, y)].set_diff_option(CellDiffOption::Skip);

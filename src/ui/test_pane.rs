@@ -16,7 +16,7 @@ use super::text::wrap;
 use super::theme::Theme;
 use super::{View, fit, link};
 use crate::app::test_pane::{StepView, TestPane, UrlView};
-use crate::flow::{FlowKind, HttpExchange, ListenerStatus, RunOutcome, StepId, StepStatus};
+use crate::flow::{HttpExchange, ListenerStatus, RunOutcome, StepId, StepStatus};
 use crate::keymap::{Action, Context, key_for};
 use crate::model::redact::MASK;
 use crate::model::text::{printable, printable_lines};
@@ -41,7 +41,7 @@ fn seconds(ms: u128) -> String {
 
 pub fn draw(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     frame.render_widget(Clear, area);
-    let what = if pane.kind == FlowKind::Refresh { "Refresh" } else { "Test" };
+    let what = pane.kind.label();
     let elapsed = since(v.now, pane.started);
     let state = if pane.cancelling {
         format!("cancelling {}", spinner(elapsed))

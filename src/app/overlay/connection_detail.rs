@@ -1,11 +1,11 @@
 //! A saved connection in full: identity, scopes, expiry, when it was tested, the last failed
 //! refresh; keys to copy the access token or a ready curl command (each asks first: they are
-//! secrets), to refresh and to delete.
+//! secrets), to refresh, revoke (asks first), introspect and delete.
 
 use super::Confirm;
 use crate::app::data::{Deleted, Done, Job, Outcome};
 use crate::app::{Command, Ctx, Overlay, report};
-use crate::flow::Connection;
+use crate::flow::{Connection, ConnectionStatus};
 use crate::keymap::Action;
 use crate::model::AuthConfig;
 use crate::platform::Effect;
@@ -30,7 +30,10 @@ impl ConnectionDetail {
         match action {
             Action::Copy => connection.is_some_and(|c| !c.tokens.access_token.reveal().is_empty()),
             Action::CopyCurl => connection.is_some_and(|c| curl(c, ctx).is_some()),
-            Action::Refresh => connection.is_some_and(|c| c.tokens.refresh_token.is_some()),
+            Action::Refresh => {
+                connection.is_some_and(|c| c.tokens.refresh_token.is_some() && c.status != ConnectionStatus::Revoked)
+            }
+            Action::Revoke | Action::Introspect => connection.is_some_and(|c| c.status != ConnectionStatus::Revoked),
             Action::Delete => connection.is_some(),
             _ => true,
         }
@@ -82,6 +85,16 @@ impl ConnectionDetail {
                 };
             }
             Action::Refresh => return vec![Command::Refresh { connection_id: connection.id }],
+            Action::Introspect => return vec![Command::Introspect { connection_id: connection.id }],
+            Action::Revoke => {
+                let message = format!(
+                    "Revoke the tokens of \"{}\" as {}?\n\nThe provider forgets them (the refresh token first): the connection stays, marked revoked, until a new test.",
+                    connection.authorization_name,
+                    connection.who()
+                );
+                let on_yes = vec![Command::Revoke { connection_id: connection.id }];
+                return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes).titled("Revoke")))];
+            }
             Action::Delete => {
                 let message = format!(
                     "Delete the saved connection of \"{}\" as {}? Its tokens are forgotten.",
