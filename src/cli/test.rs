@@ -287,7 +287,13 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
         let now = crate::model::time::now();
         writeln!(out, "  scopes: {}", grant.scopes)?;
         writeln!(out, "  access token: {}", describe_expiry(grant.expires_at, now))?;
-        writeln!(out, "  refresh token: {}", if grant.refresh_token { "yes" } else { "no" })?;
+        let refresh =
+            match (grant.refresh_token, crate::model::run::describe_refresh_expiry(grant.refresh_expires_at, now)) {
+                (true, Some(expiry)) => format!("yes ({})", expiry.trim_start_matches("refresh token ")),
+                (true, None) => "yes".to_owned(),
+                (false, _) => "no".to_owned(),
+            };
+        writeln!(out, "  refresh token: {refresh}")?;
     }
     Ok(())
 }

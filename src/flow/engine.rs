@@ -14,7 +14,7 @@ use super::request::{
     TemplateVars, apply_client_auth, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint,
 };
 use super::{Credentials, FlowInputs, FlowOptions, FlowRequest, redactor_for};
-use crate::model::endpoint::read_path;
+use crate::model::mapping;
 use crate::model::redact::{Redactor, Sensitive};
 use crate::model::run::{
     FlowKind, FlowReport, HttpExchange, Identity, RunOutcome, StepId, StepRecord, StepStatus, Tokens,
@@ -607,7 +607,38 @@ fn check_callback(params: &CallbackParams, expected: &str) -> Result<(Sensitive<
     Ok((code, summary.to_owned()))
 }
 
+/// One entry of a mapping read from a response, `default` when the entry is empty.
+fn read_entry(
+    value: &Value,
+    entry: &str,
+    default: &str,
+    label: &str,
+    what: &'static str,
+) -> Result<Option<String>, FlowError> {
+    let entry = if entry.trim().is_empty() { default } else { entry };
+    mapping::read(value, entry).map(|v| v.filter(|v| !v.trim().is_empty())).map_err(|message| FlowError::Mapping {
+        endpoint: label.to_owned(),
+        what,
+        message,
+    })
+}
+
+/// A number of seconds (or a time) read by the mapping; a value that isn't a number is no value.
+fn read_number(
+    value: &Value,
+    entry: &str,
+    default: &str,
+    label: &str,
+    what: &'static str,
+) -> Result<Option<f64>, FlowError> {
+    Ok(read_entry(value, entry, default, label, what)?.and_then(|v| v.trim().parse::<f64>().ok()))
+}
+
 /// The tokens of a token response, read by the mapping; the secrets found are returned to be hidden.
+///
+/// Expiry: `expires_in` counts from the time the provider says it issued the token when the
+/// mapping reads one (`issued_at`, in seconds or milliseconds), else from now; no `expires_in` is
+/// no expiry (never a guessed one). The refresh token's lifetime is kept when the provider gives it.
 fn read_tokens(
     value: &Value,
     mapping: &ResponseMapping,
@@ -615,40 +646,64 @@ fn read_tokens(
     requested_scopes: &str,
     previous_refresh: Option<&Sensitive<String>>,
 ) -> Result<(Tokens, Vec<String>), FlowError> {
-    let path = |p: &str, default: &str| if p.trim().is_empty() { default.to_owned() } else { p.trim().to_owned() };
-    let access_path = path(&mapping.access_token, "access_token");
-    let access_token =
-        read_path(value, &access_path).filter(|t| !t.is_empty()).ok_or_else(|| FlowError::MissingValue {
+    let access_entry =
+        if mapping.access_token.trim().is_empty() { "access_token" } else { mapping.access_token.trim() };
+    let access_token = read_entry(value, access_entry, "access_token", label, "access token")?.ok_or_else(|| {
+        FlowError::MissingValue {
             endpoint: label.to_owned(),
             what: "access token",
-            path: access_path.clone(),
+            path: access_entry.to_owned(),
             fields: field_paths(value),
-        })?;
-    let refresh_token = read_path(value, &path(&mapping.refresh_token, "refresh_token"))
-        .filter(|t| !t.is_empty())
+        }
+    })?;
+    let refresh_token = read_entry(value, &mapping.refresh_token, "refresh_token", label, "refresh token")?
         .map(Sensitive::new)
         .or_else(|| previous_refresh.cloned());
-    let expires_at = read_path(value, &path(&mapping.expires_in, "expires_in"))
-        .and_then(|e| e.trim().parse::<f64>().ok())
+    let now = unix_now();
+    let issued_at = read_number(value, &mapping.issued_at, "", label, "issued at")?
+        .map(|t| crate::model::time::seconds_from_unix(t as i64))
+        .filter(|t| *t > 0);
+    let from = issued_at.unwrap_or(now);
+    let expires_at = read_number(value, &mapping.expires_in, "expires_in", label, "expires in")?
         .filter(|e| *e > 0.0)
-        .map(|e| unix_now() + e as i64);
-    let scopes = read_path(value, &path(&mapping.scope, "scope")).unwrap_or_else(|| requested_scopes.to_owned());
-    let token_type = read_path(value, &path(&mapping.token_type, "token_type"));
+        .map(|e| from + e as i64);
+    let refresh_expires_at = read_number(value, &mapping.refresh_expires_in, "", label, "refresh token expires in")?
+        .filter(|e| *e > 0.0)
+        .map(|e| from + e as i64);
+    let scopes = read_entry(value, &mapping.scope, "scope", label, "granted scopes")?
+        .unwrap_or_else(|| requested_scopes.to_owned());
+    let token_type = read_entry(value, &mapping.token_type, "token_type", label, "token type")?;
     let mut secrets = vec![access_token.clone()];
     secrets.extend(refresh_token.as_ref().map(|t| t.reveal().clone()));
     // An OpenID Connect ID token is a credential too.
-    secrets.extend(read_path(value, "id_token"));
-    let tokens = Tokens { access_token: Sensitive::new(access_token), refresh_token, token_type, expires_at, scopes };
+    secrets.extend(mapping::read_path(value, "id_token"));
+    let tokens = Tokens {
+        access_token: Sensitive::new(access_token),
+        refresh_token,
+        token_type,
+        expires_at,
+        scopes,
+        refresh_expires_at,
+        issued_at,
+    };
     Ok((tokens, secrets))
 }
 
 fn token_summary(status: u16, tokens: &Tokens) -> String {
+    let now = unix_now();
     let mut parts = vec![format!("HTTP {status}: {} access token", tokens.token_type.as_deref().unwrap_or("an"))];
-    if let Some(at) = tokens.expires_at {
-        parts.push(format!("expires in {} s", (at - unix_now()).max(0)));
+    match tokens.expires_at {
+        Some(at) => parts.push(format!("expires in {} s", (at - now).max(0))),
+        None => parts.push("no expiry given".into()),
+    }
+    if let Some(at) = tokens.issued_at {
+        parts.push(format!("issued {}", crate::model::time::ago(at, now)));
     }
     if tokens.refresh_token.is_some() {
-        parts.push("refresh token".into());
+        match crate::model::run::describe_refresh_expiry(tokens.refresh_expires_at, now) {
+            Some(expiry) => parts.push(expiry.replacen("refresh token ", "refresh token, ", 1)),
+            None => parts.push("refresh token".into()),
+        }
     }
     if !tokens.scopes.is_empty() {
         parts.push(format!("scopes: {}", tokens.scopes));
@@ -666,9 +721,11 @@ fn bearer_scheme(token_type: Option<&str>) -> String {
 
 /// The identity of a user information response, read by the mapping.
 fn read_identity(value: &Value, mapping: &ResponseMapping, label: &str) -> Result<(Identity, Vec<String>), FlowError> {
-    let read = |p: &str| read_path(value, p).filter(|v| !v.is_empty());
-    let identity =
-        Identity { id: read(&mapping.user_id), name: read(&mapping.user_name), email: read(&mapping.user_email) };
+    let identity = Identity {
+        id: read_entry(value, &mapping.user_id, "", label, "user id")?,
+        name: read_entry(value, &mapping.user_name, "", label, "user name")?,
+        email: read_entry(value, &mapping.user_email, "", label, "user email")?,
+    };
     if identity.is_empty() {
         let paths: Vec<&str> = [&mapping.user_id, &mapping.user_name, &mapping.user_email]
             .into_iter()
@@ -766,6 +823,50 @@ mod tests {
         let e =
             read_tokens(&json!({"ok": true, "team": {"id": "T1"}}), &mapping, "token endpoint", "", None).unwrap_err();
         assert!(e.to_string().contains("authed_user.access_token") && e.to_string().contains("team.id"), "{e}");
+    }
+
+    #[test]
+    fn expiry_counts_from_the_issue_time_and_keeps_the_refresh_lifetime() {
+        let mapping = ResponseMapping {
+            issued_at: "created_at".into(),
+            ..ResponseMapping::for_purpose(crate::model::EndpointPurpose::Token)
+        };
+        let v = json!({"access_token": "a", "refresh_token": "r", "expires_in": 7200, "created_at": 1_000_000_000,
+            "x_refresh_token_expires_in": 8_726_400});
+        let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+        assert_eq!(tokens.issued_at, Some(1_000_000_000));
+        assert_eq!(tokens.expires_at, Some(1_000_007_200));
+        assert_eq!(tokens.refresh_expires_at, Some(1_008_726_400));
+        // Salesforce: issued_at in milliseconds, as a string, and no expires_in at all.
+        let mapping = ResponseMapping { issued_at: "issued_at".into(), ..mapping };
+        let v = json!({"access_token": "a", "issued_at": "1278448832702", "instance_url": "https://na1.example"});
+        let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+        assert_eq!((tokens.issued_at, tokens.expires_at), (Some(1_278_448_832), None));
+        assert!(token_summary(200, &tokens).contains("no expiry given"), "{}", token_summary(200, &tokens));
+    }
+
+    #[test]
+    fn mapping_expressions_read_tokens_and_identity() {
+        let mapping = ResponseMapping {
+            expires_in: "expires_in / 1000".into(),
+            scope: "scope".into(),
+            ..ResponseMapping::for_purpose(crate::model::EndpointPurpose::Token)
+        };
+        let v = json!({"access_token": "a", "expires_in": 3_600_000, "scope": ["user:read:email", "chat:read"]});
+        let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+        assert!((unix_now() + 3590..=unix_now() + 3600).contains(&tokens.expires_at.unwrap()));
+        assert_eq!(tokens.scopes, "user:read:email chat:read");
+        let mapping = ResponseMapping {
+            user_name: r#"givenName ~ " " ~ familyName"#.into(),
+            user_id: "sub".into(),
+            ..Default::default()
+        };
+        let (identity, _) =
+            read_identity(&json!({"sub": "s1", "givenName": "Ann", "familyName": "Lee"}), &mapping, "u").unwrap();
+        assert_eq!(identity.display(), "Ann Lee (s1)");
+        let bad = ResponseMapping { user_id: "id / 2".into(), ..Default::default() };
+        let e = read_identity(&json!({"id": "x"}), &bad, "user information endpoint").unwrap_err();
+        assert!(matches!(e, FlowError::Mapping { what: "user id", .. }), "{e}");
     }
 
     #[test]

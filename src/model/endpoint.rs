@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::mapping;
 use super::template::{self, Variables};
 use super::{FieldError, check_name};
 use crate::model::authorization::check_http_url;
@@ -66,8 +67,10 @@ impl BodyKind {
 /// The HTTP methods an endpoint can use.
 pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
-/// Dotted paths into the JSON response (`authed_user.access_token`, `data.0.email`). An unknown key
-/// is refused, so a typo in an import file isn't silently dropped.
+/// Where the JSON response keeps each value: a dotted path (`authed_user.access_token`,
+/// `data.0.email`, `sub|id`) or an expression over the response (`givenName ~ " " ~ familyName`,
+/// `expires_in / 1000`); see [`super::mapping`]. An unknown key is refused, so a typo in an import
+/// file isn't silently dropped; a key left out is empty, so older files read as they did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResponseMapping {
@@ -79,17 +82,22 @@ pub struct ResponseMapping {
     pub user_id: String,
     pub user_name: String,
     pub user_email: String,
+    /// When the token was issued (Unix seconds, or milliseconds as Salesforce's `issued_at`):
+    /// `expires_in` then counts from it instead of from now (GitLab's `created_at`).
+    pub issued_at: String,
+    /// Seconds until the refresh token expires, for providers that say.
+    pub refresh_expires_in: String,
 }
 
 impl ResponseMapping {
     /// Every path, as (form field key, label, help, the purpose of endpoint that reads it), so the
     /// form lists, shows and reads them from one table; [`ResponseMapping::get`] and
     /// [`ResponseMapping::set`] take the key.
-    pub const FIELDS: [(&str, &str, &str, EndpointPurpose); 8] = [
+    pub const FIELDS: [(&str, &str, &str, EndpointPurpose); 10] = [
         (
             "map_access_token",
             "Path: access token",
-            "Where the response keeps the access token, e.g. authed_user.access_token.",
+            "Where the response keeps the access token, e.g. authed_user.access_token. Any field may be an expression instead of a path: see the help for the syntax.",
             EndpointPurpose::Token,
         ),
         (
@@ -98,16 +106,38 @@ impl ResponseMapping {
             "Where the refresh token is; empty if the provider sends none.",
             EndpointPurpose::Token,
         ),
-        ("map_expires_in", "Path: expires in", "Seconds until the access token expires.", EndpointPurpose::Token),
+        (
+            "map_expires_in",
+            "Path: expires in",
+            "Seconds until the access token expires; e.g. expires_in / 1000 for milliseconds, or expires_at | timestamp - now() for an absolute time.",
+            EndpointPurpose::Token,
+        ),
+        (
+            "map_issued_at",
+            "Path: issued at",
+            "When the token was issued (Unix seconds or ms), if the provider says: e.g. created_at or issued_at.",
+            EndpointPurpose::Token,
+        ),
+        (
+            "map_refresh_expires_in",
+            "Path: refresh token expires in",
+            "Seconds until the refresh token expires, e.g. refresh_token_expires_in.",
+            EndpointPurpose::Token,
+        ),
         ("map_scope", "Path: granted scopes", "The scopes the provider granted.", EndpointPurpose::Token),
         ("map_token_type", "Path: token type", "Usually token_type (Bearer).", EndpointPurpose::Token),
         (
             "map_user_id",
             "Path: user id",
-            "The user's id, e.g. sub, id or data.0.id; a|b tries a, then b.",
+            "The user's id, e.g. sub, id or data.0.id; a|b tries a, then b; or an expression such as sub or id.",
             EndpointPurpose::UserInfo,
         ),
-        ("map_user_name", "Path: user name", "The user's name, e.g. name or login.", EndpointPurpose::UserInfo),
+        (
+            "map_user_name",
+            "Path: user name",
+            "The user's name, e.g. name|login, or givenName ~ \" \" ~ familyName.",
+            EndpointPurpose::UserInfo,
+        ),
         ("map_user_email", "Path: user email", "The user's email, e.g. email.", EndpointPurpose::UserInfo),
     ];
 
@@ -133,6 +163,8 @@ impl ResponseMapping {
             "map_user_id" => &self.user_id,
             "map_user_name" => &self.user_name,
             "map_user_email" => &self.user_email,
+            "map_issued_at" => &self.issued_at,
+            "map_refresh_expires_in" => &self.refresh_expires_in,
             _ => return None,
         })
     }
@@ -147,8 +179,18 @@ impl ResponseMapping {
             "map_user_id" => &mut self.user_id,
             "map_user_name" => &mut self.user_name,
             "map_user_email" => &mut self.user_email,
+            "map_issued_at" => &mut self.issued_at,
+            "map_refresh_expires_in" => &mut self.refresh_expires_in,
             _ => return None,
         })
+    }
+
+    /// Every entry that doesn't read: an expression that doesn't compile, with the reason.
+    pub fn validate(&self) -> Vec<FieldError> {
+        Self::FIELDS
+            .iter()
+            .filter_map(|(key, ..)| mapping::check(self.get(key)).err().map(|message| FieldError::new(key, message)))
+            .collect()
     }
 
     pub fn for_purpose(purpose: EndpointPurpose) -> ResponseMapping {
@@ -159,6 +201,7 @@ impl ResponseMapping {
                 expires_in: "expires_in".into(),
                 scope: "scope".into(),
                 token_type: "token_type".into(),
+                refresh_expires_in: "refresh_token_expires_in|x_refresh_token_expires_in|refresh_expires_in".into(),
                 ..Default::default()
             },
             EndpointPurpose::UserInfo => ResponseMapping {
@@ -284,6 +327,7 @@ impl Endpoint {
         {
             errors.push(FieldError::new("body", message));
         }
+        errors.extend(self.mapping.validate());
         errors
     }
 }
@@ -298,38 +342,9 @@ fn split_lines(text: &str, separator: char) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Reads a dotted path (`authed_user.access_token`, `data.0.email`) from a JSON value; `a|b` tries
-/// `a`, then `b` (`sub|id` fits both OpenID Connect and GitHub-style user endpoints).
-/// Numbers and booleans are returned as their text; objects, arrays and null are not values.
-pub fn read_path(value: &serde_json::Value, path: &str) -> Option<String> {
-    path.split('|').find_map(|p| read_one_path(value, p))
-}
-
-fn read_one_path(value: &serde_json::Value, path: &str) -> Option<String> {
-    let path = path.trim();
-    if path.is_empty() {
-        return None;
-    }
-    let mut current = value;
-    for part in path.split('.') {
-        current = match current {
-            serde_json::Value::Object(map) => map.get(part)?,
-            serde_json::Value::Array(items) => items.get(part.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    match current {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn token_endpoint_defaults_are_the_standard_request() {
@@ -369,20 +384,10 @@ mod tests {
     #[test]
     fn mapping_fields_fit_their_purpose() {
         let token = ResponseMapping::for_purpose(EndpointPurpose::Token);
-        for (key, _, _, purpose) in ResponseMapping::FIELDS {
+        // Only when the token was issued has no standard field (and none by default).
+        for (key, _, _, purpose) in ResponseMapping::FIELDS.into_iter().filter(|(key, ..)| *key != "map_issued_at") {
             assert_eq!(token.get(key).is_empty(), purpose != EndpointPurpose::Token, "{key}");
         }
-    }
-
-    #[test]
-    fn dotted_paths_read_nested_values() {
-        let v = json!({"authed_user": {"access_token": "xoxp-fake"}, "data": [{"email": "a@b.test", "n": 3}]});
-        assert_eq!(read_path(&v, "authed_user.access_token").as_deref(), Some("xoxp-fake"));
-        assert_eq!(read_path(&v, "data.0.email").as_deref(), Some("a@b.test"));
-        assert_eq!(read_path(&v, "data.0.n").as_deref(), Some("3"));
-        assert_eq!(read_path(&v, "data.1.email"), None);
-        assert_eq!(read_path(&v, "authed_user"), None);
-        assert_eq!(read_path(&v, "sub|data.0.n").as_deref(), Some("3"));
     }
 
     #[test]
@@ -395,6 +400,27 @@ mod tests {
         let errors = e.validate();
         assert!(errors.iter().any(|x| x.field == "body" && x.message.contains("clinet_id")), "{errors:?}");
         assert!(errors.iter().any(|x| x.field == "headers" && x.message.contains("Line 2")), "{errors:?}");
+    }
+
+    #[test]
+    fn a_mapping_expression_that_does_not_compile_is_refused() {
+        let mut e = Endpoint::new_for(EndpointPurpose::UserInfo);
+        e.url = "https://x.example/me".into();
+        e.mapping.user_name = r#"givenName ~ " " ~ familyName"#.into();
+        assert_eq!(e.validate(), []);
+        e.mapping.user_name = "givenName ~ ".into();
+        let errors = e.validate();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "map_user_name");
+        assert!(errors[0].message.contains("has an error"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn an_older_mapping_without_the_new_fields_still_reads() {
+        let old: ResponseMapping = serde_json::from_str(r#"{"access_token": "authed_user.access_token"}"#).unwrap();
+        assert_eq!(old.access_token, "authed_user.access_token");
+        assert_eq!(old.issued_at, "");
+        assert!(serde_json::from_str::<ResponseMapping>(r#"{"acces_token": "x"}"#).is_err());
     }
 
     #[test]

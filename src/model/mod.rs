@@ -3,6 +3,7 @@
 pub mod app;
 pub mod authorization;
 pub mod endpoint;
+pub mod mapping;
 pub mod redact;
 pub mod run;
 pub mod template;

@@ -24,7 +24,9 @@ impl Variables {
     ];
 }
 
-fn environment() -> Environment<'static> {
+/// The environment every template and mapping expression is compiled in, so they share one set
+/// of rules and limits.
+pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);

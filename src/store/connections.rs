@@ -13,7 +13,8 @@ use crate::model::run::{
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
-        c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at
+        c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at,
+        c.refresh_expires_at, c.issued_at
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
 fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
@@ -28,6 +29,8 @@ fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
             token_type: row.get(6)?,
             expires_at: row.get(7)?,
             scopes: row.get(8)?,
+            refresh_expires_at: row.get(13)?,
+            issued_at: row.get(14)?,
         },
         identity: Identity { id: row.get(9)?, name: row.get(10)?, email: row.get(11)? },
         tested_at: row.get(12)?,
@@ -68,8 +71,8 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
             tx.execute(
                 &format!(
                     "INSERT INTO connections (authorization_id, access_token, refresh_token, token_type, expires_at,
-                        scopes, user_id, user_name, user_email, tested_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW})"
+                        scopes, user_id, user_name, user_email, refresh_expires_at, issued_at, tested_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW})"
                 ),
                 params![
                     authorization_id,
@@ -81,6 +84,8 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
                     identity.id,
                     identity.name,
                     identity.email,
+                    tokens.refresh_expires_at,
+                    tokens.issued_at,
                 ],
             )?;
             Ok(tx.last_insert_rowid())
@@ -88,12 +93,14 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
     }
 }
 
-/// New tokens (and, when known, identity) for a connection; false when it no longer exists.
+/// New tokens (and, when known, identity) for a connection; false when it no longer exists. A
+/// refresh that kept the same refresh token and said nothing of its lifetime keeps the known one.
 fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: Option<&Identity>) -> Result<bool> {
     let changed = tx.execute(
         &format!(
             "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
-                scopes = ?6, tested_at = {NOW} WHERE id = ?1"
+                scopes = ?6, refresh_expires_at = coalesce(?7, CASE WHEN refresh_token IS ?3 THEN refresh_expires_at END),
+                issued_at = ?8, tested_at = {NOW} WHERE id = ?1"
         ),
         params![
             id,
@@ -102,6 +109,8 @@ fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: O
             tokens.token_type,
             tokens.expires_at,
             tokens.scopes,
+            tokens.refresh_expires_at,
+            tokens.issued_at,
         ],
     )?;
     if let Some(identity) = identity.filter(|i| !i.is_empty()) {
@@ -216,6 +225,8 @@ mod tests {
             token_type: Some("Bearer".into()),
             expires_at: Some(1_900_000_000),
             scopes: "openid email".into(),
+            refresh_expires_at: None,
+            issued_at: None,
         }
     }
 
@@ -302,6 +313,34 @@ mod tests {
         store.delete_connection(id).unwrap();
         assert!(store.connections(app_id).unwrap().is_empty());
         assert!(matches!(store.connection(id), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn the_refresh_tokens_lifetime_is_kept_until_the_token_changes() {
+        let (mut store, _, auth) = store_with_authorization();
+        let mut first = report(auth, RunOutcome::Ok, "u1");
+        if let Some(t) = first.tokens.as_mut() {
+            t.refresh_expires_at = Some(1_950_000_000);
+            t.issued_at = Some(1_800_000_000);
+        }
+        let id = store.record_flow(&mut first).unwrap().connection_id.unwrap();
+        let saved = store.connection(id).unwrap().tokens;
+        assert_eq!((saved.refresh_expires_at, saved.issued_at), (Some(1_950_000_000), Some(1_800_000_000)));
+        // A refresh that returns the same refresh token and no lifetime keeps the known lifetime…
+        let mut same = report(auth, RunOutcome::Ok, "u1");
+        same.kind = FlowKind::Refresh;
+        same.refresh_of = Some(id);
+        store.record_flow(&mut same).unwrap();
+        assert_eq!(store.connection(id).unwrap().tokens.refresh_expires_at, Some(1_950_000_000));
+        // …a rotated refresh token without one has no known lifetime.
+        let mut rotated = report(auth, RunOutcome::Ok, "u1");
+        rotated.kind = FlowKind::Refresh;
+        rotated.refresh_of = Some(id);
+        if let Some(t) = rotated.tokens.as_mut() {
+            t.refresh_token = Some(Sensitive::new("rt-2".into()));
+        }
+        store.record_flow(&mut rotated).unwrap();
+        assert_eq!(store.connection(id).unwrap().tokens.refresh_expires_at, None);
     }
 
     #[test]

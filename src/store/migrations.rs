@@ -61,4 +61,7 @@ pub const MIGRATIONS: &[&str] = &[
         tested_at TEXT NOT NULL
     );
     CREATE INDEX connections_authorization ON connections(authorization_id);",
+    // 4: what the provider said of the tokens' lifetimes: the refresh token's expiry and the issue time.
+    "ALTER TABLE connections ADD COLUMN refresh_expires_at INTEGER;
+    ALTER TABLE connections ADD COLUMN issued_at INTEGER;",
 ];
