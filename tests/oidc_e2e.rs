@@ -78,6 +78,7 @@ fn setup(client: &Client, secret: Option<&str>) -> Setup {
         redirect_uri: redirect_uri.clone(),
         client_auth: client.auth,
         pkce: true,
+        ..Default::default()
     });
     let id = store.insert_authorization(app.id, client.id, &config).unwrap();
     let authorization = store.authorization(id).unwrap();
@@ -343,6 +344,7 @@ fn database_for(client: &Client, dir: &std::path::Path) -> (std::path::PathBuf, 
         redirect_uri: redirect_uri.clone(),
         client_auth: client.auth,
         pkce: true,
+        ..Default::default()
     });
     store.insert_authorization(app.id, "OIDC", &config).unwrap();
     (path, redirect_uri)

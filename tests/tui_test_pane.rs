@@ -79,6 +79,7 @@ fn add_authorization(app: &mut authdeck::app::App) -> u16 {
         redirect_uri: format!("http://127.0.0.1:{port}/callback"),
         client_auth: ClientAuth::BasicHeader,
         pkce: true,
+        ..Default::default()
     });
     store.insert_authorization(app_id, "Local OIDC", &config).unwrap();
     app.reload().unwrap();

@@ -152,6 +152,7 @@ pub fn form_to_authorization(form: &Form, kind: AuthKind) -> Result<(String, Aut
             redirect_uri: form.text("redirect_uri").trim().to_owned(),
             client_auth: ClientAuth::ALL[form.choice("client_auth").min(ClientAuth::ALL.len() - 1)],
             pkce: form.toggle("pkce"),
+            ..OAuth2Config::default()
         }),
     };
     let mut errors = Vec::new();

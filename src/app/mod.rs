@@ -833,7 +833,12 @@ impl App {
 
     fn save_authorization(&mut self, kind: AuthKind, target: FormTarget) -> Result<String, SaveError> {
         let Some(form) = self.top_form() else { return Err(SaveError::Fields(Vec::new())) };
-        let (name, config) = forms::form_to_authorization(form, kind).map_err(SaveError::Fields)?;
+        let (name, mut config) = forms::form_to_authorization(form, kind).map_err(SaveError::Fields)?;
+        if let FormTarget::EditAuthorization(id, _) = target
+            && let Some(stored) = self.authorizations.iter().find(|a| a.id == id)
+        {
+            config.carry_over_unshown(&stored.config);
+        }
         let id = match target {
             FormTarget::EditAuthorization(id, _) => {
                 self.store.update_authorization(id, &name, &config).map_err(name_error)?;

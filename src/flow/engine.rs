@@ -206,6 +206,7 @@ impl Run<'_> {
             steps: self.steps.clone(),
             identity: self.identity.clone(),
             grant: tokens.as_ref().map(Tokens::summary),
+            kept: Vec::new(),
             tokens,
             refresh_of: request.refresh.as_ref().map(|(id, _)| *id),
         }

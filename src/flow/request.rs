@@ -11,6 +11,7 @@ use url::Url;
 use super::error::FlowError;
 use super::http::{PreparedRequest, RequestBody};
 use crate::model::authorization::uses_variable;
+use crate::model::context::RunContext;
 use crate::model::template::{self, Variables};
 use crate::model::{BodyKind, ClientAuth, Endpoint, OAuth2Config};
 
@@ -21,6 +22,8 @@ use crate::model::{BodyKind, ClientAuth, Endpoint, OAuth2Config};
 pub(crate) struct TemplateVars {
     values: BTreeMap<&'static str, String>,
     absent: BTreeSet<&'static str>,
+    /// What the run has learnt so far (`callback.…`, `token.…`, `userinfo.…`).
+    context: RunContext,
 }
 
 impl TemplateVars {
@@ -42,7 +45,11 @@ impl TemplateVars {
 
     /// Renders one template with these values.
     pub fn render(&self, text: &str) -> Result<String, String> {
-        template::render(text, &self.render_map(false))
+        self.render_as(text, false)
+    }
+
+    fn render_as(&self, text: &str, escape_json: bool) -> Result<String, String> {
+        template::render_in(text, &self.render_map(escape_json), &self.context.template_values(escape_json))
     }
 
     /// The absent variable a template uses, if any.
@@ -53,18 +60,12 @@ impl TemplateVars {
     fn render_map(&self, escape_json: bool) -> BTreeMap<&str, String> {
         let mut map: BTreeMap<&str, String> = self.absent.iter().map(|n| (*n, String::new())).collect();
         for (name, value) in &self.values {
-            let value = if escape_json { json_string_content(value) } else { value.clone() };
+            // A value dropped into `"{{code}}"` in a JSON template stays valid JSON whatever it holds.
+            let value = if escape_json { crate::model::context::json_string_content(value) } else { value.clone() };
             map.insert(name, value);
         }
         map
     }
-}
-
-/// The text of a JSON string literal without its quotes: a value dropped into `"{{code}}"` in a JSON
-/// template stays valid JSON whatever characters it has.
-fn json_string_content(value: &str) -> String {
-    let quoted = serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_owned());
-    quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_owned()
 }
 
 /// Renders an endpoint's method, URL, headers and body. Unknown variables and templates that can't
@@ -79,14 +80,13 @@ pub(crate) fn render_endpoint(
     let template_error =
         |field: &'static str, message: String| FlowError::Template { endpoint: label.to_owned(), field, message };
     for (field, text) in [("URL", &endpoint.url), ("headers", &endpoint.headers), ("body", &endpoint.body)] {
-        template::check(text, Variables::ALL).map_err(|m| template_error(field, m))?;
+        template::check(text, Variables::ENDPOINT).map_err(|m| template_error(field, m))?;
     }
-    let plain = vars.render_map(false);
-    let render = |field: &'static str, text: &str, map: &BTreeMap<&str, String>| {
-        template::render(text, map).map_err(|m| template_error(field, m))
+    let render = |field: &'static str, text: &str, escape_json: bool| {
+        vars.render_as(text, escape_json).map_err(|m| template_error(field, m))
     };
 
-    let url_text = render("URL", endpoint.url.trim(), &plain)?;
+    let url_text = render("URL", endpoint.url.trim(), false)?;
     let url = Url::parse(&url_text)
         .map_err(|e| FlowError::Config(format!("The URL of the {label} is not a valid URL ({e}): \"{url_text}\".")))?;
     if url.scheme() != "http" && url.scheme() != "https" {
@@ -105,7 +105,7 @@ pub(crate) fn render_endpoint(
             ));
             continue;
         }
-        headers.push((name, render("headers", &value, &plain)?));
+        headers.push((name, render("headers", &value, false)?));
     }
 
     let body = match endpoint.body_kind {
@@ -116,14 +116,14 @@ pub(crate) fn render_endpoint(
                     Some(variable) => omitted.push(format!(
                         "Left out the body field {key}: it uses {{{{{variable}}}}}, which has no value in this run."
                     )),
-                    None => fields.push((key, render("body", &value, &plain)?)),
+                    None => fields.push((key, render("body", &value, false)?)),
                 }
             }
             if fields.is_empty() { RequestBody::None } else { RequestBody::Form(fields) }
         }
         BodyKind::Json if endpoint.body.trim().is_empty() => RequestBody::None,
         BodyKind::Json => {
-            let text = render("body", &endpoint.body, &vars.render_map(true))?;
+            let text = render("body", &endpoint.body, true)?;
             serde_json::from_str::<Value>(&text).map_err(|e| {
                 FlowError::Config(format!(
                     "The body of the {label} is not valid JSON once rendered ({e}). Fix the endpoint's body."

@@ -278,10 +278,14 @@ impl Endpoint {
         if !METHODS.contains(&self.method.as_str()) {
             errors.push(FieldError::new("method", format!("Choose one of {}.", METHODS.join(", "))));
         }
-        // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered empty.
-        if let Err(message) = template::check(&self.url, Variables::ALL) {
+        // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered
+        // as stand-ins. One that starts with a template (`{{ token.instance_url }}/…`) gets its
+        // scheme and host from the run, so only its syntax can be checked now.
+        if let Err(message) = template::check(&self.url, Variables::ENDPOINT) {
             errors.push(FieldError::new("url", message));
-        } else if let Err(message) = check_http_url(&template::render_for_check(&self.url), "the URL") {
+        } else if !self.url.trim_start().starts_with("{{")
+            && let Err(message) = check_http_url(&template::render_for_check(&self.url), "the URL")
+        {
             errors.push(FieldError::new("url", message));
         }
         for (number, line) in self.headers.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -301,7 +305,7 @@ impl Endpoint {
                 break;
             }
         }
-        if let Err(message) = template::check(&self.headers, Variables::ALL) {
+        if let Err(message) = template::check(&self.headers, Variables::ENDPOINT) {
             errors.push(FieldError::new("headers", message));
         }
         match self.body_kind {
@@ -323,7 +327,7 @@ impl Endpoint {
             }
         }
         if errors.iter().all(|e| e.field != "body")
-            && let Err(message) = template::check(&self.body, Variables::ALL)
+            && let Err(message) = template::check(&self.body, Variables::ENDPOINT)
         {
             errors.push(FieldError::new("body", message));
         }
@@ -421,6 +425,19 @@ mod tests {
         assert_eq!(old.access_token, "authed_user.access_token");
         assert_eq!(old.issued_at, "");
         assert!(serde_json::from_str::<ResponseMapping>(r#"{"acces_token": "x"}"#).is_err());
+    }
+
+    #[test]
+    fn a_url_from_the_run_context_is_checked_for_syntax_only() {
+        let mut e = Endpoint::new_for(EndpointPurpose::UserInfo);
+        e.url = "{{ token.instance_url }}/services/oauth2/userinfo".into();
+        assert_eq!(e.validate(), []);
+        e.url = "https://{{ callback.shop }}/admin/api/shop.json".into();
+        assert_eq!(e.validate(), []);
+        e.url = "{{ token.instance_url /services".into();
+        assert_eq!(e.validate()[0].field, "url");
+        e.url = "{{ tokn.instance_url }}/x".into();
+        assert!(e.validate()[0].message.contains("{{tokn}}"), "{:?}", e.validate());
     }
 
     #[test]

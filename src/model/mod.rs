@@ -2,10 +2,12 @@
 
 pub mod app;
 pub mod authorization;
+pub mod context;
 pub mod endpoint;
 pub mod mapping;
 pub mod redact;
 pub mod run;
+pub mod signature;
 pub mod template;
 pub mod text;
 pub mod time;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::AuthKind;
+use crate::model::context::KeptValue;
 use crate::model::redact::Sensitive;
 
 /// The steps of a flow, in the order they run.
@@ -254,6 +255,10 @@ pub struct FlowReport {
     pub steps: Vec<StepRecord>,
     pub identity: Option<Identity>,
     pub grant: Option<GrantSummary>,
+    /// The run-context values the authorization keeps (`callback.realmId` = …), saved with the
+    /// connection.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<KeptValue>,
     /// The tokens to save; only on success of an OAuth 2.0 test or refresh.
     #[serde(skip)]
     pub tokens: Option<Tokens>,
@@ -282,6 +287,8 @@ pub struct Connection {
     pub app_id: i64,
     pub tokens: Tokens,
     pub identity: Identity,
+    /// The run-context values kept from the run that made it (`token.instance_url` = …).
+    pub kept: Vec<KeptValue>,
     /// When it was last tested or refreshed, `YYYY-MM-DDTHH:MM:SSZ`.
     pub tested_at: String,
 }

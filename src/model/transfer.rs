@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::authorization::AuthKind;
 use super::endpoint::METHODS;
+use super::signature::CallbackSignature;
 use super::{BodyKind, ClientAuth, EndpointPurpose, FieldError, KeyPlacement, ResponseMapping};
 
 /// The format version this binary writes and reads.
@@ -103,6 +104,14 @@ pub struct OAuth2Export {
     pub client_auth: ClientAuth,
     #[serde(default = "yes")]
     pub pkce: bool,
+    /// The endpoint of refresh-token grants, when not the token endpoint (by name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_endpoint: Option<String>,
+    /// Run-context values saved with a connection: `callback.realmId`, `token.instance_url`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
+    #[serde(default, skip_serializing_if = "CallbackSignature::is_none")]
+    pub callback_signature: CallbackSignature,
 }
 
 fn yes() -> bool {
@@ -201,6 +210,9 @@ pub fn file_message(problem: &FieldError) -> String {
         "token_endpoint" => {
             "name one of this app's endpoints (a \"name\" under \"endpoints\") as the token endpoint.".into()
         }
+        "callback_signature" => {
+            "a callback signature is keyed with the client secret: set \"client_auth\" to \"basic_header\" or \"request_body\", or remove \"callback_signature\".".into()
+        }
         "redirect_uri" => format!(
             "write the redirect URI registered with the provider, e.g. \"{}\".",
             super::authorization::DEFAULT_REDIRECT_URI
@@ -247,6 +259,22 @@ mod tests {
         let read: AuthorizationExport = serde_json::from_str(text).unwrap();
         assert_eq!(read.name(), "O");
         assert_eq!(serde_json::to_string(&read).unwrap(), text);
+    }
+
+    #[test]
+    fn the_quirk_fields_read_and_stay_out_when_unused() {
+        let base = r#""kind":"oauth2","name":"O","client_id":"id","authorization_uri":"https://a.test/auth","redirect_uri":"http://127.0.0.1:8976/callback""#;
+        let read: AuthorizationExport = serde_json::from_str(&format!(
+            r#"{{{base},"refresh_endpoint":"R","keep":["callback.realmId"],"callback_signature":"shopify_hmac_sha256"}}"#
+        ))
+        .unwrap();
+        let AuthorizationExport::OAuth2(o) = &read else { panic!() };
+        assert_eq!(o.refresh_endpoint.as_deref(), Some("R"));
+        assert_eq!(o.keep, ["callback.realmId"]);
+        assert_eq!(o.callback_signature, CallbackSignature::ShopifyHmacSha256);
+        let plain: AuthorizationExport = serde_json::from_str(&format!("{{{base}}}")).unwrap();
+        let written = serde_json::to_string(&plain).unwrap();
+        assert!(!written.contains("keep") && !written.contains("refresh_endpoint"), "{written}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub struct AuthorizationRow {
 const SELECT: &str = "SELECT a.id, a.app_id, a.kind, a.name, a.config, a.token_endpoint_id, a.userinfo_endpoint_id,
         (SELECT t.outcome || char(31) || coalesce(t.finished_at, t.started_at) || char(31) || t.message
            FROM test_runs t WHERE t.authorization_id = a.id ORDER BY t.id DESC LIMIT 1),
-        p.name
+        p.name, a.refresh_endpoint_id
     FROM authorizations a JOIN apps p ON p.id = a.app_id";
 
 fn row_to_authorization(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AuthorizationRow, Option<String>)> {
@@ -40,6 +40,7 @@ fn row_to_authorization(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Authorizat
     };
     let mut config = config;
     config.set_endpoint_ids(row.get(5)?, row.get(6)?);
+    config.set_refresh_endpoint_id(row.get(9)?);
     let authorization = Authorization {
         id: row.get(0)?,
         app_id: row.get(1)?,
@@ -75,9 +76,18 @@ pub(super) fn insert_authorization(conn: &Connection, app_id: i64, name: &str, c
     let name = name.trim();
     let (token, userinfo) = config.endpoint_ids();
     conn.execute(
-        "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![app_id, config.kind().code(), name, config.to_json().to_string(), token, userinfo],
+        "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id,
+            refresh_endpoint_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            app_id,
+            config.kind().code(),
+            name,
+            config.to_json().to_string(),
+            token,
+            userinfo,
+            config.refresh_endpoint_id()
+        ],
     )
     .map_err(|e| map_unique(e, "An authorization", name))?;
     Ok(conn.last_insert_rowid())
@@ -90,9 +100,17 @@ pub(super) fn update_authorization(conn: &Connection, id: i64, name: &str, confi
     let changed = conn
         .execute(
             "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
-                userinfo_endpoint_id = ?6, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+                userinfo_endpoint_id = ?6, refresh_endpoint_id = ?7, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
              WHERE id = ?1",
-            params![id, config.kind().code(), name, config.to_json().to_string(), token, userinfo],
+            params![
+                id,
+                config.kind().code(),
+                name,
+                config.to_json().to_string(),
+                token,
+                userinfo,
+                config.refresh_endpoint_id()
+            ],
         )
         .map_err(|e| map_unique(e, "An authorization", name))?;
     if changed == 0 {

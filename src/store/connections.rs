@@ -4,6 +4,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store, StoreError};
+use crate::model::context::KeptValue;
 use crate::model::redact::Sensitive;
 use crate::model::run::{
     Connection, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, StepId, StepRecord, StepStatus, TestRun,
@@ -14,7 +15,7 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
         c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at,
-        c.refresh_expires_at, c.issued_at
+        c.refresh_expires_at, c.issued_at, c.kept
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
 fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
@@ -33,6 +34,8 @@ fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
             issued_at: row.get(14)?,
         },
         identity: Identity { id: row.get(9)?, name: row.get(10)?, email: row.get(11)? },
+        // Kept values written by another version may not read; the connection still shows.
+        kept: serde_json::from_str(&row.get::<_, String>(15)?).unwrap_or_default(),
         tested_at: row.get(12)?,
     })
 }
@@ -52,9 +55,19 @@ fn row_to_test_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<TestRun> {
     })
 }
 
+fn kept_json(kept: &[KeptValue]) -> String {
+    serde_json::to_string(kept).unwrap_or_else(|_| "[]".into())
+}
+
 /// Saves the tokens as a connection of the authorization: the one of the same user is updated (a
 /// re-test replaces it), another user's gets its own row.
-fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Tokens, identity: &Identity) -> Result<i64> {
+fn upsert_connection(
+    tx: &Transaction<'_>,
+    authorization_id: i64,
+    tokens: &Tokens,
+    identity: &Identity,
+    kept: &[KeptValue],
+) -> Result<i64> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM connections WHERE authorization_id = ?1 AND user_id IS ?2 ORDER BY id DESC LIMIT 1",
@@ -64,15 +77,15 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
         .optional()?;
     match existing {
         Some(id) => {
-            update_connection(tx, id, tokens, Some(identity))?;
+            update_connection(tx, id, tokens, Some(identity), kept)?;
             Ok(id)
         }
         None => {
             tx.execute(
                 &format!(
                     "INSERT INTO connections (authorization_id, access_token, refresh_token, token_type, expires_at,
-                        scopes, user_id, user_name, user_email, refresh_expires_at, issued_at, tested_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW})"
+                        scopes, user_id, user_name, user_email, refresh_expires_at, issued_at, kept, tested_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {NOW})"
                 ),
                 params![
                     authorization_id,
@@ -86,6 +99,7 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
                     identity.email,
                     tokens.refresh_expires_at,
                     tokens.issued_at,
+                    kept_json(kept),
                 ],
             )?;
             Ok(tx.last_insert_rowid())
@@ -94,13 +108,20 @@ fn upsert_connection(tx: &Transaction<'_>, authorization_id: i64, tokens: &Token
 }
 
 /// New tokens (and, when known, identity) for a connection; false when it no longer exists. A
-/// refresh that kept the same refresh token and said nothing of its lifetime keeps the known one.
-fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: Option<&Identity>) -> Result<bool> {
+/// refresh that kept the same refresh token and said nothing of its lifetime keeps the known one;
+/// one that kept no values keeps the ones the connection has.
+fn update_connection(
+    tx: &Transaction<'_>,
+    id: i64,
+    tokens: &Tokens,
+    identity: Option<&Identity>,
+    kept: &[KeptValue],
+) -> Result<bool> {
     let changed = tx.execute(
         &format!(
             "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
                 scopes = ?6, refresh_expires_at = coalesce(?7, CASE WHEN refresh_token IS ?3 THEN refresh_expires_at END),
-                issued_at = ?8, tested_at = {NOW} WHERE id = ?1"
+                issued_at = ?8, kept = CASE WHEN ?9 = '[]' THEN kept ELSE ?9 END, tested_at = {NOW} WHERE id = ?1"
         ),
         params![
             id,
@@ -111,6 +132,7 @@ fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: O
             tokens.scopes,
             tokens.refresh_expires_at,
             tokens.issued_at,
+            kept_json(kept),
         ],
     )?;
     if let Some(identity) = identity.filter(|i| !i.is_empty()) {
@@ -150,8 +172,10 @@ impl Store {
         if let (RunOutcome::Ok, Some(tokens)) = (report.outcome, &report.tokens) {
             let identity = report.identity.clone().unwrap_or_default();
             let id = match (report.kind, report.refresh_of) {
-                (FlowKind::Refresh, Some(id)) if update_connection(&tx, id, tokens, Some(&identity))? => id,
-                _ => upsert_connection(&tx, report.authorization_id, tokens, &identity)?,
+                (FlowKind::Refresh, Some(id)) if update_connection(&tx, id, tokens, Some(&identity), &report.kept)? => {
+                    id
+                }
+                _ => upsert_connection(&tx, report.authorization_id, tokens, &identity, &report.kept)?,
             };
             connection_id = Some(id);
             let summary = match report.kind {
@@ -250,6 +274,7 @@ mod tests {
             }],
             identity: Some(Identity { id: Some(user.into()), name: Some("Ann".into()), email: None }),
             grant: tokens.as_ref().map(Tokens::summary),
+            kept: vec![KeptValue { name: "callback.realmId".into(), value: "9341453474484455".into() }],
             tokens,
             refresh_of: None,
         }
@@ -268,6 +293,7 @@ mod tests {
         assert_eq!(c.authorization_name, "OIDC");
         assert_eq!(c.tokens.access_token.reveal(), "at-1");
         assert_eq!(c.identity.name.as_deref(), Some("Ann"));
+        assert_eq!(c.kept, r.kept);
         let runs = store.test_runs(auth, 10).unwrap();
         assert_eq!(runs[0].outcome, Some(RunOutcome::Ok));
         assert_eq!(runs[0].started_at, "2027-01-15T08:00:00Z");
@@ -332,6 +358,7 @@ mod tests {
         same.refresh_of = Some(id);
         store.record_flow(&mut same).unwrap();
         assert_eq!(store.connection(id).unwrap().tokens.refresh_expires_at, Some(1_950_000_000));
+        assert_eq!(store.connection(id).unwrap().kept.len(), 1, "a refresh keeps the kept values");
         // …a rotated refresh token without one has no known lifetime.
         let mut rotated = report(auth, RunOutcome::Ok, "u1");
         rotated.kind = FlowKind::Refresh;

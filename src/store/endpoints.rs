@@ -162,7 +162,8 @@ impl Store {
 
 fn endpoint_users(conn: &Connection, endpoint_id: i64) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT name FROM authorizations WHERE token_endpoint_id = ?1 OR userinfo_endpoint_id = ?1 ORDER BY name",
+        "SELECT name FROM authorizations
+         WHERE token_endpoint_id = ?1 OR userinfo_endpoint_id = ?1 OR refresh_endpoint_id = ?1 ORDER BY name",
     )?;
     let names = stmt.query_map([endpoint_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(names)

@@ -104,6 +104,9 @@ impl Store {
                         redirect_uri: c.redirect_uri,
                         client_auth: c.client_auth,
                         pkce: c.pkce,
+                        refresh_endpoint: name_of(c.refresh_endpoint),
+                        keep: c.keep,
+                        callback_signature: c.callback_signature,
                     }),
                 })
                 .collect();
@@ -263,6 +266,9 @@ fn import_authorization(
                 redirect_uri: a.redirect_uri.clone(),
                 client_auth: a.client_auth,
                 pkce: a.pkce,
+                refresh_endpoint: resolve("refresh_endpoint", &a.refresh_endpoint)?,
+                keep: a.keep.clone(),
+                callback_signature: a.callback_signature,
             })
         }
     };

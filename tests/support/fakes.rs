@@ -159,6 +159,7 @@ pub fn oauth2(auth: ClientAuth, redirect_uri: String, userinfo: bool) -> Authori
             redirect_uri,
             client_auth: auth,
             pkce: true,
+            ..Default::default()
         }),
         last_test: None,
     }
