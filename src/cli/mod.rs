@@ -1,6 +1,7 @@
-//! The subcommands: list, export, import, test. Each prints for people (or JSON for scripts) and
+//! The subcommands: list, export, import, test, presets. Each prints for people (or JSON for scripts) and
 //! returns an error with a clear message; `main` turns that into a non-zero exit.
 
+pub mod presets;
 pub mod test;
 
 use std::io::{Read, Write};
@@ -23,6 +24,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Test an authorization against the real provider: the OAuth 2.0 flow, or the key/credentials.
     Test(test::TestArgs),
+    /// List the provider presets (GitHub, Slack, Salesforce…), show one, or add one to an app.
+    Presets(presets::PresetsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +64,7 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Export(args) => export(store, &args).map(|_| 0),
         Command::Import(args) => import(store, &args).map(|_| 0),
         Command::Test(args) => test::run(store, args).await,
+        Command::Presets(args) => presets::run(store, args),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod authorization;
 pub mod context;
 pub mod endpoint;
 pub mod mapping;
+pub mod preset;
 pub mod redact;
 pub mod run;
 pub mod signature;

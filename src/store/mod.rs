@@ -6,6 +6,7 @@ mod authorizations;
 mod connections;
 mod endpoints;
 mod migrations;
+mod presets;
 mod transfer;
 
 use std::fs::{self, OpenOptions};
@@ -18,6 +19,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 pub use authorizations::AuthorizationRow;
+pub use presets::AddedPreset;
 pub use transfer::{ImportError, ImportSummary};
 
 /// Marks a SQLite file as authdeck's (`PRAGMA application_id`), so another program's database is refused.

@@ -177,7 +177,12 @@ fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut Impo
 }
 
 /// Creates or updates one endpoint by name; its name and id.
-fn import_endpoint(conn: &Connection, app_id: i64, e: &EndpointExport, path: &str) -> ImportResult<(String, i64)> {
+pub(super) fn import_endpoint(
+    conn: &Connection,
+    app_id: i64,
+    e: &EndpointExport,
+    path: &str,
+) -> ImportResult<(String, i64)> {
     let mut endpoint = Endpoint {
         id: 0,
         app_id,
@@ -203,7 +208,7 @@ fn import_endpoint(conn: &Connection, app_id: i64, e: &EndpointExport, path: &st
     Ok((endpoint.name, endpoint.id))
 }
 
-fn import_authorization(
+pub(super) fn import_authorization(
     conn: &Connection,
     app_id: i64,
     a: &AuthorizationExport,
