@@ -7,5 +7,6 @@ pub mod cli;
 pub mod flow;
 pub mod keymap;
 pub mod model;
+pub mod platform;
 pub mod store;
 pub mod ui;

@@ -13,8 +13,9 @@ use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_ra
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use authdeck::app::{self, App, Effect, Environment};
+use authdeck::app::{self, App};
 use authdeck::cli::{self, Command};
+use authdeck::platform::{self, Environment};
 use authdeck::store::Store;
 
 #[derive(Debug, Parser)]
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
-            eprintln!("authdeck: {e:#}");
+            cli::output::err_line(&format!("authdeck: {e:#}"));
             ExitCode::FAILURE
         }
     }
@@ -56,6 +57,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         (None, Err(e)) => anyhow::bail!("{e}"),
     };
     let mut store = Store::open(&db)?;
+    for notice in store.take_notices() {
+        cli::output::err_line(&format!("authdeck: {notice}"));
+    }
     // The log lives in the data directory whatever --db says; without one, authdeck runs unlogged.
     let _log = data_dir.ok().and_then(|dir| init_logging(&dir));
     tracing::info!(db = %db.display(), "authdeck started");
@@ -94,32 +98,6 @@ fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuar
     Some(guard)
 }
 
-/// Does what the app asks of the terminal around it.
-fn carry_out(effect: Effect) -> Result<(), String> {
-    use std::io::Write;
-    match effect {
-        Effect::CopyToClipboard(text) => {
-            let sequence = app::osc52_sequence(&text, std::env::var_os("TMUX").is_some());
-            let mut out = stdout().lock();
-            out.write_all(sequence.as_bytes()).and_then(|_| out.flush()).map_err(|e| format!("Copying failed: {e}"))
-        }
-        Effect::OpenBrowser(url) => {
-            let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
-            std::process::Command::new(opener)
-                .arg(&url)
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                // Reaped in the background so no zombie is left behind.
-                .map(|mut child| drop(std::thread::spawn(move || child.wait())))
-                .map_err(|e| {
-                    format!("Could not start {opener} to open the browser ({e}): copy the URL with c instead.")
-                })
-        }
-    }
-}
-
 fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(stdout(), DisableBracketedPaste, LeaveAlternateScreen, crossterm::cursor::Show);
@@ -137,7 +115,8 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
         execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
         let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
         terminal.clear()?;
-        app::run(&mut terminal, app, EventStream::new(), carry_out).await
+        let env = app.env.clone();
+        app::run(&mut terminal, app, EventStream::new(), |effect| platform::carry_out(effect, &env)).await
     }
     .await;
     restore_terminal();

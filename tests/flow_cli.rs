@@ -142,7 +142,7 @@ fn a_callback_that_never_comes_times_out() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let config = AuthConfig::OAuth2(OAuth2Config {
         client_id: "x".into(),
-        client_secret: "s".into(),
+        client_secret: "fake-secret".into(),
         authorization_uri: "https://provider.example/authorize".into(),
         token_endpoint: Some(token_id),
         redirect_uri: format!("http://127.0.0.1:{port}/callback"),

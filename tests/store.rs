@@ -223,6 +223,7 @@ fn a_damaged_endpoint_row_is_reported_not_defaulted() {
     let other = rusqlite::Connection::open(&path).unwrap();
     let damages = [
         ("purpose", "tok", "an unknown purpose \"tok\""),
+        ("method", "FETCH", "an unknown HTTP method \"FETCH\""),
         ("body_kind", "xml", "an unknown body kind \"xml\""),
         ("mapping", "{\"access_token\": ", "an unreadable response mapping"),
         ("mapping", "{\"acess_token\": \"a\"}", "an unreadable response mapping (unknown field `acess_token`"),

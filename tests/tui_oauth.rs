@@ -83,7 +83,7 @@ fn an_oauth2_authorization_with_every_field_and_both_endpoints_created_on_the_wa
     let endpoints = store.endpoints(app.id).unwrap();
     let token = endpoints.iter().find(|e| e.purpose == EndpointPurpose::Token).unwrap();
     let user = endpoints.iter().find(|e| e.purpose == EndpointPurpose::UserInfo).unwrap();
-    assert_eq!(token.method, "POST");
+    assert_eq!(token.method, authdeck::model::Method::Post);
     assert!(token.body.contains("code={{code}}"));
     assert_eq!(user.headers.lines().next(), Some("Authorization: Bearer {{access_token}}"));
     let auth = store.authorizations(app.id).unwrap().into_iter().find(|a| a.name == "GitHub").unwrap();
@@ -266,7 +266,7 @@ fn a_user_information_endpoint_shows_its_own_response_paths() {
     h.press("https://api.example.test/me");
     h.ctrl('s');
     let saved = h.store().endpoints(h.app.app_id).unwrap().remove(0);
-    assert_eq!(saved.method, "GET");
+    assert_eq!(saved.method, authdeck::model::Method::Get);
     assert_eq!(saved.headers, "Authorization: Bearer {{access_token}}\nAccept: application/json");
     assert_eq!(saved.body, "");
     assert_eq!(saved.mapping.user_id, "sub|id");
@@ -289,7 +289,7 @@ fn changing_the_purpose_keeps_what_was_edited() {
     h.ctrl('s');
     let saved = h.store().endpoints(h.app.app_id).unwrap().remove(0);
     assert_eq!(saved.headers, "Accept: application/json\nX-Custom: 1", "edited headers are kept");
-    assert_eq!(saved.method, "GET", "the untouched method follows the purpose");
+    assert_eq!(saved.method, authdeck::model::Method::Get, "the untouched method follows the purpose");
 }
 
 #[test]

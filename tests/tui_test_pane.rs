@@ -245,13 +245,6 @@ async fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() 
     h.wait_for("Cancelled: the port was freed").await;
 }
 
-#[test]
-fn osc52_wraps_for_tmux() {
-    let plain = authdeck::app::osc52_sequence("hi", false);
-    assert_eq!(plain, "\x1b]52;c;aGk=\x07");
-    assert!(authdeck::app::osc52_sequence("hi", true).contains("\x1bPtmux;"));
-}
-
 /// A user information endpoint that knows one API key: `Bearer fake-key-123`.
 async fn key_checking_server() -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

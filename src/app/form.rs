@@ -5,7 +5,42 @@ use std::borrow::Cow;
 
 use ratatui_textarea::{CursorMove, TextArea};
 
-use crate::model::{EndpointPurpose, FieldError};
+use crate::model::{ApiKeyField, BasicField, EndpointField, EndpointPurpose, OAuth2Field};
+
+/// A field of one of the forms: each form has its own typed keys (the model's, for the forms that
+/// edit a record), so a misspelt field is a compile error, not an empty value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldKey {
+    ApiKey(ApiKeyField),
+    Basic(BasicField),
+    OAuth2(OAuth2Field),
+    Endpoint(EndpointField),
+    /// The test-credentials form: the answer to its n-th question.
+    Credential(usize),
+    /// The button that saves the form.
+    Submit,
+}
+
+impl From<ApiKeyField> for FieldKey {
+    fn from(f: ApiKeyField) -> Self {
+        FieldKey::ApiKey(f)
+    }
+}
+impl From<BasicField> for FieldKey {
+    fn from(f: BasicField) -> Self {
+        FieldKey::Basic(f)
+    }
+}
+impl From<OAuth2Field> for FieldKey {
+    fn from(f: OAuth2Field) -> Self {
+        FieldKey::OAuth2(f)
+    }
+}
+impl From<EndpointField> for FieldKey {
+    fn from(f: EndpointField) -> Self {
+        FieldKey::Endpoint(f)
+    }
+}
 
 /// What a field holds and how it is edited.
 #[allow(clippy::large_enum_variant)] // a form has a dozen fields; boxing buys nothing
@@ -32,7 +67,7 @@ pub enum FieldInput {
 }
 
 pub struct Field {
-    pub key: &'static str,
+    pub key: FieldKey,
     pub label: Cow<'static, str>,
     pub help: &'static str,
     pub input: FieldInput,
@@ -41,9 +76,14 @@ pub struct Field {
 }
 
 impl Field {
-    pub fn text(key: &'static str, label: impl Into<Cow<'static, str>>, help: &'static str, value: &str) -> Field {
+    pub fn text(
+        key: impl Into<FieldKey>,
+        label: impl Into<Cow<'static, str>>,
+        help: &'static str,
+        value: &str,
+    ) -> Field {
         Field {
-            key,
+            key: key.into(),
             label: label.into(),
             help,
             input: FieldInput::Text { area: text_area(value), multiline: false, secret: false },
@@ -51,11 +91,16 @@ impl Field {
         }
     }
 
-    pub fn secret(key: &'static str, label: impl Into<Cow<'static, str>>, help: &'static str, value: &str) -> Field {
+    pub fn secret(
+        key: impl Into<FieldKey>,
+        label: impl Into<Cow<'static, str>>,
+        help: &'static str,
+        value: &str,
+    ) -> Field {
         let mut area = text_area(value);
         area.set_mask_char(crate::model::redact::MASK);
         Field {
-            key,
+            key: key.into(),
             label: label.into(),
             help,
             input: FieldInput::Text { area, multiline: false, secret: true },
@@ -63,9 +108,9 @@ impl Field {
         }
     }
 
-    pub fn multiline(key: &'static str, label: &'static str, help: &'static str, value: &str) -> Field {
+    pub fn multiline(key: impl Into<FieldKey>, label: &'static str, help: &'static str, value: &str) -> Field {
         Field {
-            key,
+            key: key.into(),
             label: label.into(),
             help,
             input: FieldInput::Text { area: text_area(value), multiline: true, secret: false },
@@ -74,31 +119,43 @@ impl Field {
     }
 
     pub fn choice(
-        key: &'static str,
+        key: impl Into<FieldKey>,
         label: &'static str,
         help: &'static str,
         options: Vec<&'static str>,
         selected: usize,
     ) -> Field {
-        Field { key, label: label.into(), help, input: FieldInput::Choice { options, selected }, hidden: false }
+        Field {
+            key: key.into(),
+            label: label.into(),
+            help,
+            input: FieldInput::Choice { options, selected },
+            hidden: false,
+        }
     }
 
-    pub fn toggle(key: &'static str, label: &'static str, help: &'static str, on: bool) -> Field {
-        Field { key, label: label.into(), help, input: FieldInput::Toggle(on), hidden: false }
+    pub fn toggle(key: impl Into<FieldKey>, label: &'static str, help: &'static str, on: bool) -> Field {
+        Field { key: key.into(), label: label.into(), help, input: FieldInput::Toggle(on), hidden: false }
     }
 
     pub fn endpoint(
-        key: &'static str,
+        key: impl Into<FieldKey>,
         label: &'static str,
         help: &'static str,
         purpose: EndpointPurpose,
         selected: Option<i64>,
     ) -> Field {
-        Field { key, label: label.into(), help, input: FieldInput::Endpoint { purpose, selected }, hidden: false }
+        Field {
+            key: key.into(),
+            label: label.into(),
+            help,
+            input: FieldInput::Endpoint { purpose, selected },
+            hidden: false,
+        }
     }
 
     pub fn button(label: &'static str) -> Field {
-        Field { key: "submit", label: label.into(), help: "", input: FieldInput::Button, hidden: false }
+        Field { key: FieldKey::Submit, label: label.into(), help: "", input: FieldInput::Button, hidden: false }
     }
 
     /// The value as text, to tell whether anything changed.
@@ -133,7 +190,7 @@ pub enum FormTarget {
     EditAuthorization(i64, crate::model::AuthKind),
     /// A new endpoint; `for_field` is the field of the form below to select it in when saved.
     NewEndpoint {
-        for_field: Option<&'static str>,
+        for_field: Option<FieldKey>,
     },
     EditEndpoint(i64),
     /// The key or credentials to test an authorization with (never saved).
@@ -145,7 +202,8 @@ pub struct Form {
     pub target: FormTarget,
     pub fields: Vec<Field>,
     pub focus: usize,
-    pub errors: Vec<FieldError>,
+    /// The problems shown beside their fields, phrased for the form.
+    pub errors: Vec<(FieldKey, String)>,
     /// Secrets shown in clear (Ctrl-R).
     pub revealed: bool,
     /// The endpoint list, when open: the index of the highlighted entry.
@@ -181,34 +239,36 @@ impl Form {
         &mut self.fields[self.focus]
     }
 
-    fn field(&self, key: &str) -> Option<&Field> {
+    fn field(&self, key: impl Into<FieldKey>) -> Option<&Field> {
+        let key = key.into();
         self.fields.iter().find(|f| f.key == key)
     }
 
-    pub fn field_mut(&mut self, key: &str) -> Option<&mut Field> {
+    pub fn field_mut(&mut self, key: impl Into<FieldKey>) -> Option<&mut Field> {
+        let key = key.into();
         self.fields.iter_mut().find(|f| f.key == key)
     }
 
     /// A text field's value (lines joined with `\n`); empty when there is no such field.
-    pub fn text(&self, key: &str) -> String {
+    pub fn text(&self, key: impl Into<FieldKey>) -> String {
         match self.field(key).map(|f| &f.input) {
             Some(FieldInput::Text { area, .. }) => area.lines().join("\n"),
             _ => String::new(),
         }
     }
 
-    pub fn choice(&self, key: &str) -> usize {
+    pub fn choice(&self, key: impl Into<FieldKey>) -> usize {
         match self.field(key).map(|f| &f.input) {
             Some(FieldInput::Choice { selected, .. }) => *selected,
             _ => 0,
         }
     }
 
-    pub fn toggle(&self, key: &str) -> bool {
+    pub fn toggle(&self, key: impl Into<FieldKey>) -> bool {
         matches!(self.field(key).map(|f| &f.input), Some(FieldInput::Toggle(true)))
     }
 
-    pub fn endpoint(&self, key: &str) -> Option<i64> {
+    pub fn endpoint(&self, key: impl Into<FieldKey>) -> Option<i64> {
         match self.field(key).map(|f| &f.input) {
             Some(FieldInput::Endpoint { selected, .. }) => *selected,
             _ => None,
@@ -216,7 +276,7 @@ impl Form {
     }
 
     /// Replaces a text field's value (the cursor goes to its end).
-    pub fn set_text(&mut self, key: &str, value: &str) {
+    pub fn set_text(&mut self, key: impl Into<FieldKey>, value: &str) {
         if let Some(Field { input: FieldInput::Text { area, secret, .. }, .. }) = self.field_mut(key) {
             let mask = area.mask_char();
             *area = text_area(value);
@@ -226,21 +286,22 @@ impl Form {
         }
     }
 
-    pub fn set_choice(&mut self, key: &str, index: usize) {
+    pub fn set_choice(&mut self, key: impl Into<FieldKey>, index: usize) {
         if let Some(Field { input: FieldInput::Choice { options, selected }, .. }) = self.field_mut(key) {
             *selected = index.min(options.len().saturating_sub(1));
         }
     }
 
-    pub fn set_endpoint(&mut self, key: &str, id: Option<i64>) {
+    pub fn set_endpoint(&mut self, key: impl Into<FieldKey>, id: Option<i64>) {
         if let Some(Field { input: FieldInput::Endpoint { selected, .. }, .. }) = self.field_mut(key) {
             *selected = id;
         }
     }
 
     /// The problem shown beside a field, if any.
-    pub fn error(&self, key: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == key).map(|e| e.message.as_str())
+    pub fn error(&self, key: impl Into<FieldKey>) -> Option<&str> {
+        let key = key.into();
+        self.errors.iter().find(|(k, _)| *k == key).map(|(_, message)| message.as_str())
     }
 
     /// Moves the focus by `delta` visible fields, wrapping around.
@@ -258,9 +319,9 @@ impl Form {
     }
 
     /// Shows the problems and puts the focus on the first one.
-    pub fn show_errors(&mut self, errors: Vec<FieldError>) {
-        if let Some(first) = errors.first()
-            && let Some(i) = self.fields.iter().position(|f| f.key == first.field)
+    pub fn show_errors(&mut self, errors: Vec<(FieldKey, String)>) {
+        if let Some((first, _)) = errors.first()
+            && let Some(i) = self.fields.iter().position(|f| f.key == *first)
         {
             self.focus = i;
         }
@@ -285,27 +346,28 @@ mod tests {
 
     #[test]
     fn focus_skips_hidden_fields_and_wraps() {
-        let mut hidden = Field::text("b", "B", "", "");
+        let mut hidden = Field::text(EndpointField::Url, "B", "", "");
         hidden.hidden = true;
         let mut form = Form::new(
             "t",
             FormTarget::EditEndpoint(1),
-            vec![Field::text("a", "A", "", "x"), hidden, Field::button("Save")],
+            vec![Field::text(EndpointField::Name, "A", "", "x"), hidden, Field::button("Save")],
         );
         form.move_focus(1);
-        assert_eq!(form.focused().key, "submit");
+        assert_eq!(form.focused().key, FieldKey::Submit);
         form.move_focus(1);
-        assert_eq!(form.focused().key, "a");
+        assert_eq!(form.focused().key, FieldKey::Endpoint(EndpointField::Name));
         form.move_focus(-1);
-        assert_eq!(form.focused().key, "submit");
+        assert_eq!(form.focused().key, FieldKey::Submit);
     }
 
     #[test]
     fn dirty_only_after_a_change() {
-        let mut form = Form::new("t", FormTarget::EditEndpoint(1), vec![Field::toggle("p", "P", "", true)]);
+        let pkce = OAuth2Field::Pkce;
+        let mut form = Form::new("t", FormTarget::EditEndpoint(1), vec![Field::toggle(pkce, "P", "", true)]);
         assert!(!form.is_dirty());
         form.cycle(1);
         assert!(form.is_dirty());
-        assert!(!form.toggle("p"));
+        assert!(!form.toggle(pkce));
     }
 }

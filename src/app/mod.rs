@@ -19,9 +19,10 @@ use tokio::sync::mpsc;
 
 use crate::flow::{Connection, FlowEvent, FlowKind, FlowOptions, FlowRunner};
 use crate::keymap::{self, Action, Context};
-use crate::model::{self, AuthKind, Authorization, Endpoint, EndpointPurpose};
+use crate::model::{self, AuthKind, Authorization, Endpoint, EndpointField, EndpointPurpose};
+pub use crate::platform::{Effect, Environment};
 use crate::store::{Store, StoreError};
-use form::{FieldInput, Form, FormTarget};
+use form::{FieldInput, FieldKey, Form, FormTarget};
 use test_pane::TestPane;
 
 /// The tabs, left to right.
@@ -91,46 +92,6 @@ pub enum Overlay {
     Prompt(Box<Prompt>),
     Help { context: Context },
     TestPane(Box<TestPane>),
-}
-
-/// What the app asks of the terminal around it: the event loop's caller carries these out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Put text on the user's own clipboard with the OSC 52 escape sequence (works through SSH).
-    CopyToClipboard(String),
-    /// Open a URL in the local browser.
-    OpenBrowser(String),
-}
-
-/// The escape sequence that puts `text` on the clipboard of the terminal the user sits at (OSC 52),
-/// which travels through SSH. Inside tmux it is also wrapped for tmux's passthrough, so it reaches
-/// the outer terminal whether tmux's `set-clipboard` or `allow-passthrough` is on.
-pub fn osc52_sequence(text: &str, in_tmux: bool) -> String {
-    use base64::Engine as _;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let plain = format!("\x1b]52;c;{encoded}\x07");
-    if in_tmux { format!("{plain}\x1bPtmux;\x1b\x1b]52;c;{encoded}\x07\x1b\\") } else { plain }
-}
-
-/// What the app needs to know of where it runs.
-#[derive(Debug, Clone, Default)]
-pub struct Environment {
-    /// `SSH_CONNECTION`, when working over SSH.
-    pub ssh_connection: Option<String>,
-    pub user: Option<String>,
-    /// A local display and no SSH session: a browser can be opened here.
-    pub can_open_browser: bool,
-}
-
-impl Environment {
-    pub fn from_process() -> Environment {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        Environment {
-            ssh_connection: var("SSH_CONNECTION"),
-            user: var("USER").or_else(|| var("LOGNAME")),
-            can_open_browser: crate::flow::can_open_browser(var),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -752,19 +713,22 @@ impl App {
             return;
         }
         let Some(form) = self.top_form_mut() else { return };
-        let old_purpose = EndpointPurpose::ALL.get(form.choice("purpose")).copied();
+        let old_purpose = EndpointPurpose::ALL.get(form.choice(EndpointField::Purpose)).copied();
         form.cycle(delta);
-        let (Some(old), "purpose") = (old_purpose, form.focused().key) else { return };
+        let (Some(old), FieldKey::Endpoint(EndpointField::Purpose)) = (old_purpose, form.focused().key) else {
+            return;
+        };
         forms::retarget_endpoint_defaults(form, old);
         // A name still as pre-filled ("Token endpoint", "Token endpoint 2") follows the purpose too.
-        let (name, new) = (form.text("name"), EndpointPurpose::ALL[form.choice("purpose").min(2)]);
+        let name = form.text(EndpointField::Name);
+        let new = EndpointPurpose::ALL[form.choice(EndpointField::Purpose).min(2)];
         let old_name = Endpoint::new_for(old).name;
         let untouched =
             name.strip_prefix(&old_name).is_some_and(|rest| rest.is_empty() || rest.trim().parse::<u32>().is_ok());
         if untouched {
             let renamed = self.new_endpoint(new).name;
             if let Some(form) = self.top_form_mut() {
-                form.set_text("name", &renamed);
+                form.set_text(EndpointField::Name, &renamed);
             }
         }
     }
@@ -841,10 +805,13 @@ impl App {
         }
         let id = match target {
             FormTarget::EditAuthorization(id, _) => {
-                self.store.update_authorization(id, &name, &config).map_err(name_error)?;
+                self.store.update_authorization(id, &name, &config).map_err(name_error(forms::name_key(kind)))?;
                 id
             }
-            _ => self.store.insert_authorization(self.app_id, &name, &config).map_err(name_error)?,
+            _ => self
+                .store
+                .insert_authorization(self.app_id, &name, &config)
+                .map_err(name_error(forms::name_key(kind)))?,
         };
         self.overlays.pop();
         self.reload()?;
@@ -856,16 +823,16 @@ impl App {
         Ok(format!("{verb} the {} authorization \"{name}\".", kind.label()))
     }
 
-    fn save_endpoint(&mut self, id: Option<i64>, for_field: Option<&'static str>) -> Result<String, SaveError> {
+    fn save_endpoint(&mut self, id: Option<i64>, for_field: Option<FieldKey>) -> Result<String, SaveError> {
         let Some(form) = self.top_form() else { return Err(SaveError::Fields(Vec::new())) };
         let base = Endpoint { id: id.unwrap_or(0), app_id: self.app_id, ..Endpoint::new_for(EndpointPurpose::Other) };
         let endpoint = forms::form_to_endpoint(form, &base).map_err(SaveError::Fields)?;
         let id = match id {
             Some(_) => {
-                self.store.update_endpoint(&endpoint).map_err(name_error)?;
+                self.store.update_endpoint(&endpoint).map_err(name_error(EndpointField::Name.into()))?;
                 endpoint.id
             }
-            None => self.store.insert_endpoint(&endpoint).map_err(name_error)?,
+            None => self.store.insert_endpoint(&endpoint).map_err(name_error(EndpointField::Name.into()))?,
         };
         self.overlays.pop();
         self.reload()?;
@@ -874,7 +841,7 @@ impl App {
         }
         if let (Some(key), Some(parent)) = (for_field, self.top_form_mut()) {
             parent.set_endpoint(key, Some(id));
-            parent.errors.retain(|e| e.field != key);
+            parent.errors.retain(|(field, _)| *field != key);
         }
         let verb = if for_field.is_none() && base.id != 0 { "Saved" } else { "Created" };
         Ok(format!("{verb} the endpoint \"{}\".", endpoint.name))
@@ -993,7 +960,7 @@ impl App {
             PromptPurpose::ExportPath => {
                 let path = expand_home(value);
                 let app = self.current_app().map(|a| a.name.clone());
-                let text = crate::cli::export_json(&self.store, app.as_deref(), false).map_err(|e| e.to_string())?;
+                let text = self.store.export_json(app.as_deref(), false).map_err(|e| e.to_string())?;
                 std::fs::write(&path, text).map_err(|e| {
                     format!("Cannot write {}: {e}. Check the folder exists and is writable.", path.display())
                 })?;
@@ -1003,20 +970,17 @@ impl App {
                 let path = expand_home(value);
                 let text =
                     std::fs::read_to_string(&path).map_err(|e| format!("Cannot read {}: {e}.", path.display()))?;
-                let summary = crate::cli::import_json(&mut self.store, &text).map_err(|e| e.to_string())?;
+                let summary = self.store.import_json(&text).map_err(|e| e.to_string())?;
                 self.reload().map_err(|e| e.to_string())?;
-                Ok(summary)
+                Ok(summary.to_string())
             }
         }
     }
 }
 
-/// The keys of the fields asking for a test's credentials, in the order of `credential_prompts`.
-const CREDENTIAL_KEYS: [&str; 2] = ["credential_1", "credential_2"];
-
 /// Why a form could not be saved.
 enum SaveError {
-    Fields(Vec<model::FieldError>),
+    Fields(Vec<(FieldKey, String)>),
     Store(StoreError),
 }
 
@@ -1027,9 +991,9 @@ impl From<StoreError> for SaveError {
 }
 
 /// A duplicate name is a problem of the Name field; other store errors go to the message bar.
-fn name_error(e: StoreError) -> SaveError {
-    match e {
-        StoreError::DuplicateName { .. } => SaveError::Fields(vec![model::FieldError::new("name", e.to_string())]),
+fn name_error(name_key: FieldKey) -> impl Fn(StoreError) -> SaveError {
+    move |e| match e {
+        StoreError::DuplicateName { .. } => SaveError::Fields(vec![(name_key, e.to_string())]),
         other => SaveError::Store(other),
     }
 }

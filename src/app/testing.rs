@@ -3,10 +3,10 @@
 
 use tokio::sync::mpsc;
 
-use super::form::{Field, Form, FormTarget};
+use super::form::{Field, FieldKey, Form, FormTarget};
 use super::test_pane::TestPane;
-use super::{App, CREDENTIAL_KEYS, Effect, Overlay};
-use crate::flow::{Credentials, FlowEvent, FlowRequest, FlowRunner, credential_prompts, ssh_forward_hint};
+use super::{App, Effect, Overlay};
+use crate::flow::{Credentials, FlowEvent, FlowRequest, FlowRunner, credential_prompts};
 use crate::keymap::Action;
 
 impl App {
@@ -19,8 +19,9 @@ impl App {
             None if !prompts.is_empty() => {
                 let mut fields: Vec<Field> = prompts
                     .iter()
-                    .zip(CREDENTIAL_KEYS)
-                    .map(|(p, key)| {
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let key = FieldKey::Credential(i);
                         let help = "Used for this test only; never saved.";
                         if p.secret {
                             Field::secret(key, p.label.clone(), help, "")
@@ -113,8 +114,7 @@ impl App {
                 return;
             }
             FlowEvent::AuthorizationUrl { url, redirect_uri } => {
-                let hint =
-                    ssh_forward_hint(&redirect_uri, self.env.ssh_connection.as_deref(), self.env.user.as_deref());
+                let hint = self.env.ssh_forward_hint(&redirect_uri);
                 if let Some(pane) = self.pane_of_run(run_id) {
                     pane.ssh_hint = hint;
                 }

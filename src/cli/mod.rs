@@ -1,6 +1,7 @@
 //! The subcommands: list, export, import, test, presets. Each prints for people (or JSON for scripts) and
 //! returns an error with a clear message; `main` turns that into a non-zero exit.
 
+pub mod output;
 pub mod presets;
 pub mod test;
 
@@ -11,8 +12,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::model::transfer;
-use crate::store::{ImportError, Store};
+use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -96,48 +96,29 @@ fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
             summary: r.authorization.summary(),
         })
         .collect();
-    let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &entries)?;
-        writeln!(out)?;
-    } else {
-        for (row, entry) in rows.iter().zip(&entries) {
-            writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}",
-                entry.app,
-                row.authorization.kind().label(),
-                entry.name,
-                entry.summary,
-                row.authorization
-                    .last_test
-                    .as_ref()
-                    .map_or_else(|| "never tested".into(), |t| t.describe(crate::model::time::now()))
-            )?;
-        }
+        return output::out_json(&entries);
+    }
+    for (row, entry) in rows.iter().zip(&entries) {
+        let last = row
+            .authorization
+            .last_test
+            .as_ref()
+            .map_or_else(|| "never tested".into(), |t| t.describe(crate::model::time::now()));
+        let cells = [entry.app, row.authorization.kind().label(), entry.name, &entry.summary, &last];
+        let line: Vec<_> = cells.iter().map(|cell| output::one_line(cell)).collect();
+        output::out_line(&line.join("\t"))?;
     }
     Ok(())
 }
 
-/// The export file as pretty JSON.
-pub fn export_json(store: &Store, app: Option<&str>, include_secrets: bool) -> anyhow::Result<String> {
-    let file = store.export(app, include_secrets)?;
-    Ok(serde_json::to_string_pretty(&file)? + "\n")
-}
-
-/// Imports an export file's text; the summary of what changed.
-pub fn import_json(store: &mut Store, text: &str) -> anyhow::Result<String> {
-    let file = transfer::parse(text).map_err(anyhow::Error::msg)?;
-    let summary = store.import(&file).map_err(|e: ImportError| anyhow::anyhow!("{e} Nothing was imported."))?;
-    Ok(summary.to_string())
-}
-
 fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
-    let text = export_json(store, args.app.as_deref(), args.include_secrets)?;
+    // Valid JSON whatever the names hold: what serde_json leaves raw is escaped the JSON way.
+    let text = output::escape_json(&store.export_json(args.app.as_deref(), args.include_secrets)?);
     match &args.output {
         Some(path) => write_private(path, &text, args.include_secrets)
             .with_context(|| format!("Cannot write {}; check the folder exists and is writable", path.display()))?,
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        None => output::out_text(&text)?,
     }
     Ok(())
 }
@@ -167,7 +148,7 @@ fn import(store: &mut Store, args: &ImportArgs) -> anyhow::Result<()> {
     } else {
         std::fs::read_to_string(&args.file).with_context(|| format!("Cannot read {}", args.file))?
     };
-    let summary = import_json(store, &text).with_context(|| format!("Importing {}", args.file))?;
-    eprintln!("{summary}");
+    let summary = store.import_json(&text).with_context(|| format!("Importing {}", args.file))?;
+    output::err_line(&summary.to_string());
     Ok(())
 }

@@ -2,15 +2,15 @@
 //! one to an app headless (`authdeck presets add shopify --param shop=acme --client-id …`).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::output::{self, one_line};
 use crate::model::authorization::DEFAULT_REDIRECT_URI;
 use crate::model::preset::{self, Preset};
-use crate::model::text::printable;
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -75,7 +75,6 @@ struct Listed<'a> {
 
 fn list(json: bool) -> anyhow::Result<()> {
     let presets = preset::all().map_err(anyhow::Error::msg)?;
-    let mut out = std::io::stdout().lock();
     if json {
         let listed: Vec<Listed> = presets
             .iter()
@@ -87,9 +86,7 @@ fn list(json: bool) -> anyhow::Result<()> {
                 questions: p.params.iter().map(|q| q.name.as_str()).collect(),
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &listed)?;
-        writeln!(out)?;
-        return Ok(());
+        return output::out_json(&listed);
     }
     let width = presets.iter().map(|p| p.name.len()).max().unwrap_or(0);
     for p in &presets {
@@ -97,21 +94,22 @@ fn list(json: bool) -> anyhow::Result<()> {
             true => String::new(),
             false => format!("  [asks: {}]", p.params.iter().map(|q| q.name.as_str()).collect::<Vec<_>>().join(", ")),
         };
-        writeln!(out, "{:width$}  {}{asks}", p.name, p.title)?;
+        output::out_line(&format!("{:width$}  {}{asks}", p.name, p.title))?;
     }
-    writeln!(out, "\n`authdeck presets show NAME` tells more; `authdeck presets add NAME --client-id ID` adds one.")?;
+    output::out_line(
+        "\n`authdeck presets show NAME` tells more; `authdeck presets add NAME --client-id ID` adds one.",
+    )?;
     Ok(())
 }
 
 fn show(p: &Preset) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{} ({})\n{}\n", p.title, p.name, p.summary)?;
-    writeln!(out, "Documentation:")?;
+    output::out_line(&format!("{} ({})\n{}\n", p.title, p.name, p.summary))?;
+    output::out_line("Documentation:")?;
     for doc in &p.docs {
-        writeln!(out, "  {doc}")?;
+        output::out_line(&format!("  {doc}"))?;
     }
     if !p.params.is_empty() {
-        writeln!(out, "\nQuestions (answer with --param NAME=VALUE):")?;
+        output::out_line("\nQuestions (answer with --param NAME=VALUE):")?;
         for q in &p.params {
             let default =
                 q.default.as_deref().map(|d| format!(" [default: {}]", display_default(d))).unwrap_or_default();
@@ -121,16 +119,16 @@ fn show(p: &Preset) -> anyhow::Result<()> {
                     format!(" One of: {}.", q.choices.iter().map(|c| c.answer.as_str()).collect::<Vec<_>>().join(", "))
                 }
             };
-            writeln!(out, "  {}: {}{default} — {}{choices}", q.name, q.label, q.help)?;
+            output::out_line(&format!("  {}: {}{default} — {}{choices}", q.name, q.label, q.help))?;
         }
     }
-    writeln!(out, "\nCreates the endpoints:")?;
+    output::out_line("\nCreates the endpoints:")?;
     for e in &p.endpoints {
-        writeln!(out, "  {} ({} {} {})", e.name, e.purpose.code(), e.method, e.url)?;
+        output::out_line(&format!("  {} ({} {} {})", e.name, e.purpose.code(), e.method, e.url))?;
     }
-    writeln!(out, "\nNotes:")?;
+    output::out_line("\nNotes:")?;
     for note in &p.notes {
-        writeln!(out, "  - {}", note.replace("${redirect_uri}", "<your redirect URI>"))?;
+        output::out_line(&format!("  - {}", note.replace("${redirect_uri}", "<your redirect URI>")))?;
     }
     Ok(())
 }
@@ -144,7 +142,7 @@ fn parse_params(params: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut answers = BTreeMap::new();
     for param in params {
         let Some((name, value)) = param.split_once('=') else {
-            bail!("--param {} is not NAME=VALUE, e.g. --param shop=acme.", printable(param));
+            bail!("--param {} is not NAME=VALUE, e.g. --param shop=acme.", one_line(param));
         };
         answers.insert(name.trim().to_owned(), value.trim().to_owned());
     }
@@ -185,27 +183,28 @@ fn add(store: &mut Store, args: &AddArgs) -> anyhow::Result<()> {
         .add_preset(app.id, &applied, client_id.unwrap_or_default(), client_secret.as_deref())
         .map_err(|e| anyhow::anyhow!("{e} Nothing was added."))?;
 
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
+    output::out_line(&format!(
         "Added the {} preset to the app \"{}\"{}: the OAuth 2.0 authorization \"{}\" with the endpoints {}.",
         preset.title,
-        printable(&app.name),
+        one_line(&app.name),
         if created { " (a new app)" } else { "" },
         added.authorization_name,
         added.endpoints.iter().map(|e| format!("\"{e}\"")).collect::<Vec<_>>().join(", ")
-    )?;
+    ))?;
     if client_secret.is_none() {
-        writeln!(
-            out,
-            "No Client Secret was given: enter it in the authorization's form, or add again with --client-secret-stdin (a public client needs none)."
+        output::out_line(
+            "No Client Secret was given: enter it in the authorization's form, or add again with --client-secret-stdin (a public client needs none).",
         )?;
     }
-    writeln!(out, "\nBefore testing:")?;
+    output::out_line("\nBefore testing:")?;
     for note in &applied.notes {
-        writeln!(out, "  - {}", printable(note))?;
+        output::out_line(&format!("  - {}", one_line(note)))?;
     }
-    writeln!(out, "\nThen: authdeck test \"{}\" --app \"{}\"", added.authorization_name, printable(&app.name))?;
+    output::out_line(&format!(
+        "\nThen: authdeck test \"{}\" --app \"{}\"",
+        added.authorization_name,
+        one_line(&app.name)
+    ))?;
     Ok(())
 }
 

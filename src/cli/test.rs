@@ -2,17 +2,18 @@
 //! to stderr; a pasted redirected URL (or code) is read from stdin while the listener waits; the
 //! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 130 if cancelled.
 
+use std::io::BufRead;
 use std::io::IsTerminal;
-use std::io::{BufRead, Write};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
 use tokio::sync::mpsc;
 
+use super::output::{self, err_line, one_line};
 use crate::flow::{
     CredentialPrompt, Credentials, FlowEvent, FlowOptions, FlowReport, FlowRequest, FlowRunner, ListenerStatus,
-    RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry, ssh_forward_hint,
+    RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
 };
 use crate::model::{AuthConfig, Authorization};
 use crate::store::Store;
@@ -67,7 +68,7 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
             },
             _ = &mut interrupted, if !cancelled => {
                 cancelled = true;
-                eprintln!("Cancelling…");
+                err_line("Cancelling…");
                 handle.cancel();
             }
         }
@@ -87,9 +88,7 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
         value["authorization"] = authorization.name.clone().into();
         value["run_id"] = recorded.run_id.into();
         value["connection_id"] = recorded.connection_id.into();
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &value)?;
-        writeln!(out)?;
+        output::out_json(&value)?;
     } else {
         print_result(&report)?;
     }
@@ -143,15 +142,21 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
     let typed = stdin.is_terminal();
     let mut answers = Vec::new();
     for prompt in prompts {
-        eprint!("{}: ", prompt.label);
-        std::io::stderr().flush()?;
+        output::err_prompt(&format!("{}: ", one_line(&prompt.label)));
         let answer = if prompt.secret && typed {
             read_hidden_line().context("Cannot read from the terminal")?
         } else {
-            let mut line = String::new();
-            if stdin.lock().read_line(&mut line)? == 0 {
+            let mut line = Vec::new();
+            if stdin.lock().read_until(b'\n', &mut line)? == 0 {
                 None
             } else {
+                let line = String::from_utf8(line).map_err(|e| {
+                    anyhow::anyhow!(
+                        "The {} given on standard input is not UTF-8 text (byte {} is not): give it as text.",
+                        one_line(&prompt.label),
+                        e.utf8_error().valid_up_to() + 1
+                    )
+                })?;
                 Some(line.trim_end_matches(['\r', '\n']).to_owned())
             }
         };
@@ -190,7 +195,7 @@ fn read_hidden_line() -> std::io::Result<Option<String>> {
         }
     };
     let _ = crossterm::terminal::disable_raw_mode();
-    eprintln!();
+    err_line("");
     result
 }
 
@@ -198,15 +203,55 @@ fn read_hidden_line() -> std::io::Result<Option<String>> {
 /// up the runtime's shutdown, and the thread ends with the process.
 fn forward_stdin(paste: mpsc::Sender<String>) {
     let spawned = std::thread::Builder::new().name("authdeck-paste".into()).spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if !line.trim().is_empty() && paste.blocking_send(line).is_err() {
-                break;
-            }
-        }
+        read_pastes(std::io::stdin().lock(), |line| paste.blocking_send(line).is_ok());
     });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "no thread to read pasted URLs from stdin");
+    }
+}
+
+/// The longest line read as a paste: a redirected URL is a few KiB at most.
+const MAX_PASTE_LINE: usize = 64 * 1024;
+
+/// Reads lines from `input` and hands each non-blank one to `send` until it returns false or the
+/// input ends. A line that isn't UTF-8, or is absurdly long, is refused with a message and the
+/// reading goes on: the next line may be the right paste.
+fn read_pastes(mut input: impl BufRead, mut send: impl FnMut(String) -> bool) {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match std::io::Read::take(&mut input, MAX_PASTE_LINE as u64 + 1).read_until(b'\n', &mut line) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                err_line(&format!("Cannot read standard input any more ({e}); the listener still waits."));
+                return;
+            }
+        }
+        if line.len() > MAX_PASTE_LINE && !line.ends_with(b"\n") {
+            err_line(&format!(
+                "That line is longer than {} KiB, so it is not a redirected URL; it was skipped.",
+                MAX_PASTE_LINE / 1024
+            ));
+            // Skip the rest of the overlong line.
+            let mut rest = Vec::new();
+            if input.read_until(b'\n', &mut rest).is_err() {
+                return;
+            }
+            continue;
+        }
+        match std::str::from_utf8(&line) {
+            Ok(text) if text.trim().is_empty() => {}
+            Ok(text) => {
+                if !send(text.trim_end_matches(['\r', '\n']).to_owned()) {
+                    return;
+                }
+            }
+            Err(e) => err_line(&format!(
+                "That line is not UTF-8 text (byte {} is not), so it can't be the redirected URL: paste it as text. Still waiting.",
+                e.valid_up_to() + 1
+            )),
+        }
     }
 }
 
@@ -227,29 +272,31 @@ impl Progress {
     fn show(&mut self, event: &FlowEvent) {
         match event {
             FlowEvent::AuthorizationUrl { url, .. } => {
-                eprintln!("\nOpen this URL in a browser and approve:\n\n  {url}\n");
+                err_line(&format!("\nOpen this URL in a browser and approve:\n\n  {}\n", one_line(url)));
             }
             FlowEvent::Listener(status @ ListenerStatus::Listening { .. }) => {
                 // Only while authdeck listens: with the port taken, forwarding it would hand the
                 // code to whoever holds it.
-                let env = crate::app::Environment::from_process();
-                let hint = ssh_forward_hint(&self.redirect_uri, env.ssh_connection.as_deref(), env.user.as_deref());
+                let hint = crate::platform::Environment::from_process().ssh_forward_hint(&self.redirect_uri);
                 if let Some(hint) = hint {
-                    eprintln!(
-                        "This is an SSH session. For the browser on your machine to reach the callback, forward the port first:\n\n  {hint}\n"
-                    );
+                    err_line(&format!(
+                        "This is an SSH session. For the browser on your machine to reach the callback, forward the port first:\n\n  {}\n",
+                        one_line(&hint)
+                    ));
                 }
-                eprintln!("{}", status.message());
-                eprintln!("Or paste the address the browser was sent to (or just the code) here and press Enter.\n");
+                err_line(&status.message());
+                err_line("Or paste the address the browser was sent to (or just the code) here and press Enter.\n");
             }
             FlowEvent::Listener(ListenerStatus::Closed { .. }) => {}
             FlowEvent::Listener(status) => {
-                eprintln!("{}", status.message());
-                eprintln!("Paste the address the browser was sent to (or just the code) here and press Enter.\n");
+                err_line(&status.message());
+                err_line("Paste the address the browser was sent to (or just the code) here and press Enter.\n");
             }
-            FlowEvent::PasteRejected { message } => eprintln!("{message}"),
-            FlowEvent::StrayRequest { method, path } => eprintln!("(ignored a {method} {path} on the callback port)"),
-            FlowEvent::Notice { message, .. } => eprintln!("  note: {message}"),
+            FlowEvent::PasteRejected { message } => err_line(message),
+            FlowEvent::StrayRequest { method, path } => {
+                err_line(&format!("(ignored a {} {} on the callback port)", one_line(method), one_line(path)))
+            }
+            FlowEvent::Notice { message, .. } => err_line(&format!("  note: {}", one_line(message))),
             FlowEvent::StepFinished { record } | FlowEvent::StepFailed { record, .. } => self.step(record),
             FlowEvent::StepStarted { .. } | FlowEvent::Exchange { .. } | FlowEvent::Finished(_) => {}
         }
@@ -265,35 +312,57 @@ impl Progress {
             StepStatus::Skipped => "skipped",
             StepStatus::Waiting | StepStatus::Running => "…",
         };
-        eprintln!("[{status}] {number}{} ({} ms): {}", record.step.label(), record.elapsed_ms, record.summary);
+        err_line(&format!(
+            "[{status}] {number}{} ({} ms): {}",
+            record.step.label(),
+            record.elapsed_ms,
+            one_line(&record.summary)
+        ));
     }
 }
 
 fn print_result(report: &FlowReport) -> anyhow::Result<()> {
     if !report.is_ok() {
-        eprintln!("\nauthdeck: test {}: {}", report.outcome.code(), report.message);
+        err_line(&format!("\nauthdeck: test {}: {}", report.outcome.code(), one_line(&report.message)));
         return Ok(());
     }
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", report.message)?;
+    output::out_line(&one_line(&report.message))?;
     if let Some(identity) = &report.identity {
         for (label, value) in [("id", &identity.id), ("name", &identity.name), ("email", &identity.email)] {
             if let Some(value) = value {
-                writeln!(out, "  {label}: {value}")?;
+                output::out_line(&format!("  {label}: {}", one_line(value)))?;
             }
         }
     }
     if let Some(grant) = &report.grant {
         let now = crate::model::time::now();
-        writeln!(out, "  scopes: {}", grant.scopes)?;
-        writeln!(out, "  access token: {}", describe_expiry(grant.expires_at, now))?;
+        output::out_line(&format!("  scopes: {}", one_line(&grant.scopes)))?;
+        output::out_line(&format!("  access token: {}", describe_expiry(grant.expires_at, now)))?;
         let refresh =
             match (grant.refresh_token, crate::model::run::describe_refresh_expiry(grant.refresh_expires_at, now)) {
                 (true, Some(expiry)) => format!("yes ({})", expiry.trim_start_matches("refresh token ")),
                 (true, None) => "yes".to_owned(),
                 (false, _) => "no".to_owned(),
             };
-        writeln!(out, "  refresh token: {refresh}")?;
+        output::out_line(&format!("  refresh token: {refresh}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pastes_go_on_after_a_line_that_is_not_utf8_or_too_long() {
+        let mut input = b"\xff\xfe bad\n\n".to_vec();
+        input.extend(vec![b'x'; MAX_PASTE_LINE + 10]);
+        input.extend(b"\nhttp://127.0.0.1:1/cb?code=c\r\nlast".iter());
+        let mut got = Vec::new();
+        read_pastes(&input[..], |line| {
+            got.push(line);
+            true
+        });
+        assert_eq!(got, ["http://127.0.0.1:1/cb?code=c", "last"]);
+    }
 }

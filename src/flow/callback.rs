@@ -122,31 +122,6 @@ pub fn loopback_target(redirect_uri: &str) -> Result<(Vec<IpAddr>, u16, String),
     Ok((addresses, port, url.path().to_owned()))
 }
 
-/// The `ssh -L` command that forwards the redirect URI's port from the user's machine to this one,
-/// when this runs in an SSH session (`SSH_CONNECTION` = "client_ip client_port server_ip server_port").
-pub fn ssh_forward_hint(redirect_uri: &str, ssh_connection: Option<&str>, user: Option<&str>) -> Option<String> {
-    let fields: Vec<&str> = ssh_connection?.split_whitespace().collect();
-    let (&server_ip, &server_port) = (fields.get(2)?, fields.get(3)?);
-    let (addresses, port, _) = loopback_target(redirect_uri).ok()?;
-    let target = match addresses.first()? {
-        IpAddr::V6(_) => "[::1]".to_owned(),
-        IpAddr::V4(_) => "127.0.0.1".to_owned(),
-    };
-    let host = if server_ip.contains(':') { format!("[{server_ip}]") } else { server_ip.to_owned() };
-    let login = user.filter(|u| !u.is_empty()).map(|u| format!("{u}@{host}")).unwrap_or(host);
-    let ssh_port = if server_port == "22" { String::new() } else { format!(" -p {server_port}") };
-    Some(format!("ssh -L {port}:{target}:{port}{ssh_port} {login}"))
-}
-
-/// Whether opening a browser here makes sense: a local display (or macOS) and no SSH session.
-/// `env` reads an environment variable (pass `|k| std::env::var(k).ok()`).
-pub fn can_open_browser(env: impl Fn(&str) -> Option<String>) -> bool {
-    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
-    let ssh = set("SSH_CONNECTION") || set("SSH_TTY") || set("SSH_CLIENT");
-    let display = cfg!(target_os = "macos") || set("DISPLAY") || set("WAYLAND_DISPLAY");
-    !ssh && display
-}
-
 /// What the listener saw.
 #[derive(Debug)]
 pub(crate) enum ListenerMessage {
@@ -325,29 +300,6 @@ mod tests {
         assert!(loopback_target("https://app.example/cb").unwrap_err().contains("not a loopback"));
         assert!(loopback_target("https://127.0.0.1:9/cb").unwrap_err().contains("plain http"));
         assert!(loopback_target("http://0.0.0.0:9/cb").is_err());
-    }
-
-    #[test]
-    fn ssh_hint_names_the_port_and_server() {
-        let hint = ssh_forward_hint(REDIRECT, Some("10.0.0.5 51234 10.0.0.9 22"), Some("ann"));
-        assert_eq!(hint.as_deref(), Some("ssh -L 8976:127.0.0.1:8976 ann@10.0.0.9"));
-        let hint = ssh_forward_hint("http://localhost:7000/cb", Some("::1 5 fe80::1 2222"), None);
-        assert_eq!(hint.as_deref(), Some("ssh -L 7000:127.0.0.1:7000 -p 2222 [fe80::1]"));
-        assert_eq!(ssh_forward_hint(REDIRECT, None, Some("ann")), None);
-        assert_eq!(ssh_forward_hint("https://app.example/cb", Some("a 1 b 22"), None), None);
-    }
-
-    #[test]
-    fn a_browser_opens_only_on_a_local_display() {
-        let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
-        };
-        assert!(can_open_browser(env(&[("DISPLAY", ":0")])));
-        assert!(!can_open_browser(env(&[("DISPLAY", ":0"), ("SSH_CONNECTION", "a 1 b 22")])));
-        assert!(!can_open_browser(env(&[("WAYLAND_DISPLAY", "w"), ("SSH_TTY", "/dev/pts/1")])));
-        if !cfg!(target_os = "macos") {
-            assert!(!can_open_browser(env(&[])));
-        }
     }
 
     async fn get(port: u16, target: &str) -> String {

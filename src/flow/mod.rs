@@ -34,8 +34,8 @@
 //! ```
 //! Keep receiving events while the flow runs (the channel is bounded: an unread channel stalls it).
 //! API-Key and Basic tests need [`Credentials`]: ask for the [`credential_prompts`] first.
-//! [`ssh_forward_hint`] gives the `ssh -L` line for the waiting step, [`can_open_browser`] says
-//! whether to offer opening the URL, [`describe_expiry`] labels a [`Connection`]'s expiry, and
+//! `crate::platform` gives the `ssh -L` line for the waiting step and says whether to offer opening
+//! the URL; [`describe_expiry`] labels a [`Connection`]'s expiry, and
 //! [`FlowEvent::Exchange`] carries the raw exchange for a reveal key.
 //!
 //! The engine never touches the store: the store is synchronous and lives with the UI state, so the
@@ -60,7 +60,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub use authorize::{AuthorizationRequest, Pkce, authorization_url, random_token, s256_challenge};
-pub use callback::{CallbackParams, CallbackSource, can_open_browser, loopback_target, parse_paste, ssh_forward_hint};
+pub use callback::{CallbackParams, CallbackSource, loopback_target, parse_paste};
 pub use error::{FlowError, hint_for};
 pub use events::{FlowEvent, ListenerStatus};
 // The records a run produces live in the model (the store keeps them); re-exported for the callers.

@@ -134,7 +134,7 @@ pub(crate) fn render_endpoint(
     };
     Ok(PreparedRequest {
         label: label.to_owned(),
-        method: endpoint.method.trim().to_uppercase(),
+        method: endpoint.method.as_str().to_owned(),
         url,
         headers,
         body,

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::FieldError;
 use super::context::NAMESPACES;
+use super::field::{FieldError, Problem};
 use super::signature::CallbackSignature;
 use super::template;
 
@@ -41,6 +41,111 @@ impl AuthKind {
 
     pub fn from_code(code: &str) -> Option<AuthKind> {
         AuthKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// The fields of an API-Key authorization, as its form and the importer know them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiKeyField {
+    Name,
+    Placement,
+    ParamName,
+    ValueTemplate,
+    KeyLabel,
+    UserinfoEndpoint,
+}
+
+/// The fields of a Basic authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BasicField {
+    Name,
+    UsernameLabel,
+    PasswordLabel,
+    UserinfoEndpoint,
+}
+
+/// The fields of an OAuth 2.0 authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OAuth2Field {
+    Name,
+    ClientId,
+    ClientSecret,
+    AuthorizationUri,
+    Scopes,
+    TokenEndpoint,
+    UserinfoEndpoint,
+    RedirectUri,
+    ClientAuth,
+    Pkce,
+    RefreshEndpoint,
+    /// The run-context values kept with the connection.
+    Keep,
+    CallbackSignature,
+}
+
+/// A field of an authorization of any kind, for code that handles every kind (the importer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthField {
+    ApiKey(ApiKeyField),
+    Basic(BasicField),
+    OAuth2(OAuth2Field),
+}
+
+impl ApiKeyField {
+    /// The field's name in export files.
+    pub fn code(self) -> &'static str {
+        match self {
+            ApiKeyField::Name => "name",
+            ApiKeyField::Placement => "placement",
+            ApiKeyField::ParamName => "param_name",
+            ApiKeyField::ValueTemplate => "value_template",
+            ApiKeyField::KeyLabel => "key_label",
+            ApiKeyField::UserinfoEndpoint => "userinfo_endpoint",
+        }
+    }
+}
+
+impl BasicField {
+    /// The field's name in export files.
+    pub fn code(self) -> &'static str {
+        match self {
+            BasicField::Name => "name",
+            BasicField::UsernameLabel => "username_label",
+            BasicField::PasswordLabel => "password_label",
+            BasicField::UserinfoEndpoint => "userinfo_endpoint",
+        }
+    }
+}
+
+impl OAuth2Field {
+    /// The field's name in export files.
+    pub fn code(self) -> &'static str {
+        match self {
+            OAuth2Field::Name => "name",
+            OAuth2Field::ClientId => "client_id",
+            OAuth2Field::ClientSecret => "client_secret",
+            OAuth2Field::AuthorizationUri => "authorization_uri",
+            OAuth2Field::Scopes => "scopes",
+            OAuth2Field::TokenEndpoint => "token_endpoint",
+            OAuth2Field::UserinfoEndpoint => "userinfo_endpoint",
+            OAuth2Field::RedirectUri => "redirect_uri",
+            OAuth2Field::ClientAuth => "client_auth",
+            OAuth2Field::Pkce => "pkce",
+            OAuth2Field::RefreshEndpoint => "refresh_endpoint",
+            OAuth2Field::Keep => "keep",
+            OAuth2Field::CallbackSignature => "callback_signature",
+        }
+    }
+}
+
+impl AuthField {
+    /// The field's name in export files.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthField::ApiKey(f) => f.code(),
+            AuthField::Basic(f) => f.code(),
+            AuthField::OAuth2(f) => f.code(),
+        }
     }
 }
 
@@ -183,12 +288,12 @@ impl AuthConfig {
         }
     }
 
-    /// Every problem with these fields; empty when they can be saved.
-    pub fn validate(&self) -> Vec<FieldError> {
+    /// Every problem with these fields (the name aside); empty when they can be saved.
+    pub fn validate(&self) -> Vec<FieldError<AuthField>> {
         match self {
-            AuthConfig::ApiKey(c) => c.validate(),
-            AuthConfig::Basic(c) => c.validate(),
-            AuthConfig::OAuth2(c) => c.validate(),
+            AuthConfig::ApiKey(c) => c.validate().into_iter().map(|e| e.map(AuthField::ApiKey)).collect(),
+            AuthConfig::Basic(c) => c.validate().into_iter().map(|e| e.map(AuthField::Basic)).collect(),
+            AuthConfig::OAuth2(c) => c.validate().into_iter().map(|e| e.map(AuthField::OAuth2)).collect(),
         }
     }
 
@@ -259,34 +364,30 @@ impl Default for ApiKeyConfig {
 }
 
 impl ApiKeyConfig {
-    pub fn validate(&self) -> Vec<FieldError> {
+    pub fn validate(&self) -> Vec<FieldError<ApiKeyField>> {
         let mut errors = Vec::new();
         let name = self.param_name.trim();
-        let what = match self.placement {
-            KeyPlacement::Header => "header",
-            KeyPlacement::Query => "parameter",
-        };
         if name.is_empty() {
-            errors
-                .push(FieldError::new("param_name", format!("Give the {what} name, e.g. Authorization or X-API-Key.")));
+            errors.push(FieldError::missing(ApiKeyField::ParamName));
         } else if self.placement == KeyPlacement::Header && !is_header_name(name) {
-            errors.push(FieldError::new(
-                "param_name",
+            errors.push(FieldError::invalid(
+                ApiKeyField::ParamName,
                 "A header name has no spaces, colons or special characters (e.g. X-API-Key).",
             ));
         } else if self.placement == KeyPlacement::Query && name.contains(['&', '=', '#', ' ']) {
-            errors.push(FieldError::new("param_name", "A parameter name has no spaces, '&', '=' or '#'."));
+            errors
+                .push(FieldError::invalid(ApiKeyField::ParamName, "A parameter name has no spaces, '&', '=' or '#'."));
         }
         if let Err(message) = template::check(&self.value_template, &["api_key"]) {
-            errors.push(FieldError::new("value_template", message));
+            errors.push(FieldError::invalid(ApiKeyField::ValueTemplate, message));
         } else if !uses_variable(&self.value_template, "api_key") {
-            errors.push(FieldError::new(
-                "value_template",
+            errors.push(FieldError::invalid(
+                ApiKeyField::ValueTemplate,
                 format!("Put {API_KEY_VARIABLE} where the key goes, e.g. Bearer {API_KEY_VARIABLE}."),
             ));
         }
         if self.key_label.trim().is_empty() {
-            errors.push(FieldError::new("key_label", "Give the label the end user sees, e.g. API Key."));
+            errors.push(FieldError::missing(ApiKeyField::KeyLabel));
         }
         errors
     }
@@ -319,13 +420,13 @@ impl Default for BasicConfig {
 }
 
 impl BasicConfig {
-    pub fn validate(&self) -> Vec<FieldError> {
+    pub fn validate(&self) -> Vec<FieldError<BasicField>> {
         let mut errors = Vec::new();
         if self.username_label.trim().is_empty() {
-            errors.push(FieldError::new("username_label", "Give the label the end user sees, e.g. Username."));
+            errors.push(FieldError::missing(BasicField::UsernameLabel));
         }
         if self.password_label.trim().is_empty() {
-            errors.push(FieldError::new("password_label", "Give the label the end user sees, e.g. Password."));
+            errors.push(FieldError::missing(BasicField::PasswordLabel));
         }
         errors
     }
@@ -405,34 +506,54 @@ impl Default for OAuth2Config {
     }
 }
 
+/// The longest Client ID accepted: real ones are tens of characters (a URL at most, for a client
+/// ID metadata document); anything longer is a paste gone wrong.
+pub const CLIENT_ID_MAX: usize = 1024;
+/// The longest Client Secret accepted (a signed JWT, as Apple's, fits many times over).
+pub const CLIENT_SECRET_MAX: usize = 8192;
+
 impl OAuth2Config {
-    pub fn validate(&self) -> Vec<FieldError> {
+    pub fn validate(&self) -> Vec<FieldError<OAuth2Field>> {
         let mut errors = Vec::new();
-        if self.client_id.trim().is_empty() {
-            errors.push(FieldError::new("client_id", "Enter the Client ID the provider gave your app."));
-        }
-        if self.client_secret.is_empty() && self.client_auth != ClientAuth::None {
-            errors.push(FieldError::new(
-                "client_secret",
-                "Enter the Client Secret, or set Client authentication to None for a public client.",
+        let client_id = self.client_id.trim();
+        if client_id.is_empty() {
+            errors.push(FieldError::missing(OAuth2Field::ClientId));
+        } else if client_id.chars().count() > CLIENT_ID_MAX {
+            errors.push(FieldError::new(OAuth2Field::ClientId, Problem::TooLong { max: CLIENT_ID_MAX }));
+        } else if client_id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            errors.push(FieldError::invalid(
+                OAuth2Field::ClientId,
+                "A Client ID has no spaces, line breaks or control characters: copy it again from the provider.",
             ));
         }
-        if let Err(message) = check_http_url(&self.authorization_uri, "the Authorization URI") {
-            errors.push(FieldError::new("authorization_uri", message));
+        if self.client_secret.is_empty() && self.client_auth != ClientAuth::None {
+            errors.push(FieldError::missing(OAuth2Field::ClientSecret));
+        } else if self.client_secret.chars().count() > CLIENT_SECRET_MAX {
+            errors.push(FieldError::new(OAuth2Field::ClientSecret, Problem::TooLong { max: CLIENT_SECRET_MAX }));
+        } else if self.client_secret.chars().any(char::is_control) {
+            errors.push(FieldError::invalid(
+                OAuth2Field::ClientSecret,
+                "The Client Secret has a line break or control character in it: copy it again from the provider.",
+            ));
+        }
+        if let Some(problem) = url_problem(&self.authorization_uri, "the Authorization URI") {
+            errors.push(FieldError::new(OAuth2Field::AuthorizationUri, problem));
         }
         if self.token_endpoint.is_none() {
-            errors.push(FieldError::new("token_endpoint", "Choose a token endpoint, or create one (Enter)."));
+            errors.push(FieldError::missing(OAuth2Field::TokenEndpoint));
         }
-        if let Err(message) = check_redirect_uri(&self.redirect_uri) {
-            errors.push(FieldError::new("redirect_uri", message));
+        if self.redirect_uri.trim().is_empty() {
+            errors.push(FieldError::missing(OAuth2Field::RedirectUri));
+        } else if let Err(message) = check_redirect_uri(&self.redirect_uri) {
+            errors.push(FieldError::invalid(OAuth2Field::RedirectUri, message));
         }
         if let Some(message) = self.keep.iter().find_map(|name| check_kept_name(name).err()) {
-            errors.push(FieldError::new("keep", message));
+            errors.push(FieldError::invalid(OAuth2Field::Keep, message));
         }
         if !self.callback_signature.is_none() && self.client_auth == ClientAuth::None {
-            errors.push(FieldError::new(
-                "callback_signature",
-                "The callback signature is keyed with the Client Secret: set one (and its client authentication), or check no signature.",
+            errors.push(FieldError::invalid(
+                OAuth2Field::CallbackSignature,
+                "The callback signature is keyed with the Client Secret: use a client authentication with the secret, or check no signature.",
             ));
         }
         errors
@@ -470,6 +591,14 @@ pub fn query_params(url: &str) -> Vec<(String, String)> {
     Url::parse(url.trim())
         .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
         .unwrap_or_default()
+}
+
+/// What is wrong with an absolute http(s) URL field, if anything: missing when empty.
+pub fn url_problem(value: &str, what: &str) -> Option<Problem> {
+    if value.trim().is_empty() {
+        return Some(Problem::Missing);
+    }
+    check_http_url(value, what).err().map(Problem::Invalid)
 }
 
 /// Checks an absolute http(s) URL without a fragment; the message says what to fix.
@@ -536,7 +665,7 @@ mod tests {
         let mut c =
             ApiKeyConfig { param_name: "X API:Key".into(), value_template: "Bearer".into(), ..Default::default() };
         let fields: Vec<_> = c.validate().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["param_name", "value_template"]);
+        assert_eq!(fields, [ApiKeyField::ParamName, ApiKeyField::ValueTemplate]);
         c.param_name = "X-API-Key".into();
         c.value_template = "Token {{ api_key }}".into();
         assert!(c.validate().is_empty());
@@ -546,7 +675,7 @@ mod tests {
     fn api_key_template_is_checked_by_the_template_engine() {
         let problem = |template: &str| {
             let c = ApiKeyConfig { value_template: template.into(), ..Default::default() };
-            c.validate().into_iter().find(|e| e.field == "value_template").map(|e| e.message)
+            c.validate().into_iter().find(|e| e.field == ApiKeyField::ValueTemplate).and_then(|e| e.problem.reason())
         };
         assert_eq!(problem("Bearer {{ api_key | trim }}"), None);
         let unknown = problem("Bearer {{api_key}} {{oops}}").expect("an unknown variable is refused");
@@ -569,8 +698,11 @@ mod tests {
         };
         let errors = c.validate();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["client_id", "client_secret", "authorization_uri", "token_endpoint", "redirect_uri"]);
-        assert!(errors[2].message.contains("#fragment"));
+        use OAuth2Field::*;
+        assert_eq!(fields, [ClientId, ClientSecret, AuthorizationUri, TokenEndpoint, RedirectUri]);
+        assert_eq!(errors[0].problem, Problem::Missing);
+        assert!(errors[2].problem.reason().unwrap().contains("#fragment"));
+        assert!(errors[4].problem.reason().unwrap().contains("absolute URL"));
     }
 
     #[test]
@@ -604,11 +736,22 @@ mod tests {
         c.keep.push("instance_url".into());
         c.client_auth = ClientAuth::None;
         let fields: Vec<_> = c.validate().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["keep", "callback_signature"]);
+        assert_eq!(fields, [OAuth2Field::Keep, OAuth2Field::CallbackSignature]);
         assert!(check_kept_name("tokens.x").unwrap_err().contains("callback.realmId"));
         // The stored form of an authorization without these fields is unchanged.
         let plain = serde_json::to_value(OAuth2Config::default()).unwrap();
         assert!(plain.get("keep").is_none() && plain.get("callback_signature").is_none(), "{plain}");
+    }
+
+    #[test]
+    fn absurd_client_ids_are_refused_with_a_reason() {
+        let with_id = |id: String| OAuth2Config { client_id: id, ..Default::default() }.validate();
+        let problem = |id: &str| with_id(id.into()).into_iter().find(|e| e.field == OAuth2Field::ClientId);
+        let long = with_id("x".repeat(20_000)).into_iter().find(|e| e.field == OAuth2Field::ClientId).unwrap();
+        assert_eq!(long.problem, Problem::TooLong { max: CLIENT_ID_MAX });
+        assert!(problem("abc def").unwrap().problem.reason().unwrap().contains("no spaces"));
+        assert!(problem("abc\tdef").is_some());
+        assert!(problem("  Iv1.abc  ").is_none(), "surrounding spaces are trimmed, not refused");
     }
 
     #[test]

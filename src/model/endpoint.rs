@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::field::{FieldError, check_name};
 use super::mapping;
 use super::template::{self, Variables};
-use super::{FieldError, check_name};
-use crate::model::authorization::check_http_url;
+use crate::model::authorization::url_problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -64,8 +64,47 @@ impl BodyKind {
     }
 }
 
-/// The HTTP methods an endpoint can use.
-pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// The HTTP method of an endpoint. Stored and exported as its upper-case name; a name that is none
+/// of these is an error where it is read, never taken for GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// The method named `text`, in any case (`post` is POST).
+    pub fn parse(text: &str) -> Option<Method> {
+        let text = text.trim();
+        Method::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(text))
+    }
+
+    /// `"GET", "POST", …` for a message that lists them.
+    pub fn quoted_list() -> String {
+        Method::ALL.map(|m| format!("\"{}\"", m.as_str())).join(", ")
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Where the JSON response keeps each value: a dotted path (`authed_user.access_token`,
 /// `data.0.email`, `sub|id`) or an expression over the response (`givenName ~ " " ~ familyName`,
@@ -89,107 +128,103 @@ pub struct ResponseMapping {
     pub refresh_expires_in: String,
 }
 
-impl ResponseMapping {
-    /// Every path, as (form field key, label, help, the purpose of endpoint that reads it), so the
-    /// form lists, shows and reads them from one table; [`ResponseMapping::get`] and
-    /// [`ResponseMapping::set`] take the key.
-    pub const FIELDS: [(&str, &str, &str, EndpointPurpose); 10] = [
-        (
-            "map_access_token",
-            "Path: access token",
-            "Where the response keeps the access token, e.g. authed_user.access_token. Any field may be an expression instead of a path: see the help for the syntax.",
-            EndpointPurpose::Token,
-        ),
-        (
-            "map_refresh_token",
-            "Path: refresh token",
-            "Where the refresh token is; empty if the provider sends none.",
-            EndpointPurpose::Token,
-        ),
-        (
-            "map_expires_in",
-            "Path: expires in",
-            "Seconds until the access token expires; e.g. expires_in / 1000 for milliseconds, or expires_at | timestamp - now() for an absolute time.",
-            EndpointPurpose::Token,
-        ),
-        (
-            "map_issued_at",
-            "Path: issued at",
-            "When the token was issued (Unix seconds or ms), if the provider says: e.g. created_at or issued_at.",
-            EndpointPurpose::Token,
-        ),
-        (
-            "map_refresh_expires_in",
-            "Path: refresh token expires in",
-            "Seconds until the refresh token expires, e.g. refresh_token_expires_in.",
-            EndpointPurpose::Token,
-        ),
-        ("map_scope", "Path: granted scopes", "The scopes the provider granted.", EndpointPurpose::Token),
-        ("map_token_type", "Path: token type", "Usually token_type (Bearer).", EndpointPurpose::Token),
-        (
-            "map_user_id",
-            "Path: user id",
-            "The user's id, e.g. sub, id or data.0.id; a|b tries a, then b; or an expression such as sub or id.",
-            EndpointPurpose::UserInfo,
-        ),
-        (
-            "map_user_name",
-            "Path: user name",
-            "The user's name, e.g. name|login, or givenName ~ \" \" ~ familyName.",
-            EndpointPurpose::UserInfo,
-        ),
-        ("map_user_email", "Path: user email", "The user's email, e.g. email.", EndpointPurpose::UserInfo),
+/// One path of a [`ResponseMapping`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MappingField {
+    AccessToken,
+    RefreshToken,
+    ExpiresIn,
+    Scope,
+    TokenType,
+    UserId,
+    UserName,
+    UserEmail,
+    IssuedAt,
+    RefreshExpiresIn,
+}
+
+impl MappingField {
+    pub const ALL: [MappingField; 10] = [
+        MappingField::AccessToken,
+        MappingField::RefreshToken,
+        MappingField::ExpiresIn,
+        MappingField::IssuedAt,
+        MappingField::RefreshExpiresIn,
+        MappingField::Scope,
+        MappingField::TokenType,
+        MappingField::UserId,
+        MappingField::UserName,
+        MappingField::UserEmail,
     ];
 
-    /// The path of the field `key` (one of [`ResponseMapping::FIELDS`]); "" for any other key.
-    pub fn get(&self, key: &str) -> &str {
-        self.field(key).map_or("", |f| f.as_str())
-    }
-
-    /// Sets the path of the field `key` (one of [`ResponseMapping::FIELDS`]); any other key changes nothing.
-    pub fn set(&mut self, key: &str, value: impl Into<String>) {
-        if let Some(field) = self.field_mut(key) {
-            *field = value.into();
+    /// The key in export files (under `response`).
+    pub fn code(self) -> &'static str {
+        match self {
+            MappingField::AccessToken => "access_token",
+            MappingField::RefreshToken => "refresh_token",
+            MappingField::ExpiresIn => "expires_in",
+            MappingField::Scope => "scope",
+            MappingField::TokenType => "token_type",
+            MappingField::UserId => "user_id",
+            MappingField::UserName => "user_name",
+            MappingField::UserEmail => "user_email",
+            MappingField::IssuedAt => "issued_at",
+            MappingField::RefreshExpiresIn => "refresh_expires_in",
         }
     }
 
-    fn field(&self, key: &str) -> Option<&String> {
-        Some(match key {
-            "map_access_token" => &self.access_token,
-            "map_refresh_token" => &self.refresh_token,
-            "map_expires_in" => &self.expires_in,
-            "map_scope" => &self.scope,
-            "map_token_type" => &self.token_type,
-            "map_user_id" => &self.user_id,
-            "map_user_name" => &self.user_name,
-            "map_user_email" => &self.user_email,
-            "map_issued_at" => &self.issued_at,
-            "map_refresh_expires_in" => &self.refresh_expires_in,
-            _ => return None,
-        })
+    /// The purpose of endpoint whose response holds this value.
+    pub fn purpose(self) -> EndpointPurpose {
+        match self {
+            MappingField::AccessToken
+            | MappingField::RefreshToken
+            | MappingField::ExpiresIn
+            | MappingField::Scope
+            | MappingField::TokenType
+            | MappingField::IssuedAt
+            | MappingField::RefreshExpiresIn => EndpointPurpose::Token,
+            MappingField::UserId | MappingField::UserName | MappingField::UserEmail => EndpointPurpose::UserInfo,
+        }
+    }
+}
+
+impl ResponseMapping {
+    pub fn get(&self, field: MappingField) -> &str {
+        match field {
+            MappingField::AccessToken => &self.access_token,
+            MappingField::RefreshToken => &self.refresh_token,
+            MappingField::ExpiresIn => &self.expires_in,
+            MappingField::Scope => &self.scope,
+            MappingField::TokenType => &self.token_type,
+            MappingField::UserId => &self.user_id,
+            MappingField::UserName => &self.user_name,
+            MappingField::UserEmail => &self.user_email,
+            MappingField::IssuedAt => &self.issued_at,
+            MappingField::RefreshExpiresIn => &self.refresh_expires_in,
+        }
     }
 
-    fn field_mut(&mut self, key: &str) -> Option<&mut String> {
-        Some(match key {
-            "map_access_token" => &mut self.access_token,
-            "map_refresh_token" => &mut self.refresh_token,
-            "map_expires_in" => &mut self.expires_in,
-            "map_scope" => &mut self.scope,
-            "map_token_type" => &mut self.token_type,
-            "map_user_id" => &mut self.user_id,
-            "map_user_name" => &mut self.user_name,
-            "map_user_email" => &mut self.user_email,
-            "map_issued_at" => &mut self.issued_at,
-            "map_refresh_expires_in" => &mut self.refresh_expires_in,
-            _ => return None,
-        })
+    pub fn set(&mut self, field: MappingField, value: impl Into<String>) {
+        let slot = match field {
+            MappingField::AccessToken => &mut self.access_token,
+            MappingField::RefreshToken => &mut self.refresh_token,
+            MappingField::ExpiresIn => &mut self.expires_in,
+            MappingField::Scope => &mut self.scope,
+            MappingField::TokenType => &mut self.token_type,
+            MappingField::UserId => &mut self.user_id,
+            MappingField::UserName => &mut self.user_name,
+            MappingField::UserEmail => &mut self.user_email,
+            MappingField::IssuedAt => &mut self.issued_at,
+            MappingField::RefreshExpiresIn => &mut self.refresh_expires_in,
+        };
+        *slot = value.into();
     }
 
     /// Every entry that doesn't read: an expression that doesn't compile, with the reason.
-    pub fn validate(&self) -> Vec<FieldError> {
-        Self::FIELDS
-            .iter()
-            .filter_map(|(key, ..)| mapping::check(self.get(key)).err().map(|message| FieldError::new(key, message)))
+    pub fn validate(&self) -> Vec<FieldError<MappingField>> {
+        MappingField::ALL
+            .into_iter()
+            .filter_map(|field| mapping::check(self.get(field)).err().map(|reason| FieldError::invalid(field, reason)))
             .collect()
     }
 
@@ -215,13 +250,43 @@ impl ResponseMapping {
     }
 }
 
+/// The fields of an endpoint, as its form and the importer know them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EndpointField {
+    Name,
+    Purpose,
+    Method,
+    Url,
+    Headers,
+    BodyKind,
+    Body,
+    /// A path of the response mapping.
+    Response(MappingField),
+}
+
+impl EndpointField {
+    /// The field's path in export files (`url`, `response.access_token`).
+    pub fn code(self) -> String {
+        match self {
+            EndpointField::Name => "name".into(),
+            EndpointField::Purpose => "purpose".into(),
+            EndpointField::Method => "method".into(),
+            EndpointField::Url => "url".into(),
+            EndpointField::Headers => "headers".into(),
+            EndpointField::BodyKind => "body_kind".into(),
+            EndpointField::Body => "body".into(),
+            EndpointField::Response(f) => format!("response.{}", f.code()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     pub id: i64,
     pub app_id: i64,
     pub name: String,
     pub purpose: EndpointPurpose,
-    pub method: String,
+    pub method: Method,
     pub url: String,
     /// One `Name: value` per line.
     pub headers: String,
@@ -236,24 +301,24 @@ impl Endpoint {
         let (name, method, headers, body) = match purpose {
             EndpointPurpose::Token => (
                 "Token endpoint",
-                "POST",
+                Method::Post,
                 "Accept: application/json",
                 "grant_type=authorization_code\ncode={{code}}\nredirect_uri={{redirect_uri}}\ncode_verifier={{code_verifier}}",
             ),
             EndpointPurpose::UserInfo => (
                 "User information endpoint",
-                "GET",
+                Method::Get,
                 "Authorization: Bearer {{access_token}}\nAccept: application/json",
                 "",
             ),
-            EndpointPurpose::Other => ("Endpoint", "GET", "Accept: application/json", ""),
+            EndpointPurpose::Other => ("Endpoint", Method::Get, "Accept: application/json", ""),
         };
         Endpoint {
             id: 0,
             app_id: 0,
             name: name.into(),
             purpose,
-            method: method.into(),
+            method,
             url: String::new(),
             headers: headers.into(),
             body_kind: BodyKind::Form,
@@ -272,68 +337,66 @@ impl Endpoint {
         split_lines(&self.body, '=')
     }
 
-    pub fn validate(&self) -> Vec<FieldError> {
+    pub fn validate(&self) -> Vec<FieldError<EndpointField>> {
         let mut errors = Vec::new();
-        check_name("name", &self.name, &mut errors);
-        if !METHODS.contains(&self.method.as_str()) {
-            errors.push(FieldError::new("method", format!("Choose one of {}.", METHODS.join(", "))));
-        }
+        check_name(EndpointField::Name, &self.name, &mut errors);
         // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered
         // as stand-ins. One that starts with a template (`{{ token.instance_url }}/…`) gets its
         // scheme and host from the run, so only its syntax can be checked now.
         if let Err(message) = template::check(&self.url, Variables::ENDPOINT) {
-            errors.push(FieldError::new("url", message));
+            errors.push(FieldError::invalid(EndpointField::Url, message));
+        } else if self.url.trim().is_empty() {
+            errors.push(FieldError::missing(EndpointField::Url));
         } else if !self.url.trim_start().starts_with("{{")
-            && let Err(message) = check_http_url(&template::render_for_check(&self.url), "the URL")
+            && let Some(problem) = url_problem(&template::render_for_check(&self.url), "the URL")
         {
-            errors.push(FieldError::new("url", message));
+            errors.push(FieldError::new(EndpointField::Url, problem));
         }
-        for (number, line) in self.headers.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let Some((name, _)) = line.split_once(':') else {
-                errors.push(FieldError::new("headers", format!("Line {}: write it as Name: value.", number + 1)));
-                break;
-            };
-            if !crate::model::authorization::is_header_name(name.trim()) {
-                errors.push(FieldError::new(
-                    "headers",
-                    format!(
-                        "Line {}: \"{}\" is not a header name (no spaces or special characters).",
-                        number + 1,
-                        name.trim()
-                    ),
-                ));
-                break;
-            }
+        if let Some(reason) = header_problem(&self.headers) {
+            errors.push(FieldError::invalid(EndpointField::Headers, reason));
         }
         if let Err(message) = template::check(&self.headers, Variables::ENDPOINT) {
-            errors.push(FieldError::new("headers", message));
+            errors.push(FieldError::invalid(EndpointField::Headers, message));
         }
-        match self.body_kind {
-            BodyKind::Form => {
-                if let Some((number, _)) =
-                    self.body.lines().enumerate().find(|(_, l)| !l.trim().is_empty() && !l.contains('='))
-                {
-                    errors
-                        .push(FieldError::new("body", format!("Line {}: write form fields as key=value.", number + 1)));
-                }
+        let body = match self.body_kind {
+            BodyKind::Form => self
+                .body
+                .lines()
+                .enumerate()
+                .find(|(_, l)| !l.trim().is_empty() && !l.contains('='))
+                .map(|(number, _)| format!("Line {}: write form fields as key=value.", number + 1)),
+            BodyKind::Json if !self.body.trim().is_empty() => {
+                let rendered = template::render_for_check(&self.body);
+                serde_json::from_str::<serde_json::Value>(&rendered)
+                    .err()
+                    .map(|e| format!("Not valid JSON once rendered: {e}."))
             }
-            BodyKind::Json => {
-                if !self.body.trim().is_empty() {
-                    let rendered = template::render_for_check(&self.body);
-                    if let Err(e) = serde_json::from_str::<serde_json::Value>(&rendered) {
-                        errors.push(FieldError::new("body", format!("Not valid JSON once rendered: {e}.")));
-                    }
-                }
-            }
+            BodyKind::Json => None,
+        };
+        match body.map_or_else(|| template::check(&self.body, Variables::ENDPOINT), Err) {
+            Ok(()) => {}
+            Err(reason) => errors.push(FieldError::invalid(EndpointField::Body, reason)),
         }
-        if errors.iter().all(|e| e.field != "body")
-            && let Err(message) = template::check(&self.body, Variables::ENDPOINT)
-        {
-            errors.push(FieldError::new("body", message));
-        }
-        errors.extend(self.mapping.validate());
+        errors.extend(self.mapping.validate().into_iter().map(|e| e.map(EndpointField::Response)));
         errors
     }
+}
+
+/// What is wrong with the first bad line of the headers, if any.
+fn header_problem(headers: &str) -> Option<String> {
+    for (number, line) in headers.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let Some((name, _)) = line.split_once(':') else {
+            return Some(format!("Line {}: write it as Name: value.", number + 1));
+        };
+        if !crate::model::authorization::is_header_name(name.trim()) {
+            return Some(format!(
+                "Line {}: \"{}\" is not a header name (no spaces or special characters).",
+                number + 1,
+                name.trim()
+            ));
+        }
+    }
+    None
 }
 
 fn split_lines(text: &str, separator: char) -> Vec<(String, String)> {
@@ -353,7 +416,7 @@ mod tests {
     #[test]
     fn token_endpoint_defaults_are_the_standard_request() {
         let e = Endpoint::new_for(EndpointPurpose::Token);
-        assert_eq!(e.method, "POST");
+        assert_eq!(e.method, Method::Post);
         assert_eq!(e.form_fields()[0], ("grant_type".into(), "authorization_code".into()));
         assert_eq!(e.mapping.access_token, "access_token");
     }
@@ -361,7 +424,7 @@ mod tests {
     #[test]
     fn userinfo_defaults() {
         let e = Endpoint::new_for(EndpointPurpose::UserInfo);
-        assert_eq!(e.method, "GET");
+        assert_eq!(e.method, Method::Get);
         assert_eq!(e.header_lines()[0], ("Authorization".into(), "Bearer {{access_token}}".into()));
         assert_eq!(e.mapping.user_id, "sub|id");
     }
@@ -369,28 +432,36 @@ mod tests {
     #[test]
     fn every_mapping_field_round_trips_through_its_key() {
         let mut mapping = ResponseMapping::default();
-        for (key, ..) in ResponseMapping::FIELDS {
-            mapping.set(key, format!("path.of.{key}"));
+        for field in MappingField::ALL {
+            mapping.set(field, format!("path.of.{}", field.code()));
         }
-        for (key, ..) in ResponseMapping::FIELDS {
-            assert_eq!(mapping.get(key), format!("path.of.{key}"), "{key}");
+        for field in MappingField::ALL {
+            assert_eq!(mapping.get(field), format!("path.of.{}", field.code()), "{field:?}");
         }
-        // Each key reaches its own field: all eight differ, and none is left empty.
+        // Each key reaches its own field, named as in export files.
         let json = serde_json::to_value(&mapping).unwrap();
-        let values: std::collections::BTreeSet<_> =
-            json.as_object().unwrap().values().filter_map(|v| v.as_str()).collect();
-        assert_eq!(values.len(), ResponseMapping::FIELDS.len(), "{json}");
-        assert_eq!(mapping.get("map_nothing"), "");
-        mapping.set("map_nothing", "x");
-        assert_eq!(serde_json::to_value(&mapping).unwrap(), json);
+        for field in MappingField::ALL {
+            assert_eq!(json[field.code()], format!("path.of.{}", field.code()), "{json}");
+        }
     }
 
     #[test]
     fn mapping_fields_fit_their_purpose() {
         let token = ResponseMapping::for_purpose(EndpointPurpose::Token);
         // Only when the token was issued has no standard field (and none by default).
-        for (key, _, _, purpose) in ResponseMapping::FIELDS.into_iter().filter(|(key, ..)| *key != "map_issued_at") {
-            assert_eq!(token.get(key).is_empty(), purpose != EndpointPurpose::Token, "{key}");
+        for field in MappingField::ALL.into_iter().filter(|f| *f != MappingField::IssuedAt) {
+            assert_eq!(token.get(field).is_empty(), field.purpose() != EndpointPurpose::Token, "{field:?}");
+        }
+    }
+
+    #[test]
+    fn methods_parse_in_any_case_and_nothing_else() {
+        assert_eq!(Method::parse(" post "), Some(Method::Post));
+        assert_eq!(Method::parse("DELETE"), Some(Method::Delete));
+        assert_eq!(Method::parse("FETCH"), None);
+        assert_eq!(Method::parse(""), None);
+        for m in Method::ALL {
+            assert_eq!(Method::parse(m.as_str()), Some(m));
         }
     }
 
@@ -402,8 +473,9 @@ mod tests {
         e.body.push_str("\nclient={{clinet_id}}");
         e.headers.push_str("\nno colon here");
         let errors = e.validate();
-        assert!(errors.iter().any(|x| x.field == "body" && x.message.contains("clinet_id")), "{errors:?}");
-        assert!(errors.iter().any(|x| x.field == "headers" && x.message.contains("Line 2")), "{errors:?}");
+        let reason = |field| errors.iter().find(|x| x.field == field).and_then(|x| x.problem.reason());
+        assert!(reason(EndpointField::Body).is_some_and(|r| r.contains("clinet_id")), "{errors:?}");
+        assert!(reason(EndpointField::Headers).is_some_and(|r| r.contains("Line 2")), "{errors:?}");
     }
 
     #[test]
@@ -415,8 +487,8 @@ mod tests {
         e.mapping.user_name = "givenName ~ ".into();
         let errors = e.validate();
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert_eq!(errors[0].field, "map_user_name");
-        assert!(errors[0].message.contains("has an error"), "{}", errors[0].message);
+        assert_eq!(errors[0].field, EndpointField::Response(MappingField::UserName));
+        assert!(errors[0].problem.reason().unwrap().contains("has an error"), "{errors:?}");
     }
 
     #[test]
@@ -435,9 +507,10 @@ mod tests {
         e.url = "https://{{ callback.shop }}/admin/api/shop.json".into();
         assert_eq!(e.validate(), []);
         e.url = "{{ token.instance_url /services".into();
-        assert_eq!(e.validate()[0].field, "url");
+        assert_eq!(e.validate()[0].field, EndpointField::Url);
         e.url = "{{ tokn.instance_url }}/x".into();
-        assert!(e.validate()[0].message.contains("{{tokn}}"), "{:?}", e.validate());
+        let errors = e.validate();
+        assert!(errors[0].problem.reason().unwrap().contains("{{tokn}}"), "{errors:?}");
     }
 
     #[test]

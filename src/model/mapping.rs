@@ -105,7 +105,7 @@ fn is_plain_path(path: &str) -> bool {
             .all(|segment| !segment.is_empty() && segment.chars().all(|c| c.is_alphanumeric() || "_-$@:".contains(c)))
 }
 
-/// The expression environment: authdeck's template environment (its limits included), but a
+/// The expression environment: authdeck's template environment (its fuel limit included), but a
 /// missing field reads as nothing — `sub or id` falls back, `data[0].email` on an empty list is
 /// no value — rather than an error. Adds `now()` (Unix seconds) and the `timestamp` filter (an
 /// RFC 3339 time, or Unix seconds or milliseconds, as Unix seconds) for providers that give an
@@ -138,6 +138,7 @@ pub fn check(entry: &str) -> Result<(), String> {
     match MappingEntry::parse(entry) {
         MappingEntry::Empty | MappingEntry::Paths(_) => Ok(()),
         MappingEntry::Expression(expression) => {
+            template::check_expression_shape(expression).map_err(|reason| in_expression(expression, &reason))?;
             let env = environment();
             let compiled = env.compile_expression(expression).map_err(|e| describe(expression, &e))?;
             // Filters and functions are looked up when the expression runs: a trial run on an
@@ -168,6 +169,8 @@ pub fn read(response: &serde_json::Value, entry: &str) -> Result<Option<String>,
         MappingEntry::Empty => Ok(None),
         MappingEntry::Paths(paths) => Ok(paths.iter().find_map(|p| read_path(response, p))),
         MappingEntry::Expression(expression) => {
+            // Checked again here: an old database or an imported file may hold anything.
+            template::check_expression_shape(expression).map_err(|reason| in_expression(expression, &reason))?;
             let env = environment();
             let compiled = env.compile_expression(expression).map_err(|e| describe(expression, &e))?;
             let value = compiled.eval(expression_context(response)).map_err(|e| describe_failure(expression, &e))?;
@@ -220,6 +223,15 @@ fn number_text(value: &Value) -> String {
         Ok(f) => f.to_string(),
         Err(_) => value.to_string(),
     }
+}
+
+/// A refusal of the template rules, said of the expression.
+fn in_expression(expression: &str, reason: &str) -> String {
+    // "Template error on line 1: what" — an expression is one line.
+    let detail = reason
+        .strip_prefix("Template error")
+        .map_or(reason, |rest| rest.split_once(": ").map_or(rest, |(_, detail)| detail));
+    format!("The expression `{expression}` has an error: {detail}")
 }
 
 /// An expression error as one line: the expression and what is wrong with it.
@@ -312,7 +324,7 @@ mod tests {
         assert_eq!(r("data[0].email").as_deref(), Some("a@b.test"));
         assert_eq!(r("sub or id").as_deref(), Some("42"));
         assert_eq!(r("scope").as_deref(), Some("read write"));
-        assert_eq!(r(r#"scope | join(",")"#).as_deref(), Some("read,write"));
+        assert_eq!(r("scope | length").as_deref(), Some("2"));
         assert_eq!(r("ok").as_deref(), Some("true"));
         assert_eq!(r("ratio").as_deref(), Some("1.5"));
         // Missing fields are no value, however deep: no error.
@@ -345,7 +357,11 @@ mod tests {
         let err = check("givenName ~ ").unwrap_err();
         assert!(err.starts_with("The expression `givenName ~` has an error:"), "{err}");
         let err = check("(name) | no_such_filter").unwrap_err();
-        assert!(err.contains("no_such_filter"), "{err}");
+        assert!(err.contains("no_such_filter") && err.contains("not allowed in response mappings"), "{err}");
+        let err = check(r#"range(999999999) | length"#).unwrap_err();
+        assert!(err.contains("a function call is not allowed"), "{err}");
+        let err = check(r#"name ~ ("x" * 99999999)"#).unwrap_err();
+        assert!(err.contains("the * operator"), "{err}");
         assert_eq!(check("sub|id"), Ok(()));
         assert_eq!(check("a.b.c"), Ok(()));
         let err = read(&json!({"expires_in": "3600"}), "expires_in / 1000").unwrap_err();

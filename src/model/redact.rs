@@ -13,10 +13,11 @@ use serde_json::Value;
 /// What is shown in place of a secret.
 pub const REDACTED: &str = "[redacted]";
 
-/// Values shorter than this are hidden only by name (a `client_secret` field, an `Authorization`
-/// header…), not wherever they appear: replacing a one-letter "secret" everywhere would garble
-/// every text while protecting nothing.
-pub const MIN_VALUE_LEN: usize = 6;
+/// Secrets at least this long are hidden wherever they appear, even inside a word. Shorter ones
+/// (a three-letter "secret") are hidden wherever they stand on their own — as a query or form value,
+/// a header value, a JSON string, between any non-alphanumeric characters — but not inside longer
+/// words: replacing every "s" would garble every message while hiding nothing.
+pub const WORD_SAFE_LEN: usize = 4;
 
 /// What a masked secret shows in place of each character.
 pub const MASK: char = '•';
@@ -124,9 +125,10 @@ impl Redactor {
     }
 
     /// Remembers a secret value, so it is hidden wherever it appears (raw, form-, percent- or
-    /// JSON-encoded). Values shorter than [`MIN_VALUE_LEN`] are left to the by-name net.
+    /// JSON-encoded), whatever its length: a five-letter client secret in `?k={{client_secret}}`
+    /// is as secret as a long one (see [`WORD_SAFE_LEN`] for the very shortest).
     pub fn add(&mut self, secret: &str) {
-        if secret.chars().count() < MIN_VALUE_LEN {
+        if secret.is_empty() {
             return;
         }
         let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
@@ -134,7 +136,7 @@ impl Redactor {
         let json = serde_json::to_string(secret).unwrap_or_default();
         let json = json.trim_matches('"').to_owned();
         for variant in [secret.to_owned(), form, percent, json] {
-            if variant.len() >= MIN_VALUE_LEN && !self.values.contains(&variant) {
+            if !variant.is_empty() && !self.values.contains(&variant) {
                 self.values.push(variant);
             }
         }
@@ -143,16 +145,26 @@ impl Redactor {
 
     /// True when `text` contains a known secret value.
     pub fn leaks(&self, text: &str) -> bool {
-        self.values.iter().any(|v| text.contains(v.as_str()))
+        self.values.iter().any(|v| !occurrences(text, v).is_empty())
     }
 
     /// Replaces every known secret value in free text.
     pub fn text(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for value in &self.values {
-            if out.contains(value.as_str()) {
-                out = out.replace(value.as_str(), REDACTED);
+            let found = occurrences(&out, value);
+            if found.is_empty() {
+                continue;
             }
+            let mut replaced = String::with_capacity(out.len());
+            let mut last = 0;
+            for start in found {
+                replaced.push_str(&out[last..start]);
+                replaced.push_str(REDACTED);
+                last = start + value.len();
+            }
+            replaced.push_str(&out[last..]);
+            out = replaced;
         }
         out
     }
@@ -238,6 +250,26 @@ impl Redactor {
     }
 }
 
+/// Where `value` occurs in `text` (byte offsets, not overlapping): everywhere for a value of
+/// [`WORD_SAFE_LEN`] characters or more, only where it stands on its own for a shorter one.
+fn occurrences(text: &str, value: &str) -> Vec<usize> {
+    let whole_word_only = value.chars().count() < WORD_SAFE_LEN;
+    let alnum_at = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(value).map(|i| i + from) {
+        let end = at + value.len();
+        let alone = !alnum_at(text[..at].chars().next_back()) && !alnum_at(text[end..].chars().next());
+        if !whole_word_only || alone {
+            found.push(at);
+            from = end;
+        } else {
+            from = at + value.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    found
+}
+
 /// True for a one-line `key=value&key=value` text.
 pub fn looks_like_form(body: &str) -> bool {
     let body = body.trim();
@@ -269,7 +301,7 @@ mod tests {
         r.add("k1");
         r.add_name("X-Key");
         assert_ne!(r.header("x-key", "k1"), "k1");
-        assert_eq!(r.header("Accept", "k1"), "k1");
+        assert_eq!(r.header("Accept", "text/plain"), "text/plain");
         assert!(!r.url("https://x.test/me?X-Key=k1").contains("=k1"));
     }
 
@@ -303,10 +335,21 @@ mod tests {
     }
 
     #[test]
-    fn short_values_are_hidden_by_name_only() {
-        let r = redactor(&["s", "pw"]);
+    fn the_shortest_values_are_hidden_where_they_stand_alone() {
+        let r = redactor(&["s", "ab"]);
         assert_eq!(r.text("paste the redirected URL"), "paste the redirected URL");
+        assert_eq!(r.url("https://x.test/me?k=s&q=ab"), "https://x.test/me?k=[redacted]&q=[redacted]");
+        assert_eq!(r.text("Bearer s, \"ab\", x-ab-y, abc"), "Bearer [redacted], \"[redacted]\", x-[redacted]-y, abc");
+    }
+
+    #[test]
+    fn short_values_are_hidden_wherever_they_appear() {
+        let r = redactor(&["ab1c5", "pw"]);
+        assert_eq!(r.url("https://x.test/me?k=ab1c5&scope=a"), "https://x.test/me?k=[redacted]&scope=a");
+        assert_eq!(r.text("login pw: pw"), "login [redacted]: [redacted]");
         assert_eq!(r.form_text("client_secret=s&scope=sx"), "client_secret=[redacted]&scope=sx");
+        assert!(!r.json(&json!({"echo": "ab1c5"})).to_string().contains("ab1c5"));
+        assert_eq!(Redactor::new().text(""), "");
     }
 
     #[test]

@@ -276,6 +276,24 @@ impl FlowReport {
     pub fn step(&self, step: StepId) -> Option<&StepRecord> {
         self.steps.iter().find(|s| s.step == step)
     }
+
+    /// The last step of a run that got tokens: they were kept as the connection `connection_id`
+    /// (called by whoever saves the run, in the same transaction as the connection).
+    pub fn add_save_step(&mut self, connection_id: i64) {
+        let summary = match self.kind {
+            FlowKind::Test => format!("saved as connection {connection_id}"),
+            FlowKind::Refresh => format!("connection {connection_id} updated"),
+        };
+        self.steps.retain(|s| s.step != StepId::Save);
+        self.steps.push(StepRecord {
+            step: StepId::Save,
+            status: StepStatus::Ok,
+            elapsed_ms: 0,
+            summary,
+            notes: Vec::new(),
+            exchanges: Vec::new(),
+        });
+    }
 }
 
 /// A saved connection: the tokens and identity of a successful test (or the last refresh of it).

@@ -1,30 +1,97 @@
 //! Templates in endpoint values (`{{client_id}}`, `{{code}}`, `{{ token.instance_url }}`…),
 //! rendered by minijinja with strict undefined variables, so a typo is an error shown before
 //! anything is saved or sent.
+//!
+//! Templates come from the user and from imported files, so they are bounded: an endpoint value
+//! needs variables, filters and conditionals, and nothing that repeats — `{% for %}`, macros,
+//! `{% set %}`, function calls (`range(…)`) and the `*`/`**` operators (`"a" * 99999999`) are
+//! refused when the template is checked (before it is saved) and again before it is rendered (an
+//! old database or an imported file may hold one). What is left renders in time linear in its
+//! size; a fuel limit and a cap on the output stand behind that, so no template can hang authdeck
+//! or fill its memory, and a cancel never waits on a render.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::machinery::ast::{BinOpKind, CallArg, Expr, Stmt, UnaryOpKind};
+use minijinja::machinery::{WhitespaceConfig, parse, parse_expr};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 
 use super::context::{self, NAMESPACES};
+
+/// The longest template source accepted (a JSON body template is the longest real one).
+pub const MAX_TEMPLATE_LEN: usize = 64 * 1024;
+/// The most a rendered template may produce.
+pub const MAX_OUTPUT_LEN: usize = 2 * 1024 * 1024;
+/// Steps of the template engine per render: far more than any endpoint value takes (a few hundred),
+/// far fewer than could take noticeable time.
+const FUEL: u64 = 50_000;
+/// The filters an endpoint template may use: none of them repeats its input.
+const FILTERS: &[&str] =
+    &["urlencode", "trim", "lower", "upper", "capitalize", "title", "default", "d", "string", "tojson", "length"];
+/// The tests an `{% if %}` may use (`{% if scopes is defined %}`).
+const TESTS: &[&str] = &["defined", "undefined", "none", "string", "number", "true", "false", "eq", "ne"];
+
+/// What a template or expression may use: the endpoint templates' rules, or the response
+/// mappings' (see [`MAPPING`]).
+struct Shape {
+    /// What is being checked, for the messages: "endpoint templates".
+    what: &'static str,
+    /// What it may hold, for the messages.
+    takes: &'static str,
+    filters: &'static [&'static str],
+    tests: &'static [&'static str],
+    /// The functions that may be called (none in templates).
+    functions: &'static [&'static str],
+}
+
+const ENDPOINT: Shape = Shape {
+    what: "endpoint templates",
+    takes: "variables, filters and {% if %}",
+    filters: FILTERS,
+    tests: TESTS,
+    functions: &[],
+};
+
+/// The rules of response-mapping expressions (`givenName ~ " " ~ familyName`): the same bounds as
+/// templates — nothing repeats its input, no loops — with the filters a mapping needs to convert
+/// a value, and `now()` for absolute expiry times. No `join` or `replace`: they can multiply a
+/// large response (a list read by a plain path already joins with spaces).
+const MAPPING: Shape = Shape {
+    what: "response mappings",
+    takes: "fields, operators, filters and now()",
+    filters: &[
+        "abs",
+        "bool",
+        "capitalize",
+        "d",
+        "default",
+        "first",
+        "float",
+        "int",
+        "last",
+        "length",
+        "lower",
+        "round",
+        "string",
+        "timestamp",
+        "title",
+        "tojson",
+        "trim",
+        "upper",
+        "urlencode",
+    ],
+    tests: TESTS,
+    functions: &["now"],
+};
+
+/// The longest response-mapping expression accepted.
+const MAX_EXPRESSION_LEN: usize = 1024;
 
 /// The variables a template may use.
 pub struct Variables;
 
 impl Variables {
-    pub const ALL: &'static [&'static str] = &[
-        "client_id",
-        "client_secret",
-        "code",
-        "code_verifier",
-        "redirect_uri",
-        "refresh_token",
-        "access_token",
-        "scopes",
-        "api_key",
-        "username",
-        "password",
-    ];
     /// The variables of an endpoint: [`Variables::ALL`] and the run context's namespaces
     /// (`{{ callback.realmId }}`, `{{ token.instance_url }}`, `{{ userinfo.id }}`).
     pub const ENDPOINT: &'static [&'static str] = &[
@@ -43,6 +110,19 @@ impl Variables {
         "token",
         "userinfo",
     ];
+    pub const ALL: &'static [&'static str] = &[
+        "client_id",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "redirect_uri",
+        "refresh_token",
+        "access_token",
+        "scopes",
+        "api_key",
+        "username",
+        "password",
+    ];
 }
 
 /// The environment every template and mapping expression is compiled in, so they share one set
@@ -51,7 +131,141 @@ pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
+    env.set_fuel(Some(FUEL));
     env
+}
+
+/// Refuses a template that is too long or uses more than an endpoint value needs (see the module doc).
+fn check_shape(template: &str) -> Result<(), String> {
+    if template.len() > MAX_TEMPLATE_LEN {
+        return Err(format!(
+            "The template is {} KiB; endpoint templates are limited to {} KiB.",
+            template.len().div_ceil(1024),
+            MAX_TEMPLATE_LEN / 1024
+        ));
+    }
+    let parsed =
+        parse(template, "<template>", Default::default(), WhitespaceConfig::default()).map_err(|e| describe(&e))?;
+    ENDPOINT.statement(&parsed)
+}
+
+/// Refuses a response-mapping expression that is too long or uses more than [`MAPPING`] allows.
+pub(crate) fn check_expression_shape(expression: &str) -> Result<(), String> {
+    if expression.len() > MAX_EXPRESSION_LEN {
+        return Err(format!(
+            "The expression is {} characters; mappings are limited to {MAX_EXPRESSION_LEN}.",
+            expression.len()
+        ));
+    }
+    let parsed = parse_expr(expression).map_err(|e| describe(&e))?;
+    MAPPING.expression(&parsed)
+}
+
+impl Shape {
+    fn refused(&self, line: u16, what: &str) -> String {
+        let at = if line > 0 { format!(" on line {line}") } else { String::new() };
+        format!("Template error{at}: {what} is not allowed in {}, which take {} only.", self.what, self.takes)
+    }
+
+    fn statements(&self, list: &[Stmt<'_>]) -> Result<(), String> {
+        list.iter().try_for_each(|s| self.statement(s))
+    }
+
+    fn statement(&self, stmt: &Stmt<'_>) -> Result<(), String> {
+        match stmt {
+            Stmt::Template(t) => self.statements(&t.children),
+            Stmt::EmitRaw(_) => Ok(()),
+            Stmt::EmitExpr(e) => self.expression(&e.expr),
+            Stmt::IfCond(c) => {
+                self.expression(&c.expr)?;
+                self.statements(&c.true_body)?;
+                self.statements(&c.false_body)
+            }
+            Stmt::ForLoop(s) => Err(self.refused(s.span().start_line, "{% for %}")),
+            Stmt::Set(s) => Err(self.refused(s.span().start_line, "{% set %}")),
+            Stmt::SetBlock(s) => Err(self.refused(s.span().start_line, "{% set %}")),
+            Stmt::WithBlock(s) => Err(self.refused(s.span().start_line, "{% with %}")),
+            Stmt::FilterBlock(s) => Err(self.refused(s.span().start_line, "{% filter %}")),
+            Stmt::AutoEscape(s) => Err(self.refused(s.span().start_line, "{% autoescape %}")),
+            Stmt::Do(s) => Err(self.refused(s.span().start_line, "{% do %}")),
+            #[allow(unreachable_patterns)]
+            // blocks, macros and imports exist only with minijinja features we don't enable
+            _ => Err(self.refused(0, "this block")),
+        }
+    }
+
+    fn expression(&self, expr: &Expr<'_>) -> Result<(), String> {
+        let line = expr.span().start_line;
+        match expr {
+            Expr::Var(_) | Expr::Const(_) => Ok(()),
+            Expr::UnaryOp(u) => match u.op {
+                UnaryOpKind::Not | UnaryOpKind::Neg => self.expression(&u.expr),
+            },
+            Expr::BinOp(b) => match b.op {
+                BinOpKind::Mul => Err(self.refused(line, "the * operator (it repeats text)")),
+                BinOpKind::Pow => Err(self.refused(line, "the ** operator")),
+                _ => {
+                    self.expression(&b.left)?;
+                    self.expression(&b.right)
+                }
+            },
+            Expr::Compare(c) => {
+                self.expression(&c.expr)?;
+                c.ops.iter().try_for_each(|op| self.expression(&op.expr))
+            }
+            Expr::IfExpr(i) => {
+                self.expression(&i.test_expr)?;
+                self.expression(&i.true_expr)?;
+                i.false_expr.as_ref().map_or(Ok(()), |e| self.expression(e))
+            }
+            Expr::Filter(f) => {
+                if !self.filters.contains(&f.name) {
+                    return Err(format!(
+                        "Template error on line {line}: the filter \"{}\" is not allowed in {}; use one of {}.",
+                        f.name,
+                        self.what,
+                        self.filters.join(", ")
+                    ));
+                }
+                f.expr.as_ref().map_or(Ok(()), |e| self.expression(e))?;
+                self.arguments(&f.args)
+            }
+            Expr::Test(t) => {
+                if !self.tests.contains(&t.name) {
+                    return Err(format!(
+                        "Template error on line {line}: the test \"is {}\" is not allowed in {}; use one of {}.",
+                        t.name,
+                        self.what,
+                        self.tests.join(", ")
+                    ));
+                }
+                self.expression(&t.expr)?;
+                self.arguments(&t.args)
+            }
+            Expr::GetAttr(g) => self.expression(&g.expr),
+            Expr::GetItem(g) => {
+                self.expression(&g.expr)?;
+                self.expression(&g.subscript_expr)
+            }
+            Expr::Slice(s) => {
+                self.expression(&s.expr)?;
+                [&s.start, &s.stop, &s.step].into_iter().flatten().try_for_each(|e| self.expression(e))
+            }
+            Expr::List(l) => l.items.iter().try_for_each(|e| self.expression(e)),
+            Expr::Map(m) => m.keys.iter().chain(&m.values).try_for_each(|e| self.expression(e)),
+            Expr::Call(c) => match &c.expr {
+                Expr::Var(v) if self.functions.contains(&v.id) && c.args.is_empty() => Ok(()),
+                _ => Err(self.refused(line, "a function call")),
+            },
+        }
+    }
+
+    fn arguments(&self, args: &[CallArg<'_>]) -> Result<(), String> {
+        args.iter().try_for_each(|arg| match arg {
+            CallArg::Pos(e) | CallArg::Kwarg(_, e) => self.expression(e),
+            CallArg::PosSplat(e) | CallArg::KwargSplat(e) => self.expression(e),
+        })
+    }
 }
 
 /// Checks the syntax and that every variable is one of `allowed`; the message says what to fix.
@@ -73,6 +287,7 @@ pub fn variables(template: &str) -> Result<BTreeSet<String>, String> {
     if !template.contains("{{") && !template.contains("{%") {
         return Ok(BTreeSet::new());
     }
+    check_shape(template)?;
     let env = environment();
     let compiled = env.template_from_str(template).map_err(|e| describe(&e))?;
     Ok(compiled.undeclared_variables(false).into_iter().collect())
@@ -111,6 +326,7 @@ pub fn render_in(
     if !template.contains("{{") && !template.contains("{%") {
         return Ok(template.to_owned());
     }
+    check_shape(template)?;
     let env = environment();
     let compiled = env.template_from_str(template).map_err(|e| describe(&e))?;
     let used = compiled.undeclared_variables(false);
@@ -143,7 +359,18 @@ pub fn render_in(
     }
     let mut ctx: BTreeMap<&str, Value> = vars.iter().map(|(k, v)| (*k, Value::from(v.as_str()))).collect();
     ctx.extend(namespaces.iter().map(|(k, v)| (*k, v.clone())));
-    compiled.render(ctx).map_err(|e| describe(&e))
+    let mut out = CappedOutput { text: Vec::new(), over: false };
+    match compiled.render_captured_to(ctx, &mut out) {
+        Ok(_) => String::from_utf8(out.text).map_err(|_| "The template rendered to text that isn't UTF-8.".to_owned()),
+        Err(_) if out.over => Err(format!(
+            "The template renders to more than {} MiB; endpoint values are limited to that.",
+            MAX_OUTPUT_LEN / (1024 * 1024)
+        )),
+        Err(e) if e.kind() == ErrorKind::OutOfFuel => {
+            Err(format!("The template takes more than {FUEL} steps to render; simplify it."))
+        }
+        Err(e) => Err(describe(&e)),
+    }
 }
 
 fn has_path(value: &Value, path: &str) -> bool {
@@ -157,7 +384,29 @@ fn has_path(value: &Value, path: &str) -> bool {
     true
 }
 
-/// Renders with every known variable set to `0`, to check what the template becomes (a URL, JSON).
+/// Collects a render, failing the write (which stops the render) past [`MAX_OUTPUT_LEN`].
+struct CappedOutput {
+    text: Vec<u8>,
+    over: bool,
+}
+
+impl Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > MAX_OUTPUT_LEN {
+            self.over = true;
+            return Err(std::io::Error::other("template output over the limit"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders with every known variable (and every field of the run context) set to `0`, to check
+/// what the template becomes (a URL, JSON).
 pub fn render_for_check(template: &str) -> String {
     let vars: BTreeMap<&str, String> = Variables::ALL.iter().map(|v| (*v, "0".to_owned())).collect();
     render_in(template, &vars, &context::stand_ins()).unwrap_or_else(|_| template.to_owned())
@@ -198,6 +447,45 @@ mod tests {
     }
 
     #[test]
+    fn loops_calls_and_repetition_are_refused_with_the_line() {
+        for (template, what) in [
+            ("a\n{% for c in code %}{% for d in code %}x{% endfor %}{% endfor %}", "{% for %}"),
+            ("{% set x = code %}{{x}}", "{% set %}"),
+            ("{{ range(100000000) }}", "a function call"),
+            ("{{ code * 99999999 }}", "the * operator"),
+            ("{{ code ** 9 }}", "the ** operator"),
+            ("{% macro m() %}x{% endmacro %}", "Template error"),
+        ] {
+            let err = check(template, Variables::ALL).unwrap_err();
+            assert!(err.contains(what), "{template}: {err}");
+            let vars: BTreeMap<&str, String> = Variables::ALL.iter().map(|v| (*v, "x".to_owned())).collect();
+            assert!(render(template, &vars).is_err(), "{template} renders");
+        }
+        assert!(check("a\n{% for c in code %}{% endfor %}", Variables::ALL).unwrap_err().contains("line 2"));
+        let err = check("{{ code | wordwrap }}", Variables::ALL).unwrap_err();
+        assert!(err.contains("\"wordwrap\"") && err.contains("urlencode"), "{err}");
+    }
+
+    #[test]
+    fn what_endpoint_values_need_still_works() {
+        let mut vars = BTreeMap::new();
+        vars.insert("scopes", "a b".to_owned());
+        vars.insert("code", "c/1".to_owned());
+        let t = "{% if scopes is defined and scopes != '' %}scope={{ scopes | urlencode }}{% else %}none{% endif %}&c={{ code[:1] ~ '-' }}";
+        assert_eq!(render(t, &vars).unwrap(), "scope=a%20b&c=c-");
+    }
+
+    #[test]
+    fn size_limits_on_the_template_and_its_output() {
+        let long = "x".repeat(MAX_TEMPLATE_LEN + 1) + "{{code}}";
+        assert!(check(&long, Variables::ALL).unwrap_err().contains("limited to 64 KiB"));
+        let mut vars = BTreeMap::new();
+        vars.insert("code", "y".repeat(MAX_OUTPUT_LEN / 4 + 1));
+        let err = render("{{code}}{{code}}{{code}}{{code}}", &vars).unwrap_err();
+        assert!(err.contains("more than 2 MiB"), "{err}");
+    }
+
+    #[test]
     fn the_run_context_is_named_by_namespace() {
         assert_eq!(check("{{ token.instance_url }}/me", Variables::ENDPOINT), Ok(()));
         assert_eq!(check("{{ callback.realmId }}", Variables::ENDPOINT), Ok(()));
@@ -213,6 +501,18 @@ mod tests {
         assert!(err.contains("the token response has no api_domain (it has: access_token, instance_url)"), "{err}");
         let err = render_in("{{ userinfo.id }}", &vars, &c.template_values(false)).unwrap_err();
         assert!(err.contains("user information response comes later"), "{err}");
+    }
+
+    #[test]
+    fn mapping_expressions_have_their_own_bounds() {
+        assert_eq!(check_expression_shape(r#"givenName ~ " " ~ familyName"#), Ok(()));
+        assert_eq!(check_expression_shape("expires_at | timestamp - now()"), Ok(()));
+        let err = check_expression_shape("range(99999999)").unwrap_err();
+        assert!(err.contains("a function call is not allowed in response mappings"), "{err}");
+        assert!(check_expression_shape("name * 99999").unwrap_err().contains("the * operator"));
+        let err = check_expression_shape(r#"scope | join(",")"#).unwrap_err();
+        assert!(err.contains("\"join\" is not allowed in response mappings"), "{err}");
+        assert!(check_expression_shape(&"a ~ ".repeat(300)).unwrap_err().contains("limited to 1024"));
     }
 
     #[test]

@@ -17,11 +17,16 @@ pub fn printable_lines(text: &str) -> Cow<'_, str> {
     escape(text, true)
 }
 
+/// True for a character [`printable`] escapes: a control character or a bidirectional override.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
 fn needs_escape(c: char, keep_lines: bool) -> bool {
     if keep_lines && (c == '\n' || c == '\t') {
         return false;
     }
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    is_unsafe(c)
 }
 
 fn escape(text: &str, keep_lines: bool) -> Cow<'_, str> {

@@ -6,10 +6,12 @@ use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::authorization::AuthKind;
-use super::endpoint::METHODS;
+use super::authorization::{AuthKind, DEFAULT_REDIRECT_URI};
 use super::signature::CallbackSignature;
-use super::{BodyKind, ClientAuth, EndpointPurpose, FieldError, KeyPlacement, ResponseMapping};
+use super::{
+    ApiKeyField, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, KeyPlacement,
+    OAuth2Field, Problem, ResponseMapping,
+};
 
 /// The format version this binary writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -38,6 +40,7 @@ pub struct AppExport {
 pub struct EndpointExport {
     pub name: String,
     pub purpose: EndpointPurpose,
+    /// Any case; read with [`Method::parse`](super::Method::parse) so an unknown one is named in the error.
     pub method: String,
     pub url: String,
     /// One `Name: value` per entry.
@@ -191,34 +194,42 @@ pub fn parse(text: &str) -> Result<ExportFile, String> {
     Ok(file)
 }
 
-/// A problem the model's validation found, worded for a file: the form's messages for an empty
-/// field or a choice say "Enter…" or "Choose…"; a file needs what to write there. Other messages
-/// (a #fragment, an unknown template variable) say the same to both.
-pub fn file_message(problem: &FieldError) -> String {
-    let speaks_of_the_form = ["Enter ", "Choose "].iter().any(|p| problem.message.starts_with(p));
-    if !speaks_of_the_form {
-        return problem.message.clone();
-    }
-    let methods = || METHODS.map(|m| format!("\"{m}\"")).join(", ");
-    match problem.field {
-        "method" => format!("write one of {}.", methods()),
-        "url" => "write the endpoint's absolute URL, e.g. \"https://provider.example/oauth/token\".".into(),
-        "client_id" => "write the Client ID the provider gave your app.".into(),
-        "authorization_uri" => {
+/// A problem with an authorization's field, worded for someone editing the file: what to write there.
+pub fn authorization_problem(field: AuthField, problem: &Problem) -> String {
+    problem.reason().unwrap_or_else(|| match field {
+        AuthField::ApiKey(ApiKeyField::Name)
+        | AuthField::Basic(BasicField::Name)
+        | AuthField::OAuth2(OAuth2Field::Name) => "write the authorization's name.".into(),
+        AuthField::ApiKey(ApiKeyField::ParamName) => "write the header or parameter name, e.g. \"X-API-Key\".".into(),
+        AuthField::ApiKey(ApiKeyField::KeyLabel) => "write the label the end user sees, e.g. \"API Key\".".into(),
+        AuthField::Basic(BasicField::UsernameLabel) => "write the label the end user sees, e.g. \"Username\".".into(),
+        AuthField::Basic(BasicField::PasswordLabel) => "write the label the end user sees, e.g. \"Password\".".into(),
+        AuthField::OAuth2(OAuth2Field::ClientId) => "write the Client ID the provider gave your app.".into(),
+        AuthField::OAuth2(OAuth2Field::ClientSecret) => {
+            "write the Client Secret, or set \"client_auth\" to \"none\" for a public client.".into()
+        }
+        AuthField::OAuth2(OAuth2Field::AuthorizationUri) => {
             "write the provider's authorization URL, e.g. \"https://provider.example/oauth/authorize\".".into()
         }
-        "token_endpoint" => {
+        AuthField::OAuth2(OAuth2Field::TokenEndpoint) => {
             "name one of this app's endpoints (a \"name\" under \"endpoints\") as the token endpoint.".into()
         }
-        "callback_signature" => {
-            "a callback signature is keyed with the client secret: set \"client_auth\" to \"basic_header\" or \"request_body\", or remove \"callback_signature\".".into()
+        AuthField::OAuth2(OAuth2Field::RedirectUri) => {
+            format!("write the redirect URI registered with the provider, e.g. \"{DEFAULT_REDIRECT_URI}\".")
         }
-        "redirect_uri" => format!(
-            "write the redirect URI registered with the provider, e.g. \"{}\".",
-            super::authorization::DEFAULT_REDIRECT_URI
-        ),
-        _ => format!("write a value for \"{}\".", problem.field),
-    }
+        other => format!("write a value for \"{}\".", other.code()),
+    })
+}
+
+/// A problem with an endpoint's field, worded for someone editing the file.
+pub fn endpoint_problem(field: EndpointField, problem: &Problem) -> String {
+    problem.reason().unwrap_or_else(|| match field {
+        EndpointField::Name => "write the endpoint's name.".into(),
+        EndpointField::Url => {
+            "write the endpoint's absolute URL, e.g. \"https://provider.example/oauth/token\".".into()
+        }
+        other => format!("write a value for \"{}\".", other.code()),
+    })
 }
 
 #[cfg(test)]
@@ -278,20 +289,23 @@ mod tests {
     }
 
     #[test]
-    fn file_messages_never_speak_of_the_form() {
+    fn file_messages_say_what_to_write() {
         use crate::model::{Endpoint, OAuth2Config};
         let oauth2 = OAuth2Config { redirect_uri: String::new(), ..Default::default() };
-        let endpoint = Endpoint { method: "FETCH".into(), ..Endpoint::new_for(EndpointPurpose::Token) };
-        let problems: Vec<_> = oauth2.validate().into_iter().chain(endpoint.validate()).collect();
-        let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
-        assert_eq!(
-            fields,
-            ["client_id", "client_secret", "authorization_uri", "token_endpoint", "redirect_uri", "method", "url"]
-        );
-        for problem in problems.iter().filter(|p| p.field != "client_secret") {
-            let message = file_message(problem);
-            assert!(message.starts_with("write ") || message.starts_with("name "), "{}: {message}", problem.field);
-            assert!(!message.contains("Enter") && !message.contains("Choose"), "{}: {message}", problem.field);
+        let missing: Vec<_> = oauth2.validate().into_iter().filter(|p| p.problem == Problem::Missing).collect();
+        assert_eq!(missing.len(), 5, "{missing:?}");
+        for problem in missing {
+            let message = authorization_problem(AuthField::OAuth2(problem.field), &problem.problem);
+            assert!(message.starts_with("write ") || message.starts_with("name "), "{:?}: {message}", problem.field);
         }
+        let endpoint = Endpoint { name: String::new(), ..Endpoint::new_for(EndpointPurpose::Token) };
+        let messages: Vec<_> = endpoint.validate().iter().map(|p| endpoint_problem(p.field, &p.problem)).collect();
+        assert_eq!(
+            messages,
+            [
+                "write the endpoint's name.",
+                "write the endpoint's absolute URL, e.g. \"https://provider.example/oauth/token\"."
+            ]
+        );
     }
 }

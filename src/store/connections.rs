@@ -6,10 +6,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::{Result, Store, StoreError};
 use crate::model::context::KeptValue;
 use crate::model::redact::Sensitive;
-use crate::model::run::{
-    Connection, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, StepId, StepRecord, StepStatus, TestRun,
-    Tokens,
-};
+use crate::model::run::{Connection, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, TestRun, Tokens};
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
@@ -164,8 +161,8 @@ fn insert_test_run(tx: &Transaction<'_>, report: &FlowReport) -> Result<i64> {
 
 impl Store {
     /// Records a finished flow in one transaction: its tokens saved as a connection (a test) or
-    /// written over the refreshed one (a refresh), then the test run with its steps. The Save step
-    /// is added to the report here, since the engine never touches the store.
+    /// written over the refreshed one (a refresh), then the test run with its steps, the Save step
+    /// ([`FlowReport::add_save_step`]) among them.
     pub fn record_flow(&mut self, report: &mut FlowReport) -> Result<RecordedRun> {
         let tx = super::write(&mut self.conn)?;
         let mut connection_id = None;
@@ -178,18 +175,7 @@ impl Store {
                 _ => upsert_connection(&tx, report.authorization_id, tokens, &identity, &report.kept)?,
             };
             connection_id = Some(id);
-            let summary = match report.kind {
-                FlowKind::Test => format!("saved as connection {id}"),
-                FlowKind::Refresh => format!("connection {id} updated"),
-            };
-            report.steps.push(StepRecord {
-                step: StepId::Save,
-                status: StepStatus::Ok,
-                elapsed_ms: 0,
-                summary,
-                notes: Vec::new(),
-                exchanges: Vec::new(),
-            });
+            report.add_save_step(id);
         }
         let run_id = insert_test_run(&tx, report)?;
         tx.commit()?;
@@ -233,6 +219,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::run::{StepId, StepRecord, StepStatus};
     use crate::model::{AuthConfig, AuthKind};
 
     fn store_with_authorization() -> (Store, i64, i64) {

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, Store, StoreError, map_unique};
-use crate::model::{BodyKind, Endpoint, EndpointPurpose, ResponseMapping};
+use crate::model::{BodyKind, Endpoint, EndpointPurpose, Method, ResponseMapping};
 
 const SELECT: &str = "SELECT id, app_id, name, purpose, method, url, headers, body_kind, body, mapping FROM endpoints";
 
@@ -11,8 +11,13 @@ const SELECT: &str = "SELECT id, app_id, name, purpose, method, url, headers, bo
 fn row_to_endpoint(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Endpoint>> {
     let id: i64 = row.get(0)?;
     let name: String = row.get(2)?;
-    let decoded = decode_columns(&row.get::<_, String>(3)?, &row.get::<_, String>(7)?, &row.get::<_, String>(9)?);
-    let (purpose, body_kind, mapping) = match decoded {
+    let decoded = decode_columns(
+        &row.get::<_, String>(3)?,
+        &row.get::<_, String>(4)?,
+        &row.get::<_, String>(7)?,
+        &row.get::<_, String>(9)?,
+    );
+    let (purpose, method, body_kind, mapping) = match decoded {
         Ok(columns) => columns,
         Err(what) => return Ok(Err(StoreError::Corrupt(format!("endpoint {id} \"{name}\" has {what}")))),
     };
@@ -21,7 +26,7 @@ fn row_to_endpoint(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Endpoint>
         app_id: row.get(1)?,
         name,
         purpose,
-        method: row.get(4)?,
+        method,
         url: row.get(5)?,
         headers: row.get(6)?,
         body_kind,
@@ -33,13 +38,15 @@ fn row_to_endpoint(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Endpoint>
 /// The coded columns of an endpoint row, or what is wrong with them.
 fn decode_columns(
     purpose: &str,
+    method: &str,
     body_kind: &str,
     mapping: &str,
-) -> std::result::Result<(EndpointPurpose, BodyKind, ResponseMapping), String> {
+) -> std::result::Result<(EndpointPurpose, Method, BodyKind, ResponseMapping), String> {
     let purpose = EndpointPurpose::from_code(purpose).ok_or_else(|| format!("an unknown purpose {purpose:?}"))?;
+    let method = Method::parse(method).ok_or_else(|| format!("an unknown HTTP method {method:?}"))?;
     let body_kind = body_kind_from_code(body_kind).ok_or_else(|| format!("an unknown body kind {body_kind:?}"))?;
     let mapping = serde_json::from_str(mapping).map_err(|e| format!("an unreadable response mapping ({e})"))?;
-    Ok((purpose, body_kind, mapping))
+    Ok((purpose, method, body_kind, mapping))
 }
 
 fn body_kind_code(kind: BodyKind) -> &'static str {
@@ -89,7 +96,7 @@ fn write_endpoint(conn: &Connection, sql: &str, first: i64, endpoint: &Endpoint)
             first,
             endpoint.name.trim(),
             endpoint.purpose.code(),
-            endpoint.method,
+            endpoint.method.as_str(),
             endpoint.url.trim(),
             endpoint.headers,
             body_kind_code(endpoint.body_kind),

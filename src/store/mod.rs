@@ -20,7 +20,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use authorizations::AuthorizationRow;
 pub use presets::AddedPreset;
-pub use transfer::{ImportError, ImportSummary};
+pub use transfer::{ImportError, ImportSummary, TransferError};
 
 /// Marks a SQLite file as authdeck's (`PRAGMA application_id`), so another program's database is refused.
 pub const APPLICATION_ID: i32 = 0x6164_6b31; // "adk1"
@@ -41,6 +41,10 @@ pub enum StoreError {
     CreateDir { dir: PathBuf, source: std::io::Error },
     #[error("Cannot open {path}: {source}. Check that it is a writable file, or choose another with --db PATH.")]
     Open { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{path} is read-only for you (mode {mode:04o}), and authdeck writes to its database even to read it (test results, migrations). It was left untouched: make it writable (chmod u+w), or copy it and use the copy with --db PATH."
+    )]
+    ReadOnly { path: PathBuf, mode: u32 },
     #[error("{what} named \"{name}\" already exists here. Choose another name.")]
     DuplicateName { what: &'static str, name: String },
     #[error("The endpoint \"{endpoint}\" is used by {}: choose another endpoint there first.", users.join(", "))]
@@ -59,6 +63,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// What opening the file changed or found that the user should hear about (a mode tightened…).
+    notices: Vec<String>,
 }
 
 impl Store {
@@ -69,6 +75,9 @@ impl Store {
             create_private_dir(dir)?;
         }
         let existing = check_existing_file(path)?;
+        if existing {
+            check_writable(path)?;
+        }
         if !existing {
             OpenOptions::new()
                 .write(true)
@@ -88,10 +97,9 @@ impl Store {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         // The header may be stale while changes sit in a WAL file: ask SQLite too, before writing anything.
         check_identity(&conn, path)?;
-        // Tighten the mode of an existing file of ours: SQLite gives the -wal and -shm files the same mode.
-        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
-        let mut store = Store { conn, path: Some(path.to_owned()) };
+        // SQLite gives the -wal and -shm files the database's mode, so that one mode is what counts.
+        let notices = tighten_mode(path)?.into_iter().collect();
+        let mut store = Store { conn, path: Some(path.to_owned()), notices };
         store.configure()?;
         store.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         Ok(store)
@@ -100,13 +108,19 @@ impl Store {
     /// A database in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
-        let mut store = Store { conn, path: None };
+        let mut store = Store { conn, path: None, notices: Vec::new() };
         store.configure()?;
         Ok(store)
     }
 
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// What opening the database changed or found that the user should be told (once): the caller
+    /// shows these (the command line on stderr, the TUI in its status line).
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
     }
 
     fn configure(&mut self) -> Result<()> {
@@ -149,6 +163,34 @@ impl Store {
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
+}
+
+/// Refuses, before SQLite touches it, a file this user may not write.
+fn check_writable(path: &Path) -> Result<()> {
+    match OpenOptions::new().write(true).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            let mode = fs::metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0);
+            Err(StoreError::ReadOnly { path: path.to_owned(), mode })
+        }
+        Err(source) => Err(StoreError::Open { path: path.to_owned(), source }),
+    }
+}
+
+/// Takes away what group and others may do with an existing database file; never adds a
+/// permission (a 0400 file stays 0400). Returns what it did, to tell the user.
+fn tighten_mode(path: &Path) -> Result<Option<String>> {
+    let open_error = |source| StoreError::Open { path: path.to_owned(), source };
+    let mode = fs::metadata(path).map_err(open_error)?.permissions().mode() & 0o7777;
+    let private = mode & 0o700;
+    if private == mode {
+        return Ok(None);
+    }
+    fs::set_permissions(path, fs::Permissions::from_mode(private)).map_err(open_error)?;
+    Ok(Some(format!(
+        "{} was readable by others (mode {mode:04o}); it holds your authorizations, so authdeck made it {private:04o} (owner only).",
+        path.display()
+    )))
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {

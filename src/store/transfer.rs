@@ -1,5 +1,6 @@
-//! Export and import: the whole of an app (or all apps) to the export format and back. An import is
-//! one transaction: a file with any error changes nothing.
+//! Export and import: the whole of an app (or all apps) to the export format (JSON) and back. An
+//! import is one transaction: a file with any error changes nothing. The TUI and the command line
+//! both use [`Store::export_json`] and [`Store::import_json`], and get a [`TransferError`].
 
 use std::collections::HashMap;
 
@@ -8,9 +9,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Result, Store, StoreError, authorizations, endpoints};
 use crate::model::transfer::{
     ApiKeyExport, AppExport, AuthorizationExport, BasicExport, EndpointExport, ExportFile, FORMAT_VERSION,
-    OAuth2Export, file_message,
+    OAuth2Export, authorization_problem, endpoint_problem,
 };
-use crate::model::{ApiKeyConfig, AuthConfig, AuthKind, BasicConfig, Endpoint, OAuth2Config};
+use crate::model::{
+    ApiKeyConfig, AuthConfig, AuthField, AuthKind, BasicConfig, Endpoint, Method, OAuth2Config, OAuth2Field, Problem,
+};
 
 /// What an import did, for the message.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -18,6 +21,27 @@ pub struct ImportSummary {
     pub apps: usize,
     pub endpoints: usize,
     pub authorizations: usize,
+    /// The names of the apps created or updated, in the file's order.
+    pub app_names: Vec<String>,
+}
+
+/// Why an export or an import could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// The text is not an authdeck export this binary reads; the message names the JSON path.
+    #[error("{0}")]
+    Unreadable(String),
+    /// The file reads, but a value in it can't be imported (or the database failed).
+    #[error("{0} Nothing was imported.")]
+    Import(#[from] ImportError),
+    #[error("No app named \"{name}\". The apps here: {}.", quoted(apps))]
+    NoSuchApp { name: String, apps: Vec<String> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
 }
 
 impl std::fmt::Display for ImportSummary {
@@ -63,6 +87,26 @@ fn at<E: Into<StoreError>>(path: &str) -> impl Fn(E) -> ImportError + '_ {
 }
 
 impl Store {
+    /// The apps (all, or the one named) as the export file's pretty JSON; secrets are null unless
+    /// `include_secrets`.
+    pub fn export_json(&self, app: Option<&str>, include_secrets: bool) -> std::result::Result<String, TransferError> {
+        if let Some(name) = app
+            && self.app_by_name(name)?.is_none()
+        {
+            let apps = self.apps()?.into_iter().map(|a| a.name).collect();
+            return Err(TransferError::NoSuchApp { name: name.to_owned(), apps });
+        }
+        let file = self.export(app, include_secrets)?;
+        Ok(serde_json::to_string_pretty(&file).expect("an export file (strings, numbers, lists) always serializes")
+            + "\n")
+    }
+
+    /// Imports an export file's text: creates or updates, by name, what it holds.
+    pub fn import_json(&mut self, text: &str) -> std::result::Result<ImportSummary, TransferError> {
+        let file = crate::model::transfer::parse(text).map_err(TransferError::Unreadable)?;
+        Ok(self.import(&file)?)
+    }
+
     /// The apps (all, or the one named) as an export file; secrets are null unless `include_secrets`.
     pub fn export(&self, app: Option<&str>, include_secrets: bool) -> Result<ExportFile> {
         let apps = self.apps()?;
@@ -116,7 +160,7 @@ impl Store {
                     headers: e.header_lines().into_iter().map(|(k, v)| format!("{k}: {v}")).collect(),
                     name: e.name,
                     purpose: e.purpose,
-                    method: e.method,
+                    method: e.method.as_str().to_owned(),
                     url: e.url,
                     body_kind: e.body_kind,
                     body: e.body,
@@ -161,6 +205,7 @@ fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut Impo
         }
     };
     summary.apps += 1;
+    summary.app_names.push(name.to_owned());
 
     let mut endpoint_ids: HashMap<String, i64> = HashMap::new();
     for (j, e) in app.endpoints.iter().enumerate() {
@@ -183,12 +228,14 @@ pub(super) fn import_endpoint(
     e: &EndpointExport,
     path: &str,
 ) -> ImportResult<(String, i64)> {
+    let method = Method::parse(&e.method)
+        .ok_or_else(|| invalid(format!("{path}.method"), format!("write one of {}.", Method::quoted_list())))?;
     let mut endpoint = Endpoint {
         id: 0,
         app_id,
         name: e.name.trim().to_owned(),
         purpose: e.purpose,
-        method: e.method.to_uppercase(),
+        method,
         url: e.url.clone(),
         headers: e.headers.join("\n"),
         body_kind: e.body_kind,
@@ -196,7 +243,10 @@ pub(super) fn import_endpoint(
         mapping: e.response.clone(),
     };
     if let Some(problem) = endpoint.validate().first() {
-        return Err(invalid(format!("{path}.{}", problem.field), file_message(problem)));
+        return Err(invalid(
+            format!("{path}.{}", problem.field.code()),
+            endpoint_problem(problem.field, &problem.problem),
+        ));
     }
     match endpoints::endpoint_id_by_name(conn, app_id, &endpoint.name).map_err(at(path))? {
         Some(id) => {
@@ -278,8 +328,12 @@ pub(super) fn import_authorization(
         }
     };
     // A secret may rightly be missing from an export; everything else must be as the form demands.
-    if let Some(problem) = config.validate().into_iter().find(|p| p.field != "client_secret") {
-        return Err(invalid(format!("{path}.{}", problem.field), file_message(&problem)));
+    let secret = AuthField::OAuth2(OAuth2Field::ClientSecret);
+    if let Some(problem) = config.validate().into_iter().find(|p| p.field != secret || p.problem != Problem::Missing) {
+        return Err(invalid(
+            format!("{path}.{}", problem.field.code()),
+            authorization_problem(problem.field, &problem.problem),
+        ));
     }
     match existing {
         Some((id, ..)) => authorizations::update_authorization(conn, id, name, &config),

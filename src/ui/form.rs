@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{theme, wrapped_lines};
-use crate::app::form::{Field, FieldInput, Form};
+use crate::app::form::{Field, FieldInput, FieldKey, Form};
 use crate::app::{App, PickerEntry};
+use crate::model::OAuth2Field;
 use crate::model::authorization::{parse_scopes, query_params};
 use crate::model::redact::MASK;
 
@@ -38,16 +39,16 @@ const LABEL_WIDTH: u16 = 28;
 /// the scopes as parsed.
 fn extra_lines(field: &Field, form: &Form) -> Vec<Line<'static>> {
     match field.key {
-        "authorization_uri" => {
-            let params = query_params(&form.text("authorization_uri"));
+        FieldKey::OAuth2(OAuth2Field::AuthorizationUri) => {
+            let params = query_params(&form.text(OAuth2Field::AuthorizationUri));
             if params.is_empty() {
                 return Vec::new();
             }
             let list = params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("  ");
             vec![Line::from(vec![Span::styled("kept as typed: ", theme::dim()), Span::raw(list)])]
         }
-        "scopes" => {
-            let scopes = parse_scopes(&form.text("scopes"));
+        FieldKey::OAuth2(OAuth2Field::Scopes) => {
+            let scopes = parse_scopes(&form.text(OAuth2Field::Scopes));
             if scopes.is_empty() {
                 return Vec::new();
             }

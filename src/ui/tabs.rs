@@ -90,7 +90,7 @@ pub fn draw_endpoints(frame: &mut Frame, area: Rect, app: &App) {
             Row::new(vec![
                 e.name.clone(),
                 e.purpose.label().to_owned(),
-                e.method.clone(),
+                e.method.as_str().to_owned(),
                 e.url.clone(),
                 used.to_string(),
             ])

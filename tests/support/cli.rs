@@ -18,3 +18,19 @@ pub fn authdeck_with_stdin(db: &Path, args: &[&str], stdin: &str) -> Output {
     child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
     child.wait_with_output().expect("authdeck output")
 }
+
+/// Like [`authdeck_with_stdin`], with bytes that need not be UTF-8.
+#[allow(dead_code)]
+pub fn authdeck_with_stdin_bytes(db: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run authdeck");
+    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    child.wait_with_output().expect("authdeck output")
+}

@@ -1,0 +1,103 @@
+//! The one way the command line writes to the terminal or a pipe: every text goes through here, and
+//! here every control character that came from outside (a provider's `error_description`, a forged
+//! callback's `state`, a stray request's method, a name from an imported file) is escaped with
+//! [`printable_lines`], so no escape sequence (an OSC 52 that fills the clipboard, a title change)
+//! reaches the terminal. JSON keeps its meaning: C0 controls are escaped by serde_json, and what it
+//! writes raw (DEL, the C1 controls, bidirectional overrides) is written as `\uXXXX` escapes here.
+//!
+//! A value that must stay on one line (a cell of `authdeck list`, a method or a path) is escaped
+//! with [`one_line`] where it is formatted, so a newline in it can't forge another line.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use crate::model::text::{is_unsafe, printable, printable_lines};
+
+/// A value shown inside one line: line breaks and tabs escaped too.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    printable(text)
+}
+
+/// Writes `text` and a line break to stdout.
+pub fn out_line(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", printable_lines(text))?;
+    out.flush()
+}
+
+/// Writes `text` to stdout as it is, after escaping (for a document that ends in its own newline).
+pub fn out_text(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(printable_lines(text).as_bytes())?;
+    out.flush()
+}
+
+/// Writes `text` and a line break to stderr. Errors are ignored, as `eprintln!` would panic on them:
+/// a closed stderr is no reason to stop.
+pub fn err_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", printable_lines(text));
+}
+
+/// Writes `text` to stderr without a line break (a prompt).
+pub fn err_prompt(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{}", printable_lines(text));
+    let _ = err.flush();
+}
+
+/// Pretty JSON of `value`, every control character escaped the JSON way.
+pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let text = serde_json::to_string_pretty(value)?;
+    Ok(escape_json(&text))
+}
+
+/// Writes `value` as pretty JSON and a line break to stdout.
+pub fn out_json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", json_text(value)?)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// serde_json's output with what it leaves raw — DEL, C1 controls, bidi overrides — as `\uXXXX`.
+/// Outside strings JSON has only ASCII punctuation, so every such character is inside a string,
+/// where the escape means the same character.
+pub fn escape_json(text: &str) -> String {
+    if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c != '\n' && is_unsafe(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_stays_json_with_every_control_escaped() {
+        let hostile = "x\u{1b}]52;c;ZWNobyBQV05FRA==\u{7}\u{9b}2J\u{7f}\u{202e}y\r\n";
+        let text = json_text(&serde_json::json!({ "name": hostile, "n": 1 })).unwrap();
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+        assert!(!text.contains('\u{202e}'), "{text:?}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["name"], hostile, "the same value, escaped");
+    }
+
+    #[test]
+    fn plain_json_is_untouched() {
+        let text = json_text(&serde_json::json!({"a": "é 🙂 <b>"})).unwrap();
+        assert_eq!(text, "{\n  \"a\": \"é 🙂 <b>\"\n}");
+    }
+}
