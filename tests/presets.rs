@@ -83,3 +83,141 @@ fn a_preset_that_needs_an_answer_says_so() {
         applied.endpoints[0].url
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Each preset's whole flow against a fake of its provider, and an RFC 6749 configuration against
+// the same fake.
+
+#[path = "providers/developer.rs"]
+mod developer;
+#[path = "support/fakes.rs"]
+mod fakes;
+#[path = "providers/identity.rs"]
+mod identity;
+#[path = "support/provider.rs"]
+mod provider;
+
+use authdeck::flow::RunOutcome;
+use provider::{Provider, ProviderFake, Rfc};
+
+fn secrets_of(driven: &fakes::Driven) -> Vec<String> {
+    let mut secrets = vec![provider::CLIENT_SECRET.to_owned()];
+    if let Some(tokens) = &driven.report.tokens {
+        secrets.push(tokens.access_token.reveal().clone());
+        secrets.extend(tokens.refresh_token.as_ref().map(|t| t.reveal().clone()));
+    }
+    secrets
+}
+
+/// The preset connects: code, token, user information (identity and expiry as documented), the
+/// kept values, no secret shown; then a refresh where the provider has one.
+async fn check_preset(p: &'static Provider) {
+    let fake = ProviderFake::start(p).await;
+    let mut c = provider::configure(p, &fake.base());
+    let runner = fakes::runner();
+    let (mut driven, refused) = provider::test_run(&c, &runner).await;
+    assert!(!refused, "{}: the authorization request was refused: {:?}", p.preset, fake.refusals());
+    provider::assert_ok(&driven, &fake, p.preset);
+    let identity = driven.report.identity.as_ref().map(|i| i.display()).unwrap_or_default();
+    assert_eq!(identity, p.expect.identity, "{}", p.preset);
+    let tokens = driven.report.tokens.clone().expect("tokens");
+    let now = authdeck::model::time::now();
+    let left = |at: Option<i64>| at.map(|at| at - now);
+    let near = |got: Option<i64>, want: Option<i64>| match (got, want) {
+        (Some(got), Some(want)) => (want - 60..=want).contains(&got),
+        (got, want) => got == want,
+    };
+    assert!(
+        near(left(tokens.expires_at), p.expect.expires_in),
+        "{}: expires in {:?}",
+        p.preset,
+        left(tokens.expires_at)
+    );
+    assert!(
+        near(left(tokens.refresh_expires_at), p.expect.refresh_expires_in),
+        "{}: the refresh token expires in {:?}",
+        p.preset,
+        left(tokens.refresh_expires_at)
+    );
+    let secrets = secrets_of(&driven);
+    fakes::assert_no_secrets(&driven, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
+    let connection = provider::save(&mut c, &mut driven);
+    let Some(refresh) = &p.refresh else {
+        assert!(connection.tokens.refresh_token.is_none(), "{}: no refresh token expected", p.preset);
+        return;
+    };
+    let refreshed = provider::refresh_run(&c, &connection, &runner).await;
+    provider::assert_ok(&refreshed, &fake, &format!("{}: the refresh", p.preset));
+    let old = connection.tokens.refresh_token.as_ref().map(|t| t.reveal().clone());
+    let new = refreshed.report.tokens.as_ref().and_then(|t| t.refresh_token.as_ref()).map(|t| t.reveal().clone());
+    assert_eq!(old != new, refresh.rotates, "{}: the refresh token rotates: {}", p.preset, refresh.rotates);
+}
+
+/// The RFC 6749 configuration meets what the real provider would do.
+async fn check_rfc(p: &'static Provider) {
+    let fake = ProviderFake::start(p).await;
+    let mut c = provider::configure_rfc(p, &fake.base(), p.rfc_scopes, p.rfc_userinfo);
+    let runner = fakes::runner();
+    let (mut driven, refused) = provider::test_run(&c, &runner).await;
+    let what = provider::outcome(&driven, &fake);
+    match p.rfc {
+        Rfc::Works => assert!(driven.report.is_ok(), "{}: {what}", p.preset),
+        Rfc::AuthorizeRefused => assert!(refused, "{}: the authorization request should be refused: {what}", p.preset),
+        Rfc::FailsAt(step, text) => {
+            assert_eq!(driven.report.outcome, RunOutcome::Failed, "{}: {what}", p.preset);
+            assert_eq!(driven.failed_step(), step, "{}: {what}", p.preset);
+            assert!(driven.report.message.contains(text), "{}: {what}", p.preset);
+        }
+        Rfc::NoRefreshToken => {
+            assert!(driven.report.is_ok(), "{}: {what}", p.preset);
+            let tokens = driven.report.tokens.as_ref().expect("tokens");
+            assert!(tokens.refresh_token.is_none(), "{}: the RFC configuration got a refresh token", p.preset);
+        }
+        Rfc::RefreshFails(text) => {
+            assert!(driven.report.is_ok(), "{}: {what}", p.preset);
+            let connection = provider::save(&mut c, &mut driven);
+            let refreshed = provider::refresh_run(&c, &connection, &runner).await;
+            let what = provider::outcome(&refreshed, &fake);
+            assert_eq!(refreshed.report.outcome, RunOutcome::Failed, "{}: {what}", p.preset);
+            assert!(refreshed.report.message.contains(text), "{}: {what}", p.preset);
+        }
+    }
+}
+
+/// One module per provider, each with both tests.
+macro_rules! provider_tests {
+    ($($name:ident => $entry:path),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn the_preset_connects_and_refreshes() {
+                super::check_preset(&$entry).await;
+            }
+
+            #[tokio::test]
+            async fn an_rfc_6749_configuration_meets_the_quirk() {
+                super::check_rfc(&$entry).await;
+            }
+        }
+    )*};
+}
+
+provider_tests! {
+    github => crate::developer::GITHUB,
+    slack => crate::developer::SLACK,
+    notion => crate::developer::NOTION,
+    twitch => crate::developer::TWITCH,
+    atlassian => crate::developer::ATLASSIAN,
+    linear => crate::developer::LINEAR,
+    intercom => crate::developer::INTERCOM,
+    asana => crate::developer::ASANA,
+    discord => crate::developer::DISCORD,
+    gitlab => crate::developer::GITLAB,
+    google => crate::identity::GOOGLE,
+    microsoft => crate::identity::MICROSOFT,
+    dropbox => crate::identity::DROPBOX,
+    spotify => crate::identity::SPOTIFY,
+    zoom => crate::identity::ZOOM,
+    linkedin => crate::identity::LINKEDIN,
+    xero => crate::identity::XERO,
+    boxcom => crate::identity::BOX,
+}

@@ -31,10 +31,19 @@ pub struct Reply {
     pub delay: Duration,
     /// Leave out Content-Length: the body ends when the connection closes (read in chunks).
     pub no_length: bool,
+    /// More response headers (a redirect's Location).
+    pub headers: Vec<(String, String)>,
 }
 
 pub fn reply(status: u16, content_type: &'static str, body: &str) -> Reply {
-    Reply { status, content_type, body: body.as_bytes().to_vec(), delay: Duration::ZERO, no_length: false }
+    Reply {
+        status,
+        content_type,
+        body: body.as_bytes().to_vec(),
+        delay: Duration::ZERO,
+        no_length: false,
+        headers: Vec::new(),
+    }
 }
 
 pub fn json(body: serde_json::Value) -> Reply {
@@ -54,17 +63,32 @@ pub struct FakeServer {
     pub seen: Arc<Mutex<Vec<Seen>>>,
 }
 
+/// Answers one request (a fake provider's logic).
+pub type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
+
 impl FakeServer {
     /// Serves `routes` (path → reply); other paths get 404.
     pub async fn start(routes: Vec<(&'static str, Reply)>) -> FakeServer {
+        FakeServer::start_with(Arc::new(move |seen: &Seen| {
+            let path = seen.target.split('?').next().unwrap_or_default();
+            routes
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, r)| r.clone())
+                .unwrap_or_else(|| reply(404, "text/plain", "no route"))
+        }))
+        .await
+    }
+
+    /// Serves every request with `handler`.
+    pub async fn start_with(handler: Handler) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let routes = Arc::new(routes);
         let log = seen.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, routes.clone(), log.clone()));
+                tokio::spawn(serve(stream, handler.clone(), log.clone()));
             }
         });
         FakeServer { addr, seen }
@@ -79,7 +103,7 @@ impl FakeServer {
     }
 }
 
-pub async fn serve(mut stream: TcpStream, routes: Arc<Vec<(&'static str, Reply)>>, seen: Arc<Mutex<Vec<Seen>>>) {
+pub async fn serve(mut stream: TcpStream, handler: Handler, seen: Arc<Mutex<Vec<Seen>>>) {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -107,17 +131,14 @@ pub async fn serve(mut stream: TcpStream, routes: Arc<Vec<(&'static str, Reply)>
         }
     }
     let body = String::from_utf8_lossy(&buffer[head_end..]).into_owned();
-    seen.lock().unwrap().push(Seen { method, target: target.clone(), headers, body });
-    let path = target.split('?').next().unwrap_or_default();
-    let reply = routes
-        .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, r)| r.clone())
-        .unwrap_or_else(|| reply(404, "text/plain", "no route"));
+    let request = Seen { method, target, headers, body };
+    seen.lock().unwrap().push(request.clone());
+    let reply = handler(&request);
     tokio::time::sleep(reply.delay).await;
     let length = if reply.no_length { String::new() } else { format!("Content-Length: {}\r\n", reply.body.len()) };
+    let extra: String = reply.headers.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
     let head = format!(
-        "HTTP/1.1 {} X\r\nContent-Type: {}\r\n{length}Connection: close\r\n\r\n",
+        "HTTP/1.1 {} X\r\nContent-Type: {}\r\n{extra}{length}Connection: close\r\n\r\n",
         reply.status, reply.content_type
     );
     let _ = stream.write_all(head.as_bytes()).await;
