@@ -3,9 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use authdeck::app::{self, App};
+use authdeck::app::App;
 use authdeck::model::{AuthConfig, AuthKind};
 use authdeck::store::Store;
+use authdeck::tui;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -42,9 +43,9 @@ fn main() -> anyhow::Result<()> {
     let store = Store::open(&path)?;
     let mut app = App::new(store)?;
     let mut terminal = Terminal::new(TestBackend::new(160, 50))?;
-    app::draw(&mut terminal, &app)?;
+    tui::draw(&mut terminal, &app)?;
     let first_frame = start.elapsed();
-    assert_eq!(app.authorizations.len(), AUTHORIZATIONS);
+    assert_eq!(app.data.authorizations.len(), AUTHORIZATIONS);
 
     // Frames: move down the list and draw, as holding `j` does.
     let down = Event::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE));
@@ -53,7 +54,7 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..FRAMES {
         app.handle_event(down.clone());
         let t = Instant::now();
-        app::draw(&mut terminal, &app)?;
+        tui::draw(&mut terminal, &app)?;
         let d = t.elapsed();
         total += d;
         worst = worst.max(d);

@@ -31,7 +31,6 @@ pub enum Action {
     Reveal,
     Left,
     Right,
-    Toggle,
     ChooseApiKey,
     ChooseBasic,
     ChooseOAuth2,
@@ -283,6 +282,14 @@ pub fn bindings(context: Context, footer_only: bool) -> impl Iterator<Item = &'s
         .filter(move |b| !footer_only || b.footer)
 }
 
+/// How hints write the key that does `action` in `context` (its first key, e.g. "Esc"), so no hint
+/// names a key by hand. A hint naming an action with no key there is a bug (caught in debug builds).
+pub fn key_for(context: Context, action: Action) -> String {
+    let key = bindings(context, false).find(|b| b.action == action).and_then(|b| b.keys.first());
+    debug_assert!(key.is_some(), "no key does {action:?} in {context:?}");
+    key.map(Key::describe).unwrap_or_default()
+}
+
 /// "n/Enter" — every key of a binding.
 pub fn describe_keys(binding: &Binding) -> String {
     binding.keys.iter().map(Key::describe).collect::<Vec<_>>().join("/")
@@ -311,6 +318,65 @@ mod tests {
             }
         }
         assert!(contexts.len() > 10);
+    }
+
+    #[test]
+    fn every_action_has_a_key() {
+        use Action::*;
+        let all = [
+            Quit,
+            Help,
+            Up,
+            Down,
+            NextTab,
+            PrevTab,
+            New,
+            Edit,
+            Delete,
+            Test,
+            Refresh,
+            Apps,
+            Rename,
+            Export,
+            Import,
+            Yes,
+            No,
+            Cancel,
+            Submit,
+            Save,
+            NextField,
+            PrevField,
+            Reveal,
+            Left,
+            Right,
+            ChooseApiKey,
+            ChooseBasic,
+            ChooseOAuth2,
+            Copy,
+            OpenBrowser,
+            Paste,
+            ScrollUp,
+            ScrollDown,
+            Interrupt,
+        ];
+        for action in all {
+            // Listing a new action above is enforced by this match: it stops compiling without it.
+            match action {
+                Quit | Help | Up | Down | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename
+                | Export | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left
+                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | Copy | OpenBrowser | Paste | ScrollUp
+                | ScrollDown | Interrupt => {}
+            }
+            assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
+        }
+    }
+
+    #[test]
+    fn hints_name_the_keys_of_the_table() {
+        assert_eq!(key_for(Context::TestPane, Action::Cancel), "Esc");
+        assert_eq!(key_for(Context::FormText, Action::Reveal), "Ctrl-R");
+        // A tab's shared keys count too.
+        assert_eq!(key_for(Context::Endpoints, Action::Apps), "a");
     }
 
     #[test]

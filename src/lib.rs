@@ -9,4 +9,5 @@ pub mod keymap;
 pub mod model;
 pub mod platform;
 pub mod store;
+pub mod tui;
 pub mod ui;

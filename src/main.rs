@@ -13,10 +13,11 @@ use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_ra
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use authdeck::app::{self, App};
+use authdeck::app::App;
 use authdeck::cli::{self, Command};
 use authdeck::platform::{self, Environment};
 use authdeck::store::Store;
+use authdeck::tui;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -116,7 +117,7 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
         let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
         terminal.clear()?;
         let env = app.env.clone();
-        app::run(&mut terminal, app, EventStream::new(), |effect| platform::carry_out(effect, &env)).await
+        tui::run(&mut terminal, app, EventStream::new(), |effect| platform::carry_out(effect, &env)).await
     }
     .await;
     restore_terminal();

@@ -246,7 +246,7 @@ async fn the_real_event_loop_runs_on_the_test_backend() {
     let mut events: Vec<std::io::Result<Event>> = keys.collect();
     // Escape the form (untouched, so it closes at once) before `q` quits.
     events.insert(2, Ok(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE))));
-    authdeck::app::run(&mut terminal, &mut app, futures_util::stream::iter(events), |_| Ok(())).await.unwrap();
+    authdeck::tui::run(&mut terminal, &mut app, futures_util::stream::iter(events), |_| Ok(())).await.unwrap();
     assert!(app.quit);
 }
 

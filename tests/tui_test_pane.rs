@@ -63,8 +63,8 @@ fn setup(h: &mut Harness) -> u16 {
 fn add_authorization(app: &mut authdeck::app::App) -> u16 {
     let provider = provider();
     let port = free_port();
-    let store = &mut app.store;
-    let app_id = app.app_id;
+    let app_id = app.data.app_id;
+    let store = app.data.store_mut();
     let token = Endpoint { app_id, url: provider.token_endpoint(), ..Endpoint::new_for(EndpointPurpose::Token) };
     let token_id = store.insert_endpoint(&token).unwrap();
     let me = Endpoint { app_id, url: provider.userinfo_endpoint(), ..Endpoint::new_for(EndpointPurpose::UserInfo) };
@@ -82,7 +82,7 @@ fn add_authorization(app: &mut authdeck::app::App) -> u16 {
         ..Default::default()
     });
     store.insert_authorization(app_id, "Local OIDC", &config).unwrap();
-    app.reload().unwrap();
+    app.data.reload().unwrap();
     port
 }
 
@@ -102,7 +102,7 @@ async fn start_and_copy_url(h: &mut Harness) -> String {
 /// No secret of the run was ever on screen or in the log: the client secret, the code, the tokens.
 fn assert_no_secret_was_shown(h: &Harness, code: &str) {
     let logged = String::from_utf8_lossy(&log().lock().unwrap()).into_owned();
-    let connections = h.app.store.connections(h.app.app_id).unwrap();
+    let connections = h.store().connections(h.app.data.app_id).unwrap();
     let mut secrets = vec![oidc::BASIC_CLIENT_SECRET.to_owned(), code.to_owned()];
     for c in &connections {
         secrets.push(c.tokens.access_token.reveal().clone());
@@ -160,7 +160,7 @@ async fn a_whole_flow_with_the_callback_reaching_the_listener() {
     h.assert_shows("expires in");
 
     // The log file never holds a secret: the harness logs nowhere, so check the store's test runs.
-    let runs = h.app.store.test_runs(h.app.authorizations[1].id, 10).unwrap();
+    let runs = h.store().test_runs(h.app.data.authorizations[1].id, 10).unwrap();
     let steps = serde_json::to_string(&runs[0].steps).unwrap();
     assert!(!steps.contains(oidc::BASIC_CLIENT_SECRET) && !steps.contains(&code_of(&redirected)));
 }
@@ -236,7 +236,7 @@ async fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() 
     h.press("t");
     h.wait_for("Listening for the callback").await;
     h.assert_shows(&format!("ssh -L {port}:127.0.0.1:{port} dev@198.51.100.7"));
-    h.assert_hides("o open it in a browser");
+    h.assert_hides("opens it in a browser");
     // `o` is not a key here: like any letter, it starts filling the paste box.
     h.press("o");
     assert!(h.app.take_effects().is_empty());
@@ -280,13 +280,13 @@ async fn key_checking_server() -> String {
 async fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
     let mut h = Harness::with_size(140, 45);
     let url = key_checking_server().await;
-    let app_id = h.app.app_id;
+    let app_id = h.app.data.app_id;
     let me = Endpoint { app_id, url, ..Endpoint::new_for(EndpointPurpose::UserInfo) };
-    let me_id = h.app.store.insert_endpoint(&me).unwrap();
-    let mut auth = h.app.authorizations[0].clone();
+    let me_id = h.app.data.store_mut().insert_endpoint(&me).unwrap();
+    let mut auth = h.app.data.authorizations[0].clone();
     auth.config.set_endpoint_ids(None, Some(me_id));
-    h.app.store.update_authorization(auth.id, &auth.name, &auth.config).unwrap();
-    h.app.reload().unwrap();
+    h.app.data.store_mut().update_authorization(auth.id, &auth.name, &auth.config).unwrap();
+    h.app.data.reload().unwrap();
 
     h.press("t");
     h.assert_shows("Test \"API-Key\"");
@@ -324,10 +324,10 @@ async fn quitting_mid_test_records_the_run_and_frees_the_port() {
         key(KeyCode::Char('q')),
     ];
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    authdeck::app::run(&mut terminal, &mut app, futures_util::stream::iter(events), |_| Ok(())).await.unwrap();
+    authdeck::tui::run(&mut terminal, &mut app, futures_util::stream::iter(events), |_| Ok(())).await.unwrap();
     assert!(app.quit);
-    let id = app.authorizations[1].id;
-    let runs = app.store.test_runs(id, 10).unwrap();
+    let id = app.data.authorizations[1].id;
+    let runs = app.data.store_mut().test_runs(id, 10).unwrap();
     assert_eq!(runs.len(), 1, "the run was recorded");
     assert_eq!(runs[0].outcome, Some(authdeck::flow::RunOutcome::Cancelled));
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");

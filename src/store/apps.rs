@@ -70,6 +70,15 @@ impl Store {
         Ok(n as usize)
     }
 
+    /// How many authorizations each app has, by app id (apps without any are left out).
+    pub fn authorization_counts(&self) -> Result<std::collections::HashMap<i64, usize>> {
+        let mut stmt = self.conn.prepare_cached("SELECT app_id, count(*) FROM authorizations GROUP BY app_id")?;
+        let counts = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(counts)
+    }
+
     /// The apps, creating "My App" first when there are none (the first start).
     pub fn apps_or_first(&mut self) -> Result<Vec<App>> {
         let apps = self.apps()?;

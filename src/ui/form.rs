@@ -28,7 +28,7 @@ fn field_height(field: &Field, form: &Form, width: u16) -> u16 {
 fn note(field: &Field, form: &Form) -> (String, Style) {
     match form.error(field.key) {
         Some(message) => (format!("✗ {message}"), theme::error()),
-        None => (field.help.to_owned(), theme::dim()),
+        None => (field.help_text(), theme::dim()),
     }
 }
 
@@ -135,7 +135,7 @@ fn draw_field(frame: &mut Frame, rect: Rect, app: &App, form: &Form, field: &Fie
             row += 1;
         }
         FieldInput::Endpoint { selected, .. } => {
-            let line = match selected.and_then(|id| app.endpoint_name(id)) {
+            let line = match selected.and_then(|id| app.data.endpoint_name(id)) {
                 Some(name) => Line::raw(format!("{name}  ▾")),
                 None => Line::styled("(none chosen)  ▾", theme::dim()),
             };
@@ -167,13 +167,13 @@ fn line(rect: Rect, y: u16) -> Rect {
 
 fn draw_picker(frame: &mut Frame, bounds: Rect, anchor: Rect, app: &App, form: &Form, index: usize) {
     let FieldInput::Endpoint { purpose, .. } = form.focused().input else { return };
-    let entries = app.picker_entries(purpose);
+    let entries = app.data.picker_entries(purpose);
     let items: Vec<ListItem> = entries
         .iter()
         .map(|e| match e {
             PickerEntry::None => ListItem::new(Line::styled("(none)", theme::dim())),
             PickerEntry::Endpoint(id) => {
-                let e = app.endpoints.iter().find(|e| e.id == *id);
+                let e = app.data.endpoint(*id);
                 let text = e
                     .map(|e| format!("{}  ({}, {} {})", e.name, e.purpose.label(), e.method, e.url))
                     .unwrap_or_default();

@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     ])
     .areas(area);
     draw_header(frame, header, app);
-    match app.tab {
+    match app.tabs.current {
         Tab::Authorizations => tabs::draw_authorizations(frame, body, app),
         Tab::Endpoints => tabs::draw_endpoints(frame, body, app),
         Tab::Connections => tabs::draw_connections(frame, body, app),
@@ -35,11 +35,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     for overlay in &app.overlays {
         match overlay {
             Overlay::Form(f) => form::draw(frame, body, app, f),
-            Overlay::AppPicker { selected } => popups::draw_app_picker(frame, body, app, *selected),
-            Overlay::KindChooser { selected } => popups::draw_kind_chooser(frame, body, *selected),
-            Overlay::Confirm { message, .. } => popups::draw_confirm(frame, body, app, message),
+            Overlay::AppPicker(picker) => popups::draw_app_picker(frame, body, app, picker.selected),
+            Overlay::KindChooser(chooser) => popups::draw_kind_chooser(frame, body, chooser.selected),
+            Overlay::Confirm(confirm) => popups::draw_confirm(frame, body, app, &confirm.message),
             Overlay::Prompt(prompt) => popups::draw_prompt(frame, body, app, prompt),
-            Overlay::Help { context } => popups::draw_help(frame, body, app, *context),
+            Overlay::Help(help) => popups::draw_help(frame, body, app, help.context),
             Overlay::TestPane(pane) => test_pane::draw(frame, body, pane, app.env.can_open_browser),
         }
     }
@@ -51,10 +51,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
-    let name = app.current_app().map(|a| a.name.as_str()).unwrap_or("(no app)");
+    let name = app.data.current_app().map(|a| a.name.as_str()).unwrap_or("(no app)");
     let mut spans = vec![Span::styled(format!(" authdeck · {name} "), theme::header()), Span::raw("  ")];
     for tab in Tab::ALL {
-        let style = if tab == app.tab { theme::focused() } else { theme::dim() };
+        let style = if tab == app.tabs.current { theme::focused() } else { theme::dim() };
         spans.push(Span::styled(format!(" {} ", tab.title()), style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{centered, key_hints, theme, wrapped_lines};
-use crate::app::{App, Prompt};
+use crate::app::App;
+use crate::app::overlay::Prompt;
 use crate::keymap::{self, Action, Context};
 use crate::model::AuthKind;
 
@@ -26,13 +27,14 @@ fn draw_list(frame: &mut Frame, area: Rect, items: Vec<ListItem>, selected: usiz
 }
 
 pub fn draw_app_picker(frame: &mut Frame, area: Rect, app: &App, selected: usize) {
-    let height = (app.apps.len() as u16 + 2).min(area.height);
+    let height = (app.data.apps.len() as u16 + 2).min(area.height);
     let inner = popup(frame, centered(area, 60, height), "Apps");
     let items = app
+        .data
         .apps
         .iter()
         .map(|a| {
-            let current = if a.id == app.app_id { "  (current)" } else { "" };
+            let current = if a.id == app.data.app_id { "  (current)" } else { "" };
             ListItem::new(Line::from(vec![Span::raw(a.name.clone()), Span::styled(current, theme::dim())]))
         })
         .collect();
@@ -96,6 +98,7 @@ pub fn draw_help(frame: &mut Frame, area: Rect, app: &App, context: Context) {
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Esc closes this help.", theme::dim()));
+    let close = keymap::key_for(Context::Help, Action::Cancel);
+    lines.push(Line::styled(format!("{close} closes this help."), theme::dim()));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -6,7 +6,9 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 
 use super::theme;
-use crate::app::{App, ListCursor};
+use crate::app::App;
+use crate::app::list::ListCursor;
+use crate::keymap::{Action, Context, key_for};
 
 /// What a table shows besides its rows.
 struct TableSpec<'a> {
@@ -53,12 +55,15 @@ pub fn draw_authorizations(frame: &mut Frame, area: Rect, app: &App) {
             title: "Authorizations",
             header: vec!["Kind", "Name", "Summary", "Last test"],
             widths,
-            empty: "No authorizations yet: press n to create one.",
+            empty: &format!(
+                "No authorizations yet: press {} to create one.",
+                key_for(Context::Authorizations, Action::New)
+            ),
         },
-        app.authorizations.len(),
-        &app.auth_cursor,
+        app.data.authorizations.len(),
+        &app.tabs.authorizations.cursor,
         |i| {
-            let a = &app.authorizations[i];
+            let a = &app.data.authorizations[i];
             let last = a.last_test.as_ref().map_or_else(|| "never tested".into(), |t| t.describe(now));
             Row::new(vec![a.kind().label().to_owned(), a.name.clone(), a.summary(), last])
         },
@@ -80,13 +85,16 @@ pub fn draw_endpoints(frame: &mut Frame, area: Rect, app: &App) {
             title: "Endpoints",
             header: vec!["Name", "Purpose", "Method", "URL", "Used by"],
             widths,
-            empty: "No endpoints yet: press n to create one (or create them from an authorization's form).",
+            empty: &format!(
+                "No endpoints yet: press {} to create one (or create them from an authorization's form).",
+                key_for(Context::Endpoints, Action::New)
+            ),
         },
-        app.endpoints.len(),
-        &app.endpoint_cursor,
+        app.data.endpoints.len(),
+        &app.tabs.endpoints.cursor,
         |i| {
-            let e = &app.endpoints[i];
-            let used = app.endpoint_use_count(e.id);
+            let e = &app.data.endpoints[i];
+            let used = app.data.endpoint_users(e.id).len();
             Row::new(vec![
                 e.name.clone(),
                 e.purpose.label().to_owned(),
@@ -115,12 +123,15 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
             title: "Connections",
             header: vec!["Authorization", "Identity", "Scopes", "Expiry", "Refresh", "Tested"],
             widths,
-            empty: "No connections yet: test an OAuth 2.0 authorization (t on the Authorizations tab).",
+            empty: &format!(
+                "No connections yet: test an OAuth 2.0 authorization ({} on the Authorizations tab).",
+                key_for(Context::Authorizations, Action::Test)
+            ),
         },
-        app.connections.len(),
-        &app.connection_cursor,
+        app.data.connections.len(),
+        &app.tabs.connections.cursor,
         |i| {
-            let c = &app.connections[i];
+            let c = &app.data.connections[i];
             Row::new(vec![
                 c.authorization_name.clone(),
                 c.identity.display(),

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::theme;
 use crate::app::test_pane::{StepView, TestPane};
 use crate::flow::{FlowKind, HttpExchange, ListenerStatus, RunOutcome, StepId, StepStatus};
+use crate::keymap::{Action, Context, key_for};
 use crate::model::redact::MASK;
 
 /// The step list's width: mark, the longest label, elapsed time.
@@ -130,7 +131,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser:
         callback_lines(&mut lines, pane, can_open_browser);
     }
     if pane.revealed {
-        lines.push(Line::styled("Secrets shown (Ctrl-R hides them).", theme::error()));
+        let hide = key_for(Context::TestPane, Action::Reveal);
+        lines.push(Line::styled(format!("Secrets shown ({hide} hides them)."), theme::error()));
         for raw in &view.raw {
             exchange_lines(&mut lines, raw.reveal());
         }
@@ -172,17 +174,26 @@ fn callback_lines(lines: &mut Vec<Line<'static>>, pane: &TestPane, can_open_brow
         lines.push(Line::styled(entry.clone(), theme::dim()));
     }
     if let Some(url) = &pane.auth_url {
-        let open = if can_open_browser && pane.is_running() { " · o open it in a browser" } else { "" };
-        lines.push(Line::styled(format!("Authorization URL (c copies it{open}):"), theme::title()));
+        let open = if can_open_browser && pane.is_running() {
+            format!(" · {} opens it in a browser", key_for(Context::TestPane, Action::OpenBrowser))
+        } else {
+            String::new()
+        };
+        let copy = key_for(Context::TestPane, Action::Copy);
+        lines.push(Line::styled(format!("Authorization URL ({copy} copies it{open}):"), theme::title()));
         lines.push(Line::raw(url.clone()));
     }
 }
 
 fn draw_paste_box(frame: &mut Frame, area: Rect, pane: &TestPane) {
     let title = if pane.paste_focused {
-        " Paste the redirected URL or the code (masked; Ctrl-R shows it) · Enter submits "
+        format!(
+            " Paste the redirected URL or the code (masked; {} shows it) · {} submits ",
+            key_for(Context::TestPaste, Action::Reveal),
+            key_for(Context::TestPaste, Action::Submit)
+        )
     } else {
-        " p (or paste) to enter the redirected URL or the code "
+        format!(" {} (or paste) to enter the redirected URL or the code ", key_for(Context::TestPane, Action::Paste))
     };
     let style = if pane.paste_focused { theme::focused() } else { theme::dim() };
     let block = Block::default().borders(Borders::TOP).title(Line::styled(title, style));

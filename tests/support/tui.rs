@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use authdeck::app::{self, App};
+use authdeck::app::App;
 use authdeck::flow::FlowEvent;
 use authdeck::store::Store;
+use authdeck::tui;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -48,7 +49,7 @@ impl Harness {
     }
 
     fn draw(&mut self) {
-        app::draw(&mut self.terminal, &self.app).expect("draw");
+        tui::draw(&mut self.terminal, &self.app).expect("draw");
         let screen = self.screen();
         self.screens.push(screen);
     }
@@ -59,7 +60,7 @@ impl Harness {
         while !self.screen().contains(text) {
             match tokio::time::timeout_at(deadline, self.flow.recv()).await {
                 Ok(Some((run, event))) => {
-                    self.app.handle_flow_event(run, event);
+                    self.app.update(authdeck::app::Message::Flow { run, event });
                     self.draw();
                 }
                 Ok(None) => panic!("the flow channel closed while waiting for {text:?}"),

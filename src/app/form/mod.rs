@@ -1,11 +1,20 @@
-//! A form's state: its fields, which one has the focus, the problems found, and whether anything was
-//! typed. What the fields mean is decided by the builders in `forms.rs`.
+//! A form: its fields (each keyed by its form's own typed key), which one has the focus, the
+//! problems found, whether anything was typed, and the keys that edit it. What the fields of each
+//! form are, and what saving does, is in `authorization.rs`, `endpoint.rs` and `credentials.rs`.
+
+pub mod authorization;
+pub mod credentials;
+pub mod endpoint;
 
 use std::borrow::Cow;
 
+use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
-use crate::model::{ApiKeyField, BasicField, EndpointField, EndpointPurpose, OAuth2Field};
+use super::data::{Data, Outcome, PickerEntry};
+use super::{Command, Overlay};
+use crate::keymap::{self, Action, Context};
+use crate::model::{ApiKeyField, BasicField, EndpointField, EndpointPurpose, FieldError, OAuth2Field};
 
 /// A field of one of the forms: each form has its own typed keys (the model's, for the forms that
 /// edit a record), so a misspelt field is a compile error, not an empty value.
@@ -172,6 +181,31 @@ impl Field {
     pub fn is_text(&self) -> bool {
         matches!(self.input, FieldInput::Text { .. })
     }
+
+    pub fn is_secret(&self) -> bool {
+        matches!(self.input, FieldInput::Text { secret: true, .. })
+    }
+
+    /// The line under the field: its help, then how to change it, with the keys of the key table.
+    pub fn help_text(&self) -> String {
+        use keymap::key_for;
+        let how = match &self.input {
+            FieldInput::Text { secret: true, .. } => {
+                format!("Masked; {} reveals it.", key_for(Context::FormText, Action::Reveal))
+            }
+            FieldInput::Choice { .. } => format!(
+                "{}/{} to change.",
+                key_for(Context::FormChoice, Action::Left),
+                key_for(Context::FormChoice, Action::Right)
+            ),
+            FieldInput::Toggle(_) => format!("{} switches it.", key_for(Context::FormChoice, Action::Submit)),
+            FieldInput::Endpoint { .. } => {
+                format!("{} to choose one or create one.", key_for(Context::FormChoice, Action::Submit))
+            }
+            FieldInput::Text { .. } | FieldInput::Button => String::new(),
+        };
+        [self.help, how.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
+    }
 }
 
 fn text_area(value: &str) -> TextArea<'static> {
@@ -336,6 +370,208 @@ impl Form {
             }
             FieldInput::Toggle(on) => *on = !*on,
             _ => {}
+        }
+    }
+}
+
+/// The problems as the form words them beside their fields.
+pub fn phrase(form: &Form, errors: Vec<FieldError<FieldKey>>) -> Vec<(FieldKey, String)> {
+    errors
+        .into_iter()
+        .map(|e| {
+            let text = e.problem.reason().unwrap_or_else(|| match e.field {
+                FieldKey::Endpoint(field) => endpoint::missing(field),
+                FieldKey::Credential(_) | FieldKey::Submit => "Fill this in.".into(),
+                key => authorization::missing(form, key),
+            });
+            (e.field, text)
+        })
+        .collect()
+}
+
+/// Pasted text for a one-line box: line breaks become spaces, the ends trimmed.
+pub fn one_line(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    text.split('\n').map(str::trim).collect::<Vec<_>>().join(" ").trim().to_owned()
+}
+
+impl Form {
+    pub fn context(&self) -> Context {
+        if self.picker.is_some() {
+            Context::EndpointPicker
+        } else if self.focused().is_text() {
+            Context::FormText
+        } else {
+            Context::FormChoice
+        }
+    }
+
+    pub fn available(&self, action: Action) -> bool {
+        match action {
+            Action::Reveal => self.fields.iter().any(Field::is_secret),
+            _ => true,
+        }
+    }
+
+    /// Shows the problems beside their fields (the focus on the first) and says how many there are.
+    pub fn refuse(&mut self, errors: Vec<(FieldKey, String)>) -> Vec<Command> {
+        let count = errors.len();
+        self.show_errors(errors);
+        vec![Command::Error(format!(
+            "{count} field{} to fix: see the messages beside them.",
+            if count == 1 { "" } else { "s" }
+        ))]
+    }
+
+    pub fn update(&mut self, action: Action, data: &Data) -> Vec<Command> {
+        if self.picker.is_some() {
+            return self.update_picker(action, data);
+        }
+        match action {
+            Action::NextField => self.move_focus(1),
+            Action::PrevField => self.move_focus(-1),
+            Action::Up | Action::Down => {
+                let down = action == Action::Down;
+                if let FieldInput::Text { area, multiline: true, .. } = &mut self.focused_mut().input {
+                    let row = area.cursor().0;
+                    let last = area.lines().len().saturating_sub(1);
+                    if (down && row < last) || (!down && row > 0) {
+                        area.move_cursor(if down { CursorMove::Down } else { CursorMove::Up });
+                        return Vec::new();
+                    }
+                }
+                self.move_focus(if down { 1 } else { -1 });
+            }
+            Action::Left => self.cycle_choice(-1, data),
+            Action::Right => self.cycle_choice(1, data),
+            Action::Reveal => self.toggle_reveal(),
+            Action::Submit => match &mut self.focused_mut().input {
+                FieldInput::Text { area, multiline: true, .. } => area.insert_newline(),
+                FieldInput::Text { .. } | FieldInput::Choice { .. } => self.move_focus(1),
+                FieldInput::Toggle(on) => *on = !*on,
+                FieldInput::Endpoint { purpose, selected } => {
+                    let entries = data.picker_entries(*purpose);
+                    let current = selected.map_or(PickerEntry::None, PickerEntry::Endpoint);
+                    self.picker = Some(entries.iter().position(|e| *e == current).unwrap_or(0));
+                }
+                FieldInput::Button => return self.save(),
+            },
+            Action::Save => return self.save(),
+            Action::Cancel if self.is_dirty() => {
+                let message = "Discard what you typed in this form?".to_owned();
+                return vec![Command::Push(Overlay::Confirm(super::overlay::Confirm::new(
+                    message,
+                    vec![Command::Pop],
+                )))];
+            }
+            Action::Cancel => return vec![Command::Pop],
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// What saving does depends on what the form is for.
+    fn save(&mut self) -> Vec<Command> {
+        match self.target {
+            FormTarget::NewAuthorization(kind) => authorization::save(self, kind, None),
+            FormTarget::EditAuthorization(id, kind) => authorization::save(self, kind, Some(id)),
+            FormTarget::NewEndpoint { .. } | FormTarget::EditEndpoint(_) => endpoint::save(self),
+            FormTarget::TestCredentials(id) => credentials::submit(self, id),
+        }
+    }
+
+    /// How the save this form asked for went.
+    pub fn stored(&mut self, outcome: Outcome) -> Vec<Command> {
+        match self.target {
+            FormTarget::NewAuthorization(kind) | FormTarget::EditAuthorization(_, kind) => {
+                authorization::stored(self, kind, outcome)
+            }
+            FormTarget::NewEndpoint { .. } | FormTarget::EditEndpoint(_) => endpoint::stored(self, outcome),
+            FormTarget::TestCredentials(_) => super::report(outcome),
+        }
+    }
+
+    fn toggle_reveal(&mut self) {
+        self.revealed = !self.revealed;
+        let revealed = self.revealed;
+        for field in &mut self.fields {
+            if let FieldInput::Text { area, secret: true, .. } = &mut field.input {
+                if revealed { area.clear_mask_char() } else { area.set_mask_char(crate::model::redact::MASK) }
+            }
+        }
+    }
+
+    /// ←/→: the next choice, or on an endpoint field the next endpoint (without opening the list).
+    fn cycle_choice(&mut self, delta: isize, data: &Data) {
+        if let FieldInput::Endpoint { purpose, selected } = self.focused().input {
+            // "Create a new endpoint" is only in the list.
+            let key = self.focused().key;
+            let entries: Vec<PickerEntry> =
+                data.picker_entries(purpose).into_iter().filter(|e| *e != PickerEntry::Create).collect();
+            let current = entries.iter().position(|e| *e == selected.map_or(PickerEntry::None, PickerEntry::Endpoint));
+            let next = (current.unwrap_or(0) as isize + delta).rem_euclid(entries.len().max(1) as isize) as usize;
+            let id = match entries.get(next) {
+                Some(PickerEntry::Endpoint(id)) => Some(*id),
+                _ => None,
+            };
+            return self.set_endpoint(key, id);
+        }
+        let before = endpoint::purpose(self);
+        self.cycle(delta);
+        if self.focused().key == FieldKey::Endpoint(EndpointField::Purpose) {
+            endpoint::purpose_changed(self, before, data);
+        }
+    }
+
+    fn update_picker(&mut self, action: Action, data: &Data) -> Vec<Command> {
+        let FieldInput::Endpoint { purpose, .. } = self.focused().input else { return Vec::new() };
+        let key = self.focused().key;
+        let entries = data.picker_entries(purpose);
+        let Some(index) = self.picker else { return Vec::new() };
+        match action {
+            Action::Up => self.picker = Some(index.saturating_sub(1)),
+            Action::Down => self.picker = Some((index + 1).min(entries.len().saturating_sub(1))),
+            Action::Cancel => self.picker = None,
+            Action::Submit => {
+                self.picker = None;
+                match entries.get(index) {
+                    Some(PickerEntry::Endpoint(id)) => self.set_endpoint(key, Some(*id)),
+                    Some(PickerEntry::None) => self.set_endpoint(key, None),
+                    Some(PickerEntry::Create) => {
+                        let form = endpoint::form(
+                            &data.new_endpoint(purpose),
+                            FormTarget::NewEndpoint { for_field: Some(key) },
+                        );
+                        return vec![Command::Push(Overlay::Form(Box::new(form)))];
+                    }
+                    None => {}
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// A key no binding took: typed into the focused text box.
+    pub fn type_key(&mut self, key: KeyEvent) {
+        if self.picker.is_none()
+            && let FieldInput::Text { area, .. } = &mut self.focused_mut().input
+        {
+            area.input(key);
+        }
+    }
+
+    /// Pasted text goes into the focused text box; a one-line box takes it as one line.
+    pub fn paste(&mut self, text: &str) {
+        if self.picker.is_some() {
+            return;
+        }
+        if let FieldInput::Text { area, multiline, .. } = &mut self.focused_mut().input {
+            if *multiline {
+                area.insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+            } else {
+                area.insert_str(one_line(text));
+            }
         }
     }
 }

@@ -1,15 +1,20 @@
-//! The test-connection pane's state: the steps of a run as they happen, the authorization URL, the
-//! listener, the paste box, and the report the run ended with. Flow events change it here; the
-//! app's `update` decides what keys do.
+//! The test-connection pane: the steps of a run as they happen, the authorization URL, the
+//! listener, the paste box, and the report the run ended with. The run's events change it in
+//! [`TestPane::apply`]; its keys in [`TestPane::update`].
 
 use std::time::Instant;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
+use super::Command;
 use crate::flow::{
-    FlowEvent, FlowHandle, FlowKind, FlowReport, HttpExchange, ListenerStatus, StepId, StepRecord, StepStatus,
+    FlowEvent, FlowHandle, FlowKind, FlowReport, FlowRequest, HttpExchange, ListenerStatus, StepId, StepRecord,
+    StepStatus,
 };
+use crate::keymap::{self, Action, Context};
 use crate::model::redact::{MASK, Sensitive};
+use crate::platform::{Effect, Environment};
 
 /// The paste box: what is pasted holds the authorization code, so it is masked unless revealed.
 fn paste_box(revealed: bool) -> TextArea<'static> {
@@ -86,19 +91,15 @@ pub struct TestPane {
 }
 
 impl TestPane {
-    pub fn new(
-        run_id: u64,
-        authorization_id: i64,
-        authorization_name: String,
-        kind: FlowKind,
-        steps: &[StepId],
-    ) -> TestPane {
+    /// The pane of the run `run_id` of `request`, its steps all waiting.
+    pub fn new(run_id: u64, request: &FlowRequest) -> TestPane {
+        let auth = &request.authorization;
         TestPane {
             run_id,
-            authorization_id,
-            authorization_name,
-            kind,
-            steps: steps.iter().map(|s| StepView::new(*s)).collect(),
+            authorization_id: auth.id,
+            authorization_name: auth.name.clone(),
+            kind: request.kind(),
+            steps: request.steps().iter().map(|s| StepView::new(*s)).collect(),
             selected: 0,
             started: Instant::now(),
             auth_url: None,
@@ -254,5 +255,113 @@ impl TestPane {
         self.paste_focused = false;
         self.connection_id = connection_id;
         self.report = Some(report);
+    }
+}
+
+impl TestPane {
+    pub fn context(&self) -> Context {
+        if self.paste_focused { Context::TestPaste } else { Context::TestPane }
+    }
+
+    pub fn available(&self, action: Action, env: &Environment) -> bool {
+        match action {
+            Action::Copy => self.auth_url.is_some(),
+            Action::OpenBrowser => env.can_open_browser && self.auth_url.is_some() && self.is_running(),
+            Action::Paste => self.is_waiting_for_callback(),
+            Action::Test => !self.is_running() && self.kind == FlowKind::Test,
+            Action::Refresh => {
+                !self.is_running()
+                    && self.report.as_ref().is_some_and(|r| r.grant.as_ref().is_some_and(|g| g.refresh_token))
+            }
+            _ => true,
+        }
+    }
+
+    /// Asks the run to stop (it ends on its own, freeing its port, and is recorded as cancelled).
+    pub fn cancel(&self) {
+        if let Some(handle) = &self.handle {
+            handle.cancel();
+        }
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Up => self.select(self.selected.saturating_sub(1)),
+            Action::Down => self.select(self.selected + 1),
+            Action::ScrollDown => self.detail_scroll = self.detail_scroll.saturating_add(10),
+            Action::ScrollUp => self.detail_scroll = self.detail_scroll.saturating_sub(10),
+            Action::Reveal => self.toggle_reveal(),
+            Action::Copy => {
+                if let Some(url) = self.auth_url.clone() {
+                    return vec![
+                        Command::Effect(Effect::CopyToClipboard(url)),
+                        Command::Info(
+                            "Copied the authorization URL to your clipboard (OSC 52; your terminal must allow it)."
+                                .into(),
+                        ),
+                    ];
+                }
+            }
+            Action::OpenBrowser => {
+                if let Some(url) = self.auth_url.clone() {
+                    return vec![
+                        Command::Effect(Effect::OpenBrowser(url)),
+                        Command::Info("Opening the authorization URL in your browser…".into()),
+                    ];
+                }
+            }
+            Action::Paste if self.paste_focused => self.submit_paste(),
+            Action::Paste => self.focus_paste(),
+            Action::Submit => self.submit_paste(),
+            Action::Test => return vec![Command::Test { authorization_id: self.authorization_id, answers: None }],
+            Action::Refresh => {
+                if let Some(connection_id) = self.connection_id {
+                    return vec![Command::Refresh { connection_id }];
+                }
+            }
+            Action::Cancel if self.paste_focused => self.paste_focused = false,
+            Action::Cancel if self.is_running() && !self.cancelling => {
+                self.cancel();
+                self.cancelling = true;
+                let close = keymap::key_for(Context::TestPane, Action::Cancel);
+                return vec![Command::Info(format!("Cancelling the test… ({close} again closes the pane)"))];
+            }
+            Action::Cancel => return vec![Command::Pop],
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// A key no binding took: while waiting for the callback, typing fills the paste box.
+    pub fn type_key(&mut self, key: KeyEvent) {
+        if !self.is_waiting_for_callback() {
+            return;
+        }
+        let printable = matches!(key.code, KeyCode::Char(_)) && !key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.paste_focused || printable {
+            self.focus_paste();
+            self.paste.input(key);
+        }
+    }
+
+    /// Pasted text, while waiting for the callback, goes into the paste box as one line.
+    pub fn paste(&mut self, text: &str) {
+        if self.is_waiting_for_callback() {
+            self.focus_paste();
+            self.paste.insert_str(super::form::one_line(text));
+        }
+    }
+
+    /// Hands the paste box's text to the waiting flow.
+    fn submit_paste(&mut self) {
+        let text = self.paste.lines().join("").trim().to_owned();
+        if text.is_empty() {
+            self.paste_error =
+                Some("Paste the redirected URL from the browser's address bar, or just the code.".into());
+            return;
+        }
+        // The text stays in the box until the flow accepts it, so a refused paste can be fixed.
+        let sent = self.handle.as_ref().is_some_and(|h| h.paste(text));
+        self.paste_error = if sent { None } else { Some("The test is no longer waiting for a callback.".into()) };
     }
 }

@@ -1,0 +1,256 @@
+//! The authorization forms (API-Key, Basic, OAuth 2.0): their fields, how the form's values become
+//! an authorization again, how the form words a missing value, and saving.
+
+use super::{Field, FieldKey, Form, FormTarget, phrase};
+use crate::app::data::{Done, Job, JobError, Outcome};
+use crate::app::{Command, Tab, report};
+use crate::keymap::{Action, Context, key_for};
+use crate::model::authorization::DEFAULT_REDIRECT_URI;
+use crate::model::{
+    ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
+    EndpointPurpose, FieldError, KeyPlacement, OAuth2Config, OAuth2Field, check_name,
+};
+use crate::store::StoreError;
+
+const PLACEMENTS: [KeyPlacement; 2] = [KeyPlacement::Header, KeyPlacement::Query];
+
+/// The key of the Name field of an authorization form of `kind`.
+pub fn name_key(kind: AuthKind) -> FieldKey {
+    match kind {
+        AuthKind::ApiKey => ApiKeyField::Name.into(),
+        AuthKind::Basic => BasicField::Name.into(),
+        AuthKind::OAuth2 => OAuth2Field::Name.into(),
+    }
+}
+
+/// The form for editing `existing`, or for a new authorization of `kind` called `new_name`.
+pub fn form(kind: AuthKind, existing: Option<&Authorization>, new_name: &str) -> Form {
+    let config = existing.map(|a| a.config.clone()).unwrap_or_else(|| AuthConfig::new_of_kind(kind));
+    let name = existing.map_or(new_name, |a| a.name.as_str());
+    let name_field = Field::text(name_key(kind), "Name", "How this authorization is called in authdeck.", name);
+    let mut fields = vec![name_field];
+    match &config {
+        AuthConfig::ApiKey(c) => fields.extend([
+            Field::choice(
+                ApiKeyField::Placement,
+                "Key goes in",
+                "Where the key is sent: a header or a query parameter.",
+                PLACEMENTS.iter().map(|p| p.label()).collect(),
+                PLACEMENTS.iter().position(|p| *p == c.placement).unwrap_or(0),
+            ),
+            Field::text(
+                ApiKeyField::ParamName,
+                "Header / parameter name",
+                "e.g. Authorization, X-API-Key, key.",
+                &c.param_name,
+            ),
+            Field::text(
+                ApiKeyField::ValueTemplate,
+                "Value",
+                "The value sent; {{api_key}} is replaced by the key.",
+                &c.value_template,
+            ),
+            Field::text(
+                ApiKeyField::KeyLabel,
+                "Key label",
+                "What the end user is asked for, e.g. API Key.",
+                &c.key_label,
+            ),
+            Field::endpoint(
+                ApiKeyField::UserinfoEndpoint,
+                "User Information Endpoint",
+                "Called with the key to test it.",
+                EndpointPurpose::UserInfo,
+                c.userinfo_endpoint,
+            ),
+        ]),
+        AuthConfig::Basic(c) => fields.extend([
+            Field::text(
+                BasicField::UsernameLabel,
+                "Username label",
+                "What the end user is asked for, e.g. Username.",
+                &c.username_label,
+            ),
+            Field::text(
+                BasicField::PasswordLabel,
+                "Password label",
+                "What the end user is asked for, e.g. Password.",
+                &c.password_label,
+            ),
+            Field::endpoint(
+                BasicField::UserinfoEndpoint,
+                "User Information Endpoint",
+                "Called with the credentials to test them.",
+                EndpointPurpose::UserInfo,
+                c.userinfo_endpoint,
+            ),
+        ]),
+        AuthConfig::OAuth2(c) => fields.extend(oauth2_fields(c)),
+    }
+    let (title, target, button) = match existing {
+        Some(a) => (format!("Edit {} authorization", kind.label()), FormTarget::EditAuthorization(a.id, kind), "Save"),
+        None => {
+            (format!("New {} authorization", kind.label()), FormTarget::NewAuthorization(kind), "Create Authorization")
+        }
+    };
+    fields.push(Field::button(button));
+    Form::new(title, target, fields)
+}
+
+fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
+    vec![
+        Field::text(OAuth2Field::ClientId, "Client ID", "The client ID the provider gave your app.", &c.client_id),
+        Field::secret(
+            OAuth2Field::ClientSecret,
+            "Client Secret",
+            "Leave it empty only for a public client.",
+            &c.client_secret,
+        ),
+        Field::text(
+            OAuth2Field::AuthorizationUri,
+            "Authorization URI",
+            "Where users authorize; query parameters typed here (response_type=code…) are kept.",
+            &c.authorization_uri,
+        ),
+        Field::text(
+            OAuth2Field::Scopes,
+            "Scopes",
+            "Separated by comma or space, or however your provider wants them.",
+            &c.scopes,
+        ),
+        Field::endpoint(
+            OAuth2Field::TokenEndpoint,
+            "Token Endpoint",
+            "Exchanges the code for tokens.",
+            EndpointPurpose::Token,
+            c.token_endpoint,
+        ),
+        Field::endpoint(
+            OAuth2Field::UserinfoEndpoint,
+            "User Information Endpoint",
+            "Returns the logged-in user.",
+            EndpointPurpose::UserInfo,
+            c.userinfo_endpoint,
+        ),
+        Field::text(
+            OAuth2Field::RedirectUri,
+            "Redirect URI",
+            "Registered with the provider; a loopback one lets authdeck listen.",
+            &c.redirect_uri,
+        ),
+        Field::choice(
+            OAuth2Field::ClientAuth,
+            "Client authentication",
+            "How the client authenticates at the token endpoint.",
+            ClientAuth::ALL.iter().map(|a| a.label()).collect(),
+            ClientAuth::ALL.iter().position(|a| *a == c.client_auth).unwrap_or(0),
+        ),
+        Field::toggle(
+            OAuth2Field::Pkce,
+            "PKCE (S256)",
+            "Proof Key for Code Exchange; turn off only for providers that reject it.",
+            c.pkce,
+        ),
+    ]
+}
+
+/// The name and fields of the authorization the form describes, or the problems to show.
+pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConfig), Vec<(FieldKey, String)>> {
+    let name_key = name_key(kind);
+    let name = form.text(name_key).trim().to_owned();
+    let config = match kind {
+        AuthKind::ApiKey => AuthConfig::ApiKey(ApiKeyConfig {
+            placement: PLACEMENTS[form.choice(ApiKeyField::Placement).min(PLACEMENTS.len() - 1)],
+            param_name: form.text(ApiKeyField::ParamName).trim().to_owned(),
+            value_template: form.text(ApiKeyField::ValueTemplate),
+            key_label: form.text(ApiKeyField::KeyLabel).trim().to_owned(),
+            userinfo_endpoint: form.endpoint(ApiKeyField::UserinfoEndpoint),
+        }),
+        AuthKind::Basic => AuthConfig::Basic(BasicConfig {
+            username_label: form.text(BasicField::UsernameLabel).trim().to_owned(),
+            password_label: form.text(BasicField::PasswordLabel).trim().to_owned(),
+            userinfo_endpoint: form.endpoint(BasicField::UserinfoEndpoint),
+        }),
+        AuthKind::OAuth2 => AuthConfig::OAuth2(OAuth2Config {
+            client_id: form.text(OAuth2Field::ClientId).trim().to_owned(),
+            client_secret: form.text(OAuth2Field::ClientSecret),
+            authorization_uri: form.text(OAuth2Field::AuthorizationUri).trim().to_owned(),
+            scopes: form.text(OAuth2Field::Scopes),
+            token_endpoint: form.endpoint(OAuth2Field::TokenEndpoint),
+            userinfo_endpoint: form.endpoint(OAuth2Field::UserinfoEndpoint),
+            redirect_uri: form.text(OAuth2Field::RedirectUri).trim().to_owned(),
+            client_auth: ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)],
+            pkce: form.toggle(OAuth2Field::Pkce),
+            ..OAuth2Config::default()
+        }),
+    };
+    let mut errors: Vec<FieldError<FieldKey>> = Vec::new();
+    check_name(name_key, &name, &mut errors);
+    errors.extend(config.validate().into_iter().map(|e| {
+        e.map(|field| match field {
+            AuthField::ApiKey(f) => f.into(),
+            AuthField::Basic(f) => f.into(),
+            AuthField::OAuth2(f) => f.into(),
+        })
+    }));
+    if errors.is_empty() { Ok((name, config)) } else { Err(phrase(form, errors)) }
+}
+
+/// What the form says for an empty field: what to put there.
+pub fn missing(form: &Form, field: FieldKey) -> String {
+    match field {
+        FieldKey::ApiKey(ApiKeyField::Name)
+        | FieldKey::Basic(BasicField::Name)
+        | FieldKey::OAuth2(OAuth2Field::Name) => "Give it a name.".into(),
+        FieldKey::ApiKey(ApiKeyField::ParamName) => match PLACEMENTS.get(form.choice(ApiKeyField::Placement)) {
+            Some(KeyPlacement::Query) => "Give the parameter name, e.g. key or api_key.".into(),
+            _ => "Give the header name, e.g. Authorization or X-API-Key.".into(),
+        },
+        FieldKey::ApiKey(ApiKeyField::KeyLabel) => "Give the label the end user sees, e.g. API Key.".into(),
+        FieldKey::Basic(BasicField::UsernameLabel) => "Give the label the end user sees, e.g. Username.".into(),
+        FieldKey::Basic(BasicField::PasswordLabel) => "Give the label the end user sees, e.g. Password.".into(),
+        FieldKey::OAuth2(OAuth2Field::ClientId) => "Enter the Client ID the provider gave your app.".into(),
+        FieldKey::OAuth2(OAuth2Field::ClientSecret) => {
+            "Enter the Client Secret, or set Client authentication to None for a public client.".into()
+        }
+        FieldKey::OAuth2(OAuth2Field::AuthorizationUri) => {
+            "Enter the Authorization URI, e.g. https://provider.example/oauth/authorize.".into()
+        }
+        FieldKey::OAuth2(OAuth2Field::TokenEndpoint) => {
+            format!("Choose a token endpoint, or create one ({}).", key_for(Context::FormChoice, Action::Submit))
+        }
+        FieldKey::OAuth2(OAuth2Field::RedirectUri) => {
+            format!("Enter the redirect URI registered with the provider, e.g. {DEFAULT_REDIRECT_URI}.")
+        }
+        _ => "Fill this in.".into(),
+    }
+}
+
+/// Saves the authorization the form describes (a new one without `id`), or shows its problems.
+pub fn save(form: &mut Form, kind: AuthKind, id: Option<i64>) -> Vec<Command> {
+    match to_authorization(form, kind) {
+        Ok((name, config)) => vec![Command::Store(Job::SaveAuthorization { id, name, config })],
+        Err(errors) => form.refuse(errors),
+    }
+}
+
+/// How the save went: the form closes and the authorization is selected, or the problem is shown.
+pub fn stored(form: &mut Form, kind: AuthKind, outcome: Outcome) -> Vec<Command> {
+    match outcome {
+        Ok(Done::Saved { id }) => {
+            let verb = if matches!(form.target, FormTarget::EditAuthorization(..)) { "Saved" } else { "Created" };
+            let name = form.text(name_key(kind)).trim().to_owned();
+            vec![
+                Command::Pop,
+                Command::ShowTab(Tab::Authorizations),
+                Command::Select { tab: Tab::Authorizations, id },
+                Command::Info(format!("{verb} the {} authorization \"{name}\".", kind.label())),
+            ]
+        }
+        // A duplicate name is a problem of the Name field.
+        Err(JobError::Store(e @ StoreError::DuplicateName { .. })) => {
+            form.refuse(vec![(name_key(kind), e.to_string())])
+        }
+        other => report(other),
+    }
+}

@@ -1,0 +1,168 @@
+//! Test runs from the TUI: starting a test or a refresh in a test pane, tagging each run's events
+//! for the event loop, and keeping every run's end (even when its pane was closed).
+
+use std::collections::BTreeSet;
+
+use tokio::sync::mpsc;
+
+use super::form::credentials;
+use super::{App, Command, Done, Job, Origin, Outcome, Overlay, report};
+use crate::flow::{Credentials, FlowEvent, FlowOptions, FlowRequest, FlowRunner, credential_prompts};
+use crate::model::AuthConfig;
+
+use super::test_pane::TestPane;
+
+/// The runs of this app: the shared runner, the channel their tagged events arrive on, and which
+/// runs have not ended yet.
+pub struct Runs {
+    /// Made on the first test: it holds the shared HTTP client.
+    runner: Option<FlowRunner>,
+    pub options: FlowOptions,
+    tx: mpsc::Sender<(u64, FlowEvent)>,
+    rx: Option<mpsc::Receiver<(u64, FlowEvent)>>,
+    next: u64,
+    /// Runs started and not yet ended (a closed pane's run ends on its own, cancelled).
+    running: BTreeSet<u64>,
+}
+
+impl Runs {
+    pub fn new() -> Runs {
+        let (tx, rx) = mpsc::channel(256);
+        Runs { runner: None, options: FlowOptions::default(), tx, rx: Some(rx), next: 0, running: BTreeSet::new() }
+    }
+
+    /// Starts a run in a tokio task; the pane that shows it.
+    fn launch(&mut self, request: FlowRequest) -> Result<TestPane, String> {
+        let runner = match &self.runner {
+            Some(runner) => runner.clone(),
+            None => self.runner.insert(FlowRunner::new(self.options.clone()).map_err(|e| e.to_string())?).clone(),
+        };
+        self.next += 1;
+        let run_id = self.next;
+        let mut pane = TestPane::new(run_id, &request);
+        // Tag the run's events with its id, so a late event of a closed run never lands in a new pane.
+        let (tx, mut rx) = mpsc::channel(64);
+        let tagged = self.tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                if tagged.send((run_id, event)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        pane.handle = Some(runner.spawn(request, tx));
+        self.running.insert(run_id);
+        Ok(pane)
+    }
+}
+
+impl App {
+    /// The receiver of the test runs' events, for the event loop (taken once).
+    pub fn take_flow_events(&mut self) -> Option<mpsc::Receiver<(u64, FlowEvent)>> {
+        self.runs.rx.take()
+    }
+
+    /// True while a test runs in a pane (the spinner and elapsed times need redrawing).
+    pub fn is_testing(&self) -> bool {
+        self.overlays.iter().any(|o| matches!(o, Overlay::TestPane(p) if p.is_running()))
+    }
+
+    /// True while some test run has not ended yet.
+    pub fn has_running_tests(&self) -> bool {
+        !self.runs.running.is_empty()
+    }
+
+    /// Cancels every run still going (on quit), so each ends, frees its port and is recorded.
+    pub fn cancel_all_tests(&mut self) {
+        for overlay in &self.overlays {
+            if let Overlay::TestPane(pane) = overlay {
+                pane.cancel();
+            }
+        }
+    }
+
+    /// Tests an authorization: asks for the key or credentials first where it needs them (`answers`
+    /// are the user's replies), then runs the flow in the test pane.
+    pub(super) fn start_test(&mut self, authorization_id: i64, answers: Option<Vec<String>>) {
+        let Some(auth) = self.data.authorization(authorization_id).cloned() else { return };
+        let prompts = credential_prompts(&auth.config);
+        let credentials = match answers {
+            None if !prompts.is_empty() => {
+                let form = credentials::form(&auth, &prompts);
+                return self.apply(vec![Command::Push(Overlay::Form(Box::new(form)))]);
+            }
+            None => Credentials::None,
+            Some(answers) => Credentials::from_answers(&auth.config, answers),
+        };
+        match FlowRequest::test(&auth, &self.data.endpoints, credentials) {
+            Ok(request) => self.show_run(request),
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// Runs a refresh-token grant on a saved connection, in the test pane.
+    pub(super) fn start_refresh(&mut self, connection_id: i64) {
+        let Some(connection) = self.data.connection(connection_id) else {
+            return self.error("That connection is gone: it may have been deleted.");
+        };
+        let token = connection.tokens.refresh_token.clone().unwrap_or_else(|| String::new().into());
+        let Some(auth) = self.data.authorization(connection.authorization_id).cloned() else {
+            return self.error("The authorization of that connection is gone.");
+        };
+        match FlowRequest::refresh(&auth, &self.data.endpoints, connection_id, token) {
+            Ok(request) => self.show_run(request),
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    fn show_run(&mut self, request: FlowRequest) {
+        let mut pane = match self.runs.launch(request) {
+            Ok(pane) => pane,
+            Err(message) => return self.error(message),
+        };
+        if let Some(AuthConfig::OAuth2(c)) = self.data.authorization(pane.authorization_id).map(|a| &a.config) {
+            pane.ssh_hint = self.env.ssh_forward_hint(&c.redirect_uri);
+        }
+        // A pane showing a finished run gives way to the new one.
+        if matches!(self.overlays.last(), Some(Overlay::TestPane(p)) if !p.is_running()) {
+            self.overlays.pop();
+        }
+        self.overlays.push(Overlay::TestPane(Box::new(pane)));
+    }
+
+    /// One event of a test run. The run's end is kept even when its pane was closed.
+    pub(super) fn flow_event(&mut self, run: u64, event: FlowEvent) {
+        if let FlowEvent::Finished(report) = event {
+            self.runs.running.remove(&run);
+            let outcome = self.data.run(Job::RecordFlow(report));
+            return self.update(super::Message::Stored { origin: Origin::Run(run), outcome });
+        }
+        if let Some(pane) = self.pane_of_run(run) {
+            pane.apply(event);
+        }
+    }
+
+    /// A run's record was written (or not): its pane shows how it ended.
+    pub(super) fn run_recorded(&mut self, run: u64, outcome: Outcome) -> Vec<Command> {
+        let Ok(Done::Recorded { report, recorded }) = outcome else { return report(outcome) };
+        let mut commands = Vec::new();
+        let connection_id = match recorded {
+            Ok(run) => run.connection_id,
+            Err(e) => {
+                commands.push(Command::Error(format!("The test ended but could not be saved: {e}")));
+                None
+            }
+        };
+        if let Some(pane) = self.pane_of_run(run) {
+            pane.finish(*report, connection_id);
+        }
+        commands
+    }
+
+    fn pane_of_run(&mut self, run: u64) -> Option<&mut TestPane> {
+        self.overlays.iter_mut().find_map(|o| match o {
+            Overlay::TestPane(p) if p.run_id == run => Some(p.as_mut()),
+            _ => None,
+        })
+    }
+}

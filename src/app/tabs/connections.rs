@@ -1,0 +1,52 @@
+//! The Connections tab: the saved results of successful tests; refresh, delete.
+
+use crate::app::data::Data;
+use crate::app::list::ListCursor;
+use crate::app::overlay::Confirm;
+use crate::app::{Command, Job, Overlay};
+use crate::flow::Connection;
+use crate::keymap::Action;
+
+#[derive(Default)]
+pub struct ConnectionsTab {
+    pub cursor: ListCursor,
+}
+
+impl ConnectionsTab {
+    pub fn selected<'a>(&self, data: &'a Data) -> Option<&'a Connection> {
+        data.connections.get(self.cursor.selected)
+    }
+
+    pub fn available(&self, action: Action, data: &Data) -> bool {
+        match action {
+            Action::Edit | Action::Delete | Action::Refresh => self.selected(data).is_some(),
+            _ => true,
+        }
+    }
+
+    pub fn update(&mut self, action: Action, data: &Data) -> Vec<Command> {
+        let len = data.connections.len();
+        match action {
+            Action::Up => self.cursor.step(-1, len),
+            Action::Down => self.cursor.step(1, len),
+            Action::Refresh => {
+                if let Some(c) = self.selected(data) {
+                    return vec![Command::Refresh { connection_id: c.id }];
+                }
+            }
+            Action::Delete => {
+                if let Some(c) = self.selected(data) {
+                    let message = format!(
+                        "Delete the saved connection of \"{}\" as {}? Its tokens are forgotten.",
+                        c.authorization_name,
+                        c.identity.display()
+                    );
+                    let on_yes = vec![Command::Store(Job::DeleteConnection(c.id))];
+                    return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes)))];
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}

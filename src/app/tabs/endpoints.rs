@@ -1,0 +1,63 @@
+//! The Endpoints tab: the app's reusable requests; new, edit, delete (refused while used).
+
+use crate::app::data::Data;
+use crate::app::form::{FormTarget, endpoint};
+use crate::app::list::ListCursor;
+use crate::app::overlay::Confirm;
+use crate::app::{Command, Job, Overlay};
+use crate::keymap::Action;
+use crate::model::{Endpoint, EndpointPurpose};
+use crate::store::StoreError;
+
+#[derive(Default)]
+pub struct EndpointsTab {
+    pub cursor: ListCursor,
+}
+
+impl EndpointsTab {
+    pub fn selected<'a>(&self, data: &'a Data) -> Option<&'a Endpoint> {
+        data.endpoints.get(self.cursor.selected)
+    }
+
+    pub fn available(&self, action: Action, data: &Data) -> bool {
+        match action {
+            Action::Edit | Action::Delete => self.selected(data).is_some(),
+            _ => true,
+        }
+    }
+
+    pub fn update(&mut self, action: Action, data: &Data) -> Vec<Command> {
+        let len = data.endpoints.len();
+        match action {
+            Action::Up => self.cursor.step(-1, len),
+            Action::Down => self.cursor.step(1, len),
+            Action::New => {
+                let form = endpoint::form(
+                    &data.new_endpoint(EndpointPurpose::Token),
+                    FormTarget::NewEndpoint { for_field: None },
+                );
+                return vec![Command::Push(Overlay::Form(Box::new(form)))];
+            }
+            Action::Edit => {
+                if let Some(e) = self.selected(data) {
+                    let form = endpoint::form(e, FormTarget::EditEndpoint(e.id));
+                    return vec![Command::Push(Overlay::Form(Box::new(form)))];
+                }
+            }
+            Action::Delete => {
+                let Some(e) = self.selected(data) else { return Vec::new() };
+                let users = data.endpoint_users(e.id);
+                if !users.is_empty() {
+                    // The store refuses too; saying so now spares a question whose yes can't work.
+                    let refused = StoreError::EndpointInUse { endpoint: e.name.clone(), users };
+                    return vec![Command::Error(refused.to_string())];
+                }
+                let message = format!("Delete the endpoint \"{}\"?", e.name);
+                let on_yes = vec![Command::Store(Job::DeleteEndpoint(e.id))];
+                return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes)))];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
