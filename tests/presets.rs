@@ -88,6 +88,8 @@ fn a_preset_that_needs_an_answer_says_so() {
 // Each preset's whole flow against a fake of its provider, and an RFC 6749 configuration against
 // the same fake.
 
+#[path = "providers/business.rs"]
+mod business;
 #[path = "providers/developer.rs"]
 mod developer;
 #[path = "support/fakes.rs"]
@@ -220,4 +222,27 @@ provider_tests! {
     linkedin => crate::identity::LINKEDIN,
     xero => crate::identity::XERO,
     boxcom => crate::identity::BOX,
+    hubspot => crate::business::HUBSPOT,
+    stripe => crate::business::STRIPE,
+    quickbooks => crate::business::QUICKBOOKS,
+    shopify => crate::business::SHOPIFY,
+}
+
+/// The providers whose presets need the run context or the refresh endpoint in the engine (next):
+/// their RFC test now, the preset's with it.
+macro_rules! rfc_tests {
+    ($($name:ident => $entry:path),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn an_rfc_6749_configuration_meets_the_quirk() {
+                super::check_rfc(&$entry).await;
+            }
+        }
+    )*};
+}
+
+rfc_tests! {
+    salesforce => crate::business::SALESFORCE,
+    pipedrive => crate::business::PIPEDRIVE,
+    figma => crate::developer::FIGMA,
 }

@@ -53,6 +53,10 @@ pub struct AddArgs {
     /// The redirect URI registered with the provider.
     #[arg(long, default_value = DEFAULT_REDIRECT_URI)]
     pub redirect_uri: String,
+    /// Point the preset's URLs at a local mock of the provider (`http://127.0.0.1:8080`): the
+    /// scheme and host of each https URL are replaced, paths kept.
+    #[arg(long, value_name = "URL", env = preset::BASE_URL_VARIABLE)]
+    pub base_url: Option<String>,
 }
 
 pub fn run(store: &mut Store, args: PresetsArgs) -> anyhow::Result<i32> {
@@ -171,7 +175,10 @@ fn add(store: &mut Store, args: &AddArgs) -> anyhow::Result<()> {
         message.push_str(&format!("\n`authdeck presets show {}` lists its questions.", preset.name));
         bail!(message);
     }
-    let applied = preset.apply(&answers, args.redirect_uri.trim()).map_err(|p| anyhow::anyhow!(p.join(" ")))?;
+    let mut applied = preset.apply(&answers, args.redirect_uri.trim()).map_err(|p| anyhow::anyhow!(p.join(" ")))?;
+    if let Some(base) = &args.base_url {
+        applied.rebase(base).map_err(anyhow::Error::msg)?;
+    }
     let client_secret = if args.client_secret_stdin { Some(read_secret()?) } else { None };
 
     let app_name = args.app.clone().unwrap_or_else(|| provider_name(&preset.title).to_owned());

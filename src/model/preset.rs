@@ -160,6 +160,50 @@ pub struct AppliedPreset {
     pub notes: Vec<String>,
 }
 
+/// The environment variable that points presets at a local mock of their providers (see
+/// [`AppliedPreset::rebase`]).
+pub const BASE_URL_VARIABLE: &str = "AUTHDECK_PRESET_BASE_URL";
+
+impl AppliedPreset {
+    /// Points every `https://host` of the preset (endpoints and Authorization URI) at `base`
+    /// (`http://127.0.0.1:8080`), paths and queries kept: for trying a preset against a local mock
+    /// of the provider (a fake, WireMock, a recording proxy) before the real one. A URL built from
+    /// the run (`{{ token.instance_url }}/…`) is left alone: the mock's answers name its host.
+    pub fn rebase(&mut self, base: &str) -> Result<(), String> {
+        let url = url::Url::parse(base.trim())
+            .map_err(|_| format!("The base URL \"{}\" is not a URL.", super::text::printable(base)))?;
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host_str().is_none()
+            || url.path() != "/"
+            || url.query().is_some()
+        {
+            return Err(format!(
+                "The base URL must be http(s)://host[:port] with nothing after it, not \"{}\".",
+                super::text::printable(base)
+            ));
+        }
+        let base = base.trim().trim_end_matches('/');
+        for endpoint in &mut self.endpoints {
+            endpoint.url = rebase_url(&endpoint.url, base);
+        }
+        if let AuthorizationExport::OAuth2(a) = &mut self.authorization {
+            a.authorization_uri = rebase_url(&a.authorization_uri, base);
+        }
+        Ok(())
+    }
+}
+
+/// `https://host/path…` → `{base}/path…`; any other URL as it is.
+pub fn rebase_url(url: &str, base: &str) -> String {
+    match url.strip_prefix("https://") {
+        Some(rest) => match rest.find(['/', '?']) {
+            Some(i) => format!("{base}{}", &rest[i..]),
+            None => base.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 impl PresetParam {
     /// The answer checked (and, for a choice, what it stands for); the message says what to give.
     fn resolve(&self, answer: Option<&str>) -> Result<String, String> {
@@ -322,6 +366,19 @@ mod tests {
             problems[0].contains("letters, digits") && problems[0].contains("e.g. contoso.example"),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn a_preset_can_point_at_a_local_mock() {
+        let preset = parse("sample", SAMPLE).unwrap();
+        let mut applied = preset.apply(&answers(&[("tenant", "t")]), "http://127.0.0.1:9/cb").unwrap();
+        applied.rebase("http://127.0.0.1:4000/").unwrap();
+        assert_eq!(applied.endpoints[0].url, "http://127.0.0.1:4000/t/token");
+        let AuthorizationExport::OAuth2(a) = &applied.authorization else { panic!() };
+        assert_eq!(a.authorization_uri, "http://127.0.0.1:4000/t/authorize");
+        assert!(applied.rebase("http://127.0.0.1:4000/api").unwrap_err().contains("nothing after it"));
+        assert!(applied.rebase("not a url").is_err());
+        assert_eq!(rebase_url("{{ token.instance_url }}/x", "http://b"), "{{ token.instance_url }}/x");
     }
 
     #[test]

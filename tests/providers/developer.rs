@@ -233,6 +233,60 @@ pub const TWITCH: Provider = Provider {
     rfc_userinfo: None,
 };
 
+/// Figma.
+/// https://developers.figma.com/docs/rest-api/authentication/ (its OAuth part not in the stored
+/// corpus): the token endpoint moved to https://api.figma.com/v1/oauth/token in 2025
+/// (https://community.auth0.com/t/figma-tokenurl-migration/182728); Basic client authentication
+/// (Nango's `token_request_auth_method: basic`); refreshes at their own URL,
+/// https://api.figma.com/v1/oauth/refresh, with the refresh token alone, answering no new refresh
+/// token (Nango's `refresh_url`; clients' code).
+pub const FIGMA: Provider = Provider {
+    preset: "figma",
+    answers: &[],
+    authorize: Authorize {
+        path: "/oauth",
+        requires: &[("response_type", "code")],
+        callback: Callback::Plain,
+        pkce: false,
+    },
+    token: Token {
+        path: "/v1/oauth/token",
+        auth: ClientAuthRule::Basic,
+        body: BodyRule::Form,
+        redirect_uri: true,
+        refresh_when: RefreshWhen::Always,
+        response: |i| {
+            json!({"user_id": 1_234_567, "user_id_string": "1234567", "access_token": i.access_token,
+                "refresh_token": i.refresh_token, "expires_in": 7_776_000})
+        },
+        refuse: |reason| json_reply(400, json!({"error": true, "status": 400, "message": reason})),
+    },
+    refresh: Some(Refresh {
+        path: "/v1/oauth/refresh",
+        grant_type: false,
+        rotates: false,
+        response: |i| json!({"access_token": i.access_token, "expires_in": 7_776_000}),
+    }),
+    userinfo: UserInfo {
+        method: "GET",
+        paths: &["/v1/me"],
+        token: TokenIn::Bearer,
+        headers: &[],
+        body: None,
+        response: |_| json!({"id": "1234567", "handle": "Ann Lee", "email": "ann@example.test", "img_url": "https://example.test/a.png"}),
+        refuse: |reason| json_reply(403, json!({"status": 403, "err": reason})),
+    },
+    expect: Expect {
+        identity: "Ann Lee <ann@example.test> (1234567)",
+        expires_in: Some(7_776_000),
+        refresh_expires_in: None,
+        kept: &[("token.user_id_string", "1234567")],
+    },
+    rfc: Rfc::RefreshFails("unsupported grant_type refresh_token"),
+    rfc_scopes: None,
+    rfc_userinfo: None,
+};
+
 /// Atlassian (Jira, Confluence Cloud), OAuth 2.0 (3LO).
 /// https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/ (not in the stored
 /// corpus; Nango and Auth.js): `audience=api.atlassian.com` and `prompt=consent` on the

@@ -472,31 +472,21 @@ pub struct Configured {
     pub endpoints: Vec<Endpoint>,
 }
 
-/// `https://host/path…` → `{base}/path…`; a URL that starts with a template is left alone.
+/// `https://host/path…` → `{base}/path…`, as the preset's own rebase does.
 pub fn to_fake(url: &str, base: &str) -> String {
-    match url.strip_prefix("https://").and_then(|rest| rest.find('/').map(|i| &rest[i..])) {
-        Some(path) => format!("{base}{path}"),
-        None if url.starts_with("https://") => base.to_owned(),
-        None => url.to_owned(),
-    }
+    preset::rebase_url(url, base)
 }
 
 pub fn configure(p: &Provider, base: &str) -> Configured {
     let preset = preset::find(p.preset).unwrap();
     let answers = p.answers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-    let applied = preset.apply(&answers, REDIRECT_URI).unwrap_or_else(|e| panic!("{}: {e:?}", p.preset));
+    let mut applied = preset.apply(&answers, REDIRECT_URI).unwrap_or_else(|e| panic!("{}: {e:?}", p.preset));
+    // As `authdeck presets add --base-url` does.
+    applied.rebase(base).unwrap();
     let mut store = Store::open_in_memory().unwrap();
     let app = store.create_app("Preset test").unwrap();
     let added = store.add_preset(app.id, &applied, CLIENT_ID, Some(CLIENT_SECRET)).unwrap();
-    for mut endpoint in store.endpoints(app.id).unwrap() {
-        endpoint.url = to_fake(&endpoint.url, base);
-        store.update_endpoint(&endpoint).unwrap();
-    }
-    let mut authorization = store.authorization(added.authorization_id).unwrap();
-    if let AuthConfig::OAuth2(c) = &mut authorization.config {
-        c.authorization_uri = to_fake(&c.authorization_uri, base);
-    }
-    store.update_authorization(authorization.id, &authorization.name, &authorization.config).unwrap();
+    let authorization = store.authorization(added.authorization_id).unwrap();
     let endpoints = store.endpoints(app.id).unwrap();
     Configured { store, authorization, endpoints }
 }
