@@ -117,7 +117,7 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
         let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
         terminal.clear()?;
         let env = app.env.clone();
-        tui::run(&mut terminal, app, EventStream::new(), |effect| platform::carry_out(effect, &env)).await
+        tui::run(&mut terminal, app, EventStream::new(), &mut |effect| platform::carry_out(effect, &env)).await
     }
     .await;
     restore_terminal();

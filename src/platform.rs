@@ -80,6 +80,14 @@ pub fn osc52_sequence(text: &str, in_tmux: bool) -> String {
     if in_tmux { format!("{plain}\x1bPtmux;\x1b\x1b]52;c;{encoded}\x07\x1b\\") } else { plain }
 }
 
+/// `text` as a hyperlink to `url` (OSC 8), for terminals that make links clickable; others show
+/// the text alone. Control characters in either never reach the terminal.
+pub fn osc8_link(url: &str, text: &str) -> String {
+    let url: String = url.chars().filter(|c| !c.is_control()).collect();
+    let text = crate::model::text::printable(text);
+    format!("\x1b]8;;{url}\x1b\\{text}\x1b]8;;\x1b\\")
+}
+
 /// What the app asks of the terminal around it; the event loop's caller carries these out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -152,6 +160,14 @@ mod tests {
         assert!(e.over_ssh() && e.in_tmux);
         assert_eq!(e.user.as_deref(), Some("dev"));
         assert_eq!(e.ssh_forward_hint(REDIRECT).as_deref(), Some("ssh -L 8976:127.0.0.1:8976 dev@b"));
+    }
+
+    #[test]
+    fn osc8_links_carry_no_control_characters() {
+        assert_eq!(osc8_link("https://a.test/x", "x"), "\x1b]8;;https://a.test/x\x1b\\x\x1b]8;;\x1b\\");
+        let evil = osc8_link("https://a.test/\x1b]52;c;aGk=\x07", "t\x1bx");
+        assert_eq!(evil.matches('\x1b').count(), 4, "only the link's own escapes: {evil:?}");
+        assert!(!evil.contains('\x07'));
     }
 
     #[test]

@@ -503,10 +503,10 @@ async fn refresh_sends_a_standard_grant_and_keeps_the_unrotated_token() {
     let auth = oauth2(ClientAuth::BasicHeader, "http://127.0.0.1:8976/callback".into(), true);
     let endpoints = [token_endpoint(server.url("/token")), userinfo_endpoint(server.url("/me"))];
     let request = FlowRequest::refresh(&auth, &endpoints, 7, Sensitive::new("rt-old-123".into())).unwrap();
-    assert_eq!(request.steps(), StepId::REFRESH);
+    assert_eq!(request.steps(), StepId::REFRESH.to_vec());
     let driven = drive(request, &runner(), |_, _| panic!("no authorization URL in a refresh")).await;
     assert_eq!(driven.report.outcome, RunOutcome::Ok, "{}", driven.report.message);
-    assert_eq!(driven.report.refresh_of, Some(7));
+    assert_eq!(driven.report.on_connection, Some(7));
     let tokens = driven.report.tokens.as_ref().unwrap();
     assert_eq!(tokens.access_token.reveal(), "at-refreshed");
     assert_eq!(tokens.refresh_token.as_ref().unwrap().reveal(), "rt-old-123");
@@ -549,7 +549,7 @@ async fn api_key_in_a_header_or_a_query_parameter() {
         let auth = api_key_authorization(placement, param, template);
         let credentials = Credentials::ApiKey(Sensitive::new("key-secret-42".into()));
         let request = FlowRequest::test(&auth, &endpoints, credentials).unwrap();
-        assert_eq!(request.steps(), StepId::CREDENTIALS);
+        assert_eq!(request.steps(), StepId::CREDENTIALS.to_vec());
         let driven = drive(request, &runner(), |_, _| {}).await;
         assert_eq!(driven.report.outcome, RunOutcome::Ok, "{}", driven.report.message);
         assert_eq!(driven.report.message, "Connected as <k@x.test> (k1).");

@@ -148,8 +148,15 @@ fn assert_connected(driven: &Driven) {
     let statuses: Vec<(StepId, StepStatus)> = report.steps.iter().map(|s| (s.step, s.status)).collect();
     assert_eq!(
         statuses,
-        [StepId::AuthorizationUrl, StepId::Callback, StepId::CallbackCheck, StepId::TokenExchange, StepId::UserInfo]
-            .map(|s| (s, StepStatus::Ok))
+        [
+            StepId::AuthorizationUrl,
+            StepId::Callback,
+            StepId::CallbackCheck,
+            StepId::TokenExchange,
+            StepId::IdToken,
+            StepId::UserInfo
+        ]
+        .map(|s| (s, StepStatus::Ok))
     );
     let tokens = report.tokens.as_ref().unwrap();
     assert!(tokens.refresh_token.is_some(), "offline_access + prompt=consent gives a refresh token");
@@ -430,7 +437,10 @@ fn headless_test_with_the_callback_on_the_listener() {
     assert_eq!(json["authorization"], "OIDC");
     assert!(json["connection_id"].is_i64());
     let steps: Vec<&str> = json["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(steps, ["authorization_url", "callback", "callback_check", "token_exchange", "user_info", "save"]);
+    assert_eq!(
+        steps,
+        ["authorization_url", "callback", "callback_check", "token_exchange", "id_token", "user_info", "save"]
+    );
     assert!(stderr.contains("[ok] 4. Code exchanged for tokens"), "{stderr}");
     assert!(!json.to_string().contains(oidc::BASIC_CLIENT_SECRET) && !stderr.contains(oidc::BASIC_CLIENT_SECRET));
     // The log file, at trace level, holds the steps but no secret.

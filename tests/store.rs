@@ -4,7 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use authdeck::model::transfer;
-use authdeck::model::{AuthConfig, AuthKind, Endpoint, EndpointPurpose};
+use authdeck::model::{AuthConfig, AuthKind, Endpoint, EndpointPurpose, EndpointRefs, Grant, OAuth2Config};
 use authdeck::store::{ImportError, Store, StoreError};
 
 fn mode(path: &Path) -> u32 {
@@ -15,7 +15,7 @@ fn mode(path: &Path) -> u32 {
 fn migrates_an_empty_file_and_creates_the_first_app() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("new.db")).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), 6);
     let apps = store.apps_or_first().unwrap();
     assert_eq!(apps.len(), 1);
     assert_eq!(apps[0].name, "My App");
@@ -155,6 +155,35 @@ fn a_used_endpoint_cannot_be_deleted() {
     let err = store.delete_endpoint(id).unwrap_err();
     assert!(err.to_string().contains("used by OAuth"), "{err}");
     assert_eq!(store.endpoints(app.id).unwrap().len(), 1);
+}
+
+#[test]
+fn every_endpoint_an_authorization_refers_to_is_kept_and_protected() {
+    let mut store = Store::open_in_memory().unwrap();
+    let app = store.create_app("A").unwrap();
+    let mut refs = EndpointRefs::default();
+    for purpose in EndpointPurpose::ALL.into_iter().filter(|p| *p != EndpointPurpose::Other) {
+        let endpoint = Endpoint {
+            app_id: app.id,
+            name: purpose.label().into(),
+            url: "https://auth.example.test/x".into(),
+            ..Endpoint::new_for(purpose)
+        };
+        refs.set(purpose, Some(store.insert_endpoint(&endpoint).unwrap()));
+    }
+    let mut config = AuthConfig::OAuth2(OAuth2Config {
+        grant: Grant::DeviceCode,
+        issuer: "https://auth.example.test".into(),
+        ..Default::default()
+    });
+    config.set_endpoint_refs(refs);
+    let id = store.insert_authorization(app.id, "OIDC", &config).unwrap();
+    let read = store.authorization(id).unwrap();
+    assert_eq!(read.config, config, "the grant, the issuer and all six endpoints come back");
+    for (purpose, endpoint) in refs.by_purpose() {
+        let err = store.delete_endpoint(endpoint.unwrap()).unwrap_err();
+        assert!(err.to_string().contains("used by OIDC"), "{purpose:?}: {err}");
+    }
 }
 
 /// Copies a database and its -wal file while `conn` still has them open (so nothing is checkpointed),

@@ -217,7 +217,7 @@ fn the_endpoints_tab_lists_them_and_refuses_to_delete_a_used_one() {
     h.assert_shows("https://auth.example.test/token");
     h.press("d");
     h.assert_shows("The endpoint \"Token endpoint\" is used by GitHub");
-    assert_eq!(h.store().endpoints(h.app.data.app_id).unwrap().len(), 1);
+    assert_eq!(h.store().endpoints(h.app_id()).unwrap().len(), 1);
 
     // An unused one goes, after asking.
     h.press("n");
@@ -247,7 +247,7 @@ fn an_unknown_template_variable_is_shown_before_saving() {
     h.ctrl('s');
     h.assert_shows("✗ Unknown variable {{clinet_id}}");
     h.assert_shows("client={{clinet_id}}");
-    assert!(h.store().endpoints(h.app.data.app_id).unwrap().is_empty());
+    assert!(h.store().endpoints(h.app_id()).unwrap().is_empty());
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn a_user_information_endpoint_shows_its_own_response_paths() {
     h.focus("URL");
     h.press("https://api.example.test/me");
     h.ctrl('s');
-    let saved = h.store().endpoints(h.app.data.app_id).unwrap().remove(0);
+    let saved = h.store().endpoints(h.app_id()).unwrap().remove(0);
     assert_eq!(saved.method, authdeck::model::Method::Get);
     assert_eq!(saved.headers, "Authorization: Bearer {{access_token}}\nAccept: application/json");
     assert_eq!(saved.body, "");
@@ -287,7 +287,7 @@ fn changing_the_purpose_keeps_what_was_edited() {
     h.focus("URL");
     h.press("https://api.example.test/me");
     h.ctrl('s');
-    let saved = h.store().endpoints(h.app.data.app_id).unwrap().remove(0);
+    let saved = h.store().endpoints(h.app_id()).unwrap().remove(0);
     assert_eq!(saved.headers, "Accept: application/json\nX-Custom: 1", "edited headers are kept");
     assert_eq!(saved.method, authdeck::model::Method::Get, "the untouched method follows the purpose");
 }
@@ -306,7 +306,7 @@ fn export_and_import_from_the_tui() {
     h.enter();
     h.assert_shows("Exported to");
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains("\"version\": 1") && text.contains("\"token_endpoint\": \"Token endpoint\""));
+    assert!(text.contains("\"version\": 2") && text.contains("\"token_endpoint\": \"Token endpoint\""));
     assert!(!text.contains(SECRET));
 
     // A broken file: the prompt says where, keeps the path, and nothing changes.
@@ -325,7 +325,7 @@ fn export_and_import_from_the_tui() {
     h.assert_shows("Imported 1 app(s), 1 endpoint(s) and 2 authorization(s).");
     // The stored secret survives a secret-less import.
     let store = h.store();
-    let auth = store.authorizations(h.app.data.app_id).unwrap().into_iter().find(|a| a.name == "GitHub").unwrap();
+    let auth = store.authorizations(h.app_id()).unwrap().into_iter().find(|a| a.name == "GitHub").unwrap();
     let AuthConfig::OAuth2(c) = auth.config else { panic!("not OAuth 2.0") };
     assert_eq!(c.client_secret, SECRET);
 }
@@ -345,7 +345,7 @@ fn exporting_over_an_existing_file_asks_first() {
     h.enter();
     h.press("y");
     h.assert_shows("Exported to");
-    assert!(std::fs::read_to_string(&file).unwrap().contains("\"version\": 1"));
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"version\": 2"));
 }
 
 #[test]

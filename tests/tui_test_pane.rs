@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use authdeck::app::Effect;
 use authdeck::model::{AuthConfig, ClientAuth, Endpoint, EndpointPurpose, OAuth2Config};
 use crossterm::event::{Event, KeyCode};
-use oidc::{OidcProvider, browser_login_async};
+use oidc::{OidcProvider, browser_login};
 use tui::Harness;
 
 fn provider() -> &'static OidcProvider {
@@ -52,19 +52,19 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// An app whose OAuth 2.0 authorization (client_secret_basic) points at the provider; selected.
-fn setup(h: &mut Harness) -> u16 {
-    let port = add_authorization(&mut h.app);
+/// The app on a `width`×`height` screen with an OAuth 2.0 authorization (client_secret_basic)
+/// pointing at the provider, selected; and its redirect URI's port.
+fn start(setup: tui::Setup) -> (Harness, u16) {
+    let port = free_port();
+    let mut h = setup.seed(move |store| add_authorization(store, port)).start();
     h.key(KeyCode::Down);
-    port
+    (h, port)
 }
 
-/// Saves the authorization of [`setup`] in the app's store; the redirect URI's port.
-fn add_authorization(app: &mut authdeck::app::App) -> u16 {
+/// Saves the authorization of [`start`] in the store, its redirect URI on `port`.
+fn add_authorization(store: &mut authdeck::store::Store, port: u16) {
     let provider = provider();
-    let port = free_port();
-    let app_id = app.data.app_id;
-    let store = app.data.store_mut();
+    let app_id = store.apps_or_first().unwrap()[0].id;
     let token = Endpoint { app_id, url: provider.token_endpoint(), ..Endpoint::new_for(EndpointPurpose::Token) };
     let token_id = store.insert_endpoint(&token).unwrap();
     let me = Endpoint { app_id, url: provider.userinfo_endpoint(), ..Endpoint::new_for(EndpointPurpose::UserInfo) };
@@ -82,18 +82,16 @@ fn add_authorization(app: &mut authdeck::app::App) -> u16 {
         ..Default::default()
     });
     store.insert_authorization(app_id, "Local OIDC", &config).unwrap();
-    app.data.reload().unwrap();
-    port
 }
 
 /// Starts the test with `t` and copies the authorization URL with `c`, as the user does.
-async fn start_and_copy_url(h: &mut Harness) -> String {
+fn start_and_copy_url(h: &mut Harness) -> String {
     h.press("t");
     h.assert_shows("Test \"Local OIDC\"");
-    h.wait_for("Listening for the callback").await;
+    h.wait_for("Listening for the callback");
     h.press("c");
     h.assert_shows("Copied the authorization URL");
-    match h.app.take_effects().as_slice() {
+    match h.take_effects().as_slice() {
         [Effect::CopyToClipboard(url)] => url.clone(),
         other => panic!("expected one copy, got {other:?}"),
     }
@@ -102,7 +100,7 @@ async fn start_and_copy_url(h: &mut Harness) -> String {
 /// No secret of the run was ever on screen or in the log: the client secret, the code, the tokens.
 fn assert_no_secret_was_shown(h: &Harness, code: &str) {
     let logged = String::from_utf8_lossy(&log().lock().unwrap()).into_owned();
-    let connections = h.store().connections(h.app.data.app_id).unwrap();
+    let connections = h.store().connections(h.app_id()).unwrap();
     let mut secrets = vec![oidc::BASIC_CLIENT_SECRET.to_owned(), code.to_owned()];
     for c in &connections {
         secrets.push(c.tokens.access_token.reveal().clone());
@@ -128,23 +126,24 @@ fn code_of(url: &str) -> String {
     url::Url::parse(url).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_whole_flow_with_the_callback_reaching_the_listener() {
+#[test]
+fn a_whole_flow_with_the_callback_reaching_the_listener() {
     log();
-    let mut h = Harness::with_size(140, 45);
-    setup(&mut h);
-    let url = start_and_copy_url(&mut h).await;
+    let (mut h, _) = start(Harness::setup().size(140, 45));
+    let url = start_and_copy_url(&mut h);
     assert!(url.contains("prompt=consent") && url.contains("code_challenge_method=S256"), "{url}");
     h.assert_shows("Waiting for the callback");
 
     // The scripted browser logs in, consents, and its redirect reaches authdeck's listener.
-    let redirected = browser_login_async(&url, false, true).await;
-    h.wait_for("✓ Test User").await;
+    let redirected = browser_login(&url, false, true);
+    h.wait_for("✓ Test User");
     h.assert_shows("test.user@example.test");
     h.assert_shows("Connection saved");
     assert_no_secret_was_shown(&h, &code_of(&redirected));
 
-    // Walk the steps: the token exchange shows its request and response, redacted.
+    // Walk the steps (up past user information and the ID token): the token exchange shows its
+    // request and response, redacted.
+    h.key(KeyCode::Up);
     h.key(KeyCode::Up);
     h.key(KeyCode::Up);
     h.assert_shows("→ POST");
@@ -160,25 +159,25 @@ async fn a_whole_flow_with_the_callback_reaching_the_listener() {
     h.assert_shows("expires in");
 
     // The log file never holds a secret: the harness logs nowhere, so check the store's test runs.
-    let runs = h.store().test_runs(h.app.data.authorizations[1].id, 10).unwrap();
+    let id = h.store().authorization_rows(None).unwrap()[1].authorization.id;
+    let runs = h.store().test_runs(id, 10).unwrap();
     let steps = serde_json::to_string(&runs[0].steps).unwrap();
     assert!(!steps.contains(oidc::BASIC_CLIENT_SECRET) && !steps.contains(&code_of(&redirected)));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_whole_flow_with_the_redirected_url_pasted_then_refresh() {
+#[test]
+fn a_whole_flow_with_the_redirected_url_pasted_then_refresh() {
     log();
-    let mut h = Harness::with_size(140, 45);
-    setup(&mut h);
-    let url = start_and_copy_url(&mut h).await;
+    let (mut h, _) = start(Harness::setup().size(140, 45));
+    let url = start_and_copy_url(&mut h);
     // The browser is on another machine: the redirect doesn't reach the listener; the user pastes it.
-    let redirected = browser_login_async(&url, false, false).await;
+    let redirected = browser_login(&url, false, false);
 
     // A URL without a code first: refused with a message, kept in the box, the flow keeps waiting.
     h.press("p");
-    h.event(Event::Paste("https://elsewhere.example.test/page".into()));
+    h.paste("https://elsewhere.example.test/page");
     h.enter();
-    h.wait_for("✗ That is neither a URL nor a code").await;
+    h.wait_for("✗ That is neither a URL nor a code");
     h.assert_shows("Waiting for the callback");
     // What was pasted is kept, masked (a real redirect holds the code); Ctrl-R shows it.
     h.assert_hides("https://elsewhere.example.test/page");
@@ -189,73 +188,73 @@ async fn a_whole_flow_with_the_redirected_url_pasted_then_refresh() {
 
     h.ctrl('a');
     h.ctrl('k');
-    h.event(Event::Paste(redirected.clone()));
+    h.paste(&redirected);
     h.enter();
-    h.wait_for("✓ Test User").await;
+    h.wait_for("✓ Test User");
     assert_no_secret_was_shown(&h, &code_of(&redirected));
 
     // r runs a refresh-token grant on the saved connection.
     h.press("r");
-    h.wait_for("Refresh \"Local OIDC\"").await;
-    h.wait_for("✓ Test User").await;
+    h.wait_for("Refresh \"Local OIDC\"");
+    h.wait_for("✓ Test User");
     h.assert_shows("Refresh-token grant");
     assert_no_secret_was_shown(&h, &code_of(&redirected));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn escape_cancels_the_run_frees_the_port_and_records_it() {
-    let mut h = Harness::with_size(140, 45);
-    let port = setup(&mut h);
+#[test]
+fn escape_cancels_the_run_frees_the_port_and_records_it() {
+    let (mut h, port) = start(Harness::setup().size(140, 45));
     h.press("t");
-    h.wait_for("Listening for the callback").await;
+    h.wait_for("Listening for the callback");
     h.esc();
-    h.wait_for("Cancelled: the port was freed").await;
+    h.wait_for("Cancelled: the port was freed");
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free again");
     h.esc();
     h.assert_shows("cancelled");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_user_denying_consent_is_shown_as_the_provider_said() {
-    let mut h = Harness::with_size(140, 45);
-    setup(&mut h);
-    let url = start_and_copy_url(&mut h).await;
-    browser_login_async(&url, true, true).await;
-    h.wait_for("✗").await;
+#[test]
+fn the_user_denying_consent_is_shown_as_the_provider_said() {
+    let (mut h, _) = start(Harness::setup().size(140, 45));
+    let url = start_and_copy_url(&mut h);
+    browser_login(&url, true, true);
+    h.wait_for("✗");
     h.assert_shows("access_denied");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() {
+#[test]
+fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() {
     // On a small terminal too: the steps go above, what to do comes first.
-    let mut h = Harness::with_size(80, 24);
-    h.app.env.ssh_connection = Some("203.0.113.9 50000 198.51.100.7 22".into());
-    h.app.env.user = Some("dev".into());
-    h.app.env.can_open_browser = false;
-    let port = setup(&mut h);
+    let env = authdeck::platform::Environment {
+        ssh_connection: Some("203.0.113.9 50000 198.51.100.7 22".into()),
+        user: Some("dev".into()),
+        ..Default::default()
+    };
+    let (mut h, port) = start(Harness::setup().size(80, 24).env(env));
     h.press("t");
-    h.wait_for("Listening for the callback").await;
+    h.wait_for("Listening for the callback");
     h.assert_shows(&format!("ssh -L {port}:127.0.0.1:{port} dev@198.51.100.7"));
     h.assert_hides("opens it in a browser");
     // `o` is not a key here: like any letter, it starts filling the paste box.
     h.press("o");
-    assert!(h.app.take_effects().is_empty());
+    assert!(h.take_effects().is_empty());
     h.esc();
     h.esc();
-    h.wait_for("Cancelled: the port was freed").await;
+    h.wait_for("Cancelled: the port was freed");
 }
 
-/// A user information endpoint that knows one API key: `Bearer fake-key-123`.
-async fn key_checking_server() -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// A user information endpoint that knows one API key: `Bearer fake-key-123`. Serves until the
+/// test process ends.
+fn key_checking_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/me", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().flatten() {
             let mut request = Vec::new();
             let mut buf = [0u8; 4096];
             while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                match socket.read(&mut buf).await {
+                match socket.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => request.extend_from_slice(&buf[..n]),
                 }
@@ -270,23 +269,26 @@ async fn key_checking_server() -> String {
                 "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
-            let _ = socket.write_all(response.as_bytes()).await;
+            let _ = socket.write_all(response.as_bytes());
         }
     });
     url
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
-    let mut h = Harness::with_size(140, 45);
-    let url = key_checking_server().await;
-    let app_id = h.app.data.app_id;
-    let me = Endpoint { app_id, url, ..Endpoint::new_for(EndpointPurpose::UserInfo) };
-    let me_id = h.app.data.store_mut().insert_endpoint(&me).unwrap();
-    let mut auth = h.app.data.authorizations[0].clone();
-    auth.config.set_endpoint_ids(None, Some(me_id));
-    h.app.data.store_mut().update_authorization(auth.id, &auth.name, &auth.config).unwrap();
-    h.app.data.reload().unwrap();
+#[test]
+fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
+    let url = key_checking_server();
+    let mut h = Harness::setup()
+        .size(140, 45)
+        .seed(move |store| {
+            let app_id = store.apps().unwrap()[0].id;
+            let me = Endpoint { app_id, url, ..Endpoint::new_for(EndpointPurpose::UserInfo) };
+            let me_id = store.insert_endpoint(&me).unwrap();
+            let mut auth = store.authorizations(app_id).unwrap().remove(0);
+            auth.config.set_endpoint_ids(None, Some(me_id));
+            store.update_authorization(auth.id, &auth.name, &auth.config).unwrap();
+        })
+        .start();
 
     h.press("t");
     h.assert_shows("Test \"API-Key\"");
@@ -294,14 +296,14 @@ async fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
     h.press("fake-key-123");
     h.assert_hides("fake-key-123");
     h.ctrl('s');
-    h.wait_for("✓ Key User <key.user@example.test> (42)").await;
+    h.wait_for("✓ Key User <key.user@example.test> (42)");
     assert!(h.screens.iter().all(|s| !s.contains("fake-key-123")));
 
     // A wrong key fails with the provider's answer.
     h.press("t");
     h.press("wrong-key-456");
     h.ctrl('s');
-    h.wait_for("✗").await;
+    h.wait_for("✗");
     h.assert_shows("401");
     assert!(h.screens.iter().all(|s| !s.contains("wrong-key-456")));
 }
@@ -312,9 +314,11 @@ async fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
 async fn quitting_mid_test_records_the_run_and_frees_the_port() {
     use crossterm::event::{KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
-    let store = authdeck::store::Store::open(&dir.path().join("q.db")).unwrap();
+    let path = dir.path().join("q.db");
+    let port = free_port();
+    let mut store = authdeck::store::Store::open(&path).unwrap();
+    add_authorization(&mut store, port);
     let mut app = authdeck::app::App::new(store).unwrap();
-    let port = add_authorization(&mut app);
     let key = |code| Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     let events: Vec<std::io::Result<Event>> = vec![
         key(KeyCode::Down),
@@ -324,10 +328,12 @@ async fn quitting_mid_test_records_the_run_and_frees_the_port() {
         key(KeyCode::Char('q')),
     ];
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    authdeck::tui::run(&mut terminal, &mut app, futures_util::stream::iter(events), |_| Ok(())).await.unwrap();
+    authdeck::tui::run(&mut terminal, &mut app, futures_util::stream::iter(events), &mut |_| Ok(())).await.unwrap();
     assert!(app.quit);
-    let id = app.data.authorizations[1].id;
-    let runs = app.data.store_mut().test_runs(id, 10).unwrap();
+    drop(app);
+    let store = authdeck::store::Store::open(&path).unwrap();
+    let id = store.authorization_rows(None).unwrap()[1].authorization.id;
+    let runs = store.test_runs(id, 10).unwrap();
     assert_eq!(runs.len(), 1, "the run was recorded");
     assert_eq!(runs[0].outcome, Some(authdeck::flow::RunOutcome::Cancelled));
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");

@@ -1,10 +1,16 @@
-//! The data the screens show: the store and the current app's lists cached from it. The only code
-//! that touches the store; the panes read the cached lists and ask for changes as [`Job`]s, whose
-//! [`Outcome`] comes back to the pane that asked.
+//! The data the screens show: the current app's lists cached from the store, and the store itself
+//! on a thread of its own. The only code that touches the store; the panes read the cached lists
+//! and ask for changes as [`Job`]s, whose [`Outcome`] comes back (as a message) to the pane that
+//! asked. A job waiting for another authdeck's write lock leaves the screen drawing.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc;
+
+use super::{Message, Origin};
 use crate::flow::{Connection, FlowReport, RecordedRun, TestRun};
 use crate::model::{self, AuthConfig, Authorization, Endpoint, EndpointPurpose};
 use crate::store::{ImportSummary, Store, StoreError, TransferError};
@@ -112,10 +118,11 @@ pub enum PickerEntry {
     Create,
 }
 
-pub struct Data {
-    store: Store,
+/// The lists the screens show, as read from the store for one app.
+#[derive(Debug, Default)]
+pub struct Lists {
     pub apps: Vec<model::App>,
-    /// The app whose lists are cached (the one shown).
+    /// The app whose lists these are.
     pub app_id: i64,
     pub authorizations: Vec<Authorization>,
     pub endpoints: Vec<Endpoint>,
@@ -124,129 +131,100 @@ pub struct Data {
     pub counts: HashMap<i64, usize>,
 }
 
+/// A job's end, as the store's thread sends it back.
+#[derive(Debug)]
+pub struct Stored {
+    pub origin: Origin,
+    pub outcome: Outcome,
+    /// The lists re-read after a change (none after a read-only job).
+    pub lists: Option<Lists>,
+    /// Re-reading the lists failed (the change itself was made).
+    pub reload_error: Option<StoreError>,
+}
+
+/// How long a job may take before the screen says it is waiting for the database.
+const SLOW: Duration = Duration::from_millis(200);
+
+/// The cached lists, and the thread that owns the store: jobs go to it and their ends come back
+/// as messages, so a write waiting for another authdeck's lock never freezes the screen.
+pub struct Data {
+    lists: Lists,
+    jobs: Option<std_mpsc::Sender<(Origin, Job)>>,
+    worker: Option<std::thread::JoinHandle<()>>,
+    /// Jobs asked for and not ended, by whether keys wait for them (a pane's) or not (a run's record).
+    pending: usize,
+    pending_interactive: usize,
+    /// Since when a job has been pending.
+    since: Option<Instant>,
+}
+
+impl std::ops::Deref for Data {
+    type Target = Lists;
+    fn deref(&self) -> &Lists {
+        &self.lists
+    }
+}
+
 impl Data {
-    /// Loads the apps (creating the first one on a new database) and the first app's lists.
-    pub fn load(mut store: Store) -> Result<Data, StoreError> {
+    /// Loads the apps (creating the first one on a new database) and the first app's lists, then
+    /// hands the store to its own thread, which sends each job's end to `inbox`.
+    pub fn load(mut store: Store, inbox: mpsc::Sender<Message>) -> Result<Data, StoreError> {
         let apps = store.apps_or_first()?;
-        let app_id = apps.first().map(|a| a.id).unwrap_or_default();
-        let mut data = Data {
-            store,
-            apps,
-            app_id,
-            authorizations: Vec::new(),
-            endpoints: Vec::new(),
-            connections: Vec::new(),
-            counts: HashMap::new(),
-        };
-        data.reload()?;
-        Ok(data)
+        let mut keeper = Keeper { store, app_id: apps.first().map(|a| a.id).unwrap_or_default() };
+        let lists = keeper.lists()?;
+        let (jobs, queue) = std_mpsc::channel();
+        let worker = std::thread::Builder::new()
+            .name("authdeck-store".into())
+            .spawn(move || keeper.serve(queue, inbox))
+            .map_err(|e| StoreError::Corrupt(format!("no thread for the database: {e}")))?;
+        Ok(Data { lists, jobs: Some(jobs), worker: Some(worker), pending: 0, pending_interactive: 0, since: None })
     }
 
-    /// The store, for tests that arrange data before driving the app.
-    #[doc(hidden)]
-    pub fn store_mut(&mut self) -> &mut Store {
-        &mut self.store
-    }
-
-    /// Re-reads the apps and the current app's lists.
-    pub fn reload(&mut self) -> Result<(), StoreError> {
-        self.apps = self.store.apps()?;
-        if !self.apps.iter().any(|a| a.id == self.app_id) {
-            // The current app is gone (deleted here or elsewhere): show the first.
-            self.app_id = self.apps.first().map(|a| a.id).unwrap_or_default();
+    /// Hands a job to the store's thread; its end arrives as [`Message::Stored`].
+    pub fn submit(&mut self, origin: Origin, job: Job) -> Result<(), Box<Stored>> {
+        let sent = self.jobs.as_ref().is_some_and(|jobs| jobs.send((origin, job)).is_ok());
+        if !sent {
+            let gone = StoreError::Corrupt("the database thread stopped; restart authdeck".into());
+            return Err(Box::new(Stored { origin, outcome: Err(gone.into()), lists: None, reload_error: None }));
         }
-        self.authorizations = self.store.authorizations(self.app_id)?;
-        self.endpoints = self.store.endpoints(self.app_id)?;
-        self.connections = self.store.connections(self.app_id)?;
-        self.counts = self.store.authorization_counts()?;
+        self.pending += 1;
+        if !matches!(origin, Origin::Run(_)) {
+            self.pending_interactive += 1;
+        }
+        self.since.get_or_insert_with(Instant::now);
         Ok(())
     }
 
-    /// Does a job and re-reads what it changed.
-    pub fn run(&mut self, job: Job) -> Outcome {
-        let reads_only = matches!(job, Job::LoadRuns { .. });
-        let done = self.perform(job)?;
-        if !reads_only {
-            self.reload()?;
+    /// A job ended: its lists replace the cached ones.
+    pub fn ended(&mut self, stored: &mut Stored) {
+        self.pending = self.pending.saturating_sub(1);
+        if !matches!(stored.origin, Origin::Run(_)) {
+            self.pending_interactive = self.pending_interactive.saturating_sub(1);
         }
-        Ok(done)
+        self.since = (self.pending > 0).then(Instant::now);
+        if let Some(lists) = stored.lists.take() {
+            self.lists = lists;
+        }
     }
 
-    fn perform(&mut self, job: Job) -> Outcome {
-        let app_id = self.app_id;
-        let store = &mut self.store;
-        Ok(match job {
-            Job::SwitchApp(id) => {
-                self.app_id = id;
-                Done::Switched {
-                    name: self.apps.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_default(),
-                }
-            }
-            Job::CreateApp(name) => {
-                let app = store.create_app(&name)?;
-                self.app_id = app.id;
-                Done::Switched { name: app.name }
-            }
-            Job::RenameApp { id, name } => {
-                store.rename_app(id, &name)?;
-                Done::Renamed
-            }
-            Job::DeleteApp(id) => {
-                store.delete_app(id)?;
-                Done::Deleted(Deleted::App)
-            }
-            Job::SaveAuthorization { id: Some(id), name, mut config } => {
-                // Fields the form doesn't show (a preset's refresh endpoint, kept values, callback
-                // signature) are kept as stored.
-                if let Ok(stored) = store.authorization(id) {
-                    config.carry_over_unshown(&stored.config);
-                }
-                store.update_authorization(id, &name, &config)?;
-                Done::Saved { id }
-            }
-            Job::SaveAuthorization { id: None, name, config } => {
-                Done::Saved { id: store.insert_authorization(app_id, &name, &config)? }
-            }
-            Job::DeleteAuthorization(id) => {
-                store.delete_authorization(id)?;
-                Done::Deleted(Deleted::Authorization)
-            }
-            Job::SaveEndpoint(endpoint) if endpoint.id != 0 => {
-                let id = endpoint.id;
-                store.update_endpoint(&Endpoint { app_id, ..endpoint })?;
-                Done::Saved { id }
-            }
-            Job::SaveEndpoint(endpoint) => Done::Saved { id: store.insert_endpoint(&Endpoint { app_id, ..endpoint })? },
-            Job::DeleteEndpoint(id) => {
-                store.delete_endpoint(id)?;
-                Done::Deleted(Deleted::Endpoint)
-            }
-            Job::DeleteConnection(id) => {
-                store.delete_connection(id)?;
-                Done::Deleted(Deleted::Connection)
-            }
-            Job::RecordFlow(mut report) => {
-                let recorded = store.record_flow(&mut report);
-                Done::Recorded { report, recorded }
-            }
-            Job::Export { path, replace } => {
-                if !replace && path.exists() {
-                    return Err(JobError::Exists(path));
-                }
-                let app = self.apps.iter().find(|a| a.id == app_id).map(|a| a.name.clone());
-                let text = store.export_json(app.as_deref(), false)?;
-                std::fs::write(&path, text).map_err(|source| JobError::Write { path: path.clone(), source })?;
-                Done::Exported { path }
-            }
-            Job::Import { path } => {
-                let text =
-                    std::fs::read_to_string(&path).map_err(|source| JobError::Read { path: path.clone(), source })?;
-                Done::Imported(store.import_json(&text)?)
-            }
-            Job::LoadRuns { authorization_id } => {
-                Done::Runs { authorization_id, runs: store.test_runs(authorization_id, RUN_HISTORY)? }
-            }
-        })
+    /// True while a pane's job is pending: keys wait for it, so they act on what it changed.
+    pub fn is_busy(&self) -> bool {
+        self.pending_interactive > 0
+    }
+
+    /// True while any job is pending (quitting waits for them).
+    pub fn has_pending(&self) -> bool {
+        self.pending > 0
+    }
+
+    /// When the screen should start saying it waits for the database, while a job is pending.
+    pub fn slow_at(&self) -> Option<Instant> {
+        self.since.map(|since| since + SLOW)
+    }
+
+    /// True when a job has been pending long enough to say so.
+    pub fn is_slow(&self) -> bool {
+        self.slow_at().is_some_and(|at| Instant::now() >= at)
     }
 
     pub fn current_app(&self) -> Option<&model::App> {
@@ -304,6 +282,136 @@ impl Data {
     /// `base`, or `base 2`, `base 3`… whichever no authorization of this app is called.
     pub fn free_authorization_name(&self, base: &str) -> String {
         free_name(base, self.authorizations.iter().map(|a| a.name.as_str()))
+    }
+}
+
+/// The store's own thread: does the jobs one after the other, re-reads the lists after a change,
+/// and sends each end back.
+struct Keeper {
+    store: Store,
+    /// The app whose lists are read.
+    app_id: i64,
+}
+
+impl Keeper {
+    fn serve(mut self, jobs: std_mpsc::Receiver<(Origin, Job)>, inbox: mpsc::Sender<Message>) {
+        while let Ok((origin, job)) = jobs.recv() {
+            let reads_only = matches!(job, Job::LoadRuns { .. });
+            let outcome = self.perform(job);
+            let (lists, reload_error) = match reads_only {
+                true => (None, None),
+                false => match self.lists() {
+                    Ok(lists) => (Some(lists), None),
+                    Err(e) => (None, Some(e)),
+                },
+            };
+            let stored = Stored { origin, outcome, lists, reload_error };
+            if inbox.blocking_send(Message::Stored(Box::new(stored))).is_err() {
+                break;
+            }
+        }
+    }
+
+    /// The apps and the current app's lists (the first app, when the current one is gone).
+    fn lists(&mut self) -> Result<Lists, StoreError> {
+        let apps = self.store.apps()?;
+        if !apps.iter().any(|a| a.id == self.app_id) {
+            self.app_id = apps.first().map(|a| a.id).unwrap_or_default();
+        }
+        Ok(Lists {
+            authorizations: self.store.authorizations(self.app_id)?,
+            endpoints: self.store.endpoints(self.app_id)?,
+            connections: self.store.connections(self.app_id)?,
+            counts: self.store.authorization_counts()?,
+            app_id: self.app_id,
+            apps,
+        })
+    }
+
+    fn perform(&mut self, job: Job) -> Outcome {
+        let app_id = self.app_id;
+        let store = &mut self.store;
+        Ok(match job {
+            Job::SwitchApp(id) => {
+                self.app_id = id;
+                let name = store.apps()?.into_iter().find(|a| a.id == id).map(|a| a.name);
+                Done::Switched { name: name.unwrap_or_default() }
+            }
+            Job::CreateApp(name) => {
+                let app = store.create_app(&name)?;
+                self.app_id = app.id;
+                Done::Switched { name: app.name }
+            }
+            Job::RenameApp { id, name } => {
+                store.rename_app(id, &name)?;
+                Done::Renamed
+            }
+            Job::DeleteApp(id) => {
+                store.delete_app(id)?;
+                Done::Deleted(Deleted::App)
+            }
+            Job::SaveAuthorization { id: Some(id), name, mut config } => {
+                // Fields the form doesn't show (a preset's refresh endpoint, kept values, callback
+                // signature) are kept as stored.
+                if let Ok(stored) = store.authorization(id) {
+                    config.carry_over_unshown(&stored.config);
+                }
+                store.update_authorization(id, &name, &config)?;
+                Done::Saved { id }
+            }
+            Job::SaveAuthorization { id: None, name, config } => {
+                Done::Saved { id: store.insert_authorization(app_id, &name, &config)? }
+            }
+            Job::DeleteAuthorization(id) => {
+                store.delete_authorization(id)?;
+                Done::Deleted(Deleted::Authorization)
+            }
+            Job::SaveEndpoint(endpoint) if endpoint.id != 0 => {
+                let id = endpoint.id;
+                store.update_endpoint(&Endpoint { app_id, ..endpoint })?;
+                Done::Saved { id }
+            }
+            Job::SaveEndpoint(endpoint) => Done::Saved { id: store.insert_endpoint(&Endpoint { app_id, ..endpoint })? },
+            Job::DeleteEndpoint(id) => {
+                store.delete_endpoint(id)?;
+                Done::Deleted(Deleted::Endpoint)
+            }
+            Job::DeleteConnection(id) => {
+                store.delete_connection(id)?;
+                Done::Deleted(Deleted::Connection)
+            }
+            Job::RecordFlow(mut report) => {
+                let recorded = store.record_flow(&mut report);
+                Done::Recorded { report, recorded }
+            }
+            Job::Export { path, replace } => {
+                if !replace && path.exists() {
+                    return Err(JobError::Exists(path));
+                }
+                let app = store.apps()?.into_iter().find(|a| a.id == app_id).map(|a| a.name);
+                let text = store.export_json(app.as_deref(), false)?;
+                std::fs::write(&path, text).map_err(|source| JobError::Write { path: path.clone(), source })?;
+                Done::Exported { path }
+            }
+            Job::Import { path } => {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| JobError::Read { path: path.clone(), source })?;
+                Done::Imported(store.import_json(&text)?)
+            }
+            Job::LoadRuns { authorization_id } => {
+                Done::Runs { authorization_id, runs: store.test_runs(authorization_id, RUN_HISTORY)? }
+            }
+        })
+    }
+}
+
+impl Drop for Data {
+    /// The store's thread finishes the job at hand and closes the database cleanly.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
     }
 }
 

@@ -16,10 +16,13 @@ mod runs;
 pub mod tabs;
 pub mod test_pane;
 
+use std::collections::VecDeque;
+
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use tokio::sync::mpsc;
 
 pub use crate::platform::{Effect, Environment};
-pub use data::{Data, Deleted, Done, Job, JobError, Outcome, PickerEntry};
+pub use data::{Data, Deleted, Done, Job, JobError, Lists, Outcome, PickerEntry, Stored};
 pub use overlay::Overlay;
 pub use tabs::{Tab, Tabs};
 
@@ -44,8 +47,8 @@ pub enum Message {
     Resize,
     /// An event of the test run `run`.
     Flow { run: u64, event: FlowEvent },
-    /// A store job ended; its outcome goes to `origin`, the pane that asked for it.
-    Stored { origin: Origin, outcome: Outcome },
+    /// A store job ended; its outcome goes to the pane that asked for it.
+    Stored(Box<Stored>),
 }
 
 /// Who asked for a store job, and so gets its outcome.
@@ -121,12 +124,18 @@ pub struct App {
     pub quit: bool,
     runs: Runs,
     effects: Vec<Effect>,
+    /// Where the store's thread and the test runs send their messages; the event loop takes it.
+    inbox: Option<mpsc::Receiver<Message>>,
+    /// Terminal events that arrived while a pane's store job was pending: they act once it ended,
+    /// on what it changed (as typed-ahead keys do).
+    held: VecDeque<Event>,
 }
 
 impl App {
     /// Loads the apps (creating the first one on a new database) and shows the first.
     pub fn new(store: Store) -> Result<App, StoreError> {
-        let data = Data::load(store)?;
+        let (inbox_tx, inbox) = mpsc::channel(256);
+        let data = Data::load(store, inbox_tx.clone())?;
         let tabs = Tabs::new(&data);
         Ok(App {
             data,
@@ -135,9 +144,21 @@ impl App {
             status: None,
             env: Environment::default(),
             quit: false,
-            runs: Runs::new(),
+            runs: Runs::new(inbox_tx),
             effects: Vec::new(),
+            inbox: Some(inbox),
+            held: VecDeque::new(),
         })
+    }
+
+    /// The messages of the store's thread and the test runs, for the event loop (taken once).
+    pub fn take_inbox(&mut self) -> Option<mpsc::Receiver<Message>> {
+        self.inbox.take()
+    }
+
+    /// True when nothing the user did waits: no pane's store job pending, no key held for one.
+    pub fn is_settled(&self) -> bool {
+        !self.data.is_busy() && self.held.is_empty()
     }
 
     /// The message a terminal event makes, if any: a key becomes its action on the current screen
@@ -158,6 +179,10 @@ impl App {
 
     /// Handles one terminal event; true when the screen should be drawn again.
     pub fn handle_event(&mut self, event: Event) -> bool {
+        if self.data.is_busy() && !matches!(event, Event::Resize(..) | Event::FocusGained | Event::FocusLost) {
+            self.held.push_back(event);
+            return false;
+        }
         match self.message_for(event) {
             Some(message) => {
                 self.update(message);
@@ -187,7 +212,7 @@ impl App {
             }
             Message::Resize => {}
             Message::Flow { run, event } => self.flow_event(run, event),
-            Message::Stored { origin, outcome } => self.stored(origin, outcome),
+            Message::Stored(stored) => self.stored(*stored),
         }
     }
 
@@ -221,8 +246,7 @@ impl App {
                         0 => Origin::Tabs,
                         n => Origin::Overlay(n - 1),
                     };
-                    let outcome = self.data.run(job);
-                    self.update(Message::Stored { origin, outcome });
+                    self.submit(origin, job);
                 }
                 Command::Test { authorization_id, answers } => self.start_test(authorization_id, answers),
                 Command::Refresh { connection_id } => self.start_refresh(connection_id),
@@ -239,15 +263,33 @@ impl App {
         }
     }
 
-    /// A store job ended: the lists may have changed; the pane that asked hears how it went.
-    fn stored(&mut self, origin: Origin, outcome: Outcome) {
+    /// Hands a job to the store's thread (or, when it is gone, says so at once).
+    fn submit(&mut self, origin: Origin, job: Job) {
+        if let Err(refused) = self.data.submit(origin, job) {
+            self.stored(*refused);
+        }
+    }
+
+    /// A store job ended: the lists may have changed; the pane that asked hears how it went; then
+    /// the keys that waited for it act.
+    fn stored(&mut self, mut stored: Stored) {
+        self.data.ended(&mut stored);
         self.tabs.sync(&self.data);
-        let commands = match origin {
+        let Stored { origin, outcome, reload_error, .. } = stored;
+        let mut commands = match origin {
             Origin::Overlay(i) if i < self.overlays.len() => self.overlays[i].stored(outcome),
             Origin::Run(run) => self.run_recorded(run, outcome),
             Origin::Tabs | Origin::Overlay(_) => report(outcome),
         };
+        if let Some(e) = reload_error {
+            commands.push(Command::Error(format!("Saved, but reading the database back failed: {e}")));
+        }
         self.apply(commands);
+        while !self.data.is_busy()
+            && let Some(event) = self.held.pop_front()
+        {
+            self.handle_event(event);
+        }
     }
 
     /// Shows `text` in the message bar as an error.

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use tokio::sync::mpsc;
 
 use super::form::credentials;
-use super::{App, Command, Done, Job, Origin, Outcome, Overlay, report};
+use super::{App, Command, Done, Job, Message, Origin, Outcome, Overlay, report};
 use crate::flow::{Credentials, FlowEvent, FlowOptions, FlowRequest, FlowRunner, credential_prompts};
 use crate::model::AuthConfig;
 
@@ -18,17 +18,16 @@ pub struct Runs {
     /// Made on the first test: it holds the shared HTTP client.
     runner: Option<FlowRunner>,
     pub options: FlowOptions,
-    tx: mpsc::Sender<(u64, FlowEvent)>,
-    rx: Option<mpsc::Receiver<(u64, FlowEvent)>>,
+    /// The app's inbox: each run's events arrive there tagged with the run's id.
+    inbox: mpsc::Sender<Message>,
     next: u64,
     /// Runs started and not yet ended (a closed pane's run ends on its own, cancelled).
     running: BTreeSet<u64>,
 }
 
 impl Runs {
-    pub fn new() -> Runs {
-        let (tx, rx) = mpsc::channel(256);
-        Runs { runner: None, options: FlowOptions::default(), tx, rx: Some(rx), next: 0, running: BTreeSet::new() }
+    pub fn new(inbox: mpsc::Sender<Message>) -> Runs {
+        Runs { runner: None, options: FlowOptions::default(), inbox, next: 0, running: BTreeSet::new() }
     }
 
     /// Starts a run in a tokio task; the pane that shows it.
@@ -42,10 +41,10 @@ impl Runs {
         let mut pane = TestPane::new(run_id, &request);
         // Tag the run's events with its id, so a late event of a closed run never lands in a new pane.
         let (tx, mut rx) = mpsc::channel(64);
-        let tagged = self.tx.clone();
+        let inbox = self.inbox.clone();
         tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
-                if tagged.send((run_id, event)).await.is_err() {
+                if inbox.send(Message::Flow { run: run_id, event }).await.is_err() {
                     break;
                 }
             }
@@ -57,11 +56,6 @@ impl Runs {
 }
 
 impl App {
-    /// The receiver of the test runs' events, for the event loop (taken once).
-    pub fn take_flow_events(&mut self) -> Option<mpsc::Receiver<(u64, FlowEvent)>> {
-        self.runs.rx.take()
-    }
-
     /// True while a test runs in a pane (the spinner and elapsed times need redrawing).
     pub fn is_testing(&self) -> bool {
         self.overlays.iter().any(|o| matches!(o, Overlay::TestPane(p) if p.is_running()))
@@ -134,8 +128,7 @@ impl App {
     pub(super) fn flow_event(&mut self, run: u64, event: FlowEvent) {
         if let FlowEvent::Finished(report) = event {
             self.runs.running.remove(&run);
-            let outcome = self.data.run(Job::RecordFlow(report));
-            return self.update(super::Message::Stored { origin: Origin::Run(run), outcome });
+            return self.submit(Origin::Run(run), Job::RecordFlow(report));
         }
         if let Some(pane) = self.pane_of_run(run) {
             pane.apply(event);

@@ -1,6 +1,9 @@
-//! The subcommands: list, export, import, test, presets. Each prints for people (or JSON for scripts) and
-//! returns an error with a clear message; `main` turns that into a non-zero exit.
+//! The subcommands: list, export, import, test, refresh, revoke, introspect, discover, presets.
+//! Each prints for people (or JSON for scripts) and returns an error with a clear message; `main`
+//! turns that into a non-zero exit.
 
+pub mod connection;
+pub mod discover;
 pub mod output;
 pub mod presets;
 pub mod test;
@@ -22,8 +25,16 @@ pub enum Command {
     Export(ExportArgs),
     /// Create or update apps, authorizations and endpoints by name from an export file (`-` for stdin).
     Import(ImportArgs),
-    /// Test an authorization against the real provider: the OAuth 2.0 flow, or the key/credentials.
+    /// Test an authorization against the real provider: its OAuth 2.0 grant, or the key/credentials.
     Test(test::TestArgs),
+    /// Refresh a saved connection's tokens (the refresh-token grant); rotated tokens are saved.
+    Refresh(connection::RefreshArgs),
+    /// Revoke a saved connection's tokens (RFC 7009); the connection then shows as revoked.
+    Revoke(connection::RevokeArgs),
+    /// Ask the provider about a saved connection's token (RFC 7662): active or not, scope, expiry.
+    Introspect(connection::IntrospectArgs),
+    /// Read an issuer's discovery document; with --name, create an OAuth 2.0 authorization from it.
+    Discover(discover::DiscoverArgs),
     /// List the provider presets (GitHub, Slack, Salesforce…), show one, or add one to an app.
     Presets(presets::PresetsArgs),
 }
@@ -64,6 +75,10 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Export(args) => export(store, &args).map(|_| 0),
         Command::Import(args) => import(store, &args).map(|_| 0),
         Command::Test(args) => test::run(store, args).await,
+        Command::Refresh(args) => connection::refresh(store, args).await,
+        Command::Revoke(args) => connection::revoke(store, args).await,
+        Command::Introspect(args) => connection::introspect(store, args).await,
+        Command::Discover(args) => discover::run(store, args).await,
         Command::Presets(args) => presets::run(store, args),
     }
 }

@@ -12,10 +12,10 @@ use tokio::sync::mpsc;
 
 use super::output::{self, err_line, one_line};
 use crate::flow::{
-    CredentialPrompt, Credentials, FlowEvent, FlowOptions, FlowReport, FlowRequest, FlowRunner, ListenerStatus,
-    RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
+    CredentialPrompt, Credentials, FlowEvent, FlowKind, FlowOptions, FlowReport, FlowRequest, FlowRunner,
+    ListenerStatus, PollAnswer, RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
 };
-use crate::model::{AuthConfig, Authorization};
+use crate::model::{AuthConfig, Authorization, Grant};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -36,18 +36,32 @@ pub struct TestArgs {
 /// Runs the test; the exit code (0 ok, 1 failed, 130 cancelled). Errors before the test starts
 /// (unknown name, missing endpoint) are returned.
 pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
-    let (app, authorization) = find_authorization(store, &args)?;
+    let (app, authorization) = find_authorization(store, &args.name, args.app.as_deref())?;
     let endpoints = store.endpoints(authorization.app_id)?;
     // Checked before asking for a key or password that could not be used anyway.
     let mut request = FlowRequest::test(&authorization, &endpoints, Credentials::None)?;
     request.credentials = ask_credentials(&authorization.config).await?;
     let options = FlowOptions { callback_timeout: Duration::from_secs(args.timeout.max(1)), ..FlowOptions::default() };
+    run_request(store, &app, &authorization, request, options, args.json).await
+}
+
+/// Runs a request to its end: progress on stderr (a pasted URL read from stdin while a code flow
+/// waits), Ctrl-C cancels, the report saved, then the result on stdout (`json`: one object).
+/// The exit code: 0 ok, 1 failed, 130 cancelled.
+pub(super) async fn run_request(
+    store: &mut Store,
+    app: &str,
+    authorization: &Authorization,
+    request: FlowRequest,
+    options: FlowOptions,
+    json: bool,
+) -> anyhow::Result<i32> {
     let runner = FlowRunner::new(options)?;
     let steps = request.steps();
-
+    let pastes = request.kind() == FlowKind::Test && request.grant() == Some(Grant::AuthorizationCode);
     let (events_tx, mut events) = mpsc::channel(64);
     let handle = runner.spawn(request, events_tx);
-    if matches!(authorization.config, AuthConfig::OAuth2(_)) {
+    if pastes {
         forward_stdin(handle.control().paste_sender());
     }
     let mut printer = Progress { steps, redirect_uri: redirect_uri(&authorization.config) };
@@ -77,17 +91,20 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
         Some(report) => report,
         None => handle.join().await?,
     };
-    let recorded = store.record_flow(&mut report).context("The test ran, but saving its result failed")?;
+    let what = report.kind.label().to_lowercase();
+    let recorded =
+        store.record_flow(&mut report).with_context(|| format!("The {what} ran, but saving its result failed"))?;
     if let Some(save) = report.step(StepId::Save) {
         printer.step(save);
     }
 
-    if args.json {
+    if json {
         let mut value = serde_json::to_value(&report)?;
         value["app"] = app.into();
         value["authorization"] = authorization.name.clone().into();
         value["run_id"] = recorded.run_id.into();
         value["connection_id"] = recorded.connection_id.into();
+        value["checks"] = all_checks(&report).into();
         output::out_json(&value)?;
     } else {
         print_result(&report)?;
@@ -99,22 +116,38 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     })
 }
 
+/// Every check of the run, each with the step it belongs to, for `--json`.
+fn all_checks(report: &FlowReport) -> Vec<serde_json::Value> {
+    report
+        .steps
+        .iter()
+        .flat_map(|step| {
+            step.checks.iter().map(move |check| {
+                let mut value = serde_json::to_value(check).unwrap_or_default();
+                value["step"] = serde_json::to_value(step.step).unwrap_or_default();
+                value
+            })
+        })
+        .collect()
+}
+
 /// The authorization named, in the app named (or the only app that has one of that name).
-fn find_authorization(store: &mut Store, args: &TestArgs) -> anyhow::Result<(String, Authorization)> {
-    if let Some(app) = &args.app
+pub(super) fn find_authorization(
+    store: &mut Store,
+    name: &str,
+    app: Option<&str>,
+) -> anyhow::Result<(String, Authorization)> {
+    if let Some(app) = app
         && store.app_by_name(app)?.is_none()
     {
         bail!("No app named \"{app}\". `authdeck list` shows the apps and their authorizations.");
     }
-    let mut matches: Vec<_> = store
-        .authorization_rows(args.app.as_deref())?
-        .into_iter()
-        .filter(|row| row.authorization.name == args.name)
-        .collect();
+    let mut matches: Vec<_> =
+        store.authorization_rows(app)?.into_iter().filter(|row| row.authorization.name == name).collect();
     match matches.len() {
         0 => {
-            let scope = args.app.as_ref().map(|a| format!(" in the app \"{a}\"")).unwrap_or_default();
-            bail!("No authorization named \"{}\"{scope}. `authdeck list` shows them.", args.name)
+            let scope = app.map(|a| format!(" in the app \"{a}\"")).unwrap_or_default();
+            bail!("No authorization named \"{name}\"{scope}. `authdeck list` shows them.")
         }
         1 => {
             let row = matches.remove(0);
@@ -122,7 +155,7 @@ fn find_authorization(store: &mut Store, args: &TestArgs) -> anyhow::Result<(Str
         }
         _ => {
             let apps: Vec<String> = matches.iter().map(|r| format!("\"{}\"", r.app)).collect();
-            bail!("\"{}\" exists in the apps {}: choose one with --app.", args.name, apps.join(", "))
+            bail!("\"{name}\" exists in the apps {}: choose one with --app.", apps.join(", "))
         }
     }
 }
@@ -264,7 +297,7 @@ fn redirect_uri(config: &AuthConfig) -> String {
 
 /// Prints the run's progress on stderr.
 struct Progress {
-    steps: &'static [StepId],
+    steps: Vec<StepId>,
     redirect_uri: String,
 }
 
@@ -292,6 +325,26 @@ impl Progress {
                 err_line(&status.message());
                 err_line("Paste the address the browser was sent to (or just the code) here and press Enter.\n");
             }
+            FlowEvent::DeviceCode(device) => {
+                err_line(&format!(
+                    "\nOn any device with a browser, open:\n\n  {}\n\nand enter the code:\n\n  {}\n",
+                    one_line(&device.verification_uri),
+                    one_line(device.user_code.reveal())
+                ));
+                if let Some(complete) = &device.verification_uri_complete {
+                    err_line(&format!("(or open {}, which has the code in it)", one_line(complete.reveal())));
+                }
+                err_line(&format!(
+                    "The code expires in {}. Waiting for the approval (Ctrl-C cancels)…\n",
+                    describe_seconds(device.expires_in_secs)
+                ));
+            }
+            // Every poll would fill the screen; what changes the wait is worth a line.
+            FlowEvent::DevicePoll(poll) => {
+                if poll.answer != PollAnswer::Pending || poll.polls == 1 {
+                    err_line(&format!("  {}", one_line(&poll.message())));
+                }
+            }
             FlowEvent::PasteRejected { message } => err_line(message),
             FlowEvent::StrayRequest { method, path } => {
                 err_line(&format!("(ignored a {} {} on the callback port)", one_line(method), one_line(path)))
@@ -318,12 +371,21 @@ impl Progress {
             record.elapsed_ms,
             one_line(&record.summary)
         ));
+        for check in &record.checks {
+            err_line(&format!("      {}", one_line(&check.line())));
+        }
     }
 }
 
+/// "10 min", "90 s".
+fn describe_seconds(seconds: u64) -> String {
+    if seconds >= 120 && seconds.is_multiple_of(60) { format!("{} min", seconds / 60) } else { format!("{seconds} s") }
+}
+
 fn print_result(report: &FlowReport) -> anyhow::Result<()> {
+    let what = report.kind.label().to_lowercase();
     if !report.is_ok() {
-        err_line(&format!("\nauthdeck: test {}: {}", report.outcome.code(), one_line(&report.message)));
+        err_line(&format!("\nauthdeck: {what} {}: {}", report.outcome.code(), one_line(&report.message)));
         return Ok(());
     }
     output::out_line(&one_line(&report.message))?;
@@ -336,7 +398,9 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
     }
     if let Some(grant) = &report.grant {
         let now = crate::model::time::now();
-        output::out_line(&format!("  scopes: {}", one_line(&grant.scopes)))?;
+        if !grant.scopes.is_empty() {
+            output::out_line(&format!("  scopes: {}", one_line(&grant.scopes)))?;
+        }
         output::out_line(&format!("  access token: {}", describe_expiry(grant.expires_at, now)))?;
         let refresh =
             match (grant.refresh_token, crate::model::run::describe_refresh_expiry(grant.refresh_expires_at, now)) {
@@ -345,6 +409,18 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
                 (false, _) => "no".to_owned(),
             };
         output::out_line(&format!("  refresh token: {refresh}"))?;
+        if grant.id_token {
+            output::out_line("  ID token: yes")?;
+        }
+    }
+    if let Some(introspection) = &report.introspection {
+        for (name, value) in &introspection.claims {
+            let value = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            output::out_line(&format!("  {}: {}", one_line(name), one_line(&value)))?;
+        }
     }
     Ok(())
 }

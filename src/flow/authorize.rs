@@ -1,19 +1,21 @@
-//! Step 1: the authorization URL, with a random `state` and PKCE (RFC 7636, S256).
+//! Step 1: the authorization URL, with a random `state`, PKCE (RFC 7636, S256) and, for OpenID
+//! Connect, a random `nonce`. The random values and the S256 challenge are the `oauth2` crate's
+//! (`CsrfToken`, `PkceCodeChallenge`); the URL is authdeck's own, since the user's typed query
+//! parameters must be kept as typed and win (the crate's builder would add its own again).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
+use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier};
 
 use super::error::FlowError;
 use crate::model::OAuth2Config;
 use crate::model::authorization::{check_http_url, query_params};
 use crate::model::redact::Sensitive;
 
-/// `n` random bytes from the system, base64url without padding.
+/// `n` random bytes from the operating system's generator, base64url without padding.
 pub fn random_token(n: usize) -> Result<String, FlowError> {
-    let mut bytes = vec![0u8; n];
-    getrandom::getrandom(&mut bytes).map_err(|e| FlowError::Random(e.to_string()))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    if n < 16 {
+        return Err(FlowError::Random(format!("{n} random bytes are too few for a state or nonce")));
+    }
+    Ok(CsrfToken::new_random_len(n as u32).secret().clone())
 }
 
 /// A PKCE pair: the verifier stays here until the token request, the challenge goes in the URL.
@@ -26,15 +28,14 @@ pub struct Pkce {
 impl Pkce {
     /// 32 random bytes as base64url (43 characters, RFC 7636 section 4.1) and its S256 challenge.
     pub fn generate() -> Result<Pkce, FlowError> {
-        let verifier = random_token(32)?;
-        let challenge = s256_challenge(&verifier);
-        Ok(Pkce { verifier: Sensitive::new(verifier), challenge })
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        Ok(Pkce { verifier: Sensitive::new(verifier.secret().clone()), challenge: challenge.as_str().to_owned() })
     }
 }
 
 /// `BASE64URL(SHA256(verifier))` (RFC 7636 section 4.2).
 pub fn s256_challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.to_owned())).as_str().to_owned()
 }
 
 /// The URL to open, and what the callback must be checked against.
@@ -46,17 +47,21 @@ pub struct AuthorizationRequest {
     /// The verifier to send at the token endpoint; none without PKCE, or when the user's URI
     /// carries its own `code_challenge` (whose verifier authdeck can't know).
     pub code_verifier: Option<Sensitive<String>>,
+    /// The nonce the ID token must carry: authdeck's, or the one typed into the Authorization URI.
+    pub nonce: Option<String>,
     /// What the user's own parameters changed, worth telling.
     pub notes: Vec<String>,
 }
 
 /// Builds the authorization URL. The query typed into the Authorization URI is kept exactly as
 /// typed and wins: authdeck appends only the parameters it lacks, so none is ever sent twice.
-/// `scope` goes exactly as the user separated it; `response_type=code` only when absent.
+/// `scope` goes exactly as the user separated it; `response_type=code` only when absent; `nonce`
+/// (OpenID Connect Core section 3.1.2.1) when given.
 pub fn authorization_url(
     config: &OAuth2Config,
     state: &str,
     pkce: Option<&Pkce>,
+    nonce: Option<&str>,
 ) -> Result<AuthorizationRequest, FlowError> {
     let typed = config.authorization_uri.trim();
     check_http_url(typed, "the Authorization URI").map_err(FlowError::Config)?;
@@ -73,6 +78,9 @@ pub fn authorization_url(
         wanted.push(("scope", scopes));
     }
     wanted.push(("state", state));
+    if let Some(nonce) = nonce {
+        wanted.push(("nonce", nonce));
+    }
     if let Some(pkce) = pkce {
         wanted.push(("code_challenge", &pkce.challenge));
         wanted.push(("code_challenge_method", "S256"));
@@ -101,12 +109,13 @@ pub fn authorization_url(
     }
 
     let state = own_value("state").unwrap_or_else(|| state.to_owned());
+    let nonce = nonce.map(|n| own_value("nonce").unwrap_or_else(|| n.to_owned()));
     let mut code_verifier = pkce.map(|p| p.verifier.clone());
     if pkce.is_some() && own_value("code_challenge").is_some() {
         code_verifier = None;
         notes.push("The Authorization URI carries its own code_challenge, whose verifier authdeck can't know: the token request goes without code_verifier.".into());
     }
-    Ok(AuthorizationRequest { url, state, code_verifier, notes })
+    Ok(AuthorizationRequest { url, state, code_verifier, nonce, notes })
 }
 
 /// Percent-encodes everything but the unreserved characters (a space is `%20`, never `+`).
@@ -151,7 +160,7 @@ mod tests {
 
     #[test]
     fn parameters_added_in_order_scopes_as_typed() {
-        let r = authorization_url(&config("https://p.example/auth"), "st", Some(&pkce())).unwrap();
+        let r = authorization_url(&config("https://p.example/auth"), "st", Some(&pkce()), None).unwrap();
         assert_eq!(
             r.url,
             "https://p.example/auth?response_type=code&client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcallback\
@@ -164,7 +173,7 @@ mod tests {
     #[test]
     fn users_own_parameters_are_kept_as_typed_and_win() {
         let uri = "https://p.example/auth?access_type=offline&prompt=consent&response_type=code&scope=a+b";
-        let r = authorization_url(&config(uri), "st", None).unwrap();
+        let r = authorization_url(&config(uri), "st", None, None).unwrap();
         assert!(r.url.starts_with(&format!("{uri}&client_id=cid&")), "{}", r.url);
         assert_eq!(r.url.matches("response_type=").count(), 1);
         assert_eq!(r.url.matches("scope=").count(), 1);
@@ -175,8 +184,15 @@ mod tests {
 
     #[test]
     fn typed_state_and_challenge_are_adopted() {
-        let r = authorization_url(&config("https://p.example/auth?state=mine&code_challenge=x"), "st", Some(&pkce()))
-            .unwrap();
+        let r = authorization_url(
+            &config("https://p.example/auth?state=mine&code_challenge=x&nonce=n0"),
+            "st",
+            Some(&pkce()),
+            Some("authdecks-nonce"),
+        )
+        .unwrap();
+        assert_eq!(r.nonce.as_deref(), Some("n0"));
+        assert_eq!(r.url.matches("nonce=").count(), 1);
         assert_eq!(r.state, "mine");
         assert!(r.code_verifier.is_none());
         assert_eq!(r.url.matches("state=").count(), 1);
@@ -185,8 +201,9 @@ mod tests {
 
     #[test]
     fn trailing_question_mark_and_bad_uri() {
-        let r = authorization_url(&config("https://p.example/auth?"), "st", None).unwrap();
+        let r = authorization_url(&config("https://p.example/auth?"), "st", None, Some("nn")).unwrap();
         assert!(r.url.starts_with("https://p.example/auth?response_type=code&"), "{}", r.url);
-        assert!(matches!(authorization_url(&config("p.example/auth"), "st", None), Err(FlowError::Config(_))));
+        assert!(r.url.ends_with("&state=st&nonce=nn"), "{}", r.url);
+        assert!(matches!(authorization_url(&config("p.example/auth"), "st", None, None), Err(FlowError::Config(_))));
     }
 }

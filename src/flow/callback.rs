@@ -30,14 +30,23 @@ pub struct CallbackParams {
     pub error: Option<String>,
     pub error_description: Option<String>,
     pub error_uri: Option<String>,
+    /// RFC 9207: the issuer that sent the response, when it says.
+    pub iss: Option<String>,
     pub source: CallbackSource,
 }
 
 impl CallbackParams {
     /// The parameters of a query string; `None` when it has neither `code` nor `error`.
     pub fn from_query(query: &str, source: CallbackSource) -> Option<CallbackParams> {
-        let mut params =
-            CallbackParams { code: None, state: None, error: None, error_description: None, error_uri: None, source };
+        let mut params = CallbackParams {
+            code: None,
+            state: None,
+            error: None,
+            error_description: None,
+            error_uri: None,
+            iss: None,
+            source,
+        };
         for (key, value) in url::form_urlencoded::parse(query.trim_start_matches(['?', '#']).as_bytes()) {
             let value = value.into_owned();
             match key.as_ref() {
@@ -46,6 +55,7 @@ impl CallbackParams {
                 "error" if !value.is_empty() => params.error = Some(value),
                 "error_description" => params.error_description = Some(value),
                 "error_uri" => params.error_uri = Some(value),
+                "iss" => params.iss = Some(value),
                 _ => {}
             }
         }
@@ -84,6 +94,7 @@ pub fn parse_paste(text: &str, redirect_uri: &str) -> Result<CallbackParams, Str
             error: None,
             error_description: None,
             error_uri: None,
+            iss: None,
             source: CallbackSource::PastedCode,
         });
     }
@@ -269,6 +280,7 @@ mod tests {
         let p = parse_paste(" http://127.0.0.1:8976/callback?code=abc&state=s1&iss=x \n", REDIRECT).unwrap();
         assert_eq!(p.code.as_ref().map(|c| c.reveal().as_str()), Some("abc"));
         assert_eq!(p.state.as_deref(), Some("s1"));
+        assert_eq!(p.iss.as_deref(), Some("x"));
         assert_eq!(p.source, CallbackSource::PastedUrl);
         let p = parse_paste("127.0.0.1:8976/callback?error=access_denied&state=s", REDIRECT).unwrap();
         assert_eq!(p.error.as_deref(), Some("access_denied"));

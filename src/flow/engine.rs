@@ -10,16 +10,20 @@ use super::callback::{CallbackListener, CallbackParams, CallbackSource, Listener
 use super::error::{FlowError, hint_for};
 use super::events::{FlowEvent, ListenerStatus, millis};
 use super::http::{HttpClient, PreparedRequest, exchange_records, read_response};
+use super::oidc::IdTokenContext;
 use super::request::{
     TemplateVars, apply_client_auth, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint,
 };
-use super::{Credentials, FlowInputs, FlowOptions, FlowRequest, redactor_for};
+use super::standard::Recording;
+use super::{Credentials, FlowAction, FlowInputs, FlowOptions, FlowRequest, redactor_for};
+use crate::model::discovery::ProviderMetadata;
 use crate::model::mapping;
 use crate::model::redact::{Redactor, Sensitive};
 use crate::model::run::{
-    FlowKind, FlowReport, HttpExchange, Identity, RunOutcome, StepId, StepRecord, StepStatus, Tokens,
+    CheckRecord, ConnectionStatus, DecodedJwt, FlowKind, FlowReport, HttpExchange, Identity, Introspection, RunOutcome,
+    StepId, StepRecord, StepStatus, Tokens,
 };
-use crate::model::{AuthConfig, Endpoint, KeyPlacement, OAuth2Config, ResponseMapping};
+use crate::model::{AuthConfig, Endpoint, Grant, KeyPlacement, OAuth2Config, ResponseMapping};
 
 /// Runs every step of `request`, stopping at the first failure or at a cancel.
 pub(crate) async fn run(
@@ -41,6 +45,11 @@ pub(crate) async fn run(
         listening_port: None,
         identity: None,
         tokens: None,
+        metadata: None,
+        keys: None,
+        connection_status: None,
+        introspection: None,
+        done: None,
     };
     let result = tokio::select! {
         biased;
@@ -78,6 +87,8 @@ struct Current {
     started: Instant,
     notes: Vec<String>,
     exchanges: Vec<HttpExchange>,
+    checks: Vec<CheckRecord>,
+    jwts: Vec<DecodedJwt>,
 }
 
 impl Current {
@@ -89,35 +100,111 @@ impl Current {
             summary,
             notes: self.notes,
             exchanges: self.exchanges,
+            checks: self.checks,
+            jwts: self.jwts,
         }
     }
 }
 
-struct Run<'a> {
-    http: &'a HttpClient,
-    options: &'a FlowOptions,
-    events: mpsc::Sender<FlowEvent>,
-    redactor: Redactor,
+/// A run in progress: its steps so far and what they learned. The steps of each grant live in
+/// `engine` (the code flow, refresh, API-Key/Basic), `grants` (device, client credentials,
+/// revocation, introspection) and `oidc` (discovery, the ID token).
+pub(super) struct Run<'a> {
+    pub(super) http: &'a HttpClient,
+    pub(super) options: &'a FlowOptions,
+    pub(super) events: mpsc::Sender<FlowEvent>,
+    pub(super) redactor: Redactor,
     steps: Vec<StepRecord>,
     current: Option<Current>,
     listening_port: Option<u16>,
-    identity: Option<Identity>,
-    tokens: Option<Tokens>,
+    pub(super) identity: Option<Identity>,
+    pub(super) tokens: Option<Tokens>,
+    /// The issuer's discovery document, once read.
+    pub(super) metadata: Option<ProviderMetadata>,
+    /// The issuer's signing keys, once fetched, and whether they were fetched again (rotation).
+    pub(super) keys: Option<(Vec<jsonwebtoken::jwk::Jwk>, bool)>,
+    /// The state the run leaves its connection in, when it changes it.
+    pub(super) connection_status: Option<ConnectionStatus>,
+    pub(super) introspection: Option<Introspection>,
+    /// A revocation's or introspection's own success message.
+    pub(super) done: Option<String>,
 }
 
 impl Run<'_> {
-    async fn emit(&self, event: FlowEvent) {
+    pub(super) async fn emit(&self, event: FlowEvent) {
         // A caller that stopped listening still gets the report from `run`.
         let _ = self.events.send(event).await;
     }
 
-    async fn begin(&mut self, step: StepId) {
+    pub(super) async fn begin(&mut self, step: StepId) {
         tracing::info!(step = %step, "step started");
-        self.current = Some(Current { step, started: Instant::now(), notes: Vec::new(), exchanges: Vec::new() });
+        self.current = Some(Current {
+            step,
+            started: Instant::now(),
+            notes: Vec::new(),
+            exchanges: Vec::new(),
+            checks: Vec::new(),
+            jwts: Vec::new(),
+        });
         self.emit(FlowEvent::StepStarted { step }).await;
     }
 
-    async fn note(&mut self, message: String) {
+    /// Adds a check line to the running step.
+    pub(super) fn check(&mut self, check: CheckRecord) {
+        let check = CheckRecord {
+            expected: self.redactor.text(&check.expected),
+            actual: self.redactor.text(&check.actual),
+            detail: check.detail.map(|d| self.redactor.text(&d)),
+            ..check
+        };
+        if let Some(current) = &mut self.current {
+            current.checks.push(check);
+        }
+    }
+
+    /// Adds a decoded token (header and claims, no signature) to the running step.
+    pub(super) fn jwt(&mut self, jwt: DecodedJwt) {
+        let jwt =
+            DecodedJwt { header: self.redactor.json(&jwt.header), claims: self.redactor.json(&jwt.claims), ..jwt };
+        if let Some(current) = &mut self.current {
+            current.jwts.push(jwt);
+        }
+    }
+
+    /// Takes what an `oauth2` request recorded into the running step: its exchanges (already
+    /// sent as events) and the secrets its responses held.
+    pub(super) fn absorb(&mut self, recording: Recording) {
+        for secret in &recording.secrets {
+            self.redactor.add(secret);
+        }
+        if let Some(current) = &mut self.current {
+            current.exchanges.extend(recording.exchanges);
+        }
+    }
+
+    /// Keeps the first and the last `keep` exchanges of the running step; how many were dropped.
+    pub(super) fn trim_exchanges(&mut self, keep: usize) -> usize {
+        let Some(current) = &mut self.current else { return 0 };
+        let n = current.exchanges.len();
+        if n <= 2 * keep {
+            return 0;
+        }
+        current.exchanges.drain(keep..n - keep);
+        n - 2 * keep
+    }
+
+    /// Records exchanges made outside [`Run::exchange`] (discovery) and sends them as events.
+    pub(super) async fn record_exchanges(&mut self, exchanges: Vec<(HttpExchange, HttpExchange)>) {
+        let step = self.current.as_ref().map(|c| c.step).unwrap_or(StepId::Discovery);
+        for (redacted, raw) in exchanges {
+            if let Some(current) = &mut self.current {
+                current.exchanges.push(redacted.clone());
+            }
+            self.emit(FlowEvent::Exchange { step, redacted, raw: Sensitive::new(raw) }).await;
+        }
+    }
+
+    pub(super) async fn note(&mut self, message: String) {
         let message = self.redactor.text(&message);
         let Some(current) = &mut self.current else { return };
         current.notes.push(message.clone());
@@ -126,7 +213,7 @@ impl Run<'_> {
     }
 
     /// Ends the running step with its result: `Ok((value, summary))` or the error that stops the flow.
-    async fn end<T>(&mut self, result: Result<(T, String), FlowError>) -> Result<T, FlowError> {
+    pub(super) async fn end<T>(&mut self, result: Result<(T, String), FlowError>) -> Result<T, FlowError> {
         let Some(current) = self.current.take() else { return result.map(|(value, _)| value) };
         match result {
             Ok((value, summary)) => {
@@ -154,15 +241,8 @@ impl Run<'_> {
         if self.redactor.leaks(&text) { FlowError::Config(self.redactor.text(&text)) } else { error }
     }
 
-    async fn skip(&mut self, step: StepId, reason: &str) {
-        let record = StepRecord {
-            step,
-            status: StepStatus::Skipped,
-            elapsed_ms: 0,
-            summary: reason.to_owned(),
-            notes: Vec::new(),
-            exchanges: Vec::new(),
-        };
+    pub(super) async fn skip(&mut self, step: StepId, reason: &str) {
+        let record = StepRecord::new(step, StepStatus::Skipped, reason);
         self.steps.push(record.clone());
         self.emit(FlowEvent::StepFinished { record }).await;
     }
@@ -181,9 +261,9 @@ impl Run<'_> {
     }
 
     fn report(&self, request: &FlowRequest, started_at: i64, result: Result<(), FlowError>) -> FlowReport {
-        let kind = if request.refresh.is_some() { FlowKind::Refresh } else { FlowKind::Test };
+        let kind = request.kind();
         let (outcome, message) = match result {
-            Ok(()) => (RunOutcome::Ok, self.success_message(kind)),
+            Ok(()) => (RunOutcome::Ok, self.success_message(kind, request.grant())),
             Err(FlowError::Cancelled) => {
                 let at = match self.steps.last() {
                     Some(s) if s.status == StepStatus::Cancelled => format!(" during \"{}\"", s.step.label()),
@@ -207,28 +287,52 @@ impl Run<'_> {
             identity: self.identity.clone(),
             grant: tokens.as_ref().map(Tokens::summary),
             kept: Vec::new(),
+            grant_type: request.grant(),
+            introspection: self.introspection.clone(),
             tokens,
-            refresh_of: request.refresh.as_ref().map(|(id, _)| *id),
+            on_connection: request.connection_id(),
+            connection_status: self.connection_status,
         }
     }
 
-    fn success_message(&self, kind: FlowKind) -> String {
-        let who = self.identity.as_ref().map(Identity::display);
-        match (kind, who) {
-            (FlowKind::Refresh, Some(who)) => format!("Refreshed; the new access token works for {who}."),
-            (FlowKind::Refresh, None) => "Refreshed: got a new access token.".into(),
-            (FlowKind::Test, Some(who)) => format!("Connected as {who}."),
-            (FlowKind::Test, None) => "Got an access token (no user information endpoint to say whose).".into(),
+    fn success_message(&self, kind: FlowKind, grant: Option<Grant>) -> String {
+        if let Some(done) = &self.done {
+            return done.clone();
+        }
+        let who = self.identity.as_ref().filter(|i| !i.is_empty()).map(Identity::display);
+        match (kind, grant, who) {
+            (FlowKind::Refresh, _, Some(who)) => format!("Refreshed; the new access token works for {who}."),
+            (FlowKind::Refresh, _, None) => "Refreshed: got a new access token.".into(),
+            (_, Some(Grant::ClientCredentials), Some(who)) => {
+                format!("Got a client-credentials access token; the API check answered for {who}.")
+            }
+            (_, Some(Grant::ClientCredentials), None) => {
+                "Got a client-credentials access token for the client itself.".into()
+            }
+            (_, _, Some(who)) => format!("Connected as {who}."),
+            (_, _, None) => "Got an access token (no user information endpoint to say whose).".into(),
         }
     }
 
     async fn all_steps(&mut self, request: &FlowRequest, paste: &mut mpsc::Receiver<String>) -> Result<(), FlowError> {
-        match &request.authorization.config {
-            AuthConfig::OAuth2(config) => match &request.refresh {
-                None => self.oauth2_test(request, config, paste).await,
-                Some((_, refresh_token)) => self.refresh(request, config, refresh_token).await,
+        let config = match &request.authorization.config {
+            AuthConfig::OAuth2(config) => config,
+            AuthConfig::ApiKey(_) | AuthConfig::Basic(_) => return self.credentials_test(request).await,
+        };
+        if request.discovers()
+            && let Some(issuer) = config.issuer()
+        {
+            self.discovery(request, config, issuer).await?;
+        }
+        match &request.action {
+            FlowAction::Test => match config.grant {
+                Grant::AuthorizationCode => self.oauth2_test(request, config, paste).await,
+                Grant::DeviceCode => self.device_test(request, config).await,
+                Grant::ClientCredentials => self.client_credentials_test(request, config).await,
             },
-            AuthConfig::ApiKey(_) | AuthConfig::Basic(_) => self.credentials_test(request).await,
+            FlowAction::Refresh { refresh_token, .. } => self.refresh(request, config, refresh_token).await,
+            FlowAction::Revoke { tokens, .. } => self.revoke(request, config, tokens).await,
+            FlowAction::Introspect { token, .. } => self.introspect(request, config, token).await,
         }
     }
 
@@ -248,8 +352,12 @@ impl Run<'_> {
             let redirect_uri = config.redirect_uri.trim().to_owned();
             self.emit(FlowEvent::AuthorizationUrl { url: auth.url.clone(), redirect_uri }).await;
         }
-        let summary = if config.pkce { "state and PKCE (S256) added" } else { "state added (PKCE is off)" };
-        let auth = self.end(prepared.map(|a| (a, summary.to_owned()))).await?;
+        let mut summary =
+            if config.pkce { "state and PKCE (S256) added" } else { "state added (PKCE is off)" }.to_owned();
+        if prepared.as_ref().is_ok_and(|a| a.nonce.is_some()) {
+            summary.push_str(", nonce added (OpenID Connect)");
+        }
+        let auth = self.end(prepared.map(|a| (a, summary))).await?;
 
         // 2: the callback, through the listener or pasted.
         self.begin(StepId::Callback).await;
@@ -265,14 +373,22 @@ impl Run<'_> {
             }))
             .await?;
 
-        // 3: the callback checked.
+        // 3: the callback checked: its state, and its issuer (RFC 9207).
         self.begin(StepId::CallbackCheck).await;
-        let checked = check_callback(&params, &auth.state);
-        if let Ok((code, _)) = &checked {
+        if let Some(code) = &params.code {
             self.redactor.add(code.reveal());
-            if params.source == CallbackSource::PastedCode {
-                self.note("Only the code was pasted, so its state could not be checked.".into()).await;
-            }
+        }
+        let issuer = self.expected_issuer(config);
+        let iss_required = self.metadata.as_ref().is_some_and(|m| m.authorization_response_iss_parameter_supported);
+        let (checks, checked) = check_callback(&params, &auth.state, issuer.as_deref(), iss_required);
+        for check in checks {
+            self.check(check);
+        }
+        if checked.is_ok() && params.source == CallbackSource::PastedCode {
+            self.note("Only the code was pasted, so its state could not be checked, nor its issuer.".into()).await;
+        }
+        if checked.is_ok() && params.iss.is_some() && issuer.is_none() {
+            self.note("The callback names its issuer (iss), but the authorization has no Issuer to compare it with: set the Issuer to guard against mix-up attacks (RFC 9207).".into()).await;
         }
         let code = self.end(checked).await?;
 
@@ -282,8 +398,18 @@ impl Run<'_> {
         let tokens = self.end(exchanged).await?;
         self.tokens = Some(tokens.clone());
 
-        // 5: who the tokens belong to.
-        self.user_info(request, config, &tokens).await
+        // 5: the ID token, when OpenID Connect.
+        let context = IdTokenContext { nonce: auth.nonce.clone(), code: Some(code.clone()), expected: true };
+        self.id_token(request, config, &tokens, context).await?;
+
+        // 6: who the tokens belong to.
+        self.user_info(request, config, &tokens, true).await
+    }
+
+    /// The issuer the callback and the ID token must name: the configured one (discovery checked
+    /// that its document says the same).
+    pub(super) fn expected_issuer(&self, config: &OAuth2Config) -> Option<String> {
+        config.issuer().map(str::to_owned).or_else(|| self.metadata.as_ref().map(|m| m.issuer.clone()))
     }
 
     async fn wait_for_callback(
@@ -373,10 +499,20 @@ impl Run<'_> {
         refresh_token: &Sensitive<String>,
     ) -> Result<(), FlowError> {
         self.begin(StepId::Refresh).await;
-        let refreshed = self.refresh_grant(request, config, refresh_token).await;
+        let refreshed = match self.refresh_grant(request, config, refresh_token).await {
+            // The refresh token is no good any more: only a new login helps, and the connection says so.
+            Err(FlowError::Provider { endpoint, status, error, description, .. }) if error == "invalid_grant" => {
+                self.connection_status = Some(ConnectionStatus::NeedsLogin);
+                Err(FlowError::RefreshRefused { endpoint, status, description })
+            }
+            other => other,
+        };
         let tokens = self.end(refreshed).await?;
         self.tokens = Some(tokens.clone());
-        self.user_info(request, config, &tokens).await
+        // A refresh may bring a new ID token (OpenID Connect Core section 12.2); it is checked, without a nonce.
+        let context = IdTokenContext { nonce: None, code: None, expected: false };
+        self.id_token(request, config, &tokens, context).await?;
+        self.user_info(request, config, &tokens, true).await
     }
 
     async fn refresh_grant(
@@ -402,16 +538,23 @@ impl Run<'_> {
         Ok((tokens, summary))
     }
 
-    /// Step 5 of OAuth 2.0: the user information endpoint with the access token.
-    async fn user_info(
+    /// The last step of OAuth 2.0: the user information endpoint with the access token. With
+    /// `need_identity` false (client credentials, which have no user) it is an API check: any
+    /// successful answer will do, and an identity in it is shown.
+    pub(super) async fn user_info(
         &mut self,
         request: &FlowRequest,
         config: &OAuth2Config,
         tokens: &Tokens,
+        need_identity: bool,
     ) -> Result<(), FlowError> {
-        let Some(endpoint) = &request.userinfo_endpoint else {
-            self.skip(StepId::UserInfo, "No user information endpoint is configured, so the identity is unknown.")
-                .await;
+        let Some(endpoint) = &request.endpoints.userinfo else {
+            let reason = if need_identity {
+                "No user information endpoint is configured, so the identity is unknown."
+            } else {
+                "A client-credentials token has no user; set a User Information Endpoint to call an API with it as a check."
+            };
+            self.skip(StepId::UserInfo, reason).await;
             return Ok(());
         };
         self.begin(StepId::UserInfo).await;
@@ -430,13 +573,38 @@ impl Run<'_> {
                     )
                     .await;
                 }
-                self.identity_from(&prepared, endpoint, &label).await
+                if need_identity {
+                    self.identity_from(&prepared, endpoint, &label).await
+                } else {
+                    self.api_check(&prepared, endpoint, &label).await
+                }
             }
             Err(e) => Err(e),
         };
         let identity = self.end(result).await?;
-        self.identity = Some(identity);
+        self.identity = Some(identity).filter(|i| !i.is_empty());
         Ok(())
+    }
+
+    /// Calls an endpoint as an API check: a successful answer passes; an identity in it is read.
+    async fn api_check(
+        &mut self,
+        prepared: &PreparedRequest,
+        endpoint: &Endpoint,
+        label: &str,
+    ) -> Result<(Identity, String), FlowError> {
+        let (identity, status) = self
+            .exchange(prepared, |value| {
+                let identity = read_identity(value, &endpoint.mapping, label).map(|(i, _)| i).unwrap_or_default();
+                Ok((identity, Vec::new()))
+            })
+            .await?;
+        let summary = if identity.is_empty() {
+            format!("HTTP {status}: the API accepted the token")
+        } else {
+            format!("HTTP {status}: the API accepted the token, for {}", identity.display())
+        };
+        Ok((identity, summary))
     }
 
     /// API-Key and Basic: the user information endpoint with the credentials placed as configured.
@@ -449,7 +617,7 @@ impl Run<'_> {
     }
 
     async fn credentials_call(&mut self, request: &FlowRequest) -> Result<(Identity, String), FlowError> {
-        let endpoint = request.userinfo_endpoint.as_ref().ok_or_else(|| {
+        let endpoint = request.endpoints.userinfo.as_ref().ok_or_else(|| {
             FlowError::Config("Choose a user information endpoint to test this authorization with.".into())
         })?;
         let label = format!("user information endpoint \"{}\"", endpoint.name);
@@ -502,7 +670,7 @@ impl Run<'_> {
 
     /// Sends a request, reads its response with `read` (which also names the secrets found in it),
     /// and records the exchange with those secrets already hidden.
-    async fn exchange<T>(
+    pub(super) async fn exchange<T>(
         &mut self,
         request: &PreparedRequest,
         read: impl FnOnce(&Value) -> Result<(T, Vec<String>), FlowError>,
@@ -548,7 +716,9 @@ async fn next_message(listener: Option<&mut CallbackListener>) -> ListenerMessag
 fn prepare_authorization(config: &OAuth2Config) -> Result<AuthorizationRequest, FlowError> {
     let state = random_token(24)?;
     let pkce = if config.pkce { Some(Pkce::generate()?) } else { None };
-    authorization_url(config, &state, pkce.as_ref())
+    // OpenID Connect Core section 3.1.2.1: a nonce binds the ID token to this login.
+    let nonce = if config.wants_openid() { Some(random_token(24)?) } else { None };
+    authorization_url(config, &state, pkce.as_ref(), nonce.as_deref())
 }
 
 /// Renders the token and user information endpoints with stand-in values, so a template mistake
@@ -558,24 +728,25 @@ fn preflight(request: &FlowRequest, config: &OAuth2Config) -> Result<(), FlowErr
     for name in ["code", "code_verifier", "access_token", "refresh_token"] {
         vars.set(name, "x");
     }
-    if let Some(endpoint) = &request.token_endpoint {
+    if let Some(endpoint) = &request.endpoints.token {
         render_endpoint(endpoint, &format!("token endpoint \"{}\"", endpoint.name), &vars, &[])?;
     }
-    if let Some(endpoint) = &request.userinfo_endpoint {
+    if let Some(endpoint) = &request.endpoints.userinfo {
         render_endpoint(endpoint, &format!("user information endpoint \"{}\"", endpoint.name), &vars, &[])?;
     }
     Ok(())
 }
 
-fn token_endpoint(request: &FlowRequest) -> Result<&Endpoint, FlowError> {
+pub(super) fn token_endpoint(request: &FlowRequest) -> Result<&Endpoint, FlowError> {
     request
-        .token_endpoint
+        .endpoints
+        .token
         .as_ref()
         .ok_or_else(|| FlowError::Config("Choose a token endpoint for this authorization.".into()))
 }
 
 /// The values every OAuth 2.0 request may use.
-fn client_vars(config: &OAuth2Config) -> TemplateVars {
+pub(super) fn client_vars(config: &OAuth2Config) -> TemplateVars {
     let mut vars = TemplateVars::default();
     vars.set("client_id", config.client_id.trim());
     vars.set_opt("client_secret", Some(config.client_secret.as_str()));
@@ -584,28 +755,75 @@ fn client_vars(config: &OAuth2Config) -> TemplateVars {
     vars
 }
 
-/// Step 3: the state must be the one sent, and an error is reported as the provider sent it.
-fn check_callback(params: &CallbackParams, expected: &str) -> Result<(Sensitive<String>, String), FlowError> {
-    match (&params.state, params.source) {
-        (Some(state), _) if state != expected => {
-            return Err(FlowError::StateMismatch { expected: expected.to_owned(), received: state.clone() });
+/// The code of a callback that passed its checks, and the step's summary.
+type CheckedCallback = (Sensitive<String>, String);
+
+/// Step 3: the state must be the one sent, the issuer the expected one (RFC 9207: when the
+/// callback names one, and always when the issuer says it does), and an error is reported as the
+/// provider sent it. Each check is also a line of the step.
+fn check_callback(
+    params: &CallbackParams,
+    expected_state: &str,
+    issuer: Option<&str>,
+    iss_required: bool,
+) -> (Vec<CheckRecord>, Result<CheckedCallback, FlowError>) {
+    let mut checks = Vec::new();
+    let pasted_code = params.source == CallbackSource::PastedCode;
+    let state_shown = params.state.clone().unwrap_or_else(|| "(none)".into());
+    if !pasted_code {
+        checks.push(CheckRecord::new(
+            "state",
+            params.state.as_deref() == Some(expected_state),
+            expected_state,
+            &state_shown,
+        ));
+    }
+    let state_error = match (&params.state, pasted_code) {
+        (Some(state), _) if state != expected_state => {
+            Some(FlowError::StateMismatch { expected: expected_state.to_owned(), received: state.clone() })
         }
-        (None, CallbackSource::Listener | CallbackSource::PastedUrl) => {
-            return Err(FlowError::StateMismatch { expected: expected.to_owned(), received: "none".into() });
+        (None, false) => {
+            Some(FlowError::StateMismatch { expected: expected_state.to_owned(), received: "none".into() })
         }
-        _ => {}
+        _ => None,
+    };
+    if let Some(error) = state_error {
+        return (checks, Err(error));
+    }
+    let iss_error = match (issuer, &params.iss) {
+        (Some(expected), Some(received)) => {
+            checks.push(CheckRecord::new("iss", received == expected, expected, received));
+            (received != expected)
+                .then(|| FlowError::IssuerMixUp { expected: expected.to_owned(), received: received.clone() })
+        }
+        (Some(expected), None) if iss_required && !pasted_code => {
+            checks.push(CheckRecord::new("iss", false, expected, "(none)"));
+            Some(FlowError::IssuerMissing { issuer: expected.to_owned() })
+        }
+        _ => None,
+    };
+    if let Some(error) = iss_error {
+        return (checks, Err(error));
     }
     if let Some(error) = &params.error {
-        return Err(FlowError::Callback {
-            error: error.clone(),
-            description: params.error_description.clone(),
-            uri: params.error_uri.clone(),
-            hint: hint_for(error),
-        });
+        return (
+            checks,
+            Err(FlowError::Callback {
+                error: error.clone(),
+                description: params.error_description.clone(),
+                uri: params.error_uri.clone(),
+                hint: hint_for(error),
+            }),
+        );
     }
-    let code = params.code.clone().ok_or_else(|| FlowError::Config("The callback has no code.".into()))?;
-    let summary = if params.state.is_some() { "state matches, code received" } else { "code received" };
-    Ok((code, summary.to_owned()))
+    let Some(code) = params.code.clone() else {
+        return (checks, Err(FlowError::Config("The callback has no code.".into())));
+    };
+    let mut summary = if params.state.is_some() { "state matches, code received" } else { "code received" }.to_owned();
+    if params.iss.is_some() && issuer.is_some() {
+        summary = format!("state and issuer match, code received{}", if iss_required { " (RFC 9207)" } else { "" });
+    }
+    (checks, Ok((code, summary)))
 }
 
 /// One entry of a mapping read from a response, `default` when the entry is empty.
@@ -677,10 +895,12 @@ fn read_tokens(
     let mut secrets = vec![access_token.clone()];
     secrets.extend(refresh_token.as_ref().map(|t| t.reveal().clone()));
     // An OpenID Connect ID token is a credential too.
-    secrets.extend(mapping::read_path(value, "id_token"));
+    let id_token = mapping::read_path(value, "id_token").filter(|t| !t.is_empty());
+    secrets.extend(id_token.clone());
     let tokens = Tokens {
         access_token: Sensitive::new(access_token),
         refresh_token,
+        id_token: id_token.map(Sensitive::new),
         token_type,
         expires_at,
         scopes,
@@ -690,7 +910,7 @@ fn read_tokens(
     Ok((tokens, secrets))
 }
 
-fn token_summary(status: u16, tokens: &Tokens) -> String {
+pub(super) fn token_summary(status: u16, tokens: &Tokens) -> String {
     let now = unix_now();
     let mut parts = vec![format!("HTTP {status}: {} access token", tokens.token_type.as_deref().unwrap_or("an"))];
     match tokens.expires_at {
@@ -705,6 +925,9 @@ fn token_summary(status: u16, tokens: &Tokens) -> String {
             Some(expiry) => parts.push(expiry.replacen("refresh token ", "refresh token, ", 1)),
             None => parts.push("refresh token".into()),
         }
+    }
+    if tokens.id_token.is_some() {
+        parts.push("ID token".into());
     }
     if !tokens.scopes.is_empty() {
         parts.push(format!("scopes: {}", tokens.scopes));
@@ -789,22 +1012,49 @@ mod tests {
             error: error.map(str::to_owned),
             error_description: error.map(|_| "End-User denied".to_owned()),
             error_uri: None,
+            iss: None,
             source: CallbackSource::Listener,
         }
     }
 
+    fn checked(params: &CallbackParams, issuer: Option<&str>, required: bool) -> Result<String, FlowError> {
+        check_callback(params, "s", issuer, required).1.map(|(_, summary)| summary)
+    }
+
     #[test]
     fn callback_checks() {
-        assert!(check_callback(&listener_params(Some("s"), Some("c"), None), "s").is_ok());
-        let e = check_callback(&listener_params(Some("other"), Some("c"), None), "s").unwrap_err();
+        assert!(checked(&listener_params(Some("s"), Some("c"), None), None, false).is_ok());
+        let e = checked(&listener_params(Some("other"), Some("c"), None), None, false).unwrap_err();
         assert!(matches!(e, FlowError::StateMismatch { .. }));
-        let e = check_callback(&listener_params(None, Some("c"), None), "s").unwrap_err();
+        let e = checked(&listener_params(None, Some("c"), None), None, false).unwrap_err();
         assert!(e.to_string().contains("(none)"), "{e}");
-        let e = check_callback(&listener_params(Some("s"), None, Some("access_denied")), "s").unwrap_err();
+        let e = checked(&listener_params(Some("s"), None, Some("access_denied")), None, false).unwrap_err();
         assert!(e.to_string().contains("access_denied: End-User denied"), "{e}");
         let mut pasted = listener_params(None, Some("c"), None);
         pasted.source = CallbackSource::PastedCode;
-        assert_eq!(check_callback(&pasted, "s").unwrap().1, "code received");
+        assert_eq!(checked(&pasted, Some("https://i.test"), true).unwrap(), "code received");
+    }
+
+    #[test]
+    fn the_issuer_of_a_callback_is_checked() {
+        let mut params = listener_params(Some("s"), Some("c"), None);
+        params.iss = Some("https://other.test".into());
+        let (checks, result) = check_callback(&params, "s", Some("https://i.test"), false);
+        let e = result.unwrap_err();
+        assert!(matches!(&e, FlowError::IssuerMixUp { .. }) && e.to_string().contains("mix-up attack"), "{e}");
+        assert_eq!((checks[1].name.as_str(), checks[1].ok), ("iss", false));
+        params.iss = Some("https://i.test".into());
+        assert_eq!(
+            checked(&params, Some("https://i.test"), true).unwrap(),
+            "state and issuer match, code received (RFC 9207)"
+        );
+        params.iss = None;
+        assert!(matches!(checked(&params, Some("https://i.test"), true), Err(FlowError::IssuerMissing { .. })));
+        assert!(checked(&params, Some("https://i.test"), false).is_ok(), "not required: nothing to compare");
+        // A state mismatch is named before an issuer: the callback is not for this test at all.
+        params.state = Some("x".into());
+        params.iss = Some("https://other.test".into());
+        assert!(matches!(checked(&params, Some("https://i.test"), false), Err(FlowError::StateMismatch { .. })));
     }
 
     #[test]

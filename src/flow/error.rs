@@ -74,6 +74,46 @@ pub enum FlowError {
         describe_wait(*millis)
     )]
     CallbackTimeout { millis: u64 },
+    /// RFC 9207 section 2.4: the callback's `iss` is another issuer's.
+    #[error(
+        "The callback's iss ({received}) is not this authorization's issuer ({expected}). That is what a mix-up attack looks like (RFC 9207): a response from another provider was sent to this client. Nothing was exchanged; start the test again, and check the Issuer field if you changed providers."
+    )]
+    IssuerMixUp { expected: String, received: String },
+    /// RFC 9207 section 2.4: the issuer says its responses carry `iss`, and this one doesn't.
+    #[error(
+        "The callback has no iss, although the issuer {issuer} says its callbacks carry one (authorization_response_iss_parameter_supported): it may not come from this issuer (a mix-up attack, RFC 9207). Nothing was exchanged; start the test again."
+    )]
+    IssuerMissing { issuer: String },
+    /// OpenID Connect Discovery 1.0 section 4.3, RFC 8414 section 3.3.
+    #[error(
+        "The discovery document at {url} names the issuer \"{found}\", not \"{asked}\" as asked. They must be identical (a trailing slash counts): a document that names another issuer may be an impostor's. If {found} is the provider you mean, use exactly that as the Issuer."
+    )]
+    DiscoveryIssuer { asked: String, found: String, url: String },
+    #[error(
+        "No discovery document for the issuer {issuer}: {detail}. Check the Issuer (it is the provider's base URL, e.g. https://accounts.example.com), or clear it and fill in the endpoints by hand."
+    )]
+    Discovery { issuer: String, detail: String },
+    /// An ID token check failed; the step lists every check.
+    #[error("The ID token's {check} check failed: expected {expected}, got {actual}. {detail}")]
+    IdToken { check: String, expected: String, actual: String, detail: String },
+    /// A standard response (device authorization, token, introspection) that doesn't read as one.
+    #[error(
+        "The {endpoint} answered HTTP {status} with something that isn't {what} ({detail}). Check the endpoint's URL, and that the provider supports this request."
+    )]
+    NotStandard { endpoint: String, status: u16, what: &'static str, detail: String },
+    /// RFC 8628 section 3.5 `access_denied`.
+    #[error("The user refused the request on the other device (access_denied{}). Start the test again and approve it.",
+        description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    DeviceDenied { description: Option<String> },
+    /// RFC 8628 section 3.5 `expired_token`, or the wait outlived `expires_in`.
+    #[error(
+        "The user code expired before it was approved ({detail}). Start the test again, and enter the new code within its time."
+    )]
+    DeviceExpired { detail: String },
+    /// The provider refused a refresh token (`invalid_grant` at the refresh-token grant).
+    #[error("The {endpoint} refused the refresh token (HTTP {status}: invalid_grant{}): it was revoked, has expired, or was already used (a provider that rotates refresh tokens accepts each one once). The connection needs a new login: test the authorization again.",
+        description.as_deref().map(|d| format!(", {d}")).unwrap_or_default())]
+    RefreshRefused { endpoint: String, status: u16, description: Option<String> },
     #[error("Could not get random bytes from the system: {0}.")]
     Random(String),
     #[error("Cancelled.")]

@@ -76,6 +76,10 @@ pub enum FlowEvent {
         step: StepId,
         message: String,
     },
+    /// RFC 8628: what the user does on another device. Shown big; the codes never reach a log.
+    DeviceCode(DeviceCode),
+    /// A poll of the token endpoint while the user hasn't approved yet.
+    DevicePoll(DevicePoll),
     /// An HTTP request and its response: `redacted` for display, `raw` only for a reveal key.
     Exchange {
         step: StepId,
@@ -83,6 +87,61 @@ pub enum FlowEvent {
         raw: Sensitive<HttpExchange>,
     },
     Finished(Box<FlowReport>),
+}
+
+/// What the user must do to approve a device-code login (RFC 8628 section 3.3).
+#[derive(Debug, Clone)]
+pub struct DeviceCode {
+    /// The code the user types at the verification URI. `Sensitive` so no `Debug` or log shows it.
+    pub user_code: Sensitive<String>,
+    /// Where to type it.
+    pub verification_uri: String,
+    /// The same page with the code in it, when the provider gives one (for a QR code or a click).
+    pub verification_uri_complete: Option<Sensitive<String>>,
+    /// When the codes expire, in Unix seconds (for a countdown).
+    pub expires_at: i64,
+    pub expires_in_secs: u64,
+    /// How often the token endpoint is polled, in seconds.
+    pub interval_secs: u64,
+}
+
+/// How the provider answered a poll (RFC 8628 section 3.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollAnswer {
+    /// `authorization_pending`: the user hasn't approved yet.
+    Pending,
+    /// `slow_down`: polling too often; the interval grew by 5 s.
+    SlowDown,
+    /// No answer (a timeout, a refused connection): the poll is tried again, less often.
+    NoAnswer(String),
+}
+
+/// One poll that didn't end the wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevicePoll {
+    /// How many polls so far.
+    pub polls: u32,
+    pub answer: PollAnswer,
+    /// The wait before the next poll, in the provider's seconds.
+    pub next_in_secs: u64,
+}
+
+impl DevicePoll {
+    /// One line: "still waiting for approval (authorization_pending); next check in 5 s".
+    pub fn message(&self) -> String {
+        let next = self.next_in_secs;
+        match &self.answer {
+            PollAnswer::Pending => {
+                format!("Still waiting for the user to approve (authorization_pending); next check in {next} s.")
+            }
+            PollAnswer::SlowDown => {
+                format!("The provider asked to poll less often (slow_down): checking every {next} s now.")
+            }
+            PollAnswer::NoAnswer(why) => {
+                format!("No answer from the token endpoint ({why}); trying again in {next} s.")
+            }
+        }
+    }
 }
 
 pub(crate) fn millis(elapsed: Duration) -> u64 {

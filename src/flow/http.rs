@@ -352,7 +352,7 @@ fn reported_error(value: &Value) -> Option<(String, Option<String>)> {
     None
 }
 
-fn html_title(text: &str) -> String {
+pub(crate) fn html_title(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
     let title = lower
         .find("<title>")

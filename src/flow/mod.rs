@@ -48,11 +48,16 @@
 
 mod authorize;
 mod callback;
+mod discovery;
 mod engine;
 mod error;
 mod events;
+mod grants;
 mod http;
+mod id_token;
+mod oidc;
 mod request;
+mod standard;
 
 use std::time::Duration;
 
@@ -61,16 +66,19 @@ use tokio::task::JoinHandle;
 
 pub use authorize::{AuthorizationRequest, Pkce, authorization_url, random_token, s256_challenge};
 pub use callback::{CallbackParams, CallbackSource, loopback_target, parse_paste};
+pub use discovery::Discovery;
 pub use error::{FlowError, hint_for};
-pub use events::{FlowEvent, ListenerStatus};
+pub use events::{DeviceCode, DevicePoll, FlowEvent, ListenerStatus, PollAnswer};
+pub use id_token::LEEWAY_SECS as ID_TOKEN_LEEWAY_SECS;
 // The records a run produces live in the model (the store keeps them); re-exported for the callers.
 pub use crate::model::run::{
-    Connection, FlowKind, FlowReport, GrantSummary, HttpExchange, Identity, RecordedRun, RequestRecord, ResponseRecord,
-    RunOutcome, StepId, StepRecord, StepStatus, TestRun, Tokens, describe_expiry,
+    CheckRecord, Connection, ConnectionStatus, DecodedJwt, FlowKind, FlowReport, GrantSummary, HttpExchange, Identity,
+    Introspection, RecordedRun, RequestRecord, ResponseRecord, RunOutcome, StepId, StepRecord, StepStatus, TestRun,
+    Tokens, describe_expiry,
 };
 
 use crate::model::redact::{Redactor, Sensitive};
-use crate::model::{AuthConfig, Authorization, Endpoint};
+use crate::model::{AuthConfig, Authorization, ClientAuth, Endpoint, Grant};
 
 /// Limits of a run. The defaults are those of the product; tests shorten them.
 #[derive(Debug, Clone)]
@@ -81,6 +89,10 @@ pub struct FlowOptions {
     pub callback_timeout: Duration,
     /// The largest response body read.
     pub body_limit: usize,
+    /// How long one second of a device flow's polling interval lasts: a second. Tests shorten it,
+    /// so a provider's `interval: 5` and `slow_down` (+5 s) take milliseconds; the events still
+    /// report the provider's seconds.
+    pub poll_second: Duration,
 }
 
 impl Default for FlowOptions {
@@ -89,6 +101,7 @@ impl Default for FlowOptions {
             request_timeout: Duration::from_secs(30),
             callback_timeout: Duration::from_secs(10 * 60),
             body_limit: 1024 * 1024,
+            poll_second: Duration::from_secs(1),
         }
     }
 }
@@ -138,15 +151,55 @@ impl Credentials {
     }
 }
 
+/// The endpoints a run may use, resolved from the app's by the authorization's references.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RunEndpoints {
+    pub token: Option<Endpoint>,
+    pub userinfo: Option<Endpoint>,
+    pub device: Option<Endpoint>,
+    pub revocation: Option<Endpoint>,
+    pub introspection: Option<Endpoint>,
+    pub jwks: Option<Endpoint>,
+}
+
+/// Which of a connection's tokens a revocation or an introspection is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenChoice {
+    Access,
+    Refresh,
+    /// Both, refresh token first (revoking it usually ends the whole grant).
+    #[default]
+    Both,
+}
+
+/// A token a run works on, named as RFC 7009 / RFC 7662 hint it.
+#[derive(Debug, Clone)]
+pub(crate) struct HintedToken {
+    /// `access_token` or `refresh_token`.
+    pub hint: &'static str,
+    pub token: Sensitive<String>,
+}
+
+/// What a run does.
+#[derive(Debug, Clone)]
+pub(crate) enum FlowAction {
+    /// Test the authorization with its grant (or its key or credentials).
+    Test,
+    /// The refresh-token grant on a saved connection.
+    Refresh { connection_id: i64, refresh_token: Sensitive<String> },
+    /// RFC 7009 on a saved connection's tokens.
+    Revoke { connection_id: i64, tokens: Vec<HintedToken> },
+    /// RFC 7662 on one of a saved connection's tokens.
+    Introspect { connection_id: i64, token: HintedToken },
+}
+
 /// Everything a run needs, resolved from the store up front so the engine never reads it.
 #[derive(Debug, Clone)]
 pub struct FlowRequest {
     pub(crate) authorization: Authorization,
-    pub(crate) token_endpoint: Option<Endpoint>,
-    pub(crate) userinfo_endpoint: Option<Endpoint>,
+    pub(crate) endpoints: RunEndpoints,
     pub(crate) credentials: Credentials,
-    /// `Some((connection id, refresh token))` for a refresh.
-    pub(crate) refresh: Option<(i64, Sensitive<String>)>,
+    pub(crate) action: FlowAction,
 }
 
 impl FlowRequest {
@@ -156,7 +209,7 @@ impl FlowRequest {
         endpoints: &[Endpoint],
         credentials: Credentials,
     ) -> Result<FlowRequest, FlowError> {
-        let (token_id, userinfo_id) = authorization.config.endpoint_ids();
+        let refs = authorization.config.endpoint_refs();
         let find = |id: Option<i64>, what: &str| -> Result<Option<Endpoint>, FlowError> {
             match id {
                 None => Ok(None),
@@ -168,16 +221,36 @@ impl FlowRequest {
                 }),
             }
         };
-        let token_endpoint = find(token_id, "token endpoint")?;
-        let userinfo_endpoint = find(userinfo_id, "user information endpoint")?;
+        let resolved = RunEndpoints {
+            token: find(refs.token, "token endpoint")?,
+            userinfo: find(refs.userinfo, "user information endpoint")?,
+            device: find(refs.device, "device authorization endpoint")?,
+            revocation: find(refs.revocation, "revocation endpoint")?,
+            introspection: find(refs.introspection, "introspection endpoint")?,
+            jwks: find(refs.jwks, "JWKS endpoint")?,
+        };
         match &authorization.config {
-            AuthConfig::OAuth2(_) if token_endpoint.is_none() => {
+            AuthConfig::OAuth2(_) if resolved.token.is_none() => {
                 return Err(FlowError::Config(format!(
                     "\"{}\" has no token endpoint: choose or create one in its form.",
                     authorization.name
                 )));
             }
-            AuthConfig::ApiKey(_) | AuthConfig::Basic(_) if userinfo_endpoint.is_none() => {
+            AuthConfig::OAuth2(c)
+                if c.grant == Grant::DeviceCode && resolved.device.is_none() && c.issuer().is_none() =>
+            {
+                return Err(FlowError::Config(format!(
+                    "\"{}\" uses the device code grant but has no device authorization endpoint: choose or create one in its form, or set its Issuer to find it by discovery.",
+                    authorization.name
+                )));
+            }
+            AuthConfig::OAuth2(c) if c.grant == Grant::ClientCredentials && c.client_auth == ClientAuth::None => {
+                return Err(FlowError::Config(format!(
+                    "\"{}\" uses the client credentials grant as a public client: choose Basic header or Request body as its client authentication, with its Client Secret.",
+                    authorization.name
+                )));
+            }
+            AuthConfig::ApiKey(_) | AuthConfig::Basic(_) if resolved.userinfo.is_none() => {
                 return Err(FlowError::Config(format!(
                     "\"{}\" has no user information endpoint to test it with: choose or create one in its form.",
                     authorization.name
@@ -187,10 +260,9 @@ impl FlowRequest {
         }
         Ok(FlowRequest {
             authorization: authorization.clone(),
-            token_endpoint,
-            userinfo_endpoint,
+            endpoints: resolved,
             credentials,
-            refresh: None,
+            action: FlowAction::Test,
         })
     }
 
@@ -201,32 +273,172 @@ impl FlowRequest {
         connection_id: i64,
         refresh_token: Sensitive<String>,
     ) -> Result<FlowRequest, FlowError> {
-        if !matches!(authorization.config, AuthConfig::OAuth2(_)) {
-            return Err(FlowError::Config("Only OAuth 2.0 connections can be refreshed.".into()));
-        }
+        oauth2_only(authorization, "refreshed")?;
         if refresh_token.reveal().is_empty() {
             return Err(FlowError::Config(
                 "This connection has no refresh token. Providers issue one only when asked (e.g. scope offline_access, or access_type=offline with prompt=consent).".into(),
             ));
         }
         let mut request = FlowRequest::test(authorization, endpoints, Credentials::None)?;
-        request.refresh = Some((connection_id, refresh_token));
+        request.action = FlowAction::Refresh { connection_id, refresh_token };
         Ok(request)
     }
 
-    /// What this run is: a test of the authorization, or a refresh of one of its connections.
-    pub fn kind(&self) -> FlowKind {
-        if self.refresh.is_some() { FlowKind::Refresh } else { FlowKind::Test }
+    /// A refresh of a saved connection: refused for a revoked one, whose tokens are gone.
+    pub fn refresh_connection(
+        authorization: &Authorization,
+        endpoints: &[Endpoint],
+        connection: &Connection,
+    ) -> Result<FlowRequest, FlowError> {
+        if connection.status == ConnectionStatus::Revoked {
+            return Err(FlowError::Config(format!(
+                "The tokens of connection {} were revoked: test \"{}\" again to log in anew.",
+                connection.id, authorization.name
+            )));
+        }
+        let token = connection.tokens.refresh_token.clone().unwrap_or_default();
+        FlowRequest::refresh(authorization, endpoints, connection.id, token)
     }
 
-    /// The steps this run will go through, for drawing the list before they run.
-    pub fn steps(&self) -> &'static [StepId] {
-        match (&self.authorization.config, &self.refresh) {
-            (AuthConfig::OAuth2(_), None) => StepId::OAUTH2,
-            (AuthConfig::OAuth2(_), Some(_)) => StepId::REFRESH,
-            _ => StepId::CREDENTIALS,
+    /// RFC 7009: revokes a saved connection's tokens (`which`; both by default, the refresh token first).
+    pub fn revoke(
+        authorization: &Authorization,
+        endpoints: &[Endpoint],
+        connection: &Connection,
+        which: TokenChoice,
+    ) -> Result<FlowRequest, FlowError> {
+        let config = oauth2_only(authorization, "revoked")?;
+        let mut request = FlowRequest::test(authorization, endpoints, Credentials::None)?;
+        if request.endpoints.revocation.is_none() && config.issuer().is_none() {
+            return Err(FlowError::Config(format!(
+                "\"{}\" has no revocation endpoint: choose or create one in its form, or set its Issuer to find it by discovery.",
+                authorization.name
+            )));
+        }
+        let tokens = connection_tokens(connection, which)?;
+        request.action = FlowAction::Revoke { connection_id: connection.id, tokens };
+        Ok(request)
+    }
+
+    /// RFC 7662: asks the provider about one of a saved connection's tokens (the access token by default).
+    pub fn introspect(
+        authorization: &Authorization,
+        endpoints: &[Endpoint],
+        connection: &Connection,
+        which: TokenChoice,
+    ) -> Result<FlowRequest, FlowError> {
+        let config = oauth2_only(authorization, "introspected")?;
+        let mut request = FlowRequest::test(authorization, endpoints, Credentials::None)?;
+        if request.endpoints.introspection.is_none() && config.issuer().is_none() {
+            return Err(FlowError::Config(format!(
+                "\"{}\" has no introspection endpoint: choose or create one in its form, or set its Issuer to find it by discovery.",
+                authorization.name
+            )));
+        }
+        let which = if which == TokenChoice::Both { TokenChoice::Access } else { which };
+        let token = connection_tokens(connection, which)?.remove(0);
+        request.action = FlowAction::Introspect { connection_id: connection.id, token };
+        Ok(request)
+    }
+
+    /// What this run is: a test of the authorization, or work on one of its connections.
+    pub fn kind(&self) -> FlowKind {
+        match self.action {
+            FlowAction::Test => FlowKind::Test,
+            FlowAction::Refresh { .. } => FlowKind::Refresh,
+            FlowAction::Revoke { .. } => FlowKind::Revoke,
+            FlowAction::Introspect { .. } => FlowKind::Introspect,
         }
     }
+
+    /// The grant a test runs (`None` for API-Key, Basic and runs on a connection).
+    pub fn grant(&self) -> Option<Grant> {
+        match (&self.authorization.config, &self.action) {
+            (AuthConfig::OAuth2(c), FlowAction::Test) => Some(c.grant),
+            _ => None,
+        }
+    }
+
+    /// True when the run starts by reading the issuer's discovery document: a test or a refresh of
+    /// an authorization with an Issuer, or a revocation or introspection that needs the endpoint from it.
+    pub(crate) fn discovers(&self) -> bool {
+        let AuthConfig::OAuth2(config) = &self.authorization.config else { return false };
+        config.issuer().is_some()
+            && match &self.action {
+                FlowAction::Test | FlowAction::Refresh { .. } => true,
+                FlowAction::Revoke { .. } => self.endpoints.revocation.is_none(),
+                FlowAction::Introspect { .. } => self.endpoints.introspection.is_none(),
+            }
+    }
+
+    /// The steps this run will go through, for drawing the list before they run (an ID token the
+    /// provider sends unasked adds its step as it happens).
+    pub fn steps(&self) -> Vec<StepId> {
+        let AuthConfig::OAuth2(config) = &self.authorization.config else { return StepId::CREDENTIALS.to_vec() };
+        let mut steps = Vec::new();
+        if self.discovers() {
+            steps.push(StepId::Discovery);
+        }
+        match &self.action {
+            FlowAction::Test => {
+                steps.extend_from_slice(match config.grant {
+                    Grant::AuthorizationCode => {
+                        &[StepId::AuthorizationUrl, StepId::Callback, StepId::CallbackCheck, StepId::TokenExchange][..]
+                    }
+                    Grant::DeviceCode => &[StepId::DeviceAuthorization, StepId::DeviceApproval],
+                    Grant::ClientCredentials => &[StepId::ClientCredentials],
+                });
+                if config.wants_openid() && config.grant != Grant::ClientCredentials {
+                    steps.push(StepId::IdToken);
+                }
+                steps.extend([StepId::UserInfo, StepId::Save]);
+            }
+            FlowAction::Refresh { .. } => steps.extend([StepId::Refresh, StepId::UserInfo, StepId::Save]),
+            FlowAction::Revoke { .. } => steps.extend([StepId::Revocation, StepId::Save]),
+            FlowAction::Introspect { .. } => steps.push(StepId::Introspection),
+        }
+        steps
+    }
+
+    /// The saved connection this run works on.
+    pub(crate) fn connection_id(&self) -> Option<i64> {
+        match &self.action {
+            FlowAction::Test => None,
+            FlowAction::Refresh { connection_id, .. }
+            | FlowAction::Revoke { connection_id, .. }
+            | FlowAction::Introspect { connection_id, .. } => Some(*connection_id),
+        }
+    }
+}
+
+fn oauth2_only<'a>(authorization: &'a Authorization, what: &str) -> Result<&'a crate::model::OAuth2Config, FlowError> {
+    match &authorization.config {
+        AuthConfig::OAuth2(config) => Ok(config),
+        _ => Err(FlowError::Config(format!("Only OAuth 2.0 connections can be {what}."))),
+    }
+}
+
+/// The tokens of a connection a revocation or introspection asks for, refresh token first.
+fn connection_tokens(connection: &Connection, which: TokenChoice) -> Result<Vec<HintedToken>, FlowError> {
+    let refresh = connection.tokens.refresh_token.clone().filter(|t| !t.reveal().is_empty());
+    let access = Some(connection.tokens.access_token.clone()).filter(|t| !t.reveal().is_empty());
+    let mut tokens = Vec::new();
+    if matches!(which, TokenChoice::Refresh | TokenChoice::Both) {
+        match refresh {
+            Some(token) => tokens.push(HintedToken { hint: "refresh_token", token }),
+            None if which == TokenChoice::Refresh => {
+                return Err(FlowError::Config(format!("Connection {} has no refresh token.", connection.id)));
+            }
+            None => {}
+        }
+    }
+    if matches!(which, TokenChoice::Access | TokenChoice::Both) {
+        match access {
+            Some(token) => tokens.push(HintedToken { hint: "access_token", token }),
+            None => return Err(FlowError::Config(format!("Connection {} has no access token.", connection.id))),
+        }
+    }
+    Ok(tokens)
 }
 
 /// The caller's side of a run: paste text into it, cancel it. Dropping it cancels the run.
@@ -321,6 +533,13 @@ impl FlowRunner {
         let task = tokio::spawn(async move { runner.run(request, events, inputs).await });
         FlowHandle { control, task }
     }
+
+    /// Reads and checks an issuer's discovery document (for `authdeck discover` and the form's
+    /// discovery key): the issuer in it must be the one asked for. The exchanges are redacted.
+    pub async fn discover(&self, issuer: &str) -> (Result<Discovery, FlowError>, Vec<HttpExchange>) {
+        let fetched = discovery::fetch(&self.http, issuer, &Redactor::new()).await;
+        (fetched.result, fetched.exchanges.into_iter().map(|(redacted, _)| redacted).collect())
+    }
 }
 
 /// The redactor for a run: knows the authorization's configured secrets from the start.
@@ -334,8 +553,11 @@ fn redactor_for(request: &FlowRequest) -> Redactor {
         Credentials::ApiKey(key) => redactor.add(key.reveal()),
         Credentials::Basic { password, .. } => redactor.add(password.reveal()),
     }
-    if let Some((_, token)) = &request.refresh {
-        redactor.add(token.reveal());
+    match &request.action {
+        FlowAction::Test => {}
+        FlowAction::Refresh { refresh_token, .. } => redactor.add(refresh_token.reveal()),
+        FlowAction::Revoke { tokens, .. } => tokens.iter().for_each(|t| redactor.add(t.token.reveal())),
+        FlowAction::Introspect { token, .. } => redactor.add(token.token.reveal()),
     }
     redactor
 }

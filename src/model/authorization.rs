@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::EndpointPurpose;
 use super::context::NAMESPACES;
 use super::field::{FieldError, Problem};
 use super::signature::CallbackSignature;
@@ -81,6 +82,12 @@ pub enum OAuth2Field {
     /// The run-context values kept with the connection.
     Keep,
     CallbackSignature,
+    Grant,
+    Issuer,
+    DeviceEndpoint,
+    RevocationEndpoint,
+    IntrospectionEndpoint,
+    JwksEndpoint,
 }
 
 /// A field of an authorization of any kind, for code that handles every kind (the importer).
@@ -134,6 +141,12 @@ impl OAuth2Field {
             OAuth2Field::RefreshEndpoint => "refresh_endpoint",
             OAuth2Field::Keep => "keep",
             OAuth2Field::CallbackSignature => "callback_signature",
+            OAuth2Field::Grant => "grant",
+            OAuth2Field::Issuer => "issuer",
+            OAuth2Field::DeviceEndpoint => "device_endpoint",
+            OAuth2Field::RevocationEndpoint => "revocation_endpoint",
+            OAuth2Field::IntrospectionEndpoint => "introspection_endpoint",
+            OAuth2Field::JwksEndpoint => "jwks_endpoint",
         }
     }
 }
@@ -227,12 +240,17 @@ impl AuthConfig {
             },
             AuthConfig::Basic(c) => format!("username \"{}\", password \"{}\"", c.username_label, c.password_label),
             AuthConfig::OAuth2(c) => {
-                let host = Url::parse(&c.authorization_uri)
+                let place = if c.issuer.trim().is_empty() { &c.authorization_uri } else { &c.issuer };
+                let host = Url::parse(place.trim())
                     .ok()
                     .and_then(|u| u.host_str().map(str::to_owned))
                     .unwrap_or_else(|| "no authorization URI".to_owned());
                 let scopes = parse_scopes(&c.scopes);
-                format!("client {} at {host}, {} scope(s)", c.client_id, scopes.len())
+                let grant = match c.grant {
+                    Grant::AuthorizationCode => String::new(),
+                    other => format!(", {}", other.label().to_lowercase()),
+                };
+                format!("client {} at {host}, {} scope(s){grant}", c.client_id, scopes.len())
             }
         }
     }
@@ -278,13 +296,25 @@ impl AuthConfig {
 
     /// Sets the endpoints from the database columns.
     pub fn set_endpoint_ids(&mut self, token: Option<i64>, userinfo: Option<i64>) {
+        let refs = EndpointRefs { token, userinfo, ..self.endpoint_refs() };
+        self.set_endpoint_refs(refs);
+    }
+
+    /// Every endpoint this authorization refers to, by what it uses it for.
+    pub fn endpoint_refs(&self) -> EndpointRefs {
         match self {
-            AuthConfig::ApiKey(c) => c.userinfo_endpoint = userinfo,
-            AuthConfig::Basic(c) => c.userinfo_endpoint = userinfo,
-            AuthConfig::OAuth2(c) => {
-                c.token_endpoint = token;
-                c.userinfo_endpoint = userinfo;
-            }
+            AuthConfig::ApiKey(c) => EndpointRefs { userinfo: c.userinfo_endpoint, ..EndpointRefs::default() },
+            AuthConfig::Basic(c) => EndpointRefs { userinfo: c.userinfo_endpoint, ..EndpointRefs::default() },
+            AuthConfig::OAuth2(c) => c.endpoint_refs(),
+        }
+    }
+
+    /// Sets every endpoint reference (the database columns); API-Key and Basic keep only user information.
+    pub fn set_endpoint_refs(&mut self, refs: EndpointRefs) {
+        match self {
+            AuthConfig::ApiKey(c) => c.userinfo_endpoint = refs.userinfo,
+            AuthConfig::Basic(c) => c.userinfo_endpoint = refs.userinfo,
+            AuthConfig::OAuth2(c) => c.set_endpoint_refs(refs),
         }
     }
 
@@ -313,6 +343,59 @@ impl AuthConfig {
             AuthKind::Basic => AuthConfig::Basic(serde_json::from_value(value)?),
             AuthKind::OAuth2 => AuthConfig::OAuth2(serde_json::from_value(value)?),
         })
+    }
+}
+
+/// The endpoints an authorization refers to (ids of its app's endpoints), one per use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EndpointRefs {
+    pub token: Option<i64>,
+    pub userinfo: Option<i64>,
+    /// RFC 8628 device authorization endpoint.
+    pub device: Option<i64>,
+    /// RFC 7009 token revocation endpoint.
+    pub revocation: Option<i64>,
+    /// RFC 7662 token introspection endpoint.
+    pub introspection: Option<i64>,
+    /// The issuer's signing keys (RFC 7517 JWK set), for ID-token signatures.
+    pub jwks: Option<i64>,
+}
+
+impl EndpointRefs {
+    /// The references with the purpose each one is for, in the order a form shows them.
+    pub fn by_purpose(&self) -> [(EndpointPurpose, Option<i64>); 6] {
+        [
+            (EndpointPurpose::Token, self.token),
+            (EndpointPurpose::UserInfo, self.userinfo),
+            (EndpointPurpose::DeviceAuthorization, self.device),
+            (EndpointPurpose::Revocation, self.revocation),
+            (EndpointPurpose::Introspection, self.introspection),
+            (EndpointPurpose::Jwks, self.jwks),
+        ]
+    }
+
+    /// The reference for one purpose (`None` for `Other`, which no authorization refers to by use).
+    pub fn get(&self, purpose: EndpointPurpose) -> Option<i64> {
+        self.by_purpose().into_iter().find(|(p, _)| *p == purpose).and_then(|(_, id)| id)
+    }
+
+    /// Sets the reference for one purpose; `Other` changes nothing.
+    pub fn set(&mut self, purpose: EndpointPurpose, id: Option<i64>) {
+        let slot = match purpose {
+            EndpointPurpose::Token => &mut self.token,
+            EndpointPurpose::UserInfo => &mut self.userinfo,
+            EndpointPurpose::DeviceAuthorization => &mut self.device,
+            EndpointPurpose::Revocation => &mut self.revocation,
+            EndpointPurpose::Introspection => &mut self.introspection,
+            EndpointPurpose::Jwks => &mut self.jwks,
+            EndpointPurpose::Other => return,
+        };
+        *slot = id;
+    }
+
+    /// True when any reference is this endpoint.
+    pub fn uses(&self, endpoint_id: i64) -> bool {
+        self.by_purpose().iter().any(|(_, id)| *id == Some(endpoint_id))
     }
 }
 
@@ -457,6 +540,53 @@ impl ClientAuth {
     }
 }
 
+/// How an OAuth 2.0 authorization gets its tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// RFC 6749 section 4.1, with PKCE (RFC 7636): a browser login and a callback.
+    #[default]
+    AuthorizationCode,
+    /// RFC 8628: a user code entered on another device; nothing comes back to a redirect URI.
+    DeviceCode,
+    /// RFC 6749 section 4.4: the client's own token, no user.
+    ClientCredentials,
+}
+
+impl Grant {
+    pub const ALL: [Grant; 3] = [Grant::AuthorizationCode, Grant::DeviceCode, Grant::ClientCredentials];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode => "Authorization code",
+            Grant::DeviceCode => "Device code",
+            Grant::ClientCredentials => "Client credentials",
+        }
+    }
+
+    /// The name stored in the database and export files.
+    pub fn code(self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode => "authorization_code",
+            Grant::DeviceCode => "device_code",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Grant> {
+        Grant::ALL.into_iter().find(|g| g.code() == code)
+    }
+
+    /// The `grant_type` a token request of this grant sends (as discovery lists them in `grant_types_supported`).
+    pub fn grant_type(self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode => "authorization_code",
+            Grant::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
 /// The default redirect URI: a loopback port authdeck can listen on.
 pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8976/callback";
 
@@ -485,6 +615,19 @@ pub struct OAuth2Config {
     /// The signature the callback must carry (Shopify's HMAC).
     #[serde(skip_serializing_if = "CallbackSignature::is_none")]
     pub callback_signature: CallbackSignature,
+    /// How the tokens are obtained.
+    pub grant: Grant,
+    /// The OpenID Connect / RFC 8414 issuer, when the provider has one: its discovery document is
+    /// read at each test, and the ID token's `iss` and a callback's `iss` (RFC 9207) must equal it.
+    pub issuer: String,
+    #[serde(skip)]
+    pub device_endpoint: Option<i64>,
+    #[serde(skip)]
+    pub revocation_endpoint: Option<i64>,
+    #[serde(skip)]
+    pub introspection_endpoint: Option<i64>,
+    #[serde(skip)]
+    pub jwks_endpoint: Option<i64>,
 }
 
 impl Default for OAuth2Config {
@@ -502,6 +645,12 @@ impl Default for OAuth2Config {
             refresh_endpoint: None,
             keep: Vec::new(),
             callback_signature: CallbackSignature::None,
+            grant: Grant::AuthorizationCode,
+            issuer: String::new(),
+            device_endpoint: None,
+            revocation_endpoint: None,
+            introspection_endpoint: None,
+            jwks_endpoint: None,
         }
     }
 }
@@ -526,6 +675,12 @@ impl OAuth2Config {
                 "A Client ID has no spaces, line breaks or control characters: copy it again from the provider.",
             ));
         }
+        if self.grant == Grant::ClientCredentials && self.client_auth == ClientAuth::None {
+            errors.push(FieldError::invalid(
+                OAuth2Field::ClientAuth,
+                "A client-credentials client must authenticate: choose Basic header or Request body.",
+            ));
+        }
         if self.client_secret.is_empty() && self.client_auth != ClientAuth::None {
             errors.push(FieldError::missing(OAuth2Field::ClientSecret));
         } else if self.client_secret.chars().count() > CLIENT_SECRET_MAX {
@@ -536,16 +691,27 @@ impl OAuth2Config {
                 "The Client Secret has a line break or control character in it: copy it again from the provider.",
             ));
         }
-        if let Some(problem) = url_problem(&self.authorization_uri, "the Authorization URI") {
+        if let Err(message) = check_issuer(&self.issuer) {
+            errors.push(FieldError::invalid(OAuth2Field::Issuer, message));
+        }
+        // Only the code grant sends the user to an authorization page and back to a redirect URI.
+        if self.grant == Grant::AuthorizationCode
+            && let Some(problem) = url_problem(&self.authorization_uri, "the Authorization URI")
+        {
             errors.push(FieldError::new(OAuth2Field::AuthorizationUri, problem));
         }
         if self.token_endpoint.is_none() {
             errors.push(FieldError::missing(OAuth2Field::TokenEndpoint));
         }
-        if self.redirect_uri.trim().is_empty() {
-            errors.push(FieldError::missing(OAuth2Field::RedirectUri));
-        } else if let Err(message) = check_redirect_uri(&self.redirect_uri) {
-            errors.push(FieldError::invalid(OAuth2Field::RedirectUri, message));
+        if self.grant == Grant::DeviceCode && self.device_endpoint.is_none() && self.issuer.trim().is_empty() {
+            errors.push(FieldError::missing(OAuth2Field::DeviceEndpoint));
+        }
+        if self.grant == Grant::AuthorizationCode {
+            if self.redirect_uri.trim().is_empty() {
+                errors.push(FieldError::missing(OAuth2Field::RedirectUri));
+            } else if let Err(message) = check_redirect_uri(&self.redirect_uri) {
+                errors.push(FieldError::invalid(OAuth2Field::RedirectUri, message));
+            }
         }
         if let Some(message) = self.keep.iter().find_map(|name| check_kept_name(name).err()) {
             errors.push(FieldError::invalid(OAuth2Field::Keep, message));
@@ -557,6 +723,37 @@ impl OAuth2Config {
             ));
         }
         errors
+    }
+
+    pub fn endpoint_refs(&self) -> EndpointRefs {
+        EndpointRefs {
+            token: self.token_endpoint,
+            userinfo: self.userinfo_endpoint,
+            device: self.device_endpoint,
+            revocation: self.revocation_endpoint,
+            introspection: self.introspection_endpoint,
+            jwks: self.jwks_endpoint,
+        }
+    }
+
+    pub fn set_endpoint_refs(&mut self, refs: EndpointRefs) {
+        self.token_endpoint = refs.token;
+        self.userinfo_endpoint = refs.userinfo;
+        self.device_endpoint = refs.device;
+        self.revocation_endpoint = refs.revocation;
+        self.introspection_endpoint = refs.introspection;
+        self.jwks_endpoint = refs.jwks;
+    }
+
+    /// True when the scopes ask for OpenID Connect (`openid`): an ID token is expected, and the
+    /// code flow sends a `nonce`.
+    pub fn wants_openid(&self) -> bool {
+        parse_scopes(&self.scopes).iter().any(|s| s == "openid")
+    }
+
+    /// The issuer as configured, without surrounding spaces; `None` when there is none.
+    pub fn issuer(&self) -> Option<&str> {
+        Some(self.issuer.trim()).filter(|i| !i.is_empty())
     }
 
     /// The query parameters already in the Authorization URI, as typed.
@@ -619,6 +816,22 @@ pub fn check_http_url(value: &str, what: &str) -> Result<Url, String> {
         return Err(format!("{} can't have a #fragment: remove the part from '#'.", capitalize(what)));
     }
     Ok(url)
+}
+
+/// Checks an issuer (empty is fine: there is none): an `https://` URL (or `http://` for a local
+/// provider) with no query or fragment (OpenID Connect Discovery 1.0 section 2, RFC 8414 section 2).
+pub fn check_issuer(value: &str) -> Result<(), String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(());
+    }
+    let url = check_http_url(value, "the Issuer")?;
+    if url.query().is_some() {
+        return Err(
+            "The Issuer can't have a ?query: it is the provider's base URL, e.g. https://accounts.example.com.".into(),
+        );
+    }
+    Ok(())
 }
 
 /// Checks the redirect URI: an absolute URL (custom schemes are allowed, since some providers use them).
@@ -703,6 +916,28 @@ mod tests {
         assert_eq!(errors[0].problem, Problem::Missing);
         assert!(errors[2].problem.reason().unwrap().contains("#fragment"));
         assert!(errors[4].problem.reason().unwrap().contains("absolute URL"));
+    }
+
+    #[test]
+    fn each_grant_asks_for_what_it_uses() {
+        use OAuth2Field::{AuthorizationUri, DeviceEndpoint, Issuer};
+        let fields = |c: &OAuth2Config| c.validate().into_iter().map(|e| e.field).collect::<Vec<_>>();
+        let base = OAuth2Config {
+            client_id: "id".into(),
+            client_secret: "s".into(),
+            token_endpoint: Some(1),
+            ..Default::default()
+        };
+        // No authorization URI or redirect URI without a browser login.
+        let device = OAuth2Config { grant: Grant::DeviceCode, redirect_uri: String::new(), ..base.clone() };
+        assert_eq!(fields(&device), [DeviceEndpoint]);
+        let with_issuer = OAuth2Config { issuer: "https://id.example.test".into(), ..device };
+        assert!(fields(&with_issuer).is_empty(), "discovery names the device endpoint");
+        let machine = OAuth2Config { grant: Grant::ClientCredentials, client_auth: ClientAuth::None, ..base.clone() };
+        assert_eq!(fields(&machine), [OAuth2Field::ClientAuth]);
+        let code = OAuth2Config { issuer: "https://id.example.test/?tenant=x".into(), ..base };
+        assert_eq!(fields(&code), [Issuer, AuthorizationUri]);
+        assert!(check_issuer("https://id.example.test/tenant").is_ok() && check_issuer("").is_ok());
     }
 
     #[test]

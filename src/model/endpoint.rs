@@ -14,17 +14,37 @@ pub enum EndpointPurpose {
     Token,
     #[serde(rename = "userinfo")]
     UserInfo,
+    /// RFC 8628 section 3.1: where a device asks for its user code.
+    DeviceAuthorization,
+    /// RFC 7009: where a token is revoked.
+    Revocation,
+    /// RFC 7662: where a token's state is asked for.
+    Introspection,
+    /// The issuer's signing keys (`jwks_uri`), for ID-token signatures.
+    Jwks,
     #[default]
     Other,
 }
 
 impl EndpointPurpose {
-    pub const ALL: [EndpointPurpose; 3] = [EndpointPurpose::Token, EndpointPurpose::UserInfo, EndpointPurpose::Other];
+    pub const ALL: [EndpointPurpose; 7] = [
+        EndpointPurpose::Token,
+        EndpointPurpose::UserInfo,
+        EndpointPurpose::DeviceAuthorization,
+        EndpointPurpose::Revocation,
+        EndpointPurpose::Introspection,
+        EndpointPurpose::Jwks,
+        EndpointPurpose::Other,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             EndpointPurpose::Token => "Token",
             EndpointPurpose::UserInfo => "User information",
+            EndpointPurpose::DeviceAuthorization => "Device authorization",
+            EndpointPurpose::Revocation => "Revocation",
+            EndpointPurpose::Introspection => "Introspection",
+            EndpointPurpose::Jwks => "JWKS (signing keys)",
             EndpointPurpose::Other => "Other",
         }
     }
@@ -33,8 +53,35 @@ impl EndpointPurpose {
         match self {
             EndpointPurpose::Token => "token",
             EndpointPurpose::UserInfo => "userinfo",
+            EndpointPurpose::DeviceAuthorization => "device_authorization",
+            EndpointPurpose::Revocation => "revocation",
+            EndpointPurpose::Introspection => "introspection",
+            EndpointPurpose::Jwks => "jwks",
             EndpointPurpose::Other => "other",
         }
+    }
+
+    /// How messages name an endpoint of this purpose: "token endpoint", "JWKS endpoint".
+    pub fn noun(self) -> &'static str {
+        match self {
+            EndpointPurpose::Token => "token endpoint",
+            EndpointPurpose::UserInfo => "user information endpoint",
+            EndpointPurpose::DeviceAuthorization => "device authorization endpoint",
+            EndpointPurpose::Revocation => "revocation endpoint",
+            EndpointPurpose::Introspection => "introspection endpoint",
+            EndpointPurpose::Jwks => "JWKS endpoint",
+            EndpointPurpose::Other => "endpoint",
+        }
+    }
+
+    /// True for the endpoints whose request the `oauth2` crate builds (device authorization,
+    /// revocation, introspection): their headers apply and their form fields are sent as extra
+    /// parameters, but the standard parameters are the crate's.
+    pub fn is_standard_request(self) -> bool {
+        matches!(
+            self,
+            EndpointPurpose::DeviceAuthorization | EndpointPurpose::Revocation | EndpointPurpose::Introspection
+        )
     }
 
     pub fn from_code(code: &str) -> Option<EndpointPurpose> {
@@ -245,7 +292,7 @@ impl ResponseMapping {
                 user_email: "email".into(),
                 ..Default::default()
             },
-            EndpointPurpose::Other => ResponseMapping::default(),
+            _ => ResponseMapping::default(),
         }
     }
 }
@@ -311,6 +358,14 @@ impl Endpoint {
                 "Authorization: Bearer {{access_token}}\nAccept: application/json",
                 "",
             ),
+            EndpointPurpose::DeviceAuthorization => {
+                ("Device authorization endpoint", Method::Post, "Accept: application/json", "")
+            }
+            EndpointPurpose::Revocation => ("Revocation endpoint", Method::Post, "Accept: application/json", ""),
+            EndpointPurpose::Introspection => ("Introspection endpoint", Method::Post, "Accept: application/json", ""),
+            EndpointPurpose::Jwks => {
+                ("JWKS endpoint", Method::Get, "Accept: application/jwk-set+json, application/json", "")
+            }
             EndpointPurpose::Other => ("Endpoint", Method::Get, "Accept: application/json", ""),
         };
         Endpoint {

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod authorization;
 pub mod context;
+pub mod discovery;
 pub mod endpoint;
 pub mod field;
 pub mod mapping;
@@ -18,7 +19,7 @@ pub mod transfer;
 pub use app::App;
 pub use authorization::{
     ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
-    KeyPlacement, LastTest, OAuth2Config, OAuth2Field,
+    EndpointRefs, Grant, KeyPlacement, LastTest, OAuth2Config, OAuth2Field,
 };
 pub use endpoint::{BodyKind, Endpoint, EndpointField, EndpointPurpose, MappingField, Method, ResponseMapping};
 pub use field::{FieldError, Problem, check_name};

@@ -4,25 +4,39 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::AuthKind;
 use crate::model::context::KeptValue;
 use crate::model::redact::Sensitive;
+use crate::model::{AuthKind, Grant};
 
 /// The steps of a flow, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepId {
+    /// The issuer's discovery document read and checked (OpenID Connect Discovery, RFC 8414).
+    Discovery,
     AuthorizationUrl,
     Callback,
     CallbackCheck,
     TokenExchange,
+    /// RFC 8628 section 3.1: the device code and the user code asked for.
+    DeviceAuthorization,
+    /// RFC 8628 section 3.4: the token endpoint polled until the user approved on another device.
+    DeviceApproval,
+    /// RFC 6749 section 4.4: the client's own token.
+    ClientCredentials,
     Refresh,
+    /// The ID token's signature and claims, each check on its own line.
+    IdToken,
     UserInfo,
+    /// RFC 7009.
+    Revocation,
+    /// RFC 7662.
+    Introspection,
     Save,
 }
 
 impl StepId {
-    /// The steps of an OAuth 2.0 test, for drawing the list before they run.
+    /// The steps of an OAuth 2.0 authorization-code test without OpenID Connect.
     pub const OAUTH2: &'static [StepId] = &[
         StepId::AuthorizationUrl,
         StepId::Callback,
@@ -38,12 +52,19 @@ impl StepId {
 
     pub fn label(self) -> &'static str {
         match self {
+            StepId::Discovery => "Issuer metadata",
             StepId::AuthorizationUrl => "Authorization URL",
             StepId::Callback => "Waiting for the callback",
             StepId::CallbackCheck => "Callback checked",
             StepId::TokenExchange => "Code exchanged for tokens",
+            StepId::DeviceAuthorization => "Device code requested",
+            StepId::DeviceApproval => "Waiting for approval",
+            StepId::ClientCredentials => "Client-credentials token",
             StepId::Refresh => "Refresh-token grant",
+            StepId::IdToken => "ID token checked",
             StepId::UserInfo => "User information",
+            StepId::Revocation => "Token revoked",
+            StepId::Introspection => "Token introspected",
             StepId::Save => "Connection saved",
         }
     }
@@ -82,6 +103,93 @@ pub struct StepRecord {
     /// The HTTP requests of this step and their responses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<HttpExchange>,
+    /// What the step verified, one line per check (the ID token's signature, `iss`, `aud`…; the
+    /// callback's `state` and `iss`; the issuer's metadata).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckRecord>,
+    /// JSON Web Tokens the step read, decoded (never the token itself).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jwts: Vec<DecodedJwt>,
+}
+
+impl StepRecord {
+    /// A record with nothing but its summary, for steps that send nothing.
+    pub fn new(step: StepId, status: StepStatus, summary: impl Into<String>) -> StepRecord {
+        StepRecord {
+            step,
+            status,
+            elapsed_ms: 0,
+            summary: summary.into(),
+            notes: Vec::new(),
+            exchanges: Vec::new(),
+            checks: Vec::new(),
+            jwts: Vec::new(),
+        }
+    }
+}
+
+/// One thing a step verified: what was expected, what came, and whether that is right. A
+/// `warning` check that fails only warns (an issuer's metadata that doesn't fit the form); any
+/// other failed check fails its step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    /// Short and stable: `signature`, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `at_hash`…
+    pub name: String,
+    pub ok: bool,
+    pub expected: String,
+    pub actual: String,
+    /// What to change when it failed, or what was done (a key fetched again after rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
+}
+
+impl CheckRecord {
+    pub fn new(name: &str, ok: bool, expected: impl Into<String>, actual: impl Into<String>) -> CheckRecord {
+        CheckRecord {
+            name: name.to_owned(),
+            ok,
+            expected: expected.into(),
+            actual: actual.into(),
+            detail: None,
+            warning: false,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> CheckRecord {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn as_warning(mut self) -> CheckRecord {
+        self.warning = true;
+        self
+    }
+
+    /// One line: "ok  aud: expected basic-client, got [basic-client]".
+    pub fn line(&self) -> String {
+        let status = match (self.ok, self.warning) {
+            (true, _) => "ok",
+            (false, true) => "warning",
+            (false, false) => "FAILED",
+        };
+        let mut line = format!("{status} {}: expected {}, got {}", self.name, self.expected, self.actual);
+        if let Some(detail) = &self.detail {
+            line.push_str(&format!(" ({detail})"));
+        }
+        line
+    }
+}
+
+/// A JSON Web Token as shown: which token it is, its header and its claims. The signature and the
+/// token's text are not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecodedJwt {
+    /// "ID token".
+    pub label: String,
+    pub header: serde_json::Value,
+    pub claims: serde_json::Value,
 }
 
 /// An HTTP request and its response (absent when none came), for display.
@@ -144,6 +252,8 @@ impl Identity {
 pub struct Tokens {
     pub access_token: Sensitive<String>,
     pub refresh_token: Option<Sensitive<String>>,
+    /// The OpenID Connect ID token, when the token response had one.
+    pub id_token: Option<Sensitive<String>>,
     pub token_type: Option<String>,
     /// When the access token expires, Unix seconds; `None` when the provider gave no expiry
     /// (GitHub's and Salesforce's tokens), which is shown as "no expiry given", never guessed.
@@ -169,6 +279,8 @@ pub struct GrantSummary {
     pub refresh_expires_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<i64>,
+    #[serde(default)]
+    pub id_token: bool,
 }
 
 impl Tokens {
@@ -180,6 +292,7 @@ impl Tokens {
             refresh_token: self.refresh_token.is_some(),
             refresh_expires_at: self.refresh_expires_at,
             issued_at: self.issued_at,
+            id_token: self.id_token.is_some(),
         }
     }
 }
@@ -232,12 +345,91 @@ impl RunOutcome {
     }
 }
 
-/// A test of an authorization, or a refresh of one of its saved connections.
+/// A test of an authorization, or work on one of its saved connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowKind {
     Test,
     Refresh,
+    /// RFC 7009 on a saved connection's tokens.
+    Revoke,
+    /// RFC 7662 on a saved connection's token.
+    Introspect,
+}
+
+impl FlowKind {
+    pub const ALL: [FlowKind; 4] = [FlowKind::Test, FlowKind::Refresh, FlowKind::Revoke, FlowKind::Introspect];
+
+    /// The name stored in `test_runs.kind`.
+    pub fn code(self) -> &'static str {
+        match self {
+            FlowKind::Test => "test",
+            FlowKind::Refresh => "refresh",
+            FlowKind::Revoke => "revoke",
+            FlowKind::Introspect => "introspect",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<FlowKind> {
+        FlowKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// "Test", "Refresh"…: what a pane or a line calls the run.
+    pub fn label(self) -> &'static str {
+        match self {
+            FlowKind::Test => "Test",
+            FlowKind::Refresh => "Refresh",
+            FlowKind::Revoke => "Revoke",
+            FlowKind::Introspect => "Introspect",
+        }
+    }
+}
+
+/// Whether a saved connection's tokens can still be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    #[default]
+    Active,
+    /// The provider refused its refresh token (`invalid_grant`): only a new login gets tokens again.
+    NeedsLogin,
+    /// Its tokens were revoked (RFC 7009).
+    Revoked,
+}
+
+impl ConnectionStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ConnectionStatus::Active => "active",
+            ConnectionStatus::NeedsLogin => "needs_login",
+            ConnectionStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ConnectionStatus> {
+        [ConnectionStatus::Active, ConnectionStatus::NeedsLogin, ConnectionStatus::Revoked]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+
+    /// "active", "needs a new login", "revoked".
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectionStatus::Active => "active",
+            ConnectionStatus::NeedsLogin => "needs a new login",
+            ConnectionStatus::Revoked => "revoked",
+        }
+    }
+}
+
+/// What an introspection (RFC 7662) said of a token. The claims are as the provider sent them
+/// (no token in them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Introspection {
+    pub active: bool,
+    /// Which token was asked about: `access_token` or `refresh_token`.
+    pub token_type_hint: String,
+    pub claims: serde_json::Map<String, serde_json::Value>,
 }
 
 /// How a flow ended. The caller saves it (see `Store::record_flow`), which adds the Save step.
@@ -259,12 +451,22 @@ pub struct FlowReport {
     /// connection.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<KeptValue>,
+    /// The grant a test ran (an OAuth 2.0 test only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_type: Option<Grant>,
+    /// What an introspection answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introspection: Option<Introspection>,
     /// The tokens to save; only on success of an OAuth 2.0 test or refresh.
     #[serde(skip)]
     pub tokens: Option<Tokens>,
-    /// The saved connection a refresh ran on.
+    /// The saved connection a refresh, revoke or introspect ran on.
     #[serde(skip)]
-    pub refresh_of: Option<i64>,
+    pub on_connection: Option<i64>,
+    /// The state that connection is in now, when the run changed it (revoked, or a refresh the
+    /// provider refused), to save with it.
+    #[serde(skip)]
+    pub connection_status: Option<ConnectionStatus>,
 }
 
 impl FlowReport {
@@ -281,18 +483,18 @@ impl FlowReport {
     /// (called by whoever saves the run, in the same transaction as the connection).
     pub fn add_save_step(&mut self, connection_id: i64) {
         let summary = match self.kind {
-            FlowKind::Test => format!("saved as connection {connection_id}"),
             FlowKind::Refresh => format!("connection {connection_id} updated"),
+            _ => format!("saved as connection {connection_id}"),
         };
         self.steps.retain(|s| s.step != StepId::Save);
-        self.steps.push(StepRecord {
-            step: StepId::Save,
-            status: StepStatus::Ok,
-            elapsed_ms: 0,
-            summary,
-            notes: Vec::new(),
-            exchanges: Vec::new(),
-        });
+        self.steps.push(StepRecord::new(StepId::Save, StepStatus::Ok, summary));
+    }
+
+    /// The last step of a run that changed its connection's status (revoked): it was saved with it.
+    pub fn add_status_step(&mut self, connection_id: i64, status: ConnectionStatus) {
+        self.steps.retain(|s| s.step != StepId::Save);
+        let summary = format!("connection {connection_id} marked {}", status.label());
+        self.steps.push(StepRecord::new(StepId::Save, StepStatus::Ok, summary));
     }
 }
 
@@ -309,6 +511,22 @@ pub struct Connection {
     pub kept: Vec<KeptValue>,
     /// When it was last tested or refreshed, `YYYY-MM-DDTHH:MM:SSZ`.
     pub tested_at: String,
+    /// The grant that got its tokens (`None` for connections saved before grants were kept).
+    pub grant: Option<Grant>,
+    pub status: ConnectionStatus,
+    /// Why it is in that status ("the refresh token was refused: invalid_grant …"), when not active.
+    pub status_note: String,
+}
+
+impl Connection {
+    /// Whose connection: the user, or for client credentials the client itself.
+    pub fn who(&self) -> String {
+        if self.identity.is_empty() && self.grant == Some(Grant::ClientCredentials) {
+            "the client itself (client credentials)".to_owned()
+        } else {
+            self.identity.display()
+        }
+    }
 }
 
 /// A recorded test run with its (redacted) steps.
@@ -316,6 +534,8 @@ pub struct Connection {
 pub struct TestRun {
     pub id: i64,
     pub authorization_id: i64,
+    /// What the run was; `None` for a kind this version doesn't know.
+    pub kind: Option<FlowKind>,
     /// `YYYY-MM-DDTHH:MM:SSZ`.
     pub started_at: String,
     pub finished_at: Option<String>,

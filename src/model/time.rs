@@ -47,6 +47,26 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     parse_utc(body).map(|t| t - offset)
 }
 
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC), as the store writes times.
+pub fn format_utc(at: i64) -> String {
+    let (days, secs) = (at.div_euclid(86_400), at.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// The date of a day count since 1970-01-01 (Howard Hinnant's algorithm, the inverse of the one below).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -90,6 +110,13 @@ mod tests {
         assert_eq!(parse_rfc3339("soon"), None);
         assert_eq!(seconds_from_unix(1_278_448_832_702), 1_278_448_832);
         assert_eq!(seconds_from_unix(1_278_448_832), 1_278_448_832);
+    }
+
+    #[test]
+    fn formats_what_it_parses() {
+        for text in ["1970-01-01T00:00:00Z", "2026-11-28T07:38:08Z", "2000-02-29T12:00:00Z", "1969-12-31T23:59:59Z"] {
+            assert_eq!(format_utc(parse_utc(text).unwrap()), text);
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The export file format (version 1): apps with their endpoints and authorizations, endpoints
-//! referred to by name, secrets written as null unless asked for. Pure: reading and writing the
-//! store is `store::transfer`.
+//! The export file format (version 2): apps with their endpoints and authorizations, endpoints
+//! referred to by name, secrets written as null unless asked for. Version 1 files (before grants,
+//! issuers and the device, revocation, introspection and JWKS endpoints) still read: what they
+//! lack takes its default. Pure: reading and writing the store is `store::transfer`.
 
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -9,12 +10,14 @@ use serde_json::Value;
 use super::authorization::{AuthKind, DEFAULT_REDIRECT_URI};
 use super::signature::CallbackSignature;
 use super::{
-    ApiKeyField, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, KeyPlacement,
+    ApiKeyField, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, Grant, KeyPlacement,
     OAuth2Field, Problem, ResponseMapping,
 };
 
-/// The format version this binary writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this binary writes.
+pub const FORMAT_VERSION: u32 = 2;
+/// The versions this binary reads.
+pub const READ_VERSIONS: std::ops::RangeInclusive<u32> = 1..=FORMAT_VERSION;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +61,9 @@ pub struct EndpointExport {
 /// `Deserialize` impl below) so that an error names the field inside it and an unknown field is refused.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// One value per authorization of a file, made and read once: boxing the OAuth 2.0 fields would
+// save nothing that matters and cost every match a deref.
+#[allow(clippy::large_enum_variant)]
 pub enum AuthorizationExport {
     ApiKey(ApiKeyExport),
     Basic(BasicExport),
@@ -115,6 +121,19 @@ pub struct OAuth2Export {
     pub keep: Vec<String>,
     #[serde(default, skip_serializing_if = "CallbackSignature::is_none")]
     pub callback_signature: CallbackSignature,
+    /// Version 2 on.
+    #[serde(default)]
+    pub grant: Grant,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub device_endpoint: Option<String>,
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
+    #[serde(default)]
+    pub introspection_endpoint: Option<String>,
+    #[serde(default)]
+    pub jwks_endpoint: Option<String>,
 }
 
 fn yes() -> bool {
@@ -185,10 +204,12 @@ pub fn parse(text: &str) -> Result<ExportFile, String> {
         let at = if path == "." { String::new() } else { format!(" at {path}") };
         format!("The file is not a valid authdeck export{at}: {message}.")
     })?;
-    if file.version != FORMAT_VERSION {
+    if !READ_VERSIONS.contains(&file.version) {
         return Err(format!(
-            "The file is export format version {}; this authdeck reads version {FORMAT_VERSION}. Use a matching authdeck.",
-            file.version
+            "The file is export format version {}; this authdeck reads versions {} to {}. Use a newer authdeck.",
+            file.version,
+            READ_VERSIONS.start(),
+            READ_VERSIONS.end()
         ));
     }
     Ok(file)
@@ -213,6 +234,9 @@ pub fn authorization_problem(field: AuthField, problem: &Problem) -> String {
         }
         AuthField::OAuth2(OAuth2Field::TokenEndpoint) => {
             "name one of this app's endpoints (a \"name\" under \"endpoints\") as the token endpoint.".into()
+        }
+        AuthField::OAuth2(OAuth2Field::DeviceEndpoint) => {
+            "name one of this app's endpoints as the device_endpoint, or write the issuer (its discovery document names one).".into()
         }
         AuthField::OAuth2(OAuth2Field::RedirectUri) => {
             format!("write the redirect URI registered with the provider, e.g. \"{DEFAULT_REDIRECT_URI}\".")
@@ -245,7 +269,8 @@ mod tests {
         let err = parse(r#"{"version": 1, "apps": [{"name": "A", "endpoints": [{"name": "t", "purpose": "tok"}]}]}"#)
             .unwrap_err();
         assert!(err.contains("apps[0].endpoints[0].purpose"), "{err}");
-        assert!(parse(r#"{"version": 2, "apps": []}"#).unwrap_err().contains("version 2"));
+        assert!(parse(r#"{"version": 3, "apps": []}"#).unwrap_err().contains("version 3"));
+        assert!(parse(r#"{"version": 0, "apps": []}"#).is_err());
     }
 
     #[test]
@@ -266,7 +291,7 @@ mod tests {
 
     #[test]
     fn the_json_format_is_unchanged() {
-        let text = r#"{"kind":"oauth2","name":"O","client_id":"id","client_secret":null,"authorization_uri":"https://a.test/auth","scopes":"","token_endpoint":"T","userinfo_endpoint":null,"redirect_uri":"http://127.0.0.1:8976/callback","client_auth":"basic_header","pkce":true}"#;
+        let text = r#"{"kind":"oauth2","name":"O","client_id":"id","client_secret":null,"authorization_uri":"https://a.test/auth","scopes":"","token_endpoint":"T","userinfo_endpoint":null,"redirect_uri":"http://127.0.0.1:8976/callback","client_auth":"basic_header","pkce":true,"grant":"device_code","issuer":"https://a.test","device_endpoint":"D","revocation_endpoint":null,"introspection_endpoint":null,"jwks_endpoint":"K"}"#;
         let read: AuthorizationExport = serde_json::from_str(text).unwrap();
         assert_eq!(read.name(), "O");
         assert_eq!(serde_json::to_string(&read).unwrap(), text);
@@ -286,6 +311,15 @@ mod tests {
         let plain: AuthorizationExport = serde_json::from_str(&format!("{{{base}}}")).unwrap();
         let written = serde_json::to_string(&plain).unwrap();
         assert!(!written.contains("keep") && !written.contains("refresh_endpoint"), "{written}");
+    }
+
+    #[test]
+    fn a_version_1_file_still_reads_with_the_defaults() {
+        let text = r#"{"version": 1, "apps": [{"name": "A", "authorizations": [{"kind":"oauth2","name":"O","client_id":"id","authorization_uri":"https://a.test/auth","redirect_uri":"http://127.0.0.1:8976/callback"}]}]}"#;
+        let file = parse(text).unwrap();
+        let AuthorizationExport::OAuth2(o) = &file.apps[0].authorizations[0] else { panic!() };
+        assert_eq!((o.grant, o.issuer.as_str(), o.device_endpoint.as_deref()), (Grant::AuthorizationCode, "", None));
+        assert!(o.pkce);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, Store, StoreError, map_unique};
-use crate::model::{AuthConfig, AuthKind, Authorization, LastTest};
+use crate::model::{AuthConfig, AuthKind, Authorization, EndpointRefs, LastTest};
 
 /// An authorization with the name of its app, for listings across apps.
 #[derive(Debug, Clone)]
@@ -15,8 +15,9 @@ pub struct AuthorizationRow {
 
 const SELECT: &str = "SELECT a.id, a.app_id, a.kind, a.name, a.config, a.token_endpoint_id, a.userinfo_endpoint_id,
         (SELECT t.outcome || char(31) || coalesce(t.finished_at, t.started_at) || char(31) || t.message
-           FROM test_runs t WHERE t.authorization_id = a.id ORDER BY t.id DESC LIMIT 1),
-        p.name, a.refresh_endpoint_id
+           FROM test_runs t WHERE t.authorization_id = a.id AND t.kind = 'test' ORDER BY t.id DESC LIMIT 1),
+        p.name, a.device_endpoint_id, a.revocation_endpoint_id, a.introspection_endpoint_id, a.jwks_endpoint_id,
+        a.refresh_endpoint_id
     FROM authorizations a JOIN apps p ON p.id = a.app_id";
 
 fn row_to_authorization(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AuthorizationRow, Option<String>)> {
@@ -39,8 +40,15 @@ fn row_to_authorization(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Authorizat
         }
     };
     let mut config = config;
-    config.set_endpoint_ids(row.get(5)?, row.get(6)?);
-    config.set_refresh_endpoint_id(row.get(9)?);
+    config.set_endpoint_refs(EndpointRefs {
+        token: row.get(5)?,
+        userinfo: row.get(6)?,
+        device: row.get(9)?,
+        revocation: row.get(10)?,
+        introspection: row.get(11)?,
+        jwks: row.get(12)?,
+    });
+    config.set_refresh_endpoint_id(row.get(13)?);
     let authorization = Authorization {
         id: row.get(0)?,
         app_id: row.get(1)?,
@@ -74,49 +82,60 @@ fn collect(rows: Vec<(AuthorizationRow, Option<String>)>) -> Result<Vec<Authoriz
 /// Inserts an authorization into an app; returns its id. Used by the store, new apps and import.
 pub(super) fn insert_authorization(conn: &Connection, app_id: i64, name: &str, config: &AuthConfig) -> Result<i64> {
     let name = name.trim();
-    let (token, userinfo) = config.endpoint_ids();
-    conn.execute(
+    write_authorization(
+        conn,
         "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id,
+            device_endpoint_id, revocation_endpoint_id, introspection_endpoint_id, jwks_endpoint_id,
             refresh_endpoint_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            app_id,
-            config.kind().code(),
-            name,
-            config.to_json().to_string(),
-            token,
-            userinfo,
-            config.refresh_endpoint_id()
-        ],
-    )
-    .map_err(|e| map_unique(e, "An authorization", name))?;
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        app_id,
+        name,
+        config,
+    )?;
     Ok(conn.last_insert_rowid())
 }
 
 /// Writes the name, kind and fields of the authorization `id`. Used by the store and by import.
 pub(super) fn update_authorization(conn: &Connection, id: i64, name: &str, config: &AuthConfig) -> Result<()> {
     let name = name.trim();
-    let (token, userinfo) = config.endpoint_ids();
-    let changed = conn
-        .execute(
-            "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
-                userinfo_endpoint_id = ?6, refresh_endpoint_id = ?7, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-             WHERE id = ?1",
-            params![
-                id,
-                config.kind().code(),
-                name,
-                config.to_json().to_string(),
-                token,
-                userinfo,
-                config.refresh_endpoint_id()
-            ],
-        )
-        .map_err(|e| map_unique(e, "An authorization", name))?;
+    let changed = write_authorization(
+        conn,
+        "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
+            userinfo_endpoint_id = ?6, device_endpoint_id = ?7, revocation_endpoint_id = ?8,
+            introspection_endpoint_id = ?9, jwks_endpoint_id = ?10, refresh_endpoint_id = ?11,
+            updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE id = ?1",
+        id,
+        name,
+        config,
+    )?;
     if changed == 0 {
         return Err(StoreError::NotFound(format!("authorization \"{name}\"")));
     }
     Ok(())
+}
+
+/// Runs `sql` with `?1` = `first` (the app for an insert, the authorization for an update) and
+/// `?2`…`?10` the authorization's kind, name, fields and endpoints, in the one order both use.
+fn write_authorization(conn: &Connection, sql: &str, first: i64, name: &str, config: &AuthConfig) -> Result<usize> {
+    let refs = config.endpoint_refs();
+    conn.execute(
+        sql,
+        params![
+            first,
+            config.kind().code(),
+            name,
+            config.to_json().to_string(),
+            refs.token,
+            refs.userinfo,
+            refs.device,
+            refs.revocation,
+            refs.introspection,
+            refs.jwks,
+            config.refresh_endpoint_id(),
+        ],
+    )
+    .map_err(|e| map_unique(e, "An authorization", name))
 }
 
 impl Store {

@@ -4,18 +4,26 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Result, Store, StoreError};
+use crate::model::Grant;
 use crate::model::context::KeptValue;
 use crate::model::redact::Sensitive;
-use crate::model::run::{Connection, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, TestRun, Tokens};
+use crate::model::run::{
+    Connection, ConnectionStatus, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, TestRun, Tokens,
+};
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
-        c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at,
-        c.refresh_expires_at, c.issued_at, c.kept
+        c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at, c.id_token,
+        c.grant_type, c.status, c.status_note, c.refresh_expires_at, c.issued_at, c.kept
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
 fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
+    let secret = |i: usize| -> rusqlite::Result<Option<Sensitive<String>>> {
+        Ok(row.get::<_, Option<String>>(i)?.filter(|t| !t.is_empty()).map(Sensitive::new))
+    };
+    let grant: Option<String> = row.get(14)?;
+    let status: String = row.get(15)?;
     Ok(Connection {
         id: row.get(0)?,
         authorization_id: row.get(1)?,
@@ -23,24 +31,31 @@ fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
         app_id: row.get(3)?,
         tokens: Tokens {
             access_token: Sensitive::new(row.get(4)?),
-            refresh_token: row.get::<_, Option<String>>(5)?.filter(|t| !t.is_empty()).map(Sensitive::new),
+            refresh_token: secret(5)?,
+            id_token: secret(13)?,
             token_type: row.get(6)?,
             expires_at: row.get(7)?,
             scopes: row.get(8)?,
-            refresh_expires_at: row.get(13)?,
-            issued_at: row.get(14)?,
+            refresh_expires_at: row.get(17)?,
+            issued_at: row.get(18)?,
         },
         identity: Identity { id: row.get(9)?, name: row.get(10)?, email: row.get(11)? },
         // Kept values written by another version may not read; the connection still shows.
-        kept: serde_json::from_str(&row.get::<_, String>(15)?).unwrap_or_default(),
+        kept: serde_json::from_str(&row.get::<_, String>(19)?).unwrap_or_default(),
         tested_at: row.get(12)?,
+        grant: grant.as_deref().and_then(Grant::from_code),
+        // A status this version doesn't know reads as active: the provider says the rest.
+        status: ConnectionStatus::from_code(&status).unwrap_or_default(),
+        status_note: row.get(16)?,
     })
 }
 
 fn row_to_test_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<TestRun> {
     let outcome: String = row.get(4)?;
     let steps: String = row.get(6)?;
+    let kind: String = row.get(7)?;
     Ok(TestRun {
+        kind: FlowKind::from_code(&kind),
         id: row.get(0)?,
         authorization_id: row.get(1)?,
         started_at: row.get(2)?,
@@ -63,6 +78,7 @@ fn upsert_connection(
     authorization_id: i64,
     tokens: &Tokens,
     identity: &Identity,
+    grant: Option<Grant>,
     kept: &[KeptValue],
 ) -> Result<i64> {
     let existing: Option<i64> = tx
@@ -72,17 +88,18 @@ fn upsert_connection(
             |r| r.get(0),
         )
         .optional()?;
-    match existing {
+    let id = match existing {
         Some(id) => {
             update_connection(tx, id, tokens, Some(identity), kept)?;
-            Ok(id)
+            id
         }
         None => {
             tx.execute(
                 &format!(
                     "INSERT INTO connections (authorization_id, access_token, refresh_token, token_type, expires_at,
-                        scopes, user_id, user_name, user_email, refresh_expires_at, issued_at, kept, tested_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {NOW})"
+                        scopes, user_id, user_name, user_email, id_token, refresh_expires_at, issued_at, kept,
+                        tested_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, {NOW})"
                 ),
                 params![
                     authorization_id,
@@ -94,19 +111,25 @@ fn upsert_connection(
                     identity.id,
                     identity.name,
                     identity.email,
+                    tokens.id_token.as_ref().map(|t| t.reveal()),
                     tokens.refresh_expires_at,
                     tokens.issued_at,
                     kept_json(kept),
                 ],
             )?;
-            Ok(tx.last_insert_rowid())
+            tx.last_insert_rowid()
         }
+    };
+    if let Some(grant) = grant {
+        tx.execute("UPDATE connections SET grant_type = ?2 WHERE id = ?1", params![id, grant.code()])?;
     }
+    Ok(id)
 }
 
-/// New tokens (and, when known, identity) for a connection; false when it no longer exists. A
-/// refresh that kept the same refresh token and said nothing of its lifetime keeps the known one;
-/// one that kept no values keeps the ones the connection has.
+/// New tokens (and, when known, identity) for a connection, which is active again; false when it
+/// no longer exists. A refresh that brings no new ID token keeps the one saved; one that keeps the
+/// same refresh token and says nothing of its lifetime keeps the known lifetime; one that kept no
+/// values keeps the ones the connection has.
 fn update_connection(
     tx: &Transaction<'_>,
     id: i64,
@@ -117,8 +140,9 @@ fn update_connection(
     let changed = tx.execute(
         &format!(
             "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
-                scopes = ?6, refresh_expires_at = coalesce(?7, CASE WHEN refresh_token IS ?3 THEN refresh_expires_at END),
-                issued_at = ?8, kept = CASE WHEN ?9 = '[]' THEN kept ELSE ?9 END, tested_at = {NOW} WHERE id = ?1"
+                scopes = ?6, id_token = coalesce(?7, id_token), status = 'active', status_note = '',
+                refresh_expires_at = coalesce(?8, CASE WHEN refresh_token IS ?3 THEN refresh_expires_at END),
+                issued_at = ?9, kept = CASE WHEN ?10 = '[]' THEN kept ELSE ?10 END, tested_at = {NOW} WHERE id = ?1"
         ),
         params![
             id,
@@ -127,6 +151,7 @@ fn update_connection(
             tokens.token_type,
             tokens.expires_at,
             tokens.scopes,
+            tokens.id_token.as_ref().map(|t| t.reveal()),
             tokens.refresh_expires_at,
             tokens.issued_at,
             kept_json(kept),
@@ -141,19 +166,29 @@ fn update_connection(
     Ok(changed > 0)
 }
 
+/// Puts a connection in `status` (the run's message says why); false when it no longer exists.
+fn set_connection_status(tx: &Transaction<'_>, id: i64, status: ConnectionStatus, note: &str) -> Result<bool> {
+    let changed = tx.execute(
+        "UPDATE connections SET status = ?2, status_note = ?3 WHERE id = ?1",
+        params![id, status.code(), note],
+    )?;
+    Ok(changed > 0)
+}
+
 fn insert_test_run(tx: &Transaction<'_>, report: &FlowReport) -> Result<i64> {
     let steps = serde_json::to_string(&report.steps).unwrap_or_else(|_| "[]".into());
     tx.execute(
-        "INSERT INTO test_runs (authorization_id, started_at, finished_at, outcome, message, steps)
+        "INSERT INTO test_runs (authorization_id, started_at, finished_at, outcome, message, steps, kind)
          VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch'),
-                 ?4, ?5, ?6)",
+                 ?4, ?5, ?6, ?7)",
         params![
             report.authorization_id,
             report.started_at,
             report.finished_at,
             report.outcome.code(),
             report.message,
-            steps
+            steps,
+            report.kind.code()
         ],
     )?;
     Ok(tx.last_insert_rowid())
@@ -161,21 +196,32 @@ fn insert_test_run(tx: &Transaction<'_>, report: &FlowReport) -> Result<i64> {
 
 impl Store {
     /// Records a finished flow in one transaction: its tokens saved as a connection (a test) or
-    /// written over the refreshed one (a refresh), then the test run with its steps, the Save step
+    /// written over the refreshed one (a refresh), the connection's new status (revoked, or in need
+    /// of a new login after a refused refresh), then the test run with its steps, the Save step
     /// ([`FlowReport::add_save_step`]) among them.
     pub fn record_flow(&mut self, report: &mut FlowReport) -> Result<RecordedRun> {
         let tx = super::write(&mut self.conn)?;
         let mut connection_id = None;
         if let (RunOutcome::Ok, Some(tokens)) = (report.outcome, &report.tokens) {
             let identity = report.identity.clone().unwrap_or_default();
-            let id = match (report.kind, report.refresh_of) {
+            let id = match (report.kind, report.on_connection) {
                 (FlowKind::Refresh, Some(id)) if update_connection(&tx, id, tokens, Some(&identity), &report.kept)? => {
                     id
                 }
-                _ => upsert_connection(&tx, report.authorization_id, tokens, &identity, &report.kept)?,
+                _ => {
+                    upsert_connection(&tx, report.authorization_id, tokens, &identity, report.grant_type, &report.kept)?
+                }
             };
             connection_id = Some(id);
             report.add_save_step(id);
+        }
+        if let (Some(status), Some(id)) = (report.connection_status, report.on_connection)
+            && set_connection_status(&tx, id, status, &report.message)?
+        {
+            connection_id = Some(id);
+            if report.outcome == RunOutcome::Ok {
+                report.add_status_step(id, status);
+            }
         }
         let run_id = insert_test_run(&tx, report)?;
         tx.commit()?;
@@ -185,7 +231,7 @@ impl Store {
     /// The test runs of an authorization, newest first (at most `limit`).
     pub fn test_runs(&self, authorization_id: i64, limit: usize) -> Result<Vec<TestRun>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, authorization_id, started_at, finished_at, outcome, message, steps FROM test_runs
+            "SELECT id, authorization_id, started_at, finished_at, outcome, message, steps, kind FROM test_runs
              WHERE authorization_id = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let runs = stmt
@@ -233,6 +279,7 @@ mod tests {
         Tokens {
             access_token: Sensitive::new(access.into()),
             refresh_token: Some(Sensitive::new("rt".into())),
+            id_token: None,
             token_type: Some("Bearer".into()),
             expires_at: Some(1_900_000_000),
             scopes: "openid email".into(),
@@ -251,19 +298,15 @@ mod tests {
             message: "message".into(),
             started_at: 1_800_000_000,
             finished_at: 1_800_000_003,
-            steps: vec![StepRecord {
-                step: StepId::AuthorizationUrl,
-                status: StepStatus::Ok,
-                elapsed_ms: 1,
-                summary: "state added".into(),
-                notes: vec![],
-                exchanges: vec![],
-            }],
+            steps: vec![StepRecord::new(StepId::AuthorizationUrl, StepStatus::Ok, "state added")],
             identity: Some(Identity { id: Some(user.into()), name: Some("Ann".into()), email: None }),
             grant: tokens.as_ref().map(Tokens::summary),
+            grant_type: Some(Grant::AuthorizationCode),
+            introspection: None,
             kept: vec![KeptValue { name: "callback.realmId".into(), value: "9341453474484455".into() }],
             tokens,
-            refresh_of: None,
+            on_connection: None,
+            connection_status: None,
         }
     }
 
@@ -280,7 +323,6 @@ mod tests {
         assert_eq!(c.authorization_name, "OIDC");
         assert_eq!(c.tokens.access_token.reveal(), "at-1");
         assert_eq!(c.identity.name.as_deref(), Some("Ann"));
-        assert_eq!(c.kept, r.kept);
         let runs = store.test_runs(auth, 10).unwrap();
         assert_eq!(runs[0].outcome, Some(RunOutcome::Ok));
         assert_eq!(runs[0].started_at, "2027-01-15T08:00:00Z");
@@ -318,7 +360,7 @@ mod tests {
         let id = store.record_flow(&mut report(auth, RunOutcome::Ok, "u1")).unwrap().connection_id.unwrap();
         let mut refreshed = report(auth, RunOutcome::Ok, "u1");
         refreshed.kind = FlowKind::Refresh;
-        refreshed.refresh_of = Some(id);
+        refreshed.on_connection = Some(id);
         refreshed.tokens = Some(tokens("at-2"));
         let recorded = store.record_flow(&mut refreshed).unwrap();
         assert_eq!(recorded.connection_id, Some(id));
@@ -329,7 +371,52 @@ mod tests {
     }
 
     #[test]
-    fn the_refresh_tokens_lifetime_is_kept_until_the_token_changes() {
+    fn the_id_token_grant_and_status_are_kept() {
+        let (mut store, _, auth) = store_with_authorization();
+        let mut first = report(auth, RunOutcome::Ok, "u1");
+        first.tokens.as_mut().unwrap().id_token = Some(Sensitive::new("idt-1".into()));
+        let id = store.record_flow(&mut first).unwrap().connection_id.unwrap();
+        let saved = store.connection(id).unwrap();
+        assert_eq!(saved.tokens.id_token.as_ref().map(|t| t.reveal().as_str()), Some("idt-1"));
+        assert_eq!((saved.grant, saved.status), (Some(Grant::AuthorizationCode), ConnectionStatus::Active));
+
+        // A refresh the provider refuses: the run fails, and the connection needs a new login.
+        let mut refused = report(auth, RunOutcome::Failed, "u1");
+        refused.kind = FlowKind::Refresh;
+        refused.on_connection = Some(id);
+        refused.connection_status = Some(ConnectionStatus::NeedsLogin);
+        refused.message = "The token endpoint refused the refresh token".into();
+        assert_eq!(store.record_flow(&mut refused).unwrap().connection_id, Some(id));
+        let needs = store.connection(id).unwrap();
+        assert_eq!(needs.status, ConnectionStatus::NeedsLogin);
+        assert!(needs.status_note.contains("refused the refresh token"));
+        assert!(refused.steps.iter().all(|s| s.step != StepId::Save), "a failed run saves nothing but the status");
+        // The authorization's last test is still the test: a refresh is a run of its own kind.
+        assert_eq!(store.authorization(auth).unwrap().last_test.unwrap().outcome, "ok");
+        assert_eq!(store.test_runs(auth, 1).unwrap()[0].kind, Some(FlowKind::Refresh));
+
+        // A refresh that works makes it active again and keeps the ID token it brought none of.
+        let mut refreshed = report(auth, RunOutcome::Ok, "u1");
+        refreshed.kind = FlowKind::Refresh;
+        refreshed.on_connection = Some(id);
+        store.record_flow(&mut refreshed).unwrap();
+        let active = store.connection(id).unwrap();
+        assert_eq!((active.status, active.status_note.as_str()), (ConnectionStatus::Active, ""));
+        assert_eq!(active.tokens.id_token.as_ref().map(|t| t.reveal().as_str()), Some("idt-1"));
+
+        // Revoked: the run says so in its Save step.
+        let mut revoked = report(auth, RunOutcome::Ok, "u1");
+        revoked.kind = FlowKind::Revoke;
+        revoked.tokens = None;
+        revoked.on_connection = Some(id);
+        revoked.connection_status = Some(ConnectionStatus::Revoked);
+        store.record_flow(&mut revoked).unwrap();
+        assert_eq!(revoked.steps.last().unwrap().summary, format!("connection {id} marked revoked"));
+        assert_eq!(store.connection(id).unwrap().status, ConnectionStatus::Revoked);
+    }
+
+    #[test]
+    fn the_refresh_tokens_lifetime_and_the_kept_values_last_until_they_change() {
         let (mut store, _, auth) = store_with_authorization();
         let mut first = report(auth, RunOutcome::Ok, "u1");
         if let Some(t) = first.tokens.as_mut() {
@@ -337,19 +424,25 @@ mod tests {
             t.issued_at = Some(1_800_000_000);
         }
         let id = store.record_flow(&mut first).unwrap().connection_id.unwrap();
-        let saved = store.connection(id).unwrap().tokens;
-        assert_eq!((saved.refresh_expires_at, saved.issued_at), (Some(1_950_000_000), Some(1_800_000_000)));
+        let saved = store.connection(id).unwrap();
+        assert_eq!(
+            (saved.tokens.refresh_expires_at, saved.tokens.issued_at),
+            (Some(1_950_000_000), Some(1_800_000_000))
+        );
+        assert_eq!(saved.kept, first.kept);
         // A refresh that returns the same refresh token and no lifetime keeps the known lifetime…
         let mut same = report(auth, RunOutcome::Ok, "u1");
         same.kind = FlowKind::Refresh;
-        same.refresh_of = Some(id);
+        same.on_connection = Some(id);
+        same.kept.clear();
         store.record_flow(&mut same).unwrap();
-        assert_eq!(store.connection(id).unwrap().tokens.refresh_expires_at, Some(1_950_000_000));
-        assert_eq!(store.connection(id).unwrap().kept.len(), 1, "a refresh keeps the kept values");
+        let after = store.connection(id).unwrap();
+        assert_eq!(after.tokens.refresh_expires_at, Some(1_950_000_000));
+        assert_eq!(after.kept.len(), 1, "a refresh that kept nothing keeps the connection's values");
         // …a rotated refresh token without one has no known lifetime.
         let mut rotated = report(auth, RunOutcome::Ok, "u1");
         rotated.kind = FlowKind::Refresh;
-        rotated.refresh_of = Some(id);
+        rotated.on_connection = Some(id);
         if let Some(t) = rotated.tokens.as_mut() {
             t.refresh_token = Some(Sensitive::new("rt-2".into()));
         }

@@ -120,13 +120,17 @@ fn mapping_json(endpoint: &Endpoint) -> String {
     serde_json::to_string(&endpoint.mapping).expect("a struct of strings always serializes")
 }
 
+/// The endpoints of one app, by name. Used by the store and inside its transactions.
+pub(super) fn endpoints_of(conn: &Connection, app_id: i64) -> Result<Vec<Endpoint>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE app_id = ?1 ORDER BY name COLLATE NOCASE, id"))?;
+    let rows = stmt.query_map([app_id], row_to_endpoint)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().collect()
+}
+
 impl Store {
     /// The endpoints of one app, by name.
     pub fn endpoints(&self, app_id: i64) -> Result<Vec<Endpoint>> {
-        let mut stmt =
-            self.conn.prepare_cached(&format!("{SELECT} WHERE app_id = ?1 ORDER BY name COLLATE NOCASE, id"))?;
-        let rows = stmt.query_map([app_id], row_to_endpoint)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter().collect()
+        endpoints_of(&self.conn, app_id)
     }
 
     pub fn endpoint(&self, id: i64) -> Result<Endpoint> {
@@ -169,8 +173,8 @@ impl Store {
 
 fn endpoint_users(conn: &Connection, endpoint_id: i64) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT name FROM authorizations
-         WHERE token_endpoint_id = ?1 OR userinfo_endpoint_id = ?1 OR refresh_endpoint_id = ?1 ORDER BY name",
+        "SELECT name FROM authorizations WHERE ?1 IN (token_endpoint_id, userinfo_endpoint_id, device_endpoint_id,
+            revocation_endpoint_id, introspection_endpoint_id, jwks_endpoint_id, refresh_endpoint_id) ORDER BY name",
     )?;
     let names = stmt.query_map([endpoint_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(names)

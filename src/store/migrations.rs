@@ -61,10 +61,22 @@ pub const MIGRATIONS: &[&str] = &[
         tested_at TEXT NOT NULL
     );
     CREATE INDEX connections_authorization ON connections(authorization_id);",
-    // 4: what the provider said of the tokens' lifetimes: the refresh token's expiry and the issue time.
+    // 4: the grants and OpenID Connect: the authorizations' device authorization, revocation,
+    // introspection and JWKS endpoints; the ID token, the grant and the status of a connection;
+    // what a run was (a test, or a refresh, revocation or introspection of a connection).
+    "ALTER TABLE authorizations ADD COLUMN device_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE authorizations ADD COLUMN revocation_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE authorizations ADD COLUMN introspection_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE authorizations ADD COLUMN jwks_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE connections ADD COLUMN id_token TEXT;
+    ALTER TABLE connections ADD COLUMN grant_type TEXT;
+    ALTER TABLE connections ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+    ALTER TABLE connections ADD COLUMN status_note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE test_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'test';",
+    // 5: what the provider said of the tokens' lifetimes: the refresh token's expiry and the issue time.
     "ALTER TABLE connections ADD COLUMN refresh_expires_at INTEGER;
     ALTER TABLE connections ADD COLUMN issued_at INTEGER;",
-    // 5: the run context: an authorization's own refresh endpoint, and the values a connection kept.
+    // 6: the run context: an authorization's own refresh endpoint, and the values a connection kept.
     "ALTER TABLE authorizations ADD COLUMN refresh_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
     ALTER TABLE connections ADD COLUMN kept TEXT NOT NULL DEFAULT '[]';",
 ];

@@ -4,6 +4,7 @@
 mod apps;
 mod authorizations;
 mod connections;
+mod discovery;
 mod endpoints;
 mod migrations;
 mod presets;

@@ -151,6 +151,12 @@ impl Store {
                         refresh_endpoint: name_of(c.refresh_endpoint),
                         keep: c.keep,
                         callback_signature: c.callback_signature,
+                        grant: c.grant,
+                        issuer: c.issuer,
+                        device_endpoint: name_of(c.device_endpoint),
+                        revocation_endpoint: name_of(c.revocation_endpoint),
+                        introspection_endpoint: name_of(c.introspection_endpoint),
+                        jwks_endpoint: name_of(c.jwks_endpoint),
                     }),
                 })
                 .collect();
@@ -324,6 +330,12 @@ pub(super) fn import_authorization(
                 refresh_endpoint: resolve("refresh_endpoint", &a.refresh_endpoint)?,
                 keep: a.keep.clone(),
                 callback_signature: a.callback_signature,
+                grant: a.grant,
+                issuer: a.issuer.trim().to_owned(),
+                device_endpoint: resolve("device_endpoint", &a.device_endpoint)?,
+                revocation_endpoint: resolve("revocation_endpoint", &a.revocation_endpoint)?,
+                introspection_endpoint: resolve("introspection_endpoint", &a.introspection_endpoint)?,
+                jwks_endpoint: resolve("jwks_endpoint", &a.jwks_endpoint)?,
             })
         }
     };

@@ -43,7 +43,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Overlay::TestPane(pane) => test_pane::draw(frame, body, pane, app.env.can_open_browser),
         }
     }
-    if let Some(s) = &app.status {
+    if app.data.is_slow() {
+        let line = Line::styled("Waiting for the database (another authdeck may be writing to it)…", theme::focused());
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), status);
+    } else if let Some(s) = &app.status {
         let style = if s.kind == StatusKind::Error { theme::error() } else { theme::ok() };
         frame.render_widget(Paragraph::new(Line::styled(s.text.as_str(), style)).wrap(Wrap { trim: false }), status);
     }

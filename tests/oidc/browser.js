@@ -1,6 +1,13 @@
 // Scripted "browser" for the local test OpenID Connect provider (provider.js).
 //
 //   node tests/oidc/browser.js <authorization-url> [--deny] [--deliver] [--login NAME]
+//   node tests/oidc/browser.js --device <verification_uri_complete> [--deny] [--login NAME]
+//
+// --device plays the user of a device-code login (RFC 8628): opens the verification page with the
+// user code in it (the provider's auto-submitting form), confirms the code, signs in, approves (or
+// with --deny refuses) the consent page, and exits 0 on the provider's "signed in" page (or, with
+// --deny, on the page that says the request was refused), printing `device: approved` or
+// `device: denied` on stdout.
 //
 // GETs the authorization URL with a cookie jar, follows redirects by hand, signs in the test
 // user on the login page (field `login`, default `test-user-1`), approves the consent page
@@ -34,11 +41,13 @@ const args = process.argv.slice(2);
 let authUrl;
 let deny = false;
 let deliver = false;
+let device = false;
 let login = 'test-user-1';
 for (let i = 0; i < args.length; i += 1) {
   const a = args[i];
   if (a === '--deny') deny = true;
   else if (a === '--deliver') deliver = true;
+  else if (a === '--device') device = true;
   else if (a === '--login') {
     login = args[i + 1];
     i += 1;
@@ -48,7 +57,7 @@ for (let i = 0; i < args.length; i += 1) {
   else fail(`unexpected argument ${a}`, 2);
 }
 if (!authUrl) {
-  fail('usage: node browser.js <authorization-url> [--deny] [--deliver] [--login NAME]', 2);
+  fail('usage: node browser.js <authorization-url> [--deny] [--deliver] [--login NAME] | --device <verification_uri_complete> [--deny]', 2);
 }
 let start;
 try {
@@ -167,6 +176,30 @@ function findForm(html, id) {
   return { action: action ? decodeEntities(action[1]) : '', method: (method?.[1] ?? 'get').toUpperCase() };
 }
 
+// The hidden inputs of the form that starts at `formTag` (the provider's device forms and its
+// auto-submitting form_post pages).
+function hiddenInputs(html, formTag) {
+  const start = html.indexOf(formTag);
+  const end = html.indexOf('</form>', start);
+  const inputs = new URLSearchParams();
+  const re = /<input[^>]*type="hidden"[^>]*>/gi;
+  for (const tag of html.slice(start, end).match(re) ?? []) {
+    const name = /name="([^"]*)"/i.exec(tag);
+    const value = /value="([^"]*)"/i.exec(tag);
+    if (name) inputs.set(decodeEntities(name[1]), value ? decodeEntities(value[1]) : '');
+  }
+  return inputs;
+}
+
+// The first form of a page (form_post's auto-submitting one has no id).
+function firstForm(html) {
+  const tag = /<form[^>]*>/i.exec(html);
+  if (!tag) return undefined;
+  const action = /action="([^"]*)"/i.exec(tag[0]);
+  const method = /method="([^"]*)"/i.exec(tag[0]);
+  return { tag: tag[0], action: action ? decodeEntities(action[1]) : '', method: (method?.[1] ?? 'get').toUpperCase() };
+}
+
 function describe(status, url, html) {
   const text = stripTags(html).slice(0, 600);
   return `HTTP ${status} at ${url}: ${text || '(empty body)'}`;
@@ -216,6 +249,32 @@ for (let step = 0; step < MAX_STEPS; step += 1) {
   }
 
   const html = await response.text();
+  if (device) {
+    if (html.includes('id="device-success"')) {
+      if (deny) fail(`the device login was approved although --deny was given (${url.href})`);
+      process.stdout.write('device: approved\n');
+      process.exit(0);
+    }
+    if (html.includes('id="device-error"')) {
+      if (!deny || !consented) fail(`device login failed: ${describe(response.status, url.href, html)}`);
+      process.stdout.write('device: denied\n');
+      process.exit(0);
+    }
+    if (html.includes('id="device-confirm"')) {
+      const form = findForm(html, 'op.deviceConfirmForm');
+      url = new URL(form.action, url);
+      method = form.method;
+      body = hiddenInputs(html, '<form id="op.deviceConfirmForm"').toString();
+      continue;
+    }
+    const autoSubmit = html.includes('Submitting Callback') ? firstForm(html) : undefined;
+    if (autoSubmit) {
+      url = new URL(autoSubmit.action, url);
+      method = autoSubmit.method;
+      body = hiddenInputs(html, autoSubmit.tag).toString();
+      continue;
+    }
+  }
   if (response.status !== 200) fail(describe(response.status, url.href, html));
 
   const loginForm = findForm(html, 'login-form');

@@ -163,27 +163,40 @@ async function findAccount(_ctx, sub) {
 }
 
 // ---------------------------------------------------------------------------------------
-// signing key for ID tokens (RS256), generated fresh for every run
-const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid: 'authdeck-test-rs256', use: 'sig', alg: 'RS256' };
+// signing keys for ID tokens, generated fresh for every run: RSA (RS256 and PS256), EC P-256
+// (ES256) and Ed25519 (EdDSA). Each client says which algorithm its ID tokens use.
+const jwkOf = (type, options, kid) => {
+  const { privateKey } = crypto.generateKeyPairSync(type, options);
+  return { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig' };
+};
+const signingJwks = [
+  jwkOf('rsa', { modulusLength: 2048 }, 'authdeck-test-rsa'),
+  jwkOf('ec', { namedCurve: 'P-256' }, 'authdeck-test-es256'),
+  jwkOf('ed25519', {}, 'authdeck-test-eddsa'),
+];
 
 // ---------------------------------------------------------------------------------------
 const REDIRECT_URIS = ['http://127.0.0.1/callback', 'http://localhost/callback', ...extraRedirectUris];
+const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 const commonClient = {
   application_type: 'native', // => port-agnostic loopback redirect URI matching
-  grant_types: ['authorization_code', 'refresh_token'],
+  grant_types: ['authorization_code', 'refresh_token', DEVICE_CODE],
   response_types: ['code'],
   redirect_uris: REDIRECT_URIS,
 };
+// Confidential clients may also use client credentials (oidc-provider refuses it to public ones).
+const confidential = { grant_types: [...commonClient.grant_types, 'client_credentials'] };
 const clients = [
   {
     ...commonClient,
+    ...confidential,
     client_id: 'basic-client',
     client_secret: 'fake-basic-secret',
     token_endpoint_auth_method: 'client_secret_basic',
   },
   {
     ...commonClient,
+    ...confidential,
     client_id: 'post-client',
     client_secret: 'fake-post-secret',
     token_endpoint_auth_method: 'client_secret_post',
@@ -193,6 +206,14 @@ const clients = [
     client_id: 'public-client',
     token_endpoint_auth_method: 'none',
   },
+  // The same as basic-client, with ID tokens in the other algorithms authdeck verifies.
+  ...['PS256', 'ES256', 'EdDSA'].map((alg) => ({
+    ...commonClient,
+    client_id: `${alg.toLowerCase()}-client`,
+    client_secret: `fake-${alg.toLowerCase()}-secret`,
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: alg,
+  })),
 ];
 
 function htmlEscape(value) {
@@ -216,10 +237,32 @@ ${body}
 `;
 }
 
+// Device flow pages (RFC 8628 section 3.3), with ids the scripted browser finds.
+async function userCodeInputSource(ctx, form, _out, err) {
+  const error = err ? `<p class="error" id="device-error">${htmlEscape(err.message ?? err.name ?? 'error')}</p>` : '';
+  ctx.body = page('Enter the code', `${error}
+<div id="device-input">${form}
+<button type="submit" form="op.deviceInputForm">Continue</button></div>`);
+}
+async function userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
+  ctx.body = page('Confirm the device', `
+<p>Client <code class="client-id">${htmlEscape(client.clientId)}</code> shows the code
+<code id="device-user-code">${htmlEscape(userCode)}</code>.</p>
+<div id="device-confirm">${form}
+<button type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Abort</button></div>`);
+}
+async function successSource(ctx) {
+  ctx.body = page('Signed in', '<p id="device-success">The device is signed in; you can close this page.</p>');
+}
+
 const configuration = {
   clients,
   findAccount,
-  jwks: { keys: [signingJwk] },
+  jwks: { keys: signingJwks },
+  enabledJWA: {
+    idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+  },
   claims: {
     openid: ['sub'],
     profile: ['name'],
@@ -231,6 +274,10 @@ const configuration = {
   },
   features: {
     devInteractions: { enabled: false }, // own pages below
+    clientCredentials: { enabled: true },
+    deviceFlow: { enabled: true, userCodeInputSource, userCodeConfirmSource, successSource },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
     rpInitiatedLogout: { enabled: true, logoutSource: defaultLogoutSource, postLogoutSuccessSource },
     // resourceIndicators stays at its default (enabled, no resource servers): without a
     // `resource` parameter access tokens are opaque tokens for the userinfo endpoint.

@@ -154,7 +154,7 @@ pub const QUICKBOOKS: Provider = Provider {
         refresh_when: RefreshWhen::Always,
         response: |i| {
             json!({"x_refresh_token_expires_in": 8_726_400, "refresh_token": i.refresh_token, "access_token": i.access_token,
-                "token_type": "bearer", "expires_in": 3600, "id_token": "fake.id.token"})
+                "token_type": "bearer", "expires_in": 3600, "id_token": i.id_token})
         },
         refuse: |reason| json_reply(401, json!({"error": "invalid_client", "error_description": reason})),
     },

@@ -28,7 +28,7 @@ pub const GOOGLE: Provider = Provider {
         refresh_when: RefreshWhen::Param("access_type", "offline"),
         response: |i| {
             json!({"access_token": i.access_token, "expires_in": 3599, "refresh_token": i.refresh_token,
-                "scope": "openid https://www.googleapis.com/auth/userinfo.email", "token_type": "Bearer", "id_token": "fake.id.token"})
+                "scope": "openid https://www.googleapis.com/auth/userinfo.email", "token_type": "Bearer", "id_token": i.id_token})
         },
         refuse: oauth_error,
     },
@@ -82,7 +82,7 @@ pub const MICROSOFT: Provider = Provider {
         refresh_when: RefreshWhen::Scope("offline_access"),
         response: |i| {
             json!({"token_type": "Bearer", "scope": "openid profile email User.Read", "expires_in": 3599,
-                "ext_expires_in": 3599, "access_token": i.access_token, "refresh_token": i.refresh_token, "id_token": "fake.id.token"})
+                "ext_expires_in": 3599, "access_token": i.access_token, "refresh_token": i.refresh_token, "id_token": i.id_token})
         },
         refuse: |reason| {
             json_reply(401, json!({"error": "invalid_client", "error_description": format!("AADSTS7000218: {reason}")}))
@@ -308,7 +308,7 @@ pub const LINKEDIN: Provider = Provider {
         refresh_when: RefreshWhen::Never,
         response: |i| {
             json!({"access_token": i.access_token, "expires_in": 5_184_000, "scope": "email,openid,profile",
-                "token_type": "Bearer", "id_token": "fake.id.token"})
+                "token_type": "Bearer", "id_token": i.id_token})
         },
         refuse: |reason| json_reply(401, json!({"error": "invalid_client", "error_description": reason})),
     },
@@ -354,7 +354,7 @@ pub const XERO: Provider = Provider {
         redirect_uri: true,
         refresh_when: RefreshWhen::Scope("offline_access"),
         response: |i| {
-            json!({"id_token": "fake.id.token", "access_token": i.access_token, "expires_in": 1800, "token_type": "Bearer",
+            json!({"id_token": i.id_token, "access_token": i.access_token, "expires_in": 1800, "token_type": "Bearer",
                 "refresh_token": i.refresh_token, "scope": i.scope})
         },
         refuse: |reason| json_reply(400, json!({"error": "invalid_client", "error_description": reason})),

@@ -17,7 +17,9 @@
 //! Fixed fixtures (see `tests/oidc/provider.js` for the full list of facts):
 //! * user `test-user-1` / `Test User` / `test.user@example.test`
 //! * clients `basic-client` (`fake-basic-secret`, client_secret_basic), `post-client`
-//!   (`fake-post-secret`, client_secret_post), `public-client` (none, PKCE S256 required)
+//!   (`fake-post-secret`, client_secret_post), `public-client` (none, PKCE S256 required); the
+//!   first two may also use client credentials, all three the device flow; `ps256-client`,
+//!   `es256-client`, `eddsa-client` get their ID tokens in those algorithms (RS256 otherwise)
 //! * redirect URI `http://127.0.0.1:<any port>/callback` (or `http://localhost:<any port>/callback`)
 //! * scopes `openid profile email offline_access`; a refresh token needs `offline_access`
 //!   together with `prompt=consent`.
@@ -45,6 +47,13 @@ pub const BASIC_CLIENT_SECRET: &str = "fake-basic-secret";
 pub const POST_CLIENT_ID: &str = "post-client";
 pub const POST_CLIENT_SECRET: &str = "fake-post-secret";
 pub const PUBLIC_CLIENT_ID: &str = "public-client";
+/// Like `basic-client` (client_secret_basic, secret `fake-<alg>-secret`), with ID tokens signed in
+/// another algorithm: `ps256-client`, `es256-client`, `eddsa-client`.
+pub const ALG_CLIENTS: [(&str, &str, &str); 3] = [
+    ("ps256-client", "fake-ps256-secret", "PS256"),
+    ("es256-client", "fake-es256-secret", "ES256"),
+    ("eddsa-client", "fake-eddsa-secret", "EdDSA"),
+];
 
 /// How long to wait for the `READY` line (Node start-up plus RSA key generation).
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -313,6 +322,43 @@ pub fn browser_login(auth_url: &str, deny: bool, deliver: bool) -> String {
         panic!("scripted browser printed no URL for {auth_url}\nstderr:\n{stderr}");
     }
     url
+}
+
+/// Runs `node tests/oidc/browser.js --device <verification_uri_complete> [--deny]`: the user of a
+/// device-code login (RFC 8628) opens the page with the code in it, confirms, signs in and approves
+/// (or refuses) the consent. Returns `approved` or `denied`; panics with the script's stderr on
+/// anything else.
+pub fn device_login(verification_uri_complete: &str, deny: bool) -> String {
+    check_prerequisites();
+    let mut cmd = Command::new(node_binary());
+    cmd.arg(oidc_dir().join("browser.js")).arg("--device").arg(verification_uri_complete);
+    if deny {
+        cmd.arg("--deny");
+    }
+    let out = cmd
+        .current_dir(oidc_dir())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|err| panic!("could not run tests/oidc/browser.js with Node.js: {err}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        panic!(
+            "scripted device login failed ({}) for {verification_uri_complete}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    stdout.trim().trim_start_matches("device: ").to_string()
+}
+
+/// [`device_login`] on tokio's blocking pool.
+pub async fn device_login_async(verification_uri_complete: &str, deny: bool) -> String {
+    let url = verification_uri_complete.to_string();
+    match tokio::task::spawn_blocking(move || device_login(&url, deny)).await {
+        Ok(answer) => answer,
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(err) => panic!("scripted device login task failed: {err}"),
+    }
 }
 
 /// [`browser_login`] on tokio's blocking pool, for tests whose callback listener runs on the

@@ -96,6 +96,21 @@ pub struct Issued {
     pub scope: String,
     /// The fake's base URL (`http://127.0.0.1:PORT`), for fields that name a host.
     pub base: String,
+    /// An OpenID Connect ID token for the grant (the authorization request's nonce in it), for the
+    /// providers that send one. Signed by no key authdeck can fetch, as a preset without an
+    /// Issuer meets it: its signature and issuer are reported as not checked.
+    pub id_token: String,
+}
+
+fn id_token(base: &str, nonce: Option<&str>) -> String {
+    let encode = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let now = authdeck::model::time::now();
+    let mut claims = json!({"iss": base, "sub": "fake-subject", "aud": CLIENT_ID, "iat": now, "exp": now + 3600});
+    if let Some(nonce) = nonce {
+        claims["nonce"] = json!(nonce);
+    }
+    let header = encode(json!({"alg": "RS256", "typ": "JWT", "kid": "fake-key"}));
+    format!("{header}.{}.{}", encode(claims), URL_SAFE_NO_PAD.encode("not a real signature"))
 }
 
 /// When the provider gives a refresh token.
@@ -354,6 +369,7 @@ fn token_request(p: &Provider, state: &mut State, seen: &Seen, refresh: Option<&
     if let Err(reason) = client_authenticated(p.token.auth, seen, &body) {
         return (p.token.refuse)(&reason);
     }
+    let mut nonce = None;
     let (scope, refresh_token) = match refresh {
         Some(r) => {
             if r.grant_type && body.get("grant_type").map(String::as_str) != Some("refresh_token") {
@@ -374,7 +390,10 @@ fn token_request(p: &Provider, state: &mut State, seen: &Seen, refresh: Option<&
             }
         }
         None => match code_grant(p, state, &body) {
-            Ok(grant) => grant,
+            Ok((scope, refresh_token, asked_nonce)) => {
+                nonce = asked_nonce;
+                (scope, refresh_token)
+            }
             Err(reply) => return reply,
         },
     };
@@ -383,7 +402,8 @@ fn token_request(p: &Provider, state: &mut State, seen: &Seen, refresh: Option<&
     }
     let access_token = new_token(state, p, "at");
     state.access_tokens.push(access_token.clone());
-    let issued = Issued { access_token, refresh_token, scope, base: state.base.clone() };
+    let id_token = id_token(&state.base, nonce.as_deref());
+    let issued = Issued { access_token, refresh_token, scope, base: state.base.clone(), id_token };
     let response = match refresh {
         Some(r) => (r.response)(&issued),
         None => (p.token.response)(&issued),
@@ -396,12 +416,12 @@ fn new_token(state: &mut State, p: &Provider, kind: &str) -> String {
     format!("fake-{kind}-{}-{}", p.preset, state.issued)
 }
 
-/// Checks the authorization-code grant; the scope and the refresh token it earns.
+/// Checks the authorization-code grant; the scope, the refresh token it earns and the nonce asked.
 fn code_grant(
     p: &Provider,
     state: &mut State,
     body: &BTreeMap<String, String>,
-) -> Result<(String, Option<String>), Reply> {
+) -> Result<(String, Option<String>, Option<String>), Reply> {
     let Some(code) = body.get("code") else { return Err((p.token.refuse)("code is missing")) };
     let Some(asked) = state.codes.remove(code) else {
         return Err(json_reply(400, json!({"error": "invalid_grant", "error_description": "unknown or used code"})));
@@ -430,7 +450,7 @@ fn code_grant(
         RefreshWhen::Never => false,
     };
     let refresh_token = earns.then(|| new_token(state, p, "rt"));
-    Ok((scope, refresh_token))
+    Ok((scope, refresh_token, asked.get("nonce").cloned()))
 }
 
 fn userinfo(p: &Provider, state: &mut State, seen: &Seen, prefix: &str) -> Reply {

@@ -8,7 +8,7 @@ use crate::keymap::{Action, Context, key_for};
 use crate::model::authorization::DEFAULT_REDIRECT_URI;
 use crate::model::{
     ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
-    EndpointPurpose, FieldError, KeyPlacement, OAuth2Config, OAuth2Field, check_name,
+    EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, check_name,
 };
 use crate::store::StoreError;
 
@@ -152,6 +152,35 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             c.pkce,
         ),
     ]
+    .into_iter()
+    .chain(carried_fields(c))
+    .collect()
+}
+
+/// The grant, the issuer and the extra endpoints, carried through the form unseen so an edit keeps
+/// them. (Shown once the form offers them: grants engineer, after the TUI restructure.)
+fn carried_fields(c: &OAuth2Config) -> Vec<Field> {
+    let endpoint = |key: OAuth2Field, purpose: EndpointPurpose, id: Option<i64>| {
+        Field::endpoint(key, purpose.label(), "", purpose, id)
+    };
+    let mut fields = vec![
+        Field::choice(
+            OAuth2Field::Grant,
+            "Grant",
+            "",
+            Grant::ALL.iter().map(|g| g.label()).collect(),
+            Grant::ALL.iter().position(|g| *g == c.grant).unwrap_or(0),
+        ),
+        Field::text(OAuth2Field::Issuer, "Issuer", "", &c.issuer),
+        endpoint(OAuth2Field::DeviceEndpoint, EndpointPurpose::DeviceAuthorization, c.device_endpoint),
+        endpoint(OAuth2Field::RevocationEndpoint, EndpointPurpose::Revocation, c.revocation_endpoint),
+        endpoint(OAuth2Field::IntrospectionEndpoint, EndpointPurpose::Introspection, c.introspection_endpoint),
+        endpoint(OAuth2Field::JwksEndpoint, EndpointPurpose::Jwks, c.jwks_endpoint),
+    ];
+    for field in &mut fields {
+        field.hidden = true;
+    }
+    fields
 }
 
 /// The name and fields of the authorization the form describes, or the problems to show.
@@ -181,6 +210,12 @@ pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConf
             redirect_uri: form.text(OAuth2Field::RedirectUri).trim().to_owned(),
             client_auth: ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)],
             pkce: form.toggle(OAuth2Field::Pkce),
+            grant: Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)],
+            issuer: form.text(OAuth2Field::Issuer).trim().to_owned(),
+            device_endpoint: form.endpoint(OAuth2Field::DeviceEndpoint),
+            revocation_endpoint: form.endpoint(OAuth2Field::RevocationEndpoint),
+            introspection_endpoint: form.endpoint(OAuth2Field::IntrospectionEndpoint),
+            jwks_endpoint: form.endpoint(OAuth2Field::JwksEndpoint),
             ..OAuth2Config::default()
         }),
     };

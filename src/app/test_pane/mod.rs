@@ -9,11 +9,12 @@ use ratatui_textarea::TextArea;
 
 use super::Command;
 use crate::flow::{
-    FlowEvent, FlowHandle, FlowKind, FlowReport, FlowRequest, HttpExchange, ListenerStatus, StepId, StepRecord,
-    StepStatus,
+    DeviceCode, DevicePoll, FlowEvent, FlowHandle, FlowKind, FlowReport, FlowRequest, HttpExchange, ListenerStatus,
+    StepId, StepRecord, StepStatus,
 };
 use crate::keymap::{self, Action, Context};
 use crate::model::redact::{MASK, Sensitive};
+use crate::model::text::printable;
 use crate::platform::{Effect, Environment};
 
 /// The paste box: what is pasted holds the authorization code, so it is masked unless revealed.
@@ -88,6 +89,10 @@ pub struct TestPane {
     pub report: Option<FlowReport>,
     /// The connection the run saved or updated, for `r`.
     pub connection_id: Option<i64>,
+    /// A device-code login: the user code and where to enter it.
+    pub device: Option<DeviceCode>,
+    /// The last poll of a device-code login that didn't end the wait.
+    pub device_poll: Option<DevicePoll>,
 }
 
 impl TestPane {
@@ -116,6 +121,8 @@ impl TestPane {
             cancelling: false,
             report: None,
             connection_id: None,
+            device: None,
+            device_poll: None,
         }
     }
 
@@ -181,6 +188,16 @@ impl TestPane {
                 self.log.push(format!("Ignored a request that isn't the callback: {method} {path}"));
             }
             FlowEvent::Notice { step, message } => self.step_mut(step).notices.push(message),
+            FlowEvent::DeviceCode(device) => {
+                let code = printable(device.user_code.reveal()).into_owned();
+                self.log.push(format!(
+                    "On any device, open {} and enter the code {code} (it expires in {} s).",
+                    printable(&device.verification_uri),
+                    device.expires_in_secs
+                ));
+                self.device = Some(device);
+            }
+            FlowEvent::DevicePoll(poll) => self.device_poll = Some(poll),
             FlowEvent::Exchange { step, redacted, raw } => {
                 let view = self.step_mut(step);
                 view.exchanges.push(redacted);
