@@ -141,15 +141,23 @@ async fn check_preset(p: &'static Provider) {
         p.preset,
         left(tokens.refresh_expires_at)
     );
+    let kept = provider::expected_kept(p, &fake.base());
+    assert_eq!(provider::kept_of(&driven), kept, "{}: the values kept", p.preset);
     let secrets = secrets_of(&driven);
     fakes::assert_no_secrets(&driven, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
     let connection = provider::save(&mut c, &mut driven);
+    let saved: Vec<(String, String)> = connection.kept.iter().map(|k| (k.name.clone(), k.value.clone())).collect();
+    assert_eq!(saved, kept, "{}: the connection keeps them", p.preset);
     let Some(refresh) = &p.refresh else {
         assert!(connection.tokens.refresh_token.is_none(), "{}: no refresh token expected", p.preset);
         return;
     };
     let refreshed = provider::refresh_run(&c, &connection, &runner).await;
     provider::assert_ok(&refreshed, &fake, &format!("{}: the refresh", p.preset));
+    // The refresh starts from the kept values (a URL built from token.instance_url works again)
+    // and keeps them.
+    let refreshed_kept = provider::kept_of(&refreshed);
+    assert!(refreshed_kept.is_empty() || refreshed_kept == kept, "{}: {refreshed_kept:?}", p.preset);
     let old = connection.tokens.refresh_token.as_ref().map(|t| t.reveal().clone());
     let new = refreshed.report.tokens.as_ref().and_then(|t| t.refresh_token.as_ref()).map(|t| t.reveal().clone());
     assert_eq!(old != new, refresh.rotates, "{}: the refresh token rotates: {}", p.preset, refresh.rotates);
@@ -184,6 +192,33 @@ async fn check_rfc(p: &'static Provider) {
             assert!(refreshed.report.message.contains(text), "{}: {what}", p.preset);
         }
     }
+}
+
+/// Shopify signs its callback with the client secret: an altered callback, or only its code, is
+/// refused at the callback check, which says why; nothing reaches the token endpoint.
+#[tokio::test]
+async fn a_shopify_callback_that_is_altered_or_unsigned_is_refused() {
+    let p = &business::SHOPIFY;
+    let fake = ProviderFake::start(p).await;
+    let c = provider::configure(p, &fake.base());
+    let runner = fakes::runner();
+    let (altered, _) =
+        provider::test_run_with(&c, &runner, |location| location.replace("shop=acme.", "shop=evil.")).await;
+    assert_eq!(altered.failed_step(), authdeck::flow::StepId::CallbackCheck, "{}", provider::outcome(&altered, &fake));
+    assert!(
+        altered.report.message.contains("does not match: the callback was altered or forged"),
+        "{}",
+        altered.report.message
+    );
+    let check = altered.report.step(authdeck::flow::StepId::CallbackCheck).unwrap();
+    assert!(check.checks.iter().any(|c| c.name == "signature" && !c.ok), "{:?}", check.checks);
+    let code_only = |location: String| {
+        url::Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned()
+    };
+    let (pasted, _) = provider::test_run_with(&c, &runner, code_only).await;
+    assert_eq!(pasted.failed_step(), authdeck::flow::StepId::CallbackCheck);
+    assert!(pasted.report.message.contains("paste the whole redirected URL"), "{}", pasted.report.message);
+    assert!(fake.server.seen().iter().all(|s| !s.target.contains("access_token")), "no token request was sent");
 }
 
 /// One module per provider, each with both tests.
@@ -226,22 +261,6 @@ provider_tests! {
     stripe => crate::business::STRIPE,
     quickbooks => crate::business::QUICKBOOKS,
     shopify => crate::business::SHOPIFY,
-}
-
-/// The providers whose presets need the run context or the refresh endpoint in the engine (next):
-/// their RFC test now, the preset's with it.
-macro_rules! rfc_tests {
-    ($($name:ident => $entry:path),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn an_rfc_6749_configuration_meets_the_quirk() {
-                super::check_rfc(&$entry).await;
-            }
-        }
-    )*};
-}
-
-rfc_tests! {
     salesforce => crate::business::SALESFORCE,
     pipedrive => crate::business::PIPEDRIVE,
     figma => crate::developer::FIGMA,

@@ -422,6 +422,9 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
             output::out_line(&format!("  {}: {}", one_line(name), one_line(&value)))?;
         }
     }
+    for kept in &report.kept {
+        output::out_line(&format!("  kept {}: {}", one_line(&kept.name), one_line(&kept.value)))?;
+    }
     Ok(())
 }
 

@@ -16,6 +16,7 @@ use super::request::{
 };
 use super::standard::Recording;
 use super::{Credentials, FlowAction, FlowInputs, FlowOptions, FlowRequest, redactor_for};
+use crate::model::context::{KeptValue, RunContext};
 use crate::model::discovery::ProviderMetadata;
 use crate::model::mapping;
 use crate::model::redact::{Redactor, Sensitive};
@@ -23,6 +24,7 @@ use crate::model::run::{
     CheckRecord, ConnectionStatus, DecodedJwt, FlowKind, FlowReport, HttpExchange, Identity, Introspection, RunOutcome,
     StepId, StepRecord, StepStatus, Tokens,
 };
+use crate::model::signature::{self, CallbackSignature, SignatureCheck};
 use crate::model::{AuthConfig, Endpoint, Grant, KeyPlacement, OAuth2Config, ResponseMapping};
 
 /// Runs every step of `request`, stopping at the first failure or at a cancel.
@@ -50,6 +52,9 @@ pub(crate) async fn run(
         connection_status: None,
         introspection: None,
         done: None,
+        // A refresh starts from what the connection kept of its test (`callback.realmId`…).
+        context: RunContext::from_kept(&request.kept),
+        kept: Vec::new(),
     };
     let result = tokio::select! {
         biased;
@@ -128,6 +133,11 @@ pub(super) struct Run<'a> {
     pub(super) introspection: Option<Introspection>,
     /// A revocation's or introspection's own success message.
     pub(super) done: Option<String>,
+    /// What the steps learnt, for later templates: the callback's parameters, the token and user
+    /// information responses.
+    pub(super) context: RunContext,
+    /// The values of the context the authorization keeps, saved with the connection.
+    kept: Vec<KeptValue>,
 }
 
 impl Run<'_> {
@@ -212,6 +222,15 @@ impl Run<'_> {
         self.emit(FlowEvent::Notice { step, message }).await;
     }
 
+    /// A note on the step that ended last (what the run as a whole found: a value not kept).
+    async fn note_after(&mut self, message: String) {
+        let message = self.redactor.text(&message);
+        let Some(last) = self.steps.last_mut() else { return };
+        last.notes.push(message.clone());
+        let step = last.step;
+        self.emit(FlowEvent::Notice { step, message }).await;
+    }
+
     /// Ends the running step with its result: `Ok((value, summary))` or the error that stops the flow.
     pub(super) async fn end<T>(&mut self, result: Result<(T, String), FlowError>) -> Result<T, FlowError> {
         let Some(current) = self.current.take() else { return result.map(|(value, _)| value) };
@@ -286,7 +305,7 @@ impl Run<'_> {
             steps: self.steps.clone(),
             identity: self.identity.clone(),
             grant: tokens.as_ref().map(Tokens::summary),
-            kept: Vec::new(),
+            kept: if outcome == RunOutcome::Ok { self.kept.clone() } else { Vec::new() },
             grant_type: request.grant(),
             introspection: self.introspection.clone(),
             tokens,
@@ -329,11 +348,33 @@ impl Run<'_> {
                 Grant::AuthorizationCode => self.oauth2_test(request, config, paste).await,
                 Grant::DeviceCode => self.device_test(request, config).await,
                 Grant::ClientCredentials => self.client_credentials_test(request, config).await,
-            },
-            FlowAction::Refresh { refresh_token, .. } => self.refresh(request, config, refresh_token).await,
-            FlowAction::Revoke { tokens, .. } => self.revoke(request, config, tokens).await,
-            FlowAction::Introspect { token, .. } => self.introspect(request, config, token).await,
+            }?,
+            FlowAction::Refresh { refresh_token, .. } => self.refresh(request, config, refresh_token).await?,
+            FlowAction::Revoke { tokens, .. } => return self.revoke(request, config, tokens).await,
+            FlowAction::Introspect { token, .. } => return self.introspect(request, config, token).await,
         }
+        self.keep_values(config).await;
+        Ok(())
+    }
+
+    /// The values the authorization keeps, read from what the run learnt. A name the run has no
+    /// value for, or one that holds a secret (which is saved sealed, with the tokens, or not at
+    /// all), is said in a note of the last step instead.
+    async fn keep_values(&mut self, config: &OAuth2Config) {
+        let (kept, missing) = self.context.keep(&config.keep);
+        let (kept, secret): (Vec<KeptValue>, Vec<KeptValue>) = kept.into_iter().partition(|k| {
+            let last = k.name.rsplit('.').next().unwrap_or_default();
+            !crate::model::redact::is_secret_key(last) && !self.redactor.leaks(&k.value)
+        });
+        if !missing.is_empty() {
+            let names = missing.join(", ");
+            self.note_after(format!("Not kept: {names} had no value in this run.")).await;
+        }
+        if !secret.is_empty() {
+            let names = secret.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ");
+            self.note_after(format!("Not kept: {names} holds a secret, which is never saved in the clear.")).await;
+        }
+        self.kept = kept;
     }
 
     async fn oauth2_test(
@@ -390,6 +431,14 @@ impl Run<'_> {
         if checked.is_ok() && params.iss.is_some() && issuer.is_none() {
             self.note("The callback names its issuer (iss), but the authorization has no Issuer to compare it with: set the Issuer to guard against mix-up attacks (RFC 9207).".into()).await;
         }
+        let checked = match checked {
+            Ok((code, summary)) => self.check_signature(config, &params).map(|line| match line {
+                Some(line) => (code, format!("{summary}, {line}")),
+                None => (code, summary),
+            }),
+            Err(e) => Err(e),
+        };
+        self.context.set_callback(params.all.reveal());
         let code = self.end(checked).await?;
 
         // 4: the code exchanged for tokens.
@@ -404,6 +453,26 @@ impl Run<'_> {
 
         // 6: who the tokens belong to.
         self.user_info(request, config, &tokens, true).await
+    }
+
+    /// The callback's signature, when the authorization asks for one (Shopify's HMAC): a check line
+    /// either way, and what to add to the summary; a failure when missing or wrong.
+    fn check_signature(&mut self, config: &OAuth2Config, params: &CallbackParams) -> Result<Option<String>, FlowError> {
+        if config.callback_signature == CallbackSignature::None {
+            return Ok(None);
+        }
+        let found = signature::check(config.callback_signature, params.all.reveal(), &config.client_secret);
+        let expected = "a signature made with the Client Secret";
+        let actual = match &found {
+            SignatureCheck::Valid => "valid",
+            SignatureCheck::Missing => "none",
+            SignatureCheck::Invalid | SignatureCheck::NotAsked => "does not match",
+        };
+        self.check(CheckRecord::new("signature", found == SignatureCheck::Valid, expected, actual));
+        match found {
+            SignatureCheck::Valid | SignatureCheck::NotAsked => Ok(Some(found.describe(config.callback_signature))),
+            other => Err(FlowError::CallbackSignature { detail: other.describe(config.callback_signature) }),
+        }
     }
 
     /// The issuer the callback and the ID token must name: the configured one (discovery checked
@@ -483,12 +552,18 @@ impl Run<'_> {
         let mut vars = client_vars(config);
         vars.set("code", code.reveal().clone());
         vars.set_opt("code_verifier", auth.code_verifier.as_ref().map(|v| v.reveal().as_str()));
+        vars.set_context(&self.context);
         let label = format!("token endpoint \"{}\"", endpoint.name);
         let mut prepared = render_endpoint(endpoint, &label, &vars, &[])?;
         apply_client_auth(&mut prepared, config);
         let requested = config.scopes.trim().to_owned();
-        let (tokens, status) =
-            self.exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, None)).await?;
+        let ((tokens, response), status) = self
+            .exchange(&prepared, |value| {
+                read_tokens(value, &endpoint.mapping, &label, &requested, None)
+                    .map(|(tokens, secrets)| ((tokens, value.clone()), secrets))
+            })
+            .await?;
+        self.context.set_token(&response);
         Ok((tokens.clone(), token_summary(status, &tokens)))
     }
 
@@ -521,16 +596,28 @@ impl Run<'_> {
         config: &OAuth2Config,
         refresh_token: &Sensitive<String>,
     ) -> Result<(Tokens, String), FlowError> {
-        let endpoint = refresh_endpoint(token_endpoint(request)?);
+        // The authorization's own refresh endpoint (Figma's) as it is; else the token endpoint's
+        // request turned into a refresh-token grant.
+        let (endpoint, label) = match &request.endpoints.refresh {
+            Some(own) => (own.clone(), format!("refresh endpoint \"{}\"", own.name)),
+            None => {
+                let token = token_endpoint(request)?;
+                (refresh_endpoint(token), format!("token endpoint \"{}\"", token.name))
+            }
+        };
         let mut vars = client_vars(config);
         vars.set("refresh_token", refresh_token.reveal().clone());
-        let label = format!("token endpoint \"{}\"", endpoint.name);
+        vars.set_context(&self.context);
         let mut prepared = render_endpoint(&endpoint, &label, &vars, &[])?;
         apply_client_auth(&mut prepared, config);
         let requested = config.scopes.trim().to_owned();
-        let (tokens, status) = self
-            .exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token)))
+        let ((tokens, response), status) = self
+            .exchange(&prepared, |value| {
+                read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token))
+                    .map(|(tokens, secrets)| ((tokens, value.clone()), secrets))
+            })
             .await?;
+        self.context.set_token(&response);
         let mut summary = token_summary(status, &tokens);
         if tokens.refresh_token.as_ref() == Some(refresh_token) {
             summary.push_str(" (same refresh token)");
@@ -561,6 +648,7 @@ impl Run<'_> {
         let mut vars = client_vars(config);
         vars.set("access_token", tokens.access_token.reveal().clone());
         vars.set_opt("refresh_token", tokens.refresh_token.as_ref().map(|t| t.reveal().as_str()));
+        vars.set_context(&self.context);
         let label = format!("user information endpoint \"{}\"", endpoint.name);
         let result = match render_endpoint(endpoint, &label, &vars, &[]) {
             Ok(mut prepared) => {
@@ -663,8 +751,13 @@ impl Run<'_> {
         endpoint: &Endpoint,
         label: &str,
     ) -> Result<(Identity, String), FlowError> {
-        let (identity, status) =
-            self.exchange(prepared, |value| read_identity(value, &endpoint.mapping, label)).await?;
+        let ((identity, response), status) = self
+            .exchange(prepared, |value| {
+                read_identity(value, &endpoint.mapping, label)
+                    .map(|(identity, secrets)| ((identity, value.clone()), secrets))
+            })
+            .await?;
+        self.context.set_userinfo(&response);
         Ok((identity.clone(), format!("HTTP {status}: {}", identity.display())))
     }
 
@@ -725,6 +818,7 @@ fn prepare_authorization(config: &OAuth2Config) -> Result<AuthorizationRequest, 
 /// is reported at step 1, before the user logs in, and nothing is sent.
 fn preflight(request: &FlowRequest, config: &OAuth2Config) -> Result<(), FlowError> {
     let mut vars = client_vars(config);
+    vars.use_stand_ins();
     for name in ["code", "code_verifier", "access_token", "refresh_token"] {
         vars.set(name, "x");
     }
@@ -1014,6 +1108,7 @@ mod tests {
             error_uri: None,
             iss: None,
             source: CallbackSource::Listener,
+            all: Sensitive::new(Vec::new()),
         }
     }
 

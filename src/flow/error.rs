@@ -55,6 +55,9 @@ pub enum FlowError {
         "The response of the {endpoint} has no {what} at \"{path}\" (its fields: {fields}). Check the endpoint's response mapping."
     )]
     MissingValue { endpoint: String, what: &'static str, path: String, fields: String },
+    /// The callback's signature is missing or wrong (Shopify's HMAC).
+    #[error("The callback's signature check failed: {detail}.")]
+    CallbackSignature { detail: String },
     /// A response-mapping expression could not be evaluated on the response.
     #[error(
         "The response mapping of the {endpoint} ({what}) can't be read: {message} Fix the endpoint's response mapping."

@@ -24,6 +24,9 @@ pub(crate) struct TemplateVars {
     absent: BTreeSet<&'static str>,
     /// What the run has learnt so far (`callback.…`, `token.…`, `userinfo.…`).
     context: RunContext,
+    /// A check before anything is sent: every field of the run context stands in as `0`, and a
+    /// URL built from one (`{{ token.instance_url }}/…`) is not parsed yet.
+    stand_ins: bool,
 }
 
 impl TemplateVars {
@@ -43,13 +46,27 @@ impl TemplateVars {
         }
     }
 
+    /// Makes what the run has learnt known to the templates.
+    pub fn set_context(&mut self, context: &RunContext) {
+        self.context = context.clone();
+    }
+
+    /// For a check before the run: any field of the run context renders as `0`.
+    pub fn use_stand_ins(&mut self) {
+        self.stand_ins = true;
+    }
+
     /// Renders one template with these values.
     pub fn render(&self, text: &str) -> Result<String, String> {
         self.render_as(text, false)
     }
 
+    fn namespaces(&self, escape_json: bool) -> BTreeMap<&'static str, minijinja::Value> {
+        if self.stand_ins { crate::model::context::stand_ins() } else { self.context.template_values(escape_json) }
+    }
+
     fn render_as(&self, text: &str, escape_json: bool) -> Result<String, String> {
-        template::render_in(text, &self.render_map(escape_json), &self.context.template_values(escape_json))
+        template::render_in(text, &self.render_map(escape_json), &self.namespaces(escape_json))
     }
 
     /// The absent variable a template uses, if any.
@@ -157,6 +174,12 @@ pub(crate) fn render_endpoint(
     };
 
     let url_text = render("URL", endpoint.url.trim(), false)?;
+    // Before the run, a URL whose host comes from it can't be parsed yet: only its template was checked.
+    let url_text = if vars.stand_ins && endpoint.url.trim_start().starts_with("{{") {
+        "https://from-the-run.invalid/".to_owned()
+    } else {
+        url_text
+    };
     let url = Url::parse(&url_text)
         .map_err(|e| FlowError::Config(format!("The URL of the {label} is not a valid URL ({e}): \"{url_text}\".")))?;
     if url.scheme() != "http" && url.scheme() != "https" {
@@ -193,9 +216,8 @@ pub(crate) fn render_endpoint(
         }
         BodyKind::Json if endpoint.body.trim().is_empty() => RequestBody::None,
         BodyKind::Json => {
-            let text =
-                template::render_in(&endpoint.body, &vars.json_map_with_markers(), &vars.context.template_values(true))
-                    .map_err(|m| template_error("body", m))?;
+            let text = template::render_in(&endpoint.body, &vars.json_map_with_markers(), &vars.namespaces(true))
+                .map_err(|m| template_error("body", m))?;
             let mut value = serde_json::from_str::<Value>(&text).map_err(|e| {
                 FlowError::Config(format!(
                     "The body of the {label} is not valid JSON once rendered ({e}). Fix the endpoint's body."

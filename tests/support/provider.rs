@@ -552,6 +552,12 @@ pub fn configure_rfc(p: &Provider, base: &str, rfc_scopes: Option<&str>, userinf
 /// Runs the test of `c` against the fake: the browser step is a GET of the authorization URL whose
 /// redirect is pasted back; an error page cancels the run (as a user would, after reading it).
 pub async fn test_run(c: &Configured, runner: &FlowRunner) -> (Driven, bool) {
+    test_run_with(c, runner, |location| location).await
+}
+
+/// Like [`test_run`], with what is pasted made from the redirect by `paste` (a tampered callback,
+/// only the code).
+pub async fn test_run_with(c: &Configured, runner: &FlowRunner, paste: fn(String) -> String) -> (Driven, bool) {
     let refused = Arc::new(Mutex::new(false));
     let flag = refused.clone();
     let request = FlowRequest::test(&c.authorization, &c.endpoints, Credentials::None).unwrap();
@@ -560,7 +566,7 @@ pub async fn test_run(c: &Configured, runner: &FlowRunner) -> (Driven, bool) {
         tokio::spawn(async move {
             match browse(&url).await {
                 Some(location) => {
-                    control.paste(location);
+                    control.paste(paste(location));
                 }
                 None => {
                     *flag.lock().unwrap() = true;
@@ -590,11 +596,20 @@ pub fn save(c: &mut Configured, driven: &mut Driven) -> Connection {
     c.store.connection(recorded.connection_id.expect("a connection was saved")).unwrap()
 }
 
-/// A refresh of the saved connection.
+/// A refresh of the saved connection (from the values it kept), as the Connections tab runs one.
 pub async fn refresh_run(c: &Configured, connection: &Connection, runner: &FlowRunner) -> Driven {
-    let token = connection.tokens.refresh_token.clone().expect("the connection has a refresh token");
-    let request = FlowRequest::refresh(&c.authorization, &c.endpoints, connection.id, token).unwrap();
+    assert!(connection.tokens.refresh_token.is_some(), "the connection has a refresh token");
+    let request = FlowRequest::refresh_connection(&c.authorization, &c.endpoints, connection).unwrap();
     fakes::drive(request, runner, |_, _| {}).await
+}
+
+/// The kept values a run should have, `{base}` being the fake's address.
+pub fn expected_kept(p: &Provider, base: &str) -> Vec<(String, String)> {
+    p.expect.kept.iter().map(|(k, v)| ((*k).to_owned(), v.replace("{base}", base))).collect()
+}
+
+pub fn kept_of(driven: &Driven) -> Vec<(String, String)> {
+    driven.report.kept.iter().map(|k| (k.name.clone(), k.value.clone())).collect()
 }
 
 /// Whether a run ended as expected, with the fake's refusals to explain a failure.

@@ -29,11 +29,16 @@ pub fn form(endpoint: &Endpoint, target: FormTarget) -> Form {
             Method::ALL.iter().map(|m| m.as_str()).collect(),
             Method::ALL.iter().position(|m| *m == endpoint.method).unwrap_or(0),
         ),
-        Field::text(EndpointField::Url, "URL", "The absolute https:// URL; may use {{templates}}.", &endpoint.url),
+        Field::text(
+            EndpointField::Url,
+            "URL",
+            "The absolute https:// URL; may use {{templates}}, and what the run learnt: {{ callback.NAME }} (a callback parameter), {{ token.NAME }} (the token response, e.g. {{ token.instance_url }}/…), {{ userinfo.NAME }}.",
+            &endpoint.url,
+        ),
         Field::multiline(
             EndpointField::Headers,
             "Headers",
-            "One Name: value per line; e.g. Authorization: Bearer {{access_token}}.",
+            "One Name: value per line; e.g. Authorization: Bearer {{access_token}}, X-Tenant: {{ callback.realmId }}.",
             &endpoint.headers,
         ),
         Field::choice(
@@ -46,7 +51,7 @@ pub fn form(endpoint: &Endpoint, target: FormTarget) -> Form {
         Field::multiline(
             EndpointField::Body,
             "Body",
-            "Form fields key=value per line, or a JSON template; e.g. code={{code}}.",
+            "Form fields key=value per line, or a JSON template; e.g. code={{code}}. With PKCE on, code_verifier is added when the body doesn't place it.",
             &endpoint.body,
         ),
     ];
