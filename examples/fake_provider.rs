@@ -14,6 +14,7 @@
 mod business;
 #[path = "../tests/providers/developer.rs"]
 mod developer;
+#[allow(unused_imports)]
 #[path = "../tests/support/fakes.rs"]
 mod fakes;
 #[path = "../tests/providers/identity.rs"]

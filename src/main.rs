@@ -16,7 +16,7 @@ use ratatui::backend::CrosstermBackend;
 use authdeck::app::App;
 use authdeck::cli::{self, Command};
 use authdeck::platform::{self, Environment};
-use authdeck::store::Store;
+use authdeck::store::{KeySource, Store};
 use authdeck::tui;
 
 #[derive(Debug, Parser)]
@@ -57,7 +57,15 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         (None, Ok(dir)) => dir.join("authdeck.db"),
         (None, Err(e)) => anyhow::bail!("{e}"),
     };
-    let mut store = Store::open(&db)?;
+    // A key file protected by a passphrase asks for it on the terminal when AUTHDECK_PASSPHRASE is unset.
+    let keys = KeySource::from_environment().map_err(anyhow::Error::msg)?.with_passphrase_prompt(|| {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        cli::output::err_prompt("Passphrase of authdeck's key: ");
+        cli::output::read_hidden_line().ok().flatten()
+    });
+    let mut store = Store::open_with_keys(&db, keys)?;
     for notice in store.take_notices() {
         cli::output::err_line(&format!("authdeck: {notice}"));
     }

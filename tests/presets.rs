@@ -92,6 +92,8 @@ fn a_preset_that_needs_an_answer_says_so() {
 mod business;
 #[path = "providers/developer.rs"]
 mod developer;
+// The shared fakes; these tests take their ports from the fakes themselves, not free_port.
+#[allow(unused_imports)]
 #[path = "support/fakes.rs"]
 mod fakes;
 #[path = "providers/identity.rs"]

@@ -1,6 +1,7 @@
 //! `authdeck test NAME`: runs the connection test headless. The authorization URL and progress go
 //! to stderr; a pasted redirected URL (or code) is read from stdin while the listener waits; the
-//! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 130 if cancelled.
+//! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 128 + the
+//! signal's number when cancelled by one (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP).
 
 use std::io::BufRead;
 use std::io::IsTerminal;
@@ -16,7 +17,7 @@ use crate::flow::{
     ListenerStatus, PollAnswer, RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
 };
 use crate::model::{AuthConfig, Authorization, Grant};
-use crate::store::Store;
+use crate::store::{RecordOutcome, Store};
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -33,7 +34,7 @@ pub struct TestArgs {
     pub timeout: u64,
 }
 
-/// Runs the test; the exit code (0 ok, 1 failed, 130 cancelled). Errors before the test starts
+/// Runs the test; the exit code (0 ok, 1 failed, 128 + signal cancelled). Errors before the test starts
 /// (unknown name, missing endpoint) are returned.
 pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     let (app, authorization) = find_authorization(store, &args.name, args.app.as_deref())?;
@@ -66,10 +67,11 @@ pub(super) async fn run_request(
     }
     let mut printer = Progress { steps, redirect_uri: redirect_uri(&authorization.config) };
     let mut report = None;
-    // Ctrl-C cancels the run (the port is freed and the run recorded as cancelled) instead of killing authdeck.
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    let mut cancelled = false;
+    // Ctrl-C — or SIGTERM, SIGHUP (the terminal went away), SIGQUIT — cancels the run (the port is
+    // freed, the run recorded as cancelled) instead of killing authdeck; the exit code then says
+    // which signal it was (128 + its number), as a shell expects.
+    let mut signals = Signals::new()?;
+    let mut cancelled_by: Option<i32> = None;
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -80,8 +82,8 @@ pub(super) async fn run_request(
                 Some(event) => printer.show(&event),
                 None => break,
             },
-            _ = &mut interrupted, if !cancelled => {
-                cancelled = true;
+            signal = signals.next(), if cancelled_by.is_none() => {
+                cancelled_by = Some(signal);
                 err_line("Cancelling…");
                 handle.cancel();
             }
@@ -91,9 +93,14 @@ pub(super) async fn run_request(
         Some(report) => report,
         None => handle.join().await?,
     };
-    let what = report.kind.label().to_lowercase();
-    let recorded =
-        store.record_flow(&mut report).with_context(|| format!("The {what} ran, but saving its result failed"))?;
+    let outcome = store.record_flow_or_keep(&mut report);
+    if let Some(message) = outcome.message() {
+        err_line(&format!("authdeck: {message}"));
+    }
+    let recorded = match &outcome {
+        RecordOutcome::Saved(recorded) => Some(*recorded),
+        _ => None,
+    };
     if let Some(save) = report.step(StepId::Save) {
         printer.step(save);
     }
@@ -102,17 +109,20 @@ pub(super) async fn run_request(
         let mut value = serde_json::to_value(&report)?;
         value["app"] = app.into();
         value["authorization"] = authorization.name.clone().into();
-        value["run_id"] = recorded.run_id.into();
-        value["connection_id"] = recorded.connection_id.into();
+        value["run_id"] = recorded.map(|r| r.run_id).into();
+        value["connection_id"] = recorded.and_then(|r| r.connection_id).into();
+        value["saved"] = recorded.is_some().into();
         value["checks"] = all_checks(&report).into();
         output::out_json(&value)?;
     } else {
         print_result(&report)?;
     }
     Ok(match report.outcome {
+        // A result that couldn't be saved is a failure for a script, whatever the provider said.
+        RunOutcome::Ok if recorded.is_none() => 1,
         RunOutcome::Ok => 0,
         RunOutcome::Failed => 1,
-        RunOutcome::Cancelled => 130,
+        RunOutcome::Cancelled => 128 + cancelled_by.unwrap_or(SIGINT),
     })
 }
 
@@ -129,6 +139,45 @@ fn all_checks(report: &FlowReport) -> Vec<serde_json::Value> {
             })
         })
         .collect()
+}
+
+const SIGINT: i32 = 2;
+
+/// The signals that cancel a run, as one stream of their numbers.
+struct Signals {
+    streams: Vec<(i32, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [
+            (SIGINT, SignalKind::interrupt()),
+            (15, SignalKind::terminate()),
+            (1, SignalKind::hangup()),
+            (3, SignalKind::quit()),
+        ];
+        let mut streams = Vec::new();
+        for (number, kind) in kinds {
+            streams.push((number, signal(kind).context("Cannot listen for signals")?));
+        }
+        Ok(Signals { streams })
+    }
+
+    /// The number of the next signal that comes.
+    async fn next(&mut self) -> i32 {
+        let waits = self.streams.iter_mut().map(|(n, s)| {
+            let n = *n;
+            Box::pin(async move {
+                if s.recv().await.is_none() {
+                    // No more of this signal can come: only the others can end the wait.
+                    std::future::pending::<()>().await;
+                }
+                n
+            })
+        });
+        futures_util::future::select_all(waits).await.0
+    }
 }
 
 /// The authorization named, in the app named (or the only app that has one of that name).
@@ -177,7 +226,7 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
     for prompt in prompts {
         output::err_prompt(&format!("{}: ", one_line(&prompt.label)));
         let answer = if prompt.secret && typed {
-            read_hidden_line().context("Cannot read from the terminal")?
+            output::read_hidden_line().context("Cannot read from the terminal")?
         } else {
             let mut line = Vec::new();
             if stdin.lock().read_until(b'\n', &mut line)? == 0 {
@@ -199,37 +248,6 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
         answers.push(answer);
     }
     Ok(answers)
-}
-
-/// Reads one line from the terminal without showing it (a secret typed at a prompt). Raw mode is
-/// on only while reading; Ctrl-C or Ctrl-D gives up (None).
-fn read_hidden_line() -> std::io::Result<Option<String>> {
-    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
-    crossterm::terminal::enable_raw_mode()?;
-    let mut line = String::new();
-    let result = loop {
-        match read() {
-            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => {
-                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-                match key.code {
-                    KeyCode::Enter => break Ok(Some(line)),
-                    KeyCode::Char('c' | 'd') if ctrl => break Ok(None),
-                    KeyCode::Char('u') if ctrl => line.clear(),
-                    KeyCode::Backspace => {
-                        line.pop();
-                    }
-                    KeyCode::Char(c) if !ctrl => line.push(c),
-                    _ => {}
-                }
-            }
-            Ok(Event::Paste(text)) => line.push_str(text.trim_end_matches(['\r', '\n'])),
-            Ok(_) => {}
-            Err(e) => break Err(e),
-        }
-    };
-    let _ = crossterm::terminal::disable_raw_mode();
-    err_line("");
-    result
 }
 
 /// Hands each line of stdin to the flow as a paste. A plain thread: a blocking read must not hold

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::field::{FieldError, check_name};
 use super::mapping;
 use super::template::{self, Variables};
+use super::{check_len, limits};
 use crate::model::authorization::url_problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -395,6 +396,17 @@ impl Endpoint {
     pub fn validate(&self) -> Vec<FieldError<EndpointField>> {
         let mut errors = Vec::new();
         check_name(EndpointField::Name, &self.name, &mut errors);
+        let before = errors.len();
+        check_len(EndpointField::Url, &self.url, limits::URL, &mut errors);
+        check_len(EndpointField::Headers, &self.headers, limits::HEADERS, &mut errors);
+        check_len(EndpointField::Body, &self.body, limits::BODY, &mut errors);
+        for field in MappingField::ALL {
+            check_len(EndpointField::Response(field), self.mapping.get(field), limits::PATH, &mut errors);
+        }
+        if errors.len() > before {
+            // Nothing further is worth checking on an oversized value.
+            return errors;
+        }
         // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered
         // as stand-ins. One that starts with a template (`{{ token.instance_url }}/…`) gets its
         // scheme and host from the run, so only its syntax can be checked now.

@@ -433,7 +433,8 @@ pub struct Introspection {
 }
 
 /// How a flow ended. The caller saves it (see `Store::record_flow`), which adds the Save step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// It reads back (`Deserialize`) for a result kept in a file while the database couldn't be written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowReport {
     pub authorization_id: i64,
     pub auth_kind: AuthKind,
@@ -449,7 +450,7 @@ pub struct FlowReport {
     pub grant: Option<GrantSummary>,
     /// The run-context values the authorization keeps (`callback.realmId` = …), saved with the
     /// connection.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<KeptValue>,
     /// The grant a test ran (an OAuth 2.0 test only).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -86,7 +86,7 @@ const MAPPING: Shape = Shape {
 };
 
 /// The longest response-mapping expression accepted.
-const MAX_EXPRESSION_LEN: usize = 1024;
+pub const MAX_EXPRESSION_LEN: usize = 1024;
 
 /// The variables a template may use.
 pub struct Variables;

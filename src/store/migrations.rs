@@ -73,10 +73,16 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE connections ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
     ALTER TABLE connections ADD COLUMN status_note TEXT NOT NULL DEFAULT '';
     ALTER TABLE test_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'test';",
-    // 5: what the provider said of the tokens' lifetimes: the refresh token's expiry and the issue time.
+    // 5: the keys that seal the secrets (store/seal.rs): their ids and a sealed check value, never the keys.
+    "CREATE TABLE seal_keys (
+        id TEXT PRIMARY KEY,
+        check_value TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );",
+    // 6: what the provider said of the tokens' lifetimes: the refresh token's expiry and the issue time.
     "ALTER TABLE connections ADD COLUMN refresh_expires_at INTEGER;
     ALTER TABLE connections ADD COLUMN issued_at INTEGER;",
-    // 6: the run context: an authorization's own refresh endpoint, and the values a connection kept.
+    // 7: the run context: an authorization's own refresh endpoint, and the values a connection kept.
     "ALTER TABLE authorizations ADD COLUMN refresh_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
     ALTER TABLE connections ADD COLUMN kept TEXT NOT NULL DEFAULT '[]';",
 ];

@@ -80,10 +80,13 @@ impl Store {
                 a.userinfo_endpoint = new_name(&a.userinfo_endpoint);
             }
         }
-        let ids = endpoints.iter().filter_map(|n| {
-            super::endpoints::endpoint_id_by_name(&tx, app_id, n).ok().flatten().map(|id| (n.clone(), id))
-        });
-        import_authorization(&tx, app_id, &authorization, "authorization", &ids.collect())?;
+        let ids = endpoints
+            .iter()
+            .filter_map(|n| {
+                super::endpoints::endpoint_id_by_name(&tx, app_id, n).ok().flatten().map(|id| (n.clone(), id))
+            })
+            .collect();
+        import_authorization(&tx, &mut self.vault, app_id, &authorization, "authorization", &ids)?;
         let authorization_id: i64 = tx.query_row(
             "SELECT id FROM authorizations WHERE app_id = ?1 AND name = ?2",
             params![app_id, authorization_name],

@@ -63,27 +63,48 @@ pub struct FakeServer {
     pub seen: Arc<Mutex<Vec<Seen>>>,
 }
 
-/// Answers one request (a fake provider's logic).
-pub type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
+/// Answers one request (a fake provider's logic); also told how many requests this path had,
+/// this one included.
+pub type Handler = Arc<dyn Fn(&Seen, usize) -> Reply + Send + Sync>;
+
+/// The reply of `routes` for a request: a path listed several times answers with each reply in
+/// turn, the last one from then on.
+fn route_reply(routes: &[(&'static str, Reply)], seen: &Seen, hits: usize) -> Reply {
+    let path = seen.target.split('?').next().unwrap_or_default();
+    let replies: Vec<&Reply> = routes.iter().filter(|(p, _)| *p == path).map(|(_, r)| r).collect();
+    replies
+        .get(hits.saturating_sub(1))
+        .or(replies.last())
+        .map(|r| (*r).clone())
+        .unwrap_or_else(|| reply(404, "text/plain", "no route"))
+}
 
 impl FakeServer {
-    /// Serves `routes` (path → reply); other paths get 404.
+    /// Serves `routes` (path → reply); other paths get 404. A path listed several times answers
+    /// with each reply in turn, the last one from then on (a poll that is pending, then succeeds).
     pub async fn start(routes: Vec<(&'static str, Reply)>) -> FakeServer {
-        FakeServer::start_with(Arc::new(move |seen: &Seen| {
-            let path = seen.target.split('?').next().unwrap_or_default();
-            routes
-                .iter()
-                .find(|(p, _)| *p == path)
-                .map(|(_, r)| r.clone())
-                .unwrap_or_else(|| reply(404, "text/plain", "no route"))
-        }))
+        FakeServer::start_with(|_| routes).await
+    }
+
+    /// Like [`FakeServer::start`], with routes made once the server's base URL
+    /// (`http://127.0.0.1:PORT`) is known: a discovery document names its own endpoints.
+    pub async fn start_with(routes: impl FnOnce(&str) -> Vec<(&'static str, Reply)>) -> FakeServer {
+        FakeServer::serving(|base| {
+            let routes = routes(base);
+            Arc::new(move |seen: &Seen, hits: usize| route_reply(&routes, seen, hits))
+        })
         .await
     }
 
-    /// Serves every request with `handler`.
-    pub async fn start_with(handler: Handler) -> FakeServer {
+    /// Serves every request with `handler` (a fake provider's logic).
+    pub async fn start_handler(handler: Handler) -> FakeServer {
+        FakeServer::serving(|_| handler).await
+    }
+
+    async fn serving(handler: impl FnOnce(&str) -> Handler) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let handler = handler(&format!("http://{addr}"));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
         tokio::spawn(async move {
@@ -131,9 +152,14 @@ pub async fn serve(mut stream: TcpStream, handler: Handler, seen: Arc<Mutex<Vec<
         }
     }
     let body = String::from_utf8_lossy(&buffer[head_end..]).into_owned();
+    let path = target.split('?').next().unwrap_or_default().to_owned();
     let request = Seen { method, target, headers, body };
-    seen.lock().unwrap().push(request.clone());
-    let reply = handler(&request);
+    let hits = {
+        let mut seen = seen.lock().unwrap();
+        seen.push(request.clone());
+        seen.iter().filter(|s| s.target.split('?').next() == Some(path.as_str())).count()
+    };
+    let reply = handler(&request, hits);
     tokio::time::sleep(reply.delay).await;
     let length = if reply.no_length { String::new() } else { format!("Content-Length: {}\r\n", reply.body.len()) };
     let extra: String = reply.headers.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
@@ -153,9 +179,9 @@ pub async fn serve(mut stream: TcpStream, handler: Handler, seen: Arc<Mutex<Vec<
 // ---------------------------------------------------------------------------------------------
 // Authorizations and endpoints.
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+#[path = "ports.rs"]
+mod ports;
+pub use ports::free_port;
 
 pub fn token_endpoint(url: String) -> Endpoint {
     Endpoint { id: 1, app_id: 1, url, ..Endpoint::new_for(EndpointPurpose::Token) }

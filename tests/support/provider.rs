@@ -232,7 +232,7 @@ impl ProviderFake {
     pub async fn start(provider: &'static Provider) -> ProviderFake {
         let state = Arc::new(Mutex::new(State::default()));
         let handler_state = state.clone();
-        let server = FakeServer::start_with(Arc::new(move |seen: &Seen| {
+        let server = FakeServer::start_handler(Arc::new(move |seen: &Seen, _hits: usize| {
             let mut state = handler_state.lock().unwrap();
             let reply = answer(provider, &mut state, seen);
             if reply.status >= 400 {
