@@ -84,7 +84,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             let mut app = App::new(store)?;
             app.env = Environment::from_process();
             runtime.block_on(run_tui(&mut app))?;
-            Ok(0)
+            // Quit on a signal: the terminal is restored and the tests recorded; say which one it was.
+            Ok(app.quit_by_signal.map_or(0, authdeck::signals::exit_code))
         }
     }
 }
@@ -119,6 +120,18 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
         restore_terminal();
         default_hook(info);
     }));
+    // SIGTERM, SIGINT, SIGHUP and SIGQUIT become a message: the app quits as with `q` — tests
+    // cancelled (ports freed, runs recorded) — and the terminal is restored below, as on any exit.
+    let mut signals = authdeck::signals::Signals::new().context("Cannot listen for signals")?;
+    let sender = app.sender();
+    tokio::spawn(async move {
+        loop {
+            let signal = signals.next().await;
+            if sender.send(authdeck::app::Message::Signal(signal)).await.is_err() {
+                break;
+            }
+        }
+    });
     enable_raw_mode().context("Cannot put the terminal in raw mode")?;
     let result = async {
         execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
