@@ -66,7 +66,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         cli::output::read_hidden_line().ok().flatten()
     });
     let mut store = Store::open_with_keys(&db, keys)?;
-    for notice in store.take_notices() {
+    let notices = store.take_notices();
+    for notice in &notices {
         cli::output::err_line(&format!("authdeck: {notice}"));
     }
     // The log lives in the data directory whatever --db says; without one, authdeck runs unlogged.
@@ -83,6 +84,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             let mut app = App::new(store)?;
             app.env = Environment::from_process();
+            // What opening the database found (secrets it can't read, a mode tightened, a test
+            // result saved from where it was kept) stays on screen too: the first line of each.
+            if !notices.is_empty() {
+                let first_lines: Vec<&str> = notices.iter().filter_map(|n| n.lines().next()).collect();
+                app.error(format!("{} (`authdeck list` prints the details.)", first_lines.join(" ")));
+            }
             runtime.block_on(run_tui(&mut app))?;
             // Quit on a signal: the terminal is restored and the tests recorded; say which one it was.
             Ok(app.quit_by_signal.map_or(0, authdeck::signals::exit_code))
