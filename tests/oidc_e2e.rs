@@ -7,6 +7,8 @@
 
 #[path = "support/oidc.rs"]
 mod oidc;
+#[path = "support/ports.rs"]
+mod ports;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -31,9 +33,7 @@ fn provider() -> &'static OidcProvider {
     PROVIDER.get_or_init(OidcProvider::start)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use ports::free_port;
 
 struct Client {
     id: &'static str,
