@@ -34,6 +34,8 @@ pub enum Action {
     ChooseApiKey,
     ChooseBasic,
     ChooseOAuth2,
+    /// A new authorization made from one of the provider presets.
+    ChoosePreset,
     Copy,
     OpenBrowser,
     Paste,
@@ -56,6 +58,10 @@ pub enum Context {
     /// A form whose focused field is a choice, a toggle or the button.
     FormChoice,
     EndpointPicker,
+    /// The provider presets: letters type into the filter.
+    PresetPicker,
+    /// What to do at the provider now that a preset was added.
+    PresetNotes,
     Confirm,
     Prompt,
     Help,
@@ -176,6 +182,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(KindChooser, [ch('a')], ChooseApiKey, "API-Key"),
     bind!(KindChooser, [ch('b')], ChooseBasic, "Basic"),
     bind!(KindChooser, [ch('o')], ChooseOAuth2, "OAuth 2.0"),
+    bind!(KindChooser, [ch('p')], ChoosePreset, "From a preset…"),
     bind!(KindChooser, [ENTER], Submit, "choose"),
     bind!(KindChooser, [ch('k'), UP], Up, "move up", hidden),
     bind!(KindChooser, [ch('j'), DOWN], Down, "move down", hidden),
@@ -206,6 +213,18 @@ pub static BINDINGS: &[Binding] = &[
     bind!(EndpointPicker, [ch('k'), UP], Up, "move up", hidden),
     bind!(EndpointPicker, [ch('j'), DOWN], Down, "move down", hidden),
     bind!(EndpointPicker, [ESC], Cancel, "close"),
+    // The provider presets (letters type into the filter).
+    bind!(PresetPicker, [ENTER], Submit, "use this preset"),
+    bind!(PresetPicker, [ESC], Cancel, "clear the filter / close"),
+    bind!(PresetPicker, [UP], Up, "move up", hidden),
+    bind!(PresetPicker, [DOWN], Down, "move down", hidden),
+    bind!(PresetPicker, [F1], Help, "help"),
+    // What to do at the provider, once a preset was added.
+    bind!(PresetNotes, [ch('t')], Test, "test it now"),
+    bind!(PresetNotes, [ESC, ENTER, ch('q')], Cancel, "close"),
+    bind!(PresetNotes, [ch('j'), DOWN], Down, "scroll down", hidden),
+    bind!(PresetNotes, [ch('k'), UP], Up, "scroll up", hidden),
+    bind!(PresetNotes, [ch('?'), F1], Help, "help"),
     // Yes/no questions.
     bind!(Confirm, [ch('y')], Yes, "yes"),
     bind!(Confirm, [ch('n'), ESC], No, "no"),
@@ -352,6 +371,7 @@ mod tests {
             ChooseApiKey,
             ChooseBasic,
             ChooseOAuth2,
+            ChoosePreset,
             Copy,
             OpenBrowser,
             Paste,
@@ -364,8 +384,8 @@ mod tests {
             match action {
                 Quit | Help | Up | Down | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename
                 | Export | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left
-                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | Copy | OpenBrowser | Paste | ScrollUp
-                | ScrollDown | Interrupt => {}
+                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | Copy | OpenBrowser | Paste
+                | ScrollUp | ScrollDown | Interrupt => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

@@ -22,7 +22,7 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind};
 use tokio::sync::mpsc;
 
 pub use crate::platform::{Effect, Environment};
-pub use data::{Data, Deleted, Done, Job, JobError, Lists, Outcome, PickerEntry, Stored};
+pub use data::{Data, Deleted, Done, Job, JobError, Lists, Outcome, PickerEntry, PresetAdded, PresetRequest, Stored};
 pub use overlay::Overlay;
 pub use tabs::{Tab, Tabs};
 
@@ -97,6 +97,9 @@ pub enum Command {
         tab: Tab,
         id: i64,
     },
+    /// Add a provider preset to the current app: pointed first at the local mock the environment
+    /// names, if it names one.
+    AddPreset(Box<PresetRequest>),
     /// The endpoint `id` was made for this field of the form now on top: choose it there.
     SetEndpoint {
         field: FieldKey,
@@ -266,6 +269,23 @@ impl App {
                         n => Origin::Overlay(n - 1),
                     };
                     self.submit(origin, job);
+                }
+                Command::AddPreset(mut request) => {
+                    if let Some(base) = self.env.preset_base_url.clone() {
+                        if let Err(e) = request.applied.rebase(&base) {
+                            self.error(format!(
+                                "{e} (from {}); nothing was added.",
+                                crate::model::preset::BASE_URL_VARIABLE
+                            ));
+                            continue;
+                        }
+                        request.base_url = Some(base);
+                    }
+                    let origin = match self.overlays.len() {
+                        0 => Origin::Tabs,
+                        n => Origin::Overlay(n - 1),
+                    };
+                    self.submit(origin, Job::AddPreset(request));
                 }
                 Command::Test { authorization_id, answers } => self.start_test(authorization_id, answers),
                 Command::Refresh { connection_id } => self.start_refresh(connection_id),

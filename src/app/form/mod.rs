@@ -5,6 +5,7 @@
 pub mod authorization;
 pub mod credentials;
 pub mod endpoint;
+pub mod preset;
 
 use std::borrow::Cow;
 
@@ -26,6 +27,8 @@ pub enum FieldKey {
     Endpoint(EndpointField),
     /// The test-credentials form: the answer to its n-th question.
     Credential(usize),
+    /// The form of a provider preset: its questions, the client's credentials.
+    Preset(preset::PresetField),
     /// The button that saves the form.
     Submit,
 }
@@ -78,7 +81,7 @@ pub enum FieldInput {
 pub struct Field {
     pub key: FieldKey,
     pub label: Cow<'static, str>,
-    pub help: &'static str,
+    pub help: Cow<'static, str>,
     pub input: FieldInput,
     /// Hidden fields are skipped by the focus and not drawn (e.g. a token mapping on a user endpoint).
     pub hidden: bool,
@@ -88,13 +91,13 @@ impl Field {
     pub fn text(
         key: impl Into<FieldKey>,
         label: impl Into<Cow<'static, str>>,
-        help: &'static str,
+        help: impl Into<Cow<'static, str>>,
         value: &str,
     ) -> Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Text { area: text_area(value), multiline: false, secret: false },
             hidden: false,
         }
@@ -103,7 +106,7 @@ impl Field {
     pub fn secret(
         key: impl Into<FieldKey>,
         label: impl Into<Cow<'static, str>>,
-        help: &'static str,
+        help: impl Into<Cow<'static, str>>,
         value: &str,
     ) -> Field {
         let mut area = text_area(value);
@@ -111,17 +114,22 @@ impl Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Text { area, multiline: false, secret: true },
             hidden: false,
         }
     }
 
-    pub fn multiline(key: impl Into<FieldKey>, label: &'static str, help: &'static str, value: &str) -> Field {
+    pub fn multiline(
+        key: impl Into<FieldKey>,
+        label: &'static str,
+        help: impl Into<Cow<'static, str>>,
+        value: &str,
+    ) -> Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Text { area: text_area(value), multiline: true, secret: false },
             hidden: false,
         }
@@ -130,41 +138,46 @@ impl Field {
     pub fn choice(
         key: impl Into<FieldKey>,
         label: &'static str,
-        help: &'static str,
+        help: impl Into<Cow<'static, str>>,
         options: Vec<&'static str>,
         selected: usize,
     ) -> Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Choice { options, selected },
             hidden: false,
         }
     }
 
-    pub fn toggle(key: impl Into<FieldKey>, label: &'static str, help: &'static str, on: bool) -> Field {
-        Field { key: key.into(), label: label.into(), help, input: FieldInput::Toggle(on), hidden: false }
+    pub fn toggle(
+        key: impl Into<FieldKey>,
+        label: &'static str,
+        help: impl Into<Cow<'static, str>>,
+        on: bool,
+    ) -> Field {
+        Field { key: key.into(), label: label.into(), help: help.into(), input: FieldInput::Toggle(on), hidden: false }
     }
 
     pub fn endpoint(
         key: impl Into<FieldKey>,
         label: &'static str,
-        help: &'static str,
+        help: impl Into<Cow<'static, str>>,
         purpose: EndpointPurpose,
         selected: Option<i64>,
     ) -> Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Endpoint { purpose, selected },
             hidden: false,
         }
     }
 
     pub fn button(label: &'static str) -> Field {
-        Field { key: FieldKey::Submit, label: label.into(), help: "", input: FieldInput::Button, hidden: false }
+        Field { key: FieldKey::Submit, label: label.into(), help: "".into(), input: FieldInput::Button, hidden: false }
     }
 
     /// The value as text, to tell whether anything changed.
@@ -204,7 +217,7 @@ impl Field {
             }
             FieldInput::Text { .. } | FieldInput::Button => String::new(),
         };
-        [self.help, how.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
+        [self.help.as_ref(), how.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -229,6 +242,8 @@ pub enum FormTarget {
     EditEndpoint(i64),
     /// The key or credentials to test an authorization with (never saved).
     TestCredentials(i64),
+    /// A new authorization (and its endpoints) from the preset at this index of the catalogue.
+    Preset(usize),
 }
 
 pub struct Form {
@@ -381,7 +396,7 @@ pub fn phrase(form: &Form, errors: Vec<FieldError<FieldKey>>) -> Vec<(FieldKey, 
         .map(|e| {
             let text = e.problem.reason().unwrap_or_else(|| match e.field {
                 FieldKey::Endpoint(field) => endpoint::missing(field),
-                FieldKey::Credential(_) | FieldKey::Submit => "Fill this in.".into(),
+                FieldKey::Credential(_) | FieldKey::Preset(_) | FieldKey::Submit => "Fill this in.".into(),
                 key => authorization::missing(form, key),
             });
             (e.field, text)
@@ -477,6 +492,7 @@ impl Form {
             FormTarget::EditAuthorization(id, kind) => authorization::save(self, kind, Some(id)),
             FormTarget::NewEndpoint { .. } | FormTarget::EditEndpoint(_) => endpoint::save(self),
             FormTarget::TestCredentials(id) => credentials::submit(self, id),
+            FormTarget::Preset(index) => preset::save(self, index),
         }
     }
 
@@ -488,6 +504,7 @@ impl Form {
             }
             FormTarget::NewEndpoint { .. } | FormTarget::EditEndpoint(_) => endpoint::stored(self, outcome),
             FormTarget::TestCredentials(_) => super::report(outcome),
+            FormTarget::Preset(_) => preset::stored(self, outcome),
         }
     }
 
