@@ -242,6 +242,15 @@ impl Vault {
         open_with(key, place.aad(), data).ok_or(Unreadable::Damaged)
     }
 
+    /// Whether a stored value can be opened here, without opening it: its key is here (a value whose
+    /// key is here but that is damaged shows when it is read). For listing unreadable secrets at
+    /// every start without decrypting them all.
+    pub fn check(&self, stored: &str) -> std::result::Result<(), Unreadable> {
+        let Some(rest) = stored.strip_prefix(SEALED_PREFIX) else { return Ok(()) };
+        let (key_id, _) = rest.split_once(':').ok_or(Unreadable::Damaged)?;
+        if self.keys.contains_key(key_id) { Ok(()) } else { Err(Unreadable::MissingKey { key_id: key_id.to_owned() }) }
+    }
+
     /// The key id a sealed value names.
     pub fn key_of(stored: &str) -> Option<&str> {
         stored.strip_prefix(SEALED_PREFIX)?.split_once(':').map(|(id, _)| id)
