@@ -99,6 +99,8 @@ fn fill(store: &mut Store) -> (i64, i64) {
         token_type: Some("Bearer".into()),
         expires_at: None,
         scopes: "read".into(),
+        refresh_expires_at: None,
+        issued_at: None,
     };
     let mut report = FlowReport {
         authorization_id: auth,
@@ -116,6 +118,7 @@ fn fill(store: &mut Store) -> (i64, i64) {
         introspection: None,
         on_connection: None,
         connection_status: None,
+        kept: Vec::new(),
     };
     let connection = store.record_flow(&mut report).unwrap().connection_id.unwrap();
     (auth, connection)
@@ -315,11 +318,14 @@ fn a_result_that_cannot_be_saved_is_kept_sealed_and_saved_at_the_next_start() {
             token_type: None,
             expires_at: None,
             scopes: String::new(),
+            refresh_expires_at: None,
+            issued_at: None,
         }),
         grant_type: None,
         introspection: None,
         on_connection: None,
         connection_status: None,
+        kept: Vec::new(),
     };
     let outcome = store.record_flow_or_keep(&mut report);
     let RecordOutcome::Kept { path, .. } = &outcome else { panic!("{outcome:?}") };

@@ -224,6 +224,7 @@ pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConf
             revocation_endpoint: form.endpoint(OAuth2Field::RevocationEndpoint),
             introspection_endpoint: form.endpoint(OAuth2Field::IntrospectionEndpoint),
             jwks_endpoint: form.endpoint(OAuth2Field::JwksEndpoint),
+            ..OAuth2Config::default()
         }),
     };
     let mut errors: Vec<FieldError<FieldKey>> = Vec::new();
