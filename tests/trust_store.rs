@@ -368,7 +368,10 @@ fn a_passphrase_can_be_put_on_the_key_and_taken_off() {
     // Without the passphrase (no terminal to ask on) the secrets can't be read, and it says how.
     let out = place.authdeck(&["list"]);
     assert!(out.status.success(), "everything else works: {}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("protected by a passphrase: set AUTHDECK_PASSPHRASE"), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is here but locked") && stderr.contains("set AUTHDECK_PASSPHRASE"), "{stderr}");
+    assert!(stderr.contains("give the key's passphrase") && !stderr.contains("copy it to"), "{stderr}");
+    assert!(text(&place.authdeck(&["key"]).stdout).contains("(LOCKED: "), "authdeck key says it too");
     let with = [("AUTHDECK_PASSPHRASE", "correct horse battery")];
     let export = place.authdeck_with(&["export", "--include-secrets"], &with);
     assert!(text(&export.stdout).contains(CLIENT_SECRET), "{}", text(&export.stderr));
