@@ -34,6 +34,8 @@ pub enum Action {
     ChooseApiKey,
     ChooseBasic,
     ChooseOAuth2,
+    /// Ctrl-G in the OAuth 2.0 form: a new key pair for private_key_jwt.
+    GenerateKey,
     Copy,
     OpenBrowser,
     Paste,
@@ -189,6 +191,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormText, [UP], Up, "previous field (or line)", hidden),
     bind!(FormText, [ENTER], Submit, "next field (new line in a multi-line field)", hidden),
     bind!(FormText, [ctrl('r')], Reveal, "reveal/hide the secret"),
+    bind!(FormText, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormText, [ESC], Cancel, "cancel"),
     bind!(FormText, [F1], Help, "help"),
     // Forms, on a choice, a toggle or the button.
@@ -199,6 +202,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormChoice, [RIGHT, ch('l'), code(KeyCode::Char(' '))], Right, "next choice / toggle"),
     bind!(FormChoice, [ENTER], Submit, "open the list / press the button"),
     bind!(FormChoice, [ctrl('r')], Reveal, "reveal/hide the secret", hidden),
+    bind!(FormChoice, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormChoice, [ESC], Cancel, "cancel"),
     bind!(FormChoice, [ch('?'), F1], Help, "help"),
     // The endpoint list opened from a form.
@@ -352,6 +356,7 @@ mod tests {
             ChooseApiKey,
             ChooseBasic,
             ChooseOAuth2,
+            GenerateKey,
             Copy,
             OpenBrowser,
             Paste,
@@ -364,8 +369,8 @@ mod tests {
             match action {
                 Quit | Help | Up | Down | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename
                 | Export | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left
-                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | Copy | OpenBrowser | Paste | ScrollUp
-                | ScrollDown | Interrupt => {}
+                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | GenerateKey | Copy | OpenBrowser | Paste
+                | ScrollUp | ScrollDown | Interrupt => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

@@ -1,9 +1,10 @@
-//! The subcommands: list, export, import, test, refresh, revoke, introspect, discover. Each prints
+//! The subcommands: list, export, import, test, refresh, revoke, introspect, discover, keys. Each prints
 //! for people (or JSON for scripts) and returns an error with a clear message; `main` turns that
 //! into a non-zero exit.
 
 pub mod connection;
 pub mod discover;
+pub mod keys;
 pub mod output;
 pub mod test;
 
@@ -34,6 +35,9 @@ pub enum Command {
     Introspect(connection::IntrospectArgs),
     /// Read an issuer's discovery document; with --name, create an OAuth 2.0 authorization from it.
     Discover(discover::DiscoverArgs),
+    /// The client's keys (private_key_jwt, mTLS): print the public JWK to register, or make a new key pair.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +80,7 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Revoke(args) => connection::revoke(store, args).await,
         Command::Introspect(args) => connection::introspect(store, args).await,
         Command::Discover(args) => discover::run(store, args).await,
+        Command::Keys(command) => keys::run(store, command),
     }
 }
 

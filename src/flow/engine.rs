@@ -5,15 +5,14 @@ use std::time::Instant;
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
+use super::assertion::ClientAuthenticator;
 use super::authorize::{AuthorizationRequest, Pkce, authorization_url, random_token};
 use super::callback::{CallbackListener, CallbackParams, CallbackSource, ListenerMessage, parse_paste};
 use super::error::{FlowError, hint_for};
 use super::events::{FlowEvent, ListenerStatus, millis};
 use super::http::{HttpClient, PreparedRequest, exchange_records, read_response};
 use super::oidc::IdTokenContext;
-use super::request::{
-    TemplateVars, apply_client_auth, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint,
-};
+use super::request::{TemplateVars, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint};
 use super::standard::Recording;
 use super::{Credentials, FlowAction, FlowInputs, FlowOptions, FlowRequest, redactor_for};
 use crate::model::discovery::ProviderMetadata;
@@ -50,6 +49,7 @@ pub(crate) async fn run(
         connection_status: None,
         introspection: None,
         done: None,
+        client_auth: None,
     };
     let result = tokio::select! {
         biased;
@@ -128,6 +128,8 @@ pub(super) struct Run<'a> {
     pub(super) introspection: Option<Introspection>,
     /// A revocation's or introspection's own success message.
     pub(super) done: Option<String>,
+    /// How the client authenticates, its key read: made by the first step that needs it.
+    pub(super) client_auth: Option<std::sync::Arc<ClientAuthenticator>>,
 }
 
 impl Run<'_> {
@@ -176,6 +178,9 @@ impl Run<'_> {
     pub(super) fn absorb(&mut self, recording: Recording) {
         for secret in &recording.secrets {
             self.redactor.add(secret);
+        }
+        for jwt in recording.jwts {
+            self.jwt(jwt);
         }
         if let Some(current) = &mut self.current {
             current.exchanges.extend(recording.exchanges);
@@ -343,7 +348,11 @@ impl Run<'_> {
     ) -> Result<(), FlowError> {
         // 1: the authorization URL, after checking the endpoints' templates so no login is wasted.
         self.begin(StepId::AuthorizationUrl).await;
-        let prepared = preflight(request, config).and_then(|()| prepare_authorization(config));
+        // The client's key is read now, so a bad one is said before the user logs in.
+        let prepared = match self.authenticator(request, config).await {
+            Ok(_) => preflight(request, config).and_then(|()| prepare_authorization(config)),
+            Err(e) => Err(e),
+        };
         if let Ok(auth) = &prepared {
             for note in auth.notes.clone() {
                 self.note(note).await;
@@ -484,7 +493,7 @@ impl Run<'_> {
         vars.set_opt("code_verifier", auth.code_verifier.as_ref().map(|v| v.reveal().as_str()));
         let label = format!("token endpoint \"{}\"", endpoint.name);
         let mut prepared = render_endpoint(endpoint, &label, &vars, &[])?;
-        apply_client_auth(&mut prepared, config);
+        self.authenticate(request, config, &mut prepared).await?;
         let requested = config.scopes.trim().to_owned();
         let (tokens, status) =
             self.exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, None)).await?;
@@ -525,7 +534,7 @@ impl Run<'_> {
         vars.set("refresh_token", refresh_token.reveal().clone());
         let label = format!("token endpoint \"{}\"", endpoint.name);
         let mut prepared = render_endpoint(&endpoint, &label, &vars, &[])?;
-        apply_client_auth(&mut prepared, config);
+        self.authenticate(request, config, &mut prepared).await?;
         let requested = config.scopes.trim().to_owned();
         let (tokens, status) = self
             .exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token)))

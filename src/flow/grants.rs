@@ -78,14 +78,18 @@ impl Run<'_> {
     }
 
     fn standard_http(&self, step: StepId, target: &Target) -> StandardHttp {
-        StandardHttp::new(
+        let http = StandardHttp::new(
             self.http.clone(),
             step,
             target.label.clone(),
             target.headers.clone(),
             self.redactor.clone(),
             self.events.clone(),
-        )
+        );
+        match &self.client_auth {
+            Some(auth) => http.authenticated(auth.clone()),
+            None => http,
+        }
     }
 
     async fn notes(&mut self, notes: Vec<String>) {
@@ -118,6 +122,7 @@ impl Run<'_> {
         request: &FlowRequest,
         config: &OAuth2Config,
     ) -> Result<(DeviceDetails, String), FlowError> {
+        self.authenticator(request, config).await?;
         let (endpoint, label) =
             self.endpoint_for(request.endpoints.device.as_ref(), EndpointPurpose::DeviceAuthorization)?;
         let target = self.target(&endpoint, label, config)?;
@@ -175,6 +180,7 @@ impl Run<'_> {
         config: &OAuth2Config,
         details: &DeviceDetails,
     ) -> Result<(Tokens, String), FlowError> {
+        self.authenticator(request, config).await?;
         let endpoint = token_endpoint(request)?;
         let target = self.target(endpoint, format!("token endpoint \"{}\"", endpoint.name), config)?;
         self.notes(target.notes.clone()).await;
@@ -287,6 +293,7 @@ impl Run<'_> {
         request: &FlowRequest,
         config: &OAuth2Config,
     ) -> Result<(Tokens, String), FlowError> {
+        self.authenticator(request, config).await?;
         let endpoint = token_endpoint(request)?;
         let target = self.target(endpoint, format!("token endpoint \"{}\"", endpoint.name), config)?;
         self.notes(target.notes.clone()).await;
@@ -338,6 +345,7 @@ impl Run<'_> {
         config: &OAuth2Config,
         tokens: &[HintedToken],
     ) -> Result<((), String), FlowError> {
+        self.authenticator(request, config).await?;
         let (endpoint, label) =
             self.endpoint_for(request.endpoints.revocation.as_ref(), EndpointPurpose::Revocation)?;
         let target = self.target(&endpoint, label, config)?;
@@ -426,6 +434,7 @@ impl Run<'_> {
         config: &OAuth2Config,
         token: &HintedToken,
     ) -> Result<(Introspection, String), FlowError> {
+        self.authenticator(request, config).await?;
         let (endpoint, label) =
             self.endpoint_for(request.endpoints.introspection.as_ref(), EndpointPurpose::Introspection)?;
         let target = self.target(&endpoint, label, config)?;

@@ -46,6 +46,7 @@
 //! reach the events' redacted records, the step log or `tracing`: every record goes through a
 //! [`Redactor`] that knows the run's secrets; the raw exchange travels only inside a [`Sensitive`].
 
+mod assertion;
 mod authorize;
 mod callback;
 mod discovery;
@@ -55,6 +56,7 @@ mod events;
 mod grants;
 mod http;
 mod id_token;
+pub mod keys;
 mod oidc;
 mod request;
 mod standard;

@@ -1,5 +1,6 @@
 //! From an endpoint definition to a request: templates rendered with the run's values, then the
-//! credentials placed (OAuth 2.0 client authentication, an API key, Basic credentials).
+//! credentials placed (an API key, Basic credentials; OAuth 2.0 client authentication is
+//! `assertion`'s).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +13,7 @@ use super::error::FlowError;
 use super::http::{PreparedRequest, RequestBody};
 use crate::model::authorization::uses_variable;
 use crate::model::template::{self, Variables};
-use crate::model::{BodyKind, ClientAuth, Endpoint, OAuth2Config};
+use crate::model::{BodyKind, Endpoint};
 
 /// The template values of one step. A variable marked *absent* exists in principle but has no value
 /// in this run (no PKCE → no `code_verifier`, a public client → no `client_secret`): a form field or
@@ -170,47 +171,6 @@ pub(crate) fn refresh_endpoint(endpoint: &Endpoint) -> Endpoint {
     refresh
 }
 
-/// Client authentication at the token endpoint, as configured, unless the template already does it:
-/// a Basic header of the form-urlencoded id and secret (RFC 6749 section 2.3.1), or `client_id` and
-/// `client_secret` in the body, or for a public client only `client_id` in the body.
-pub(crate) fn apply_client_auth(request: &mut PreparedRequest, config: &OAuth2Config) {
-    let client_id = config.client_id.trim();
-    match config.client_auth {
-        ClientAuth::BasicHeader => {
-            if request.header("authorization").is_none() {
-                let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-                let credentials = format!("{}:{}", encode(client_id), encode(&config.client_secret));
-                request.set_header("Authorization", format!("Basic {}", STANDARD.encode(credentials)));
-            }
-        }
-        ClientAuth::RequestBody => {
-            add_body_field(&mut request.body, "client_id", client_id);
-            add_body_field(&mut request.body, "client_secret", &config.client_secret);
-        }
-        ClientAuth::None => add_body_field(&mut request.body, "client_id", client_id),
-    }
-}
-
-/// Adds a field to a form or JSON-object body unless it is there already.
-fn add_body_field(body: &mut RequestBody, key: &str, value: &str) {
-    match body {
-        RequestBody::None => *body = RequestBody::Form(vec![(key.to_owned(), value.to_owned())]),
-        RequestBody::Form(fields) => {
-            if !fields.iter().any(|(k, _)| k == key) {
-                fields.push((key.to_owned(), value.to_owned()));
-            }
-        }
-        RequestBody::Json(text) => {
-            if let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(text)
-                && !map.contains_key(key)
-            {
-                map.insert(key.to_owned(), Value::String(value.to_owned()));
-                *text = Value::Object(map).to_string();
-            }
-        }
-    }
-}
-
 /// `Basic base64(username:password)` (RFC 7617).
 pub(crate) fn basic_credentials(username: &str, password: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{username}:{password}")))
@@ -242,15 +202,6 @@ mod tests {
         v
     }
 
-    fn config(auth: ClientAuth) -> OAuth2Config {
-        OAuth2Config {
-            client_id: "my id".into(),
-            client_secret: "s:cr&t".into(),
-            client_auth: auth,
-            ..Default::default()
-        }
-    }
-
     #[test]
     fn default_token_request_renders_and_drops_absent_verifier() {
         let r = render_endpoint(&token_endpoint(), "token endpoint", &vars(false), &[]).unwrap();
@@ -265,39 +216,16 @@ mod tests {
     }
 
     #[test]
-    fn client_auth_basic_header_is_form_encoded() {
-        let mut r = render_endpoint(&token_endpoint(), "token endpoint", &vars(false), &[]).unwrap();
-        apply_client_auth(&mut r, &config(ClientAuth::BasicHeader));
-        let header = r.header("authorization").unwrap();
-        let decoded = String::from_utf8(STANDARD.decode(header.strip_prefix("Basic ").unwrap()).unwrap()).unwrap();
-        assert_eq!(decoded, "my+id:s%3Acr%26t");
-    }
-
-    #[test]
-    fn client_auth_in_body_is_added_once() {
-        let mut e = token_endpoint();
-        e.body.push_str("\nclient_id={{client_id}}");
-        let mut r = render_endpoint(&e, "token endpoint", &vars(false), &[]).unwrap();
-        apply_client_auth(&mut r, &config(ClientAuth::RequestBody));
-        let RequestBody::Form(fields) = &r.body else { panic!() };
-        assert_eq!(fields.iter().filter(|(k, _)| k == "client_id").count(), 1);
-        assert_eq!(fields.iter().filter(|(k, _)| k == "client_secret").count(), 1);
-        assert!(r.header("authorization").is_none());
-    }
-
-    #[test]
-    fn json_body_gets_escaped_values_and_public_client_id() {
+    fn json_body_gets_escaped_values() {
         let mut e = token_endpoint();
         e.body_kind = BodyKind::Json;
         e.body = r#"{"grant_type": "authorization_code", "code": "{{code}}"}"#.into();
         let mut v = vars(false);
         v.set("code", "a\"b");
-        let mut r = render_endpoint(&e, "token endpoint", &v, &[]).unwrap();
-        apply_client_auth(&mut r, &config(ClientAuth::None));
+        let r = render_endpoint(&e, "token endpoint", &v, &[]).unwrap();
         let RequestBody::Json(text) = &r.body else { panic!() };
         let value: Value = serde_json::from_str(text).unwrap();
         assert_eq!(value["code"], "a\"b");
-        assert_eq!(value["client_id"], "my id");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenType};
@@ -20,11 +20,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::assertion::ClientAuthenticator;
 use super::error::{FlowError, hint_for};
 use super::events::{FlowEvent, millis};
 use super::http::{HttpClient, HttpReply, PreparedRequest, RequestBody, exchange_records, form_to_json};
 use crate::model::redact::{Redactor, Sensitive};
-use crate::model::run::{HttpExchange, StepId, Tokens};
+use crate::model::run::{DecodedJwt, HttpExchange, StepId, Tokens};
 use crate::model::{ClientAuth, OAuth2Config};
 
 /// Every field of a response beyond the standard ones (an `id_token`, Salesforce's
@@ -68,10 +69,12 @@ pub(crate) struct StandardUrls {
 }
 
 /// The client for `config`: its id, its secret and how it authenticates.
+/// A client that signs assertions or presents a certificate is given no secret: the crate sends
+/// `client_id` in the body, and [`StandardHttp`] adds a fresh assertion to each request.
 pub(crate) fn standard_client(config: &OAuth2Config, urls: StandardUrls) -> StandardClient {
     let auth_type = match config.client_auth {
         ClientAuth::BasicHeader => AuthType::BasicAuth,
-        ClientAuth::RequestBody | ClientAuth::None => AuthType::RequestBody,
+        _ => AuthType::RequestBody,
     };
     let client = oauth2::Client::new(ClientId::new(config.client_id.trim().to_owned()))
         .set_auth_type(auth_type)
@@ -80,10 +83,10 @@ pub(crate) fn standard_client(config: &OAuth2Config, urls: StandardUrls) -> Stan
         .set_revocation_url_option(urls.revocation.map(oauth2::RevocationUrl::from_url))
         .set_introspection_url_option(urls.introspection.map(oauth2::IntrospectionUrl::from_url));
     match config.client_auth {
-        ClientAuth::None => client,
         ClientAuth::BasicHeader | ClientAuth::RequestBody => {
             client.set_client_secret(ClientSecret::new(config.client_secret.clone()))
         }
+        _ => client,
     }
 }
 
@@ -109,6 +112,8 @@ pub(crate) struct Recording {
     /// The last successful response, as JSON (every field, for what the typed response drops).
     pub last_json: Option<Value>,
     pub requests: u32,
+    /// The client assertions sent, decoded (the first and the last of a long device-flow wait).
+    pub jwts: Vec<DecodedJwt>,
 }
 
 /// The one `oauth2::AsyncHttpClient` of authdeck. One per standard request: it knows the
@@ -126,6 +131,8 @@ pub(crate) struct StandardHttp {
     recording: Mutex<Recording>,
     /// Where to send instead of the crate's URL (see [`StandardHttp::send_to`]).
     send_to: Option<url::Url>,
+    /// Adds a fresh client assertion to each request (private_key_jwt, client_secret_jwt).
+    authenticator: Option<Arc<ClientAuthenticator>>,
 }
 
 /// Response fields whose values are secrets, wherever a standard response has them.
@@ -149,7 +156,14 @@ impl StandardHttp {
             events,
             recording: Mutex::new(Recording::default()),
             send_to: None,
+            authenticator: None,
         }
+    }
+
+    /// Authenticates each request with the run's client authentication (a fresh assertion each).
+    pub fn authenticated(mut self, authenticator: Arc<ClientAuthenticator>) -> StandardHttp {
+        self.authenticator = Some(authenticator);
+        self
     }
 
     /// Sends every request to `url`, whatever the crate's says: for a plain-http endpoint the
@@ -201,8 +215,20 @@ impl StandardHttp {
             body: RequestBody::None,
             omitted: Vec::new(),
         };
-        let fields: Vec<(String, String)> =
+        let mut fields: Vec<(String, String)> =
             url::form_urlencoded::parse(request.body()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        if let Some(authenticator) = &self.authenticator
+            && let Some((token, decoded)) = authenticator.apply_to_form(&mut fields)?.assertion
+        {
+            self.redactor.lock().unwrap_or_else(|e| e.into_inner()).add(&token);
+            let mut recording = self.lock_recording();
+            recording.secrets.push(token);
+            // A device-flow wait sends one per poll: the first and the latest are kept.
+            if recording.jwts.len() >= 2 {
+                recording.jwts.pop();
+            }
+            recording.jwts.push(decoded);
+        }
         if !fields.is_empty() {
             prepared.body = RequestBody::Form(fields);
         }

@@ -14,8 +14,8 @@ pub mod transfer;
 
 pub use app::App;
 pub use authorization::{
-    ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
-    EndpointRefs, Grant, KeyPlacement, LastTest, OAuth2Config, OAuth2Field,
+    ApiKeyConfig, ApiKeyField, AssertionAudience, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig,
+    BasicField, ClientAuth, EndpointRefs, Grant, KeyPlacement, LastTest, OAuth2Config, OAuth2Field, SigningAlg,
 };
 pub use endpoint::{BodyKind, Endpoint, EndpointField, EndpointPurpose, MappingField, Method, ResponseMapping};
 pub use field::{FieldError, Problem, check_name};
