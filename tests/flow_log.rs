@@ -57,4 +57,52 @@ async fn secrets_never_reach_the_log() {
         assert!(!text.contains(secret), "{secret} in the log:\n{text}");
     }
     assert_no_secrets(&driven, &[CLIENT_SECRET, CODE, "at-logged", "rt-logged", "idt-logged", &verifier]);
+
+    // A device flow (through the oauth2 adapter): neither code, nor the tokens, reach the log.
+    let device = FakeServer::start_with(|base| {
+        vec![
+            (
+                "/device",
+                json(serde_json::json!({"device_code": "dc-logged-device", "user_code": "LOGD-USER",
+                    "verification_uri": format!("{base}/activate"),
+                    "verification_uri_complete": format!("{base}/activate?user_code=LOGD-USER"), "expires_in": 60})),
+            ),
+            ("/token", Reply { status: 400, ..json(serde_json::json!({"error": "authorization_pending"})) }),
+            (
+                "/token",
+                json(serde_json::json!({"access_token": "at-device-logged", "token_type": "Bearer",
+                "refresh_token": "rt-device-logged", "id_token": "idt-device-logged"})),
+            ),
+        ]
+    })
+    .await;
+    let mut auth = oauth2(ClientAuth::RequestBody, redirect_uri_unused(), false);
+    if let authdeck::model::AuthConfig::OAuth2(c) = &mut auth.config {
+        c.grant = authdeck::model::Grant::DeviceCode;
+        c.device_endpoint = Some(3);
+    }
+    let endpoint = authdeck::model::Endpoint {
+        id: 3,
+        app_id: 1,
+        url: device.url("/device"),
+        ..authdeck::model::Endpoint::new_for(authdeck::model::EndpointPurpose::DeviceAuthorization)
+    };
+    let endpoints = [token_endpoint(device.url("/token")), endpoint];
+    let runner = authdeck::flow::FlowRunner::new(authdeck::flow::FlowOptions {
+        poll_second: std::time::Duration::from_millis(1),
+        ..authdeck::flow::FlowOptions::default()
+    })
+    .unwrap();
+    let driven = drive(oauth_request(&auth, &endpoints), &runner, |_, _| {}).await;
+    assert_eq!(driven.report.outcome, RunOutcome::Ok, "{}", driven.report.message);
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let secrets = ["dc-logged-device", "LOGD-USER", "at-device-logged", "rt-device-logged", "idt-device-logged"];
+    for secret in secrets.iter().chain(&[CLIENT_SECRET]) {
+        assert!(!text.contains(secret), "{secret} in the log:\n{text}");
+    }
+    assert_no_secrets(&driven, &secrets);
+}
+
+fn redirect_uri_unused() -> String {
+    "http://127.0.0.1:8976/callback".into()
 }

@@ -11,6 +11,8 @@
 mod cli;
 #[path = "support/oidc.rs"]
 mod oidc;
+#[path = "support/ports.rs"]
+mod ports;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -38,9 +40,7 @@ fn runner() -> FlowRunner {
     FlowRunner::new(FlowOptions { poll_second: Duration::from_millis(20), ..FlowOptions::default() }).unwrap()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use ports::free_port;
 
 struct Client {
     id: &'static str,

@@ -49,6 +49,9 @@ pub enum Message {
     Flow { run: u64, event: FlowEvent },
     /// A store job ended; its outcome goes to the pane that asked for it.
     Stored(Box<Stored>),
+    /// The process got SIGTERM, SIGINT, SIGHUP or SIGQUIT (its number): quit as `q` does —
+    /// running tests cancelled, their ports freed and their runs recorded — then exit `128 + n`.
+    Signal(i32),
 }
 
 /// Who asked for a store job, and so gets its outcome.
@@ -122,7 +125,11 @@ pub struct App {
     pub status: Option<Status>,
     pub env: Environment,
     pub quit: bool,
+    /// The signal that made the app quit, if one did (for the exit code).
+    pub quit_by_signal: Option<i32>,
     runs: Runs,
+    /// A sender into the inbox, for whoever outside has something to tell the app (a signal).
+    inbox_tx: mpsc::Sender<Message>,
     effects: Vec<Effect>,
     /// Where the store's thread and the test runs send their messages; the event loop takes it.
     inbox: Option<mpsc::Receiver<Message>>,
@@ -144,11 +151,18 @@ impl App {
             status: None,
             env: Environment::default(),
             quit: false,
-            runs: Runs::new(inbox_tx),
+            quit_by_signal: None,
+            runs: Runs::new(inbox_tx.clone()),
+            inbox_tx,
             effects: Vec::new(),
             inbox: Some(inbox),
             held: VecDeque::new(),
         })
+    }
+
+    /// A sender of messages to the app, for what happens outside it (a signal to the process).
+    pub fn sender(&self) -> mpsc::Sender<Message> {
+        self.inbox_tx.clone()
     }
 
     /// The messages of the store's thread and the test runs, for the event loop (taken once).
@@ -213,6 +227,11 @@ impl App {
             Message::Resize => {}
             Message::Flow { run, event } => self.flow_event(run, event),
             Message::Stored(stored) => self.stored(*stored),
+            Message::Signal(signal) => {
+                tracing::info!(signal, "quitting on a signal");
+                self.quit_by_signal = Some(signal);
+                self.quit = true;
+            }
         }
     }
 

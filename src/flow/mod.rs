@@ -1,32 +1,54 @@
-//! The connection test engine: runs an OAuth 2.0 authorization-code flow (or a refresh, or an
-//! API-Key / Basic check) against the real provider, reports each step as a typed event over a
-//! channel, and can be cancelled at any step. No UI code; the TUI and `authdeck test` both drive it.
+//! The connection test engine: runs an OAuth 2.0 authorization's grant (authorization code with
+//! PKCE, device code, client credentials), a refresh, a revocation or an introspection of a saved
+//! connection, or an API-Key / Basic check, against the real provider; reports each step as a typed
+//! event over a channel; can be cancelled at any step. No UI code; the TUI and the command line
+//! both drive it.
 //!
-//! # Why no `oauth2` crate
-//! The token request is fully defined by the user's endpoint: method, headers and body templates
-//! (`code={{code}}`…), plus the response mapping that says where the token is (`access_token`, or
-//! Slack's `authed_user.access_token`). The `oauth2` crate builds its own token request and parses
-//! a standard JSON response, so it would have to be bent around both ends. Doing it directly is
-//! shorter and shows exactly what is sent:
+//! # Which part sends what, and why
+//! **authdeck's own endpoint engine** sends the two requests the user's endpoint definitions shape
+//! freely: the authorization-code exchange and the refresh-token grant. Their method, headers and
+//! body templates (`code={{code}}`…) and the response mapping that says where the token is
+//! (`access_token`, or Slack's `authed_user.access_token`) are the user's; the `oauth2` crate
+//! builds its own token request and parses a standard JSON response, so it would have to be bent
+//! around both ends. So, directly and showing exactly what is sent:
 //! 1. render the endpoint definition with the run's template variables (`request.rs`);
 //! 2. apply client authentication as configured: a Basic header of the form-urlencoded id and
 //!    secret (RFC 6749 section 2.3.1), or `client_id`/`client_secret` added to the body unless the
 //!    template has them, or for a public client `client_id` alone;
-//! 3. send it with one shared `reqwest` client (redirects off, timeouts, 1 MiB body cap read in chunks);
+//! 3. send it with one shared `reqwest` client (redirects off, timeouts, 1 MiB body cap read in
+//!    chunks; `http.rs`);
 //! 4. normalize the response: JSON, or form-encoded as GitHub sends; an HTTP 200 that carries
 //!    `error` or `"ok": false` is a failure;
 //! 5. read the values by the endpoint's dotted-path [`ResponseMapping`](crate::model::ResponseMapping).
 //!
-//! PKCE is S256 with a 32-byte random verifier; `state` is 24 random bytes.
+//! **The `oauth2` crate** owns the standard requests it models well, and their typed responses:
+//! the device authorization request and the device-token polling loop (RFC 8628: the interval,
+//! +5 s on `slow_down`, the expiry), client credentials (RFC 6749 section 4.4), revocation (RFC
+//! 7009) and introspection (RFC 7662); and the PKCE and random-state primitives (`authorize.rs`).
+//! It sends them through **one** `oauth2::AsyncHttpClient`, `StandardHttp` in `standard.rs`, over
+//! the same shared client: every exchange gets the same recording, redaction, body cap and
+//! timeouts as the engine's own, the endpoint's extra headers (GitHub's `Accept: application/json`)
+//! apply and its extra form fields (Auth0's `audience`) are sent as extra parameters; replies the
+//! crate would misread are put right first (form-encoded bodies, GitHub's HTTP 200 poll errors).
+//!
+//! **OpenID Connect** (`oidc.rs`, `discovery.rs`, `id_token.rs`): with an Issuer, a run starts by
+//! reading its discovery document (OpenID Connect Discovery, else RFC 8414; the issuer in it must be
+//! identical), whose metadata checks are warnings and whose endpoints stand in for the ones the
+//! authorization lacks; the callback's `iss` is checked (RFC 9207); `nonce` is sent whenever `openid`
+//! is asked for; the ID token is checked line by line, its signature by `jsonwebtoken` (ring)
+//! against the issuer's JWKS (found by `kid`, fetched once more after a rotation) — never by hand.
+//!
+//! PKCE is S256 with a 32-byte random verifier; `state` and `nonce` are 24 random bytes.
 //!
 //! # Driving it (the TUI pane, `authdeck test`)
 //! ```text
 //! let runner = FlowRunner::new(FlowOptions::default())?;     // once, kept in the app; shares one HTTP client
-//! let request = FlowRequest::test(&authorization, &endpoints, credentials)?;  // or FlowRequest::refresh(…)
+//! let request = FlowRequest::test(&authorization, &endpoints, credentials)?;  // or refresh_connection, revoke, introspect
 //! let steps = request.steps();                                 // draw the list up front, all Waiting
 //! let (events_tx, mut events) = tokio::sync::mpsc::channel(64);
 //! let handle = runner.spawn(request, events_tx);              // a tokio task; keep the handle in the pane
 //! handle.paste(text);                                          // Enter in the paste box, at any time
+//! // a device-code run sends FlowEvent::DeviceCode (show the user code big) and DevicePoll events
 //! handle.cancel();                                             // Esc; dropping the handle cancels too
 //! // in the event loop's select!: events.recv() → update the pane; the last event is
 //! // FlowEvent::Finished(report); then:
@@ -42,9 +64,14 @@
 //! caller saves the [`FlowReport`] it ends with (`Store::record_flow`), which records the test run
 //! and saves or updates the connection in one transaction.
 //!
-//! Secrets (client secret, code, verifier, tokens, API key, password, credential headers) never
-//! reach the events' redacted records, the step log or `tracing`: every record goes through a
-//! [`Redactor`] that knows the run's secrets; the raw exchange travels only inside a [`Sensitive`].
+//! [`FlowRunner::discover`] reads an issuer's document on its own (`authdeck discover`, the form's
+//! discovery key); [`crate::model::discovery`] says what in an authorization doesn't fit it and
+//! plans the endpoints it fills in.
+//!
+//! Secrets (client secret, code, verifier, tokens, ID token, device and user codes, API key,
+//! password, credential headers) never reach the events' redacted records, the step log or
+//! `tracing`: every record goes through a [`Redactor`] that knows the run's secrets; the raw
+//! exchange (and the user code, shown to the user) travels only inside a [`Sensitive`].
 
 mod assertion;
 mod authorize;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::authorization::{AuthKind, DEFAULT_REDIRECT_URI};
 use super::{
     ApiKeyField, AssertionAudience, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, Grant,
-    KeyPlacement, OAuth2Field, Problem, ResponseMapping, SigningAlg,
+    KeyPlacement, OAuth2Field, Problem, ResponseMapping, ResponseMode, SigningAlg,
 };
 
 /// The format version this binary writes.
@@ -123,6 +123,9 @@ pub struct OAuth2Export {
     pub introspection_endpoint: Option<String>,
     #[serde(default)]
     pub jwks_endpoint: Option<String>,
+    /// `query` (the default, left out of the file) or `form_post`.
+    #[serde(default, skip_serializing_if = "ResponseMode::is_default")]
+    pub response_mode: ResponseMode,
     /// Version 3 on. The private key of private_key_jwt or mTLS: null when left out of the export
     /// (a pasted key is a secret; the path of a key file is written as it is). Import then keeps
     /// the stored one.
@@ -207,6 +210,9 @@ fn join_nested(path: String, message: String) -> (String, String) {
 
 /// Parses an export file; the error says where (the JSON path) and what was expected.
 pub fn parse(text: &str) -> Result<ExportFile, String> {
+    if text.len() > super::limits::IMPORT_FILE {
+        return Err(too_large_message());
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     let file: ExportFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let (path, message) = join_nested(e.path().to_string(), e.into_inner().to_string());
@@ -222,6 +228,14 @@ pub fn parse(text: &str) -> Result<ExportFile, String> {
         ));
     }
     Ok(file)
+}
+
+/// Why a file over [`super::limits::IMPORT_FILE`] is not read.
+pub fn too_large_message() -> String {
+    format!(
+        "The file is larger than {} MiB, the most an authdeck export can be (it takes a few KiB per app). Check that it is the right file.",
+        super::limits::IMPORT_FILE / (1024 * 1024)
+    )
 }
 
 /// A problem with an authorization's field, worded for someone editing the file: what to write there.

@@ -64,10 +64,11 @@ impl Store {
         let config = AuthConfig::OAuth2(config);
         let id = match existing {
             Some(id) => {
-                authorizations::update_authorization(&tx, id, name, &config)?;
+                let column = authorizations::config_column(&tx, &mut self.vault, &config, Default::default())?;
+                authorizations::update_authorization(&tx, id, name, &config, &column)?;
                 id
             }
-            None => authorizations::insert_authorization(&tx, app_id, name, &config)?,
+            None => authorizations::insert_authorization(&tx, &mut self.vault, app_id, name, &config)?,
         };
         tx.commit()?;
         Ok(id)

@@ -17,6 +17,10 @@ pub fn key() -> Style {
 pub fn error() -> Style {
     Style::new().fg(Color::Red)
 }
+/// What is allowed but advised against (a secret over plain http): marked ⚠ as well as coloured.
+pub fn warning() -> Style {
+    Style::new().fg(Color::Yellow)
+}
 pub fn ok() -> Style {
     Style::new().fg(Color::Green)
 }

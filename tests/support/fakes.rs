@@ -55,10 +55,18 @@ pub struct FakeServer {
 }
 
 impl FakeServer {
-    /// Serves `routes` (path → reply); other paths get 404.
+    /// Serves `routes` (path → reply); other paths get 404. A path listed several times answers
+    /// with each reply in turn, the last one from then on (a poll that is pending, then succeeds).
     pub async fn start(routes: Vec<(&'static str, Reply)>) -> FakeServer {
+        FakeServer::start_with(|_| routes).await
+    }
+
+    /// Like [`FakeServer::start`], with routes made once the server's base URL
+    /// (`http://127.0.0.1:PORT`) is known: a discovery document names its own endpoints.
+    pub async fn start_with(routes: impl FnOnce(&str) -> Vec<(&'static str, Reply)>) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let routes = routes(&format!("http://{addr}"));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let routes = Arc::new(routes);
         let log = seen.clone();
@@ -107,12 +115,17 @@ pub async fn serve(mut stream: TcpStream, routes: Arc<Vec<(&'static str, Reply)>
         }
     }
     let body = String::from_utf8_lossy(&buffer[head_end..]).into_owned();
-    seen.lock().unwrap().push(Seen { method, target: target.clone(), headers, body });
-    let path = target.split('?').next().unwrap_or_default();
-    let reply = routes
-        .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, r)| r.clone())
+    let path = target.split('?').next().unwrap_or_default().to_owned();
+    let hits = {
+        let mut seen = seen.lock().unwrap();
+        seen.push(Seen { method, target: target.clone(), headers, body });
+        seen.iter().filter(|s| s.target.split('?').next() == Some(path.as_str())).count()
+    };
+    let replies: Vec<&Reply> = routes.iter().filter(|(p, _)| *p == path).map(|(_, r)| r).collect();
+    let reply = replies
+        .get(hits - 1)
+        .or(replies.last())
+        .map(|r| (*r).clone())
         .unwrap_or_else(|| reply(404, "text/plain", "no route"));
     tokio::time::sleep(reply.delay).await;
     let length = if reply.no_length { String::new() } else { format!("Content-Length: {}\r\n", reply.body.len()) };
@@ -132,9 +145,9 @@ pub async fn serve(mut stream: TcpStream, routes: Arc<Vec<(&'static str, Reply)>
 // ---------------------------------------------------------------------------------------------
 // Authorizations and endpoints.
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+#[path = "ports.rs"]
+mod ports;
+pub use ports::free_port;
 
 pub fn token_endpoint(url: String) -> Endpoint {
     Endpoint { id: 1, app_id: 1, url, ..Endpoint::new_for(EndpointPurpose::Token) }

@@ -8,8 +8,8 @@ use crate::keymap::{Action, Context, key_for};
 use crate::model::authorization::DEFAULT_REDIRECT_URI;
 use crate::model::{
     ApiKeyConfig, ApiKeyField, AssertionAudience, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig,
-    BasicField, ClientAuth, EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, SigningAlg,
-    check_name,
+    BasicField, ClientAuth, EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, ResponseMode,
+    SigningAlg, check_name,
 };
 use crate::store::StoreError;
 
@@ -184,6 +184,13 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             "Proof Key for Code Exchange; turn off only for providers that reject it.",
             c.pkce,
         ),
+        Field::choice(
+            OAuth2Field::ResponseMode,
+            "Response mode",
+            "How the callback comes back: in the address (query), or posted as a form (response_mode=form_post).",
+            ResponseMode::ALL.iter().map(|m| m.label()).collect(),
+            ResponseMode::ALL.iter().position(|m| *m == c.response_mode).unwrap_or(0),
+        ),
         Field::toggle(
             OAuth2Field::Par,
             "Pushed authorization request",
@@ -351,6 +358,7 @@ pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConf
             redirect_uri: form.text(OAuth2Field::RedirectUri).trim().to_owned(),
             client_auth: ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)],
             pkce: form.toggle(OAuth2Field::Pkce),
+            response_mode: ResponseMode::ALL[form.choice(OAuth2Field::ResponseMode).min(ResponseMode::ALL.len() - 1)],
             grant: Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)],
             issuer: form.text(OAuth2Field::Issuer).trim().to_owned(),
             device_endpoint: form.endpoint(OAuth2Field::DeviceEndpoint),
