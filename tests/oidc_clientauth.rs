@@ -276,3 +276,158 @@ async fn an_assertion_for_the_issuer_is_accepted_too() {
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pushed authorization requests and DPoP.
+
+/// The browser's URL, from the run's events.
+fn browser_url(driven: &Driven) -> url::Url {
+    let url = driven
+        .events
+        .iter()
+        .find_map(|e| match e {
+            FlowEvent::AuthorizationUrl { url, .. } => Some(url.clone()),
+            _ => None,
+        })
+        .expect("an authorization URL");
+    url::Url::parse(&url).unwrap()
+}
+
+/// par-client takes authorization requests only through PAR; with DPoP on too, the pushed request,
+/// the code exchange and the user info call each carry a proof, and introspection shows the token
+/// bound to the connection's key.
+#[tokio::test]
+async fn par_required_and_used_with_dpop_bound_tokens() {
+    let s = setup(|c| {
+        c.client_id = "par-client".into();
+        c.client_secret = "fake-par-secret".into();
+        c.client_auth = ClientAuth::BasicHeader;
+        c.par = true;
+        c.dpop = true;
+        c.scopes = "openid email".into();
+    })
+    .await;
+    let request = test_request(&s);
+    assert_eq!(request.steps()[1..3], [StepId::PushedAuthorization, StepId::AuthorizationUrl]);
+    let driven = drive(request).await;
+    driven.assert_ok();
+    // The browser gets only client_id and request_uri.
+    let url = browser_url(&driven);
+    let names: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    assert_eq!(names, ["client_id", "request_uri"]);
+    assert_eq!(url.as_str().split('?').next(), Some(provider().authorization_endpoint().as_str()));
+    // The pushed request had the rest, with the client's authentication and a DPoP proof.
+    let par = driven.step(StepId::PushedAuthorization);
+    let exchange = par.exchanges.last().unwrap();
+    assert_eq!(exchange.response.as_ref().unwrap().status, 201);
+    let body = exchange.request.body.clone().unwrap();
+    assert!(body.contains("code_challenge=") && body.contains("state=") && body.contains("prompt=consent"), "{body}");
+    assert!(exchange.request.headers.iter().any(|(n, v)| n == "Authorization" && v == "Basic [redacted]"));
+    assert!(par.jwts.iter().any(|j| j.label.starts_with("DPoP proof (POST")), "{:?}", par.jwts);
+    assert!(par.summary.contains("request_uri urn:") && par.summary.contains("lives"), "{}", par.summary);
+    let waiting = driven.step(StepId::Callback);
+    assert!(waiting.notes.iter().any(|n| n.contains("request_uri) expires in")), "{:?}", waiting.notes);
+    // The token is a DPoP token bound to the connection's key.
+    let token = driven.step(StepId::TokenExchange);
+    let checks: Vec<(&str, bool)> = token.checks.iter().map(|c| (c.name.as_str(), c.ok)).collect();
+    assert_eq!(checks, [("DPoP token_type", true), ("cnf.jkt", true)], "{:?}", token.checks);
+    let key = driven.report.tokens.as_ref().unwrap().dpop_key.clone().expect("the key goes with the tokens");
+    let jkt = authdeck::flow::dpop::DpopKey::from_pem(key.reveal()).unwrap().thumbprint();
+    assert_eq!(token.checks[1].actual, jkt);
+    // User info with the DPoP scheme and a proof of the access token.
+    let userinfo = driven.step(StepId::UserInfo);
+    let call = userinfo.exchanges.last().unwrap();
+    assert!(call.request.headers.iter().any(|(n, v)| n == "Authorization" && v == "DPoP [redacted]"), "{call:?}");
+    let proof = userinfo.jwts.iter().rev().find(|j| j.label.starts_with("DPoP proof")).unwrap();
+    assert!(proof.claims.get("ath").is_some(), "{:?}", proof.claims);
+    assert!(!driven.shown().contains("BEGIN PRIVATE KEY"));
+}
+
+/// dpop-public-client: every proof meets the provider's nonce challenge first (retried once with
+/// the nonce, which is then kept); the refresh token is bound to the key too, so a refresh later
+/// (from the saved, sealed key) works with the same key and is refused with another one.
+#[tokio::test]
+async fn dpop_nonce_challenge_refresh_with_the_same_key_and_the_wrong_key_refused() {
+    let mut s = setup(|c| {
+        c.client_id = "dpop-public-client".into();
+        c.client_auth = ClientAuth::None;
+        c.dpop = true;
+    })
+    .await;
+    let driven = drive(test_request(&s)).await;
+    driven.assert_ok();
+    let token = driven.step(StepId::TokenExchange);
+    let statuses: Vec<u16> = token.exchanges.iter().map(|e| e.response.as_ref().unwrap().status).collect();
+    assert_eq!(statuses, [400, 200], "use_dpop_nonce, then the same request with the nonce");
+    assert!(token.notes.iter().any(|n| n.contains("use_dpop_nonce")), "{:?}", token.notes);
+    let proofs: Vec<_> = token.jwts.iter().filter(|j| j.label.starts_with("DPoP proof")).collect();
+    assert_eq!(proofs.len(), 2);
+    assert!(proofs[0].claims.get("nonce").is_none() && proofs[1].claims.get("nonce").is_some());
+    // The newest nonce is kept: the user info call needs no second try.
+    assert_eq!(driven.step(StepId::UserInfo).exchanges.len(), 1);
+    assert!(driven.report.grant.as_ref().unwrap().dpop);
+
+    let mut report = driven.report;
+    let id = s.store.record_flow(&mut report).unwrap().connection_id.unwrap();
+    let connection = s.store.connection(id).unwrap();
+    let saved = connection.tokens.dpop_key.clone().expect("the DPoP key is kept with the connection");
+    let jkt = authdeck::flow::dpop::DpopKey::from_pem(saved.reveal()).unwrap().thumbprint();
+
+    // Refresh later, with the key read back from the store.
+    let refresh = FlowRequest::refresh_connection(&s.authorization, &s.endpoints, &connection).unwrap();
+    let refreshed = drive(refresh).await;
+    refreshed.assert_ok();
+    let step = refreshed.step(StepId::Refresh);
+    assert!(step.notes.iter().any(|n| n.contains("the connection's key pair") && n.contains(&jkt)), "{:?}", step.notes);
+    assert_eq!(step.checks[0].name, "DPoP token_type");
+    let mut report = refreshed.report;
+    s.store.record_flow(&mut report).unwrap();
+    let connection = s.store.connection(id).unwrap();
+    assert_eq!(connection.tokens.dpop_key.as_ref(), Some(&saved), "the same key after the refresh");
+
+    // Another key: the provider refuses the refresh (its refresh token is bound to the first key).
+    let mut stolen = connection.clone();
+    stolen.tokens.dpop_key =
+        Some(authdeck::model::redact::Sensitive::new(authdeck::flow::dpop::DpopKey::generate().unwrap().to_pem()));
+    let refresh = FlowRequest::refresh_connection(&s.authorization, &s.endpoints, &stolen).unwrap();
+    let refused = drive(refresh).await;
+    assert_eq!(refused.report.outcome, RunOutcome::Failed);
+    assert!(refused.report.message.contains("bound to another DPoP key"), "{}", refused.report.message);
+    assert_eq!(refused.report.connection_status, Some(authdeck::flow::ConnectionStatus::NeedsLogin));
+}
+
+/// A DPoP proof is good once: the provider refuses it the second time (RFC 9449 section 11.1).
+#[tokio::test]
+async fn a_replayed_dpop_proof_is_refused() {
+    let s = setup(|c| {
+        c.client_id = "dpop-public-client".into();
+        c.client_auth = ClientAuth::None;
+        c.dpop = true;
+    })
+    .await;
+    let driven = drive(test_request(&s)).await;
+    driven.assert_ok();
+    let tokens = driven.report.tokens.clone().unwrap();
+    let key = authdeck::flow::dpop::DpopKey::from_pem(tokens.dpop_key.unwrap().reveal()).unwrap();
+    let access = tokens.access_token.reveal().clone();
+    let userinfo = url::Url::parse(&provider().userinfo_endpoint()).unwrap();
+    let client = reqwest::Client::new();
+    let call = |proof: String| {
+        client.get(userinfo.clone()).header("Authorization", format!("DPoP {access}")).header("DPoP", proof).send()
+    };
+    // A proof without a nonce is challenged; the nonce comes with the challenge.
+    let (first, _) = key.proof("GET", &userinfo, Some(&access), None).unwrap();
+    let challenge = call(first).await.unwrap();
+    assert_eq!(challenge.status(), 401);
+    let nonce = challenge.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    let (proof, _) = key.proof("GET", &userinfo, Some(&access), Some(&nonce)).unwrap();
+    assert_eq!(call(proof.clone()).await.unwrap().status(), 200);
+    let replayed = call(proof).await.unwrap();
+    assert_eq!(replayed.status(), 401);
+    let challenge = replayed.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    // The token itself is fine: a fresh proof works again, so it was the replay that was refused.
+    let nonce = replayed.headers().get("dpop-nonce").map(|n| n.to_str().unwrap().to_owned()).unwrap_or(nonce);
+    let (fresh, _) = key.proof("GET", &userinfo, Some(&access), Some(&nonce)).unwrap();
+    assert_eq!(call(fresh).await.unwrap().status(), 200);
+}

@@ -50,6 +50,7 @@ pub(crate) async fn run(
         introspection: None,
         done: None,
         client_auth: None,
+        dpop: None,
     };
     let result = tokio::select! {
         biased;
@@ -130,6 +131,8 @@ pub(super) struct Run<'a> {
     pub(super) done: Option<String>,
     /// How the client authenticates, its key read: made by the first step that needs it.
     pub(super) client_auth: Option<std::sync::Arc<ClientAuthenticator>>,
+    /// The connection's DPoP key and the newest nonce the servers gave (RFC 9449), when DPoP is on.
+    pub(super) dpop: Option<super::dpop::DpopState>,
 }
 
 impl Run<'_> {
@@ -346,30 +349,52 @@ impl Run<'_> {
         config: &OAuth2Config,
         paste: &mut mpsc::Receiver<String>,
     ) -> Result<(), FlowError> {
-        // 1: the authorization URL, after checking the endpoints' templates so no login is wasted.
-        self.begin(StepId::AuthorizationUrl).await;
+        // 1: the authorization URL (its parameters pushed first with PAR), after checking the
+        // endpoints' templates so no login is wasted.
+        let par = config.par;
+        self.begin(if par { StepId::PushedAuthorization } else { StepId::AuthorizationUrl }).await;
         // The client's key is read now, so a bad one is said before the user logs in.
-        let prepared = match self.authenticator(request, config).await {
-            Ok(_) => preflight(request, config).and_then(|()| prepare_authorization(config)),
+        let ready = match self.authenticator(request, config).await {
+            Ok(_) => self.prepare_dpop(request, config).await,
             Err(e) => Err(e),
         };
+        let prepared = ready.and_then(|()| preflight(request, config)).and_then(|()| prepare_authorization(config));
         self.security_notes(request, config).await;
         if let Ok(auth) = &prepared {
             for note in auth.notes.clone() {
                 self.note(note).await;
             }
-            let redirect_uri = config.redirect_uri.trim().to_owned();
-            self.emit(FlowEvent::AuthorizationUrl { url: auth.url.clone(), redirect_uri }).await;
         }
         let mut summary =
             if config.pkce { "state and PKCE (S256) added" } else { "state added (PKCE is off)" }.to_owned();
         if prepared.as_ref().is_ok_and(|a| a.nonce.is_some()) {
             summary.push_str(", nonce added (OpenID Connect)");
         }
+        let mut pushed = None;
+        let prepared = if par {
+            let result = match prepared {
+                Ok(auth) => self.push_authorization(request, config, auth).await,
+                Err(e) => Err(e),
+            };
+            let (auth, answer) = self.end(result).await?;
+            pushed = Some(answer);
+            self.begin(StepId::AuthorizationUrl).await;
+            summary = format!("only client_id and request_uri: the rest was pushed ({summary})");
+            Ok(auth)
+        } else {
+            prepared
+        };
+        if let Ok(auth) = &prepared {
+            let redirect_uri = config.redirect_uri.trim().to_owned();
+            self.emit(FlowEvent::AuthorizationUrl { url: auth.url.clone(), redirect_uri }).await;
+        }
         let auth = self.end(prepared.map(|a| (a, summary))).await?;
 
         // 2: the callback, through the listener or pasted.
         self.begin(StepId::Callback).await;
+        if let Some(pushed) = &pushed {
+            self.note(super::par::expiry_note(pushed)).await;
+        }
         let params = self.wait_for_callback(config.redirect_uri.trim(), &auth.state, paste).await;
         let params = self
             .end(params.map(|p| {
@@ -557,8 +582,10 @@ impl Run<'_> {
         let mut prepared = render_endpoint(endpoint, &label, &vars, &[])?;
         self.authenticate(request, config, &mut prepared).await?;
         let requested = config.scopes.trim().to_owned();
-        let (tokens, status) =
-            self.exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, None)).await?;
+        let (tokens, status) = self
+            .exchange_dpop(&prepared, None, |value| read_tokens(value, &endpoint.mapping, &label, &requested, None))
+            .await?;
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         Ok((tokens.clone(), token_summary(status, &tokens)))
     }
 
@@ -573,7 +600,10 @@ impl Run<'_> {
             // The refresh token is no good any more: only a new login helps, and the connection says so.
             Err(FlowError::Provider { endpoint, status, error, description, .. }) if error == "invalid_grant" => {
                 self.connection_status = Some(ConnectionStatus::NeedsLogin);
-                Err(FlowError::RefreshRefused { endpoint, status, description })
+                match self.dpop.as_ref().map(|d| d.key.thumbprint()) {
+                    Some(jkt) => Err(FlowError::DpopRefreshRefused { endpoint, status, description, jkt }),
+                    None => Err(FlowError::RefreshRefused { endpoint, status, description }),
+                }
             }
             other => other,
         };
@@ -591,6 +621,7 @@ impl Run<'_> {
         config: &OAuth2Config,
         refresh_token: &Sensitive<String>,
     ) -> Result<(Tokens, String), FlowError> {
+        self.prepare_dpop(request, config).await?;
         let endpoint = refresh_endpoint(token_endpoint(request)?);
         let mut vars = client_vars(config);
         vars.set("refresh_token", refresh_token.reveal().clone());
@@ -599,8 +630,11 @@ impl Run<'_> {
         self.authenticate(request, config, &mut prepared).await?;
         let requested = config.scopes.trim().to_owned();
         let (tokens, status) = self
-            .exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token)))
+            .exchange_dpop(&prepared, None, |value| {
+                read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token))
+            })
             .await?;
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         let mut summary = token_summary(status, &tokens);
         if tokens.refresh_token.as_ref() == Some(refresh_token) {
             summary.push_str(" (same refresh token)");
@@ -643,10 +677,12 @@ impl Run<'_> {
                     )
                     .await;
                 }
+                self.dpop_scheme(&mut prepared, tokens).await;
+                let token = Some(tokens.access_token.reveal().as_str());
                 if need_identity {
-                    self.identity_from(&prepared, endpoint, &label).await
+                    self.identity_from(&prepared, endpoint, &label, token).await
                 } else {
-                    self.api_check(&prepared, endpoint, &label).await
+                    self.api_check(&prepared, endpoint, &label, token).await
                 }
             }
             Err(e) => Err(e),
@@ -662,9 +698,10 @@ impl Run<'_> {
         prepared: &PreparedRequest,
         endpoint: &Endpoint,
         label: &str,
+        access_token: Option<&str>,
     ) -> Result<(Identity, String), FlowError> {
         let (identity, status) = self
-            .exchange(prepared, |value| {
+            .exchange_dpop(prepared, access_token, |value| {
                 let identity = read_identity(value, &endpoint.mapping, label).map(|(i, _)| i).unwrap_or_default();
                 Ok((identity, Vec::new()))
             })
@@ -731,7 +768,7 @@ impl Run<'_> {
             }
             _ => return Err(FlowError::Config("Enter the credentials to test this authorization with.".into())),
         };
-        self.identity_from(&prepared, endpoint, &label).await
+        self.identity_from(&prepared, endpoint, &label, None).await
     }
 
     async fn identity_from(
@@ -739,9 +776,10 @@ impl Run<'_> {
         prepared: &PreparedRequest,
         endpoint: &Endpoint,
         label: &str,
+        access_token: Option<&str>,
     ) -> Result<(Identity, String), FlowError> {
         let (identity, status) =
-            self.exchange(prepared, |value| read_identity(value, &endpoint.mapping, label)).await?;
+            self.exchange_dpop(prepared, access_token, |value| read_identity(value, &endpoint.mapping, label)).await?;
         Ok((identity.clone(), format!("HTTP {status}: {}", identity.display())))
     }
 
@@ -750,7 +788,7 @@ impl Run<'_> {
     pub(super) async fn exchange<T>(
         &mut self,
         request: &PreparedRequest,
-        read: impl FnOnce(&Value) -> Result<(T, Vec<String>), FlowError>,
+        read: impl Fn(&Value) -> Result<(T, Vec<String>), FlowError>,
     ) -> Result<(T, u16), FlowError> {
         for note in &request.omitted {
             self.note(note.clone()).await;
@@ -773,6 +811,7 @@ impl Run<'_> {
         let (redacted, raw) = exchange_records(request, sent.as_ref().ok(), elapsed, &self.redactor);
         if let Ok(reply) = &sent {
             tracing::info!(status = reply.status, elapsed_ms = millis(elapsed), "response");
+            self.dpop_saw(reply);
         }
         let step = self.current.as_ref().map(|c| c.step).unwrap_or(StepId::UserInfo);
         if let Some(current) = &mut self.current {
@@ -980,6 +1019,7 @@ fn read_tokens(
         token_type,
         expires_at,
         scopes,
+        dpop_key: None,
     };
     Ok((tokens, secrets))
 }

@@ -185,8 +185,9 @@ impl Run<'_> {
         let endpoint = token_endpoint(request)?;
         let target = self.target(endpoint, format!("token endpoint \"{}\"", endpoint.name), config)?;
         self.notes(target.notes.clone()).await;
+        self.prepare_dpop(request, config).await?;
         let client = standard_client(config, StandardUrls { token: Some(target.url.clone()), ..Default::default() });
-        let http = self.standard_http(StepId::DeviceApproval, &target);
+        let http = self.with_dpop(self.standard_http(StepId::DeviceApproval, &target));
         let events = self.events.clone();
         let poll_second = self.options.poll_second;
         let slow_downs = AtomicU32::new(0);
@@ -234,6 +235,7 @@ impl Run<'_> {
         let polls = http.requests();
         let recording = http.finish();
         let status = recording.last_status.unwrap_or(200);
+        self.learn_nonce(recording.dpop_nonce.clone());
         self.absorb(recording);
         self.keep_first_and_last_exchanges(polls).await;
         let slow = slow_downs.load(Ordering::Relaxed);
@@ -247,6 +249,7 @@ impl Run<'_> {
         let response = result?;
         let tokens = tokens_of(&response, config.scopes.trim());
         self.learn(&tokens);
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         let summary = format!("approved after {polls} poll(s); {}", token_summary(status, &tokens));
         Ok((tokens, summary))
     }
@@ -299,8 +302,9 @@ impl Run<'_> {
         let endpoint = token_endpoint(request)?;
         let target = self.target(endpoint, format!("token endpoint \"{}\"", endpoint.name), config)?;
         self.notes(target.notes.clone()).await;
+        self.prepare_dpop(request, config).await?;
         let client = standard_client(config, StandardUrls { token: Some(target.url.clone()), ..Default::default() });
-        let http = self.standard_http(StepId::ClientCredentials, &target);
+        let http = self.with_dpop(self.standard_http(StepId::ClientCredentials, &target));
         let result = async {
             let mut call = client.exchange_client_credentials().map_err(|e| FlowError::Config(e.to_string()))?;
             if !config.scopes.trim().is_empty() {
@@ -315,10 +319,12 @@ impl Run<'_> {
         .await;
         let recording = http.finish();
         let status = recording.last_status.unwrap_or(200);
+        self.learn_nonce(recording.dpop_nonce.clone());
         self.absorb(recording);
         let response = result?;
         let tokens = tokens_of(&response, config.scopes.trim());
         self.learn(&tokens);
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         Ok((tokens.clone(), token_summary(status, &tokens)))
     }
 
@@ -430,7 +436,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn introspect_token(
+    pub(super) async fn introspect_token(
         &mut self,
         request: &FlowRequest,
         config: &OAuth2Config,

@@ -77,6 +77,7 @@ mod assertion;
 mod authorize;
 mod callback;
 mod discovery;
+pub mod dpop;
 mod engine;
 mod error;
 mod events;
@@ -85,6 +86,7 @@ mod http;
 mod id_token;
 pub mod keys;
 mod oidc;
+mod par;
 mod request;
 mod standard;
 
@@ -214,8 +216,8 @@ pub(crate) struct HintedToken {
 pub(crate) enum FlowAction {
     /// Test the authorization with its grant (or its key or credentials).
     Test,
-    /// The refresh-token grant on a saved connection.
-    Refresh { connection_id: i64, refresh_token: Sensitive<String> },
+    /// The refresh-token grant on a saved connection (with the DPoP key its tokens are bound to).
+    Refresh { connection_id: i64, refresh_token: Sensitive<String>, dpop_key: Option<Sensitive<String>> },
     /// RFC 7009 on a saved connection's tokens.
     Revoke { connection_id: i64, tokens: Vec<HintedToken> },
     /// RFC 7662 on one of a saved connection's tokens.
@@ -309,7 +311,7 @@ impl FlowRequest {
             ));
         }
         let mut request = FlowRequest::test(authorization, endpoints, Credentials::None)?;
-        request.action = FlowAction::Refresh { connection_id, refresh_token };
+        request.action = FlowAction::Refresh { connection_id, refresh_token, dpop_key: None };
         Ok(request)
     }
 
@@ -326,7 +328,11 @@ impl FlowRequest {
             )));
         }
         let token = connection.tokens.refresh_token.clone().unwrap_or_default();
-        FlowRequest::refresh(authorization, endpoints, connection.id, token)
+        let mut request = FlowRequest::refresh(authorization, endpoints, connection.id, token)?;
+        if let FlowAction::Refresh { dpop_key, .. } = &mut request.action {
+            dpop_key.clone_from(&connection.tokens.dpop_key);
+        }
+        Ok(request)
     }
 
     /// RFC 7009: revokes a saved connection's tokens (`which`; both by default, the refresh token first).
@@ -410,6 +416,9 @@ impl FlowRequest {
         }
         match &self.action {
             FlowAction::Test => {
+                if config.grant == Grant::AuthorizationCode && config.par {
+                    steps.push(StepId::PushedAuthorization);
+                }
                 steps.extend_from_slice(match config.grant {
                     Grant::AuthorizationCode => {
                         &[StepId::AuthorizationUrl, StepId::Callback, StepId::CallbackCheck, StepId::TokenExchange][..]

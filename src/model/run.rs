@@ -13,6 +13,8 @@ use crate::model::{AuthKind, Grant};
 pub enum StepId {
     /// The issuer's discovery document read and checked (OpenID Connect Discovery, RFC 8414).
     Discovery,
+    /// RFC 9126: the authorization parameters pushed to the PAR endpoint.
+    PushedAuthorization,
     AuthorizationUrl,
     Callback,
     CallbackCheck,
@@ -52,6 +54,7 @@ impl StepId {
     pub fn label(self) -> &'static str {
         match self {
             StepId::Discovery => "Issuer metadata",
+            StepId::PushedAuthorization => "Pushed authorization request",
             StepId::AuthorizationUrl => "Authorization URL",
             StepId::Callback => "Waiting for the callback",
             StepId::CallbackCheck => "Callback checked",
@@ -258,6 +261,9 @@ pub struct Tokens {
     pub expires_at: Option<i64>,
     /// The granted scopes as the provider wrote them (or the requested ones when it didn't say).
     pub scopes: String,
+    /// The DPoP key pair the tokens are bound to (RFC 9449), as PKCS#8 PEM: kept with the
+    /// connection so a refresh proves the same key.
+    pub dpop_key: Option<Sensitive<String>>,
 }
 
 /// What may be shown of the tokens.
@@ -269,6 +275,9 @@ pub struct GrantSummary {
     pub refresh_token: bool,
     #[serde(default)]
     pub id_token: bool,
+    /// Bound to a DPoP key kept with the connection.
+    #[serde(default)]
+    pub dpop: bool,
 }
 
 impl Tokens {
@@ -279,6 +288,7 @@ impl Tokens {
             scopes: self.scopes.clone(),
             refresh_token: self.refresh_token.is_some(),
             id_token: self.id_token.is_some(),
+            dpop: self.dpop_key.is_some(),
         }
     }
 }

@@ -15,7 +15,7 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
         c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at, c.id_token,
-        c.grant_type, c.status, c.status_note
+        c.grant_type, c.status, c.status_note, c.dpop_key
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
 /// A connection as read, its tokens opened; a token whose key isn't here reads as empty
@@ -44,6 +44,7 @@ fn row_to_connection(row: &rusqlite::Row<'_>, vault: &Vault) -> rusqlite::Result
             token_type: row.get(6)?,
             expires_at: row.get(7)?,
             scopes: row.get(8)?,
+            dpop_key: secret(17, Place::DpopKey)?,
         },
         identity: Identity { id: row.get(9)?, name: row.get(10)?, email: row.get(11)? },
         tested_at: row.get(12)?,
@@ -165,6 +166,16 @@ fn update_connection(
     Ok(changed > 0)
 }
 
+/// The DPoP key the tokens are bound to (RFC 9449), sealed. A new test's tokens replace the key
+/// (none, when the test ran without DPoP); a refresh without one keeps the key saved.
+fn save_dpop_key(tx: &Transaction<'_>, vault: &mut Vault, id: i64, tokens: &Tokens, replace: bool) -> Result<()> {
+    let sealed = tokens.dpop_key.as_ref().map(|k| vault.seal(tx, Place::DpopKey, k.reveal())).transpose()?;
+    if sealed.is_some() || replace {
+        tx.execute("UPDATE connections SET dpop_key = ?2 WHERE id = ?1", params![id, sealed])?;
+    }
+    Ok(())
+}
+
 /// Puts a connection in `status` (the run's message says why); false when it no longer exists.
 fn set_connection_status(tx: &Transaction<'_>, id: i64, status: ConnectionStatus, note: &str) -> Result<bool> {
     let changed = tx.execute(
@@ -218,6 +229,7 @@ impl Store {
                     report.grant_type,
                 )?,
             };
+            save_dpop_key(&tx, &mut self.vault, id, tokens, report.kind != FlowKind::Refresh)?;
             connection_id = Some(id);
             report.add_save_step(id);
         }
@@ -284,6 +296,7 @@ mod tests {
 
     fn tokens(access: &str) -> Tokens {
         Tokens {
+            dpop_key: None,
             access_token: Sensitive::new(access.into()),
             refresh_token: Some(Sensitive::new("rt".into())),
             id_token: None,

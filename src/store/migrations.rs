@@ -79,4 +79,6 @@ pub const MIGRATIONS: &[&str] = &[
         check_value TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
+    // 6: a connection's DPoP key pair (RFC 9449), sealed, so a refresh proves the key its tokens are bound to.
+    "ALTER TABLE connections ADD COLUMN dpop_key TEXT;",
 ];
