@@ -50,6 +50,8 @@ fn pasted_and_dpop_keys_are_sealed_and_key_paths_stay_plain() {
         expires_at: None,
         scopes: "openid".into(),
         dpop_key: Some(Sensitive::new(dpop_key.clone())),
+        refresh_expires_at: None,
+        issued_at: None,
     };
     let mut report = FlowReport {
         authorization_id: auth,
@@ -67,6 +69,7 @@ fn pasted_and_dpop_keys_are_sealed_and_key_paths_stay_plain() {
         introspection: None,
         on_connection: None,
         connection_status: None,
+        kept: Vec::new(),
     };
     let connection = store.record_flow(&mut report).unwrap().connection_id.unwrap();
 

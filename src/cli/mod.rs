@@ -1,5 +1,5 @@
 //! The subcommands: list, export, import, test, refresh, revoke, introspect, discover, backup,
-//! key, keys. Each prints for people (or JSON for scripts) and returns an error with a clear
+//! key, keys, presets. Each prints for people (or JSON for scripts) and returns an error with a clear
 //! message; `main` turns that into a non-zero exit.
 
 pub mod connection;
@@ -7,6 +7,7 @@ pub mod discover;
 pub mod key;
 pub mod keys;
 pub mod output;
+pub mod presets;
 pub mod test;
 
 use std::io::{Read, Write};
@@ -40,6 +41,8 @@ pub enum Command {
     Backup(BackupArgs),
     /// Where the key that seals the secrets is; `protect` / `unprotect` add or remove a passphrase.
     Key(key::KeyArgs),
+    /// List the provider presets (GitHub, Slack, Salesforce…), show one, or add one to an app.
+    Presets(presets::PresetsArgs),
     /// A client's own signing keys (private_key_jwt, mTLS): print the public JWK to register with the provider, or make a new key pair.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -93,6 +96,7 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Discover(args) => discover::run(store, args).await,
         Command::Backup(args) => backup(store, &args).map(|_| 0),
         Command::Key(args) => key::run(store, &args).map(|_| 0),
+        Command::Presets(args) => presets::run(store, args),
         Command::Keys(command) => keys::run(store, command),
     }
 }

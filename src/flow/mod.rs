@@ -191,6 +191,8 @@ pub(crate) struct RunEndpoints {
     pub revocation: Option<Endpoint>,
     pub introspection: Option<Endpoint>,
     pub jwks: Option<Endpoint>,
+    /// The authorization's own refresh endpoint; without one, refreshes go to the token endpoint.
+    pub refresh: Option<Endpoint>,
 }
 
 /// Which of a connection's tokens a revocation or an introspection is about.
@@ -231,6 +233,9 @@ pub struct FlowRequest {
     pub(crate) endpoints: RunEndpoints,
     pub(crate) credentials: Credentials,
     pub(crate) action: FlowAction,
+    /// The run-context values a saved connection kept (`callback.realmId`…): a refresh starts
+    /// from them, so its templates find what the test learnt.
+    pub(crate) kept: Vec<crate::model::context::KeptValue>,
 }
 
 impl FlowRequest {
@@ -259,6 +264,7 @@ impl FlowRequest {
             revocation: find(refs.revocation, "revocation endpoint")?,
             introspection: find(refs.introspection, "introspection endpoint")?,
             jwks: find(refs.jwks, "JWKS endpoint")?,
+            refresh: find(authorization.config.refresh_endpoint_id(), "refresh endpoint")?,
         };
         match &authorization.config {
             AuthConfig::OAuth2(_) if resolved.token.is_none() => {
@@ -294,6 +300,7 @@ impl FlowRequest {
             endpoints: resolved,
             credentials,
             action: FlowAction::Test,
+            kept: Vec::new(),
         })
     }
 
@@ -332,6 +339,7 @@ impl FlowRequest {
         if let FlowAction::Refresh { dpop_key, .. } = &mut request.action {
             dpop_key.clone_from(&connection.tokens.dpop_key);
         }
+        request.kept = connection.kept.clone();
         Ok(request)
     }
 

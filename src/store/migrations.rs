@@ -79,6 +79,12 @@ pub const MIGRATIONS: &[&str] = &[
         check_value TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
-    // 6: a connection's DPoP key pair (RFC 9449), sealed, so a refresh proves the key its tokens are bound to.
+    // 6: what the provider said of the tokens' lifetimes: the refresh token's expiry and the issue time.
+    "ALTER TABLE connections ADD COLUMN refresh_expires_at INTEGER;
+    ALTER TABLE connections ADD COLUMN issued_at INTEGER;",
+    // 7: the run context: an authorization's own refresh endpoint, and the values a connection kept.
+    "ALTER TABLE authorizations ADD COLUMN refresh_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE connections ADD COLUMN kept TEXT NOT NULL DEFAULT '[]';",
+    // 8: a connection's DPoP key pair (RFC 9449), sealed, so a refresh proves the key its tokens are bound to.
     "ALTER TABLE connections ADD COLUMN dpop_key TEXT;",
 ];

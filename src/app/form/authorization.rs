@@ -374,6 +374,7 @@ pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConf
             par: form.toggle(OAuth2Field::Par),
             par_endpoint: form.text(OAuth2Field::ParEndpoint).trim().to_owned(),
             dpop: form.toggle(OAuth2Field::Dpop),
+            ..OAuth2Config::default()
         }),
     };
     let mut errors: Vec<FieldError<FieldKey>> = Vec::new();
