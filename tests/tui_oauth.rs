@@ -306,7 +306,7 @@ fn export_and_import_from_the_tui() {
     h.enter();
     h.assert_shows("Exported to");
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains("\"version\": 2") && text.contains("\"token_endpoint\": \"Token endpoint\""));
+    assert!(text.contains("\"version\": 3") && text.contains("\"token_endpoint\": \"Token endpoint\""));
     assert!(!text.contains(SECRET));
 
     // A broken file: the prompt says where, keeps the path, and nothing changes.
@@ -345,7 +345,7 @@ fn exporting_over_an_existing_file_asks_first() {
     h.enter();
     h.press("y");
     h.assert_shows("Exported to");
-    assert!(std::fs::read_to_string(&file).unwrap().contains("\"version\": 2"));
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"version\": 3"));
 }
 
 #[test]
