@@ -17,6 +17,12 @@ pub enum Action {
     Delete,
     Test,
     Refresh,
+    /// Revoke a saved connection's tokens (RFC 7009).
+    Revoke,
+    /// Ask the provider about a saved connection's token (RFC 7662).
+    Introspect,
+    /// Read the issuer's discovery document into the OAuth 2.0 form.
+    Discover,
     Apps,
     Rename,
     Export,
@@ -152,6 +158,8 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Endpoints, [ch('j'), DOWN], Down, "move down", hidden),
     // The Connections tab.
     bind!(Connections, [ch('r')], Refresh, "refresh the token"),
+    bind!(Connections, [ch('i')], Introspect, "introspect"),
+    bind!(Connections, [ch('v')], Revoke, "revoke"),
     bind!(Connections, [ch('d')], Delete, "delete"),
     bind!(Connections, [ch('k'), UP], Up, "move up", hidden),
     bind!(Connections, [ch('j'), DOWN], Down, "move down", hidden),
@@ -189,6 +197,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormText, [UP], Up, "previous field (or line)", hidden),
     bind!(FormText, [ENTER], Submit, "next field (new line in a multi-line field)", hidden),
     bind!(FormText, [ctrl('r')], Reveal, "reveal/hide the secret"),
+    bind!(FormText, [ctrl('d')], Discover, "fill in from the issuer"),
     bind!(FormText, [ESC], Cancel, "cancel"),
     bind!(FormText, [F1], Help, "help"),
     // Forms, on a choice, a toggle or the button.
@@ -198,6 +207,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormChoice, [LEFT, ch('h')], Left, "previous choice"),
     bind!(FormChoice, [RIGHT, ch('l'), code(KeyCode::Char(' '))], Right, "next choice / toggle"),
     bind!(FormChoice, [ENTER], Submit, "open the list / press the button"),
+    bind!(FormChoice, [ctrl('d')], Discover, "fill in from the issuer"),
     bind!(FormChoice, [ctrl('r')], Reveal, "reveal/hide the secret", hidden),
     bind!(FormChoice, [ESC], Cancel, "cancel"),
     bind!(FormChoice, [ch('?'), F1], Help, "help"),
@@ -358,6 +368,9 @@ mod tests {
             ScrollUp,
             ScrollDown,
             Interrupt,
+            Revoke,
+            Introspect,
+            Discover,
         ];
         for action in all {
             // Listing a new action above is enforced by this match: it stops compiling without it.
@@ -365,7 +378,7 @@ mod tests {
                 Quit | Help | Up | Down | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename
                 | Export | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left
                 | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | Copy | OpenBrowser | Paste | ScrollUp
-                | ScrollDown | Interrupt => {}
+                | ScrollDown | Interrupt | Revoke | Introspect | Discover => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use super::{Message, Origin};
 use crate::flow::{Connection, FlowReport, RecordedRun, TestRun};
 use crate::model::{self, AuthConfig, Authorization, Endpoint, EndpointPurpose};
+use crate::model::discovery::DiscoveryPlan;
 use crate::store::{ImportSummary, Store, StoreError, TransferError};
 
 /// A change to the store (or a read that replaces the cached lists), asked for by a pane.
@@ -53,6 +54,8 @@ pub enum Job {
     LoadRuns {
         authorization_id: i64,
     },
+    /// Creates or updates the endpoints discovery found for the current app.
+    SaveDiscoveredEndpoints(Box<DiscoveryPlan>),
 }
 
 /// What a job did.
@@ -80,6 +83,11 @@ pub enum Done {
     Runs {
         authorization_id: i64,
         runs: Vec<TestRun>,
+    },
+    /// The endpoints of a discovery plan, saved: the id each purpose has now.
+    DiscoveredEndpoints {
+        plan: Box<DiscoveryPlan>,
+        ids: Vec<(EndpointPurpose, i64)>,
     },
 }
 
@@ -395,6 +403,10 @@ impl Keeper {
             }
             Job::LoadRuns { authorization_id } => {
                 Done::Runs { authorization_id, runs: store.test_runs(authorization_id, RUN_HISTORY)? }
+            }
+            Job::SaveDiscoveredEndpoints(plan) => {
+                let ids = store.save_discovered_endpoints(app_id, &plan)?;
+                Done::DiscoveredEndpoints { plan, ids }
             }
         })
     }

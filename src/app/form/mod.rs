@@ -409,6 +409,7 @@ impl Form {
     pub fn available(&self, action: Action) -> bool {
         match action {
             Action::Reveal => self.fields.iter().any(Field::is_secret),
+            Action::Discover => self.fields.iter().any(|f| f.key == FieldKey::OAuth2(OAuth2Field::Issuer)),
             _ => true,
         }
     }
@@ -457,6 +458,7 @@ impl Form {
                 FieldInput::Button => return self.save(),
             },
             Action::Save => return self.save(),
+            Action::Discover => return authorization::discover(self),
             Action::Cancel if self.is_dirty() => {
                 let message = "Discard what you typed in this form?".to_owned();
                 return vec![Command::Push(Overlay::Confirm(super::overlay::Confirm::new(
@@ -520,6 +522,9 @@ impl Form {
         self.cycle(delta);
         if self.focused().key == FieldKey::Endpoint(EndpointField::Purpose) {
             endpoint::purpose_changed(self, before, data);
+        }
+        if self.focused().key == FieldKey::OAuth2(OAuth2Field::Grant) {
+            authorization::grant_changed(self);
         }
     }
 
