@@ -12,8 +12,8 @@ use tokio::sync::mpsc;
 
 use super::{Message, Origin};
 use crate::flow::{Connection, FlowReport, RecordedRun, TestRun};
-use crate::model::{self, AuthConfig, Authorization, Endpoint, EndpointPurpose};
 use crate::model::discovery::DiscoveryPlan;
+use crate::model::{self, AuthConfig, Authorization, Endpoint, EndpointPurpose};
 use crate::store::{ImportSummary, Store, StoreError, TransferError};
 
 /// A change to the store (or a read that replaces the cached lists), asked for by a pane.

@@ -273,9 +273,7 @@ impl App {
                 Command::Test { authorization_id, answers } => self.start_test(authorization_id, answers),
                 Command::Refresh { connection_id } => self.start_on_connection(connection_id, FlowKind::Refresh),
                 Command::Revoke { connection_id } => self.start_on_connection(connection_id, FlowKind::Revoke),
-                Command::Introspect { connection_id } => {
-                    self.start_on_connection(connection_id, FlowKind::Introspect)
-                }
+                Command::Introspect { connection_id } => self.start_on_connection(connection_id, FlowKind::Introspect),
                 Command::Discover { issuer } => {
                     let overlay = self.overlays.len().saturating_sub(1);
                     if let Err(message) = self.runs.discover(issuer, overlay) {

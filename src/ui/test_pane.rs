@@ -67,8 +67,11 @@ fn draw_outcome(frame: &mut Frame, area: Rect, pane: &TestPane) {
         None => Line::styled("Running…", theme::dim()),
         Some(r) => match r.outcome {
             RunOutcome::Ok => {
-                let who = r.identity.as_ref().map(|i| i.display()).unwrap_or_else(|| "ok".into());
-                Line::styled(format!("✓ {who}"), theme::ok())
+                let said = match r.identity.as_ref().filter(|i| !i.is_empty()) {
+                    Some(identity) => identity.display(),
+                    _ => r.message.clone(),
+                };
+                Line::styled(format!("✓ {}", printable(&said)), theme::ok())
             }
             RunOutcome::Failed => Line::styled(format!("✗ {}", r.message), theme::error()),
             RunOutcome::Cancelled if pane.listener.is_some() => {
@@ -196,7 +199,13 @@ fn callback_lines(lines: &mut Vec<Line<'static>>, pane: &TestPane, can_open_brow
 
 /// A device login's detail (RFC 8628 section 3.3): where to go, the user code big, how long it
 /// lasts, how the wait goes, and a QR code of the page with the code in it for a phone.
-fn device_lines(lines: &mut Vec<Line<'static>>, pane: &TestPane, device: &DeviceCode, width: u16, can_open_browser: bool) {
+fn device_lines(
+    lines: &mut Vec<Line<'static>>,
+    pane: &TestPane,
+    device: &DeviceCode,
+    width: u16,
+    can_open_browser: bool,
+) {
     let running = pane.is_running() && pane.step(StepId::DeviceApproval).is_none_or(|s| s.record.is_none());
     if !running {
         return;

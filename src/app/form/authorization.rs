@@ -6,10 +6,10 @@ use crate::app::data::{Data, Done, Job, JobError, Outcome};
 use crate::app::overlay::Confirm;
 use crate::app::{Command, Overlay, Tab, report};
 use crate::flow::Discovery;
-use crate::model::discovery::{DiscoveryPlan, EndpointChange, metadata_checks};
-use crate::model::text::{printable, printable_lines};
 use crate::keymap::{Action, Context, key_for};
 use crate::model::authorization::DEFAULT_REDIRECT_URI;
+use crate::model::discovery::{DiscoveryPlan, EndpointChange, metadata_checks};
+use crate::model::text::{printable, printable_lines};
 use crate::model::{
     ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
     EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, check_name,
@@ -151,8 +151,8 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         ),
         Field::endpoint(
             OAuth2Field::DeviceEndpoint,
-            "Device Authorization Endpoint",
-            "Gives a device login's user code (RFC 8628); none: the issuer's.",
+            "Device Endpoint",
+            "The device authorization endpoint: gives a device login's user code (RFC 8628); none: the issuer's.",
             EndpointPurpose::DeviceAuthorization,
             c.device_endpoint,
         ),
@@ -249,7 +249,8 @@ pub fn discover(form: &mut Form) -> Vec<Command> {
     let issuer = form.text(OAuth2Field::Issuer).trim().to_owned();
     let key = FieldKey::OAuth2(OAuth2Field::Issuer);
     if issuer.is_empty() {
-        let message = "Enter the issuer first, e.g. https://accounts.example.com: its discovery document fills in the rest.";
+        let message =
+            "Enter the issuer first, e.g. https://accounts.example.com: its discovery document fills in the rest.";
         return form.refuse(vec![(key, message.into())]);
     }
     if let Err(message) = crate::model::authorization::check_issuer(&issuer) {

@@ -306,7 +306,9 @@ impl TestPane {
                 if let Some(device) = &self.device {
                     return vec![
                         Command::Effect(Effect::CopyToClipboard(device.user_code.reveal().clone())),
-                        Command::Info("Copied the user code to your clipboard (OSC 52; your terminal must allow it).".into()),
+                        Command::Info(
+                            "Copied the user code to your clipboard (OSC 52; your terminal must allow it).".into(),
+                        ),
                     ];
                 }
             }
