@@ -229,7 +229,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(TestPane, [ch('j'), DOWN], Down, "next step"),
     bind!(TestPane, [code(KeyCode::PageDown)], ScrollDown, "scroll the detail down", hidden),
     bind!(TestPane, [code(KeyCode::PageUp)], ScrollUp, "scroll the detail up", hidden),
-    bind!(TestPane, [ch('c')], Copy, "copy the URL (OSC 52)"),
+    bind!(TestPane, [ch('c')], Copy, "copy the URL or the user code (OSC 52)"),
     bind!(TestPane, [ch('o')], OpenBrowser, "open in a browser"),
     bind!(TestPane, [ch('p'), ENTER], Paste, "paste the redirected URL or code"),
     bind!(TestPane, [ctrl('r')], Reveal, "reveal/hide secrets"),
