@@ -64,6 +64,12 @@ fn draw_outcome(frame: &mut Frame, area: Rect, pane: &TestPane) {
             "Open the URL in a browser and approve; then the callback arrives here, or paste it.",
             theme::focused(),
         ),
+        None if pane.device.is_some() && pane.step(StepId::DeviceApproval).is_some_and(|s| s.record.is_none()) => {
+            Line::styled(
+                "Open the page on any device and enter the code shown below; this waits for your approval.",
+                theme::focused(),
+            )
+        }
         None => Line::styled("Running…", theme::dim()),
         Some(r) => match r.outcome {
             RunOutcome::Ok => {
