@@ -16,7 +16,7 @@ use ratatui::backend::CrosstermBackend;
 use authdeck::app::App;
 use authdeck::cli::{self, Command};
 use authdeck::platform::{self, Environment};
-use authdeck::store::Store;
+use authdeck::store::{KeySource, Store};
 use authdeck::tui;
 
 #[derive(Debug, Parser)]
@@ -57,8 +57,17 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         (None, Ok(dir)) => dir.join("authdeck.db"),
         (None, Err(e)) => anyhow::bail!("{e}"),
     };
-    let mut store = Store::open(&db)?;
-    for notice in store.take_notices() {
+    // A key file protected by a passphrase asks for it on the terminal when AUTHDECK_PASSPHRASE is unset.
+    let keys = KeySource::from_environment().map_err(anyhow::Error::msg)?.with_passphrase_prompt(|| {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        cli::output::err_prompt("Passphrase of authdeck's key: ");
+        cli::output::read_hidden_line().ok().flatten()
+    });
+    let mut store = Store::open_with_keys(&db, keys)?;
+    let notices = store.take_notices();
+    for notice in &notices {
         cli::output::err_line(&format!("authdeck: {notice}"));
     }
     // The log lives in the data directory whatever --db says; without one, authdeck runs unlogged.
@@ -75,8 +84,15 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             let mut app = App::new(store)?;
             app.env = Environment::from_process();
+            // What opening the database found (secrets it can't read, a mode tightened, a test
+            // result saved from where it was kept) stays on screen too: the first line of each.
+            if !notices.is_empty() {
+                let first_lines: Vec<&str> = notices.iter().filter_map(|n| n.lines().next()).collect();
+                app.error(format!("{} (`authdeck list` prints the details.)", first_lines.join(" ")));
+            }
             runtime.block_on(run_tui(&mut app))?;
-            Ok(0)
+            // Quit on a signal: the terminal is restored and the tests recorded; say which one it was.
+            Ok(app.quit_by_signal.map_or(0, authdeck::signals::exit_code))
         }
     }
 }
@@ -111,6 +127,18 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
         restore_terminal();
         default_hook(info);
     }));
+    // SIGTERM, SIGINT, SIGHUP and SIGQUIT become a message: the app quits as with `q` — tests
+    // cancelled (ports freed, runs recorded) — and the terminal is restored below, as on any exit.
+    let mut signals = authdeck::signals::Signals::new().context("Cannot listen for signals")?;
+    let sender = app.sender();
+    tokio::spawn(async move {
+        loop {
+            let signal = signals.next().await;
+            if sender.send(authdeck::app::Message::Signal(signal)).await.is_err() {
+                break;
+            }
+        }
+    });
     enable_raw_mode().context("Cannot put the terminal in raw mode")?;
     let result = async {
         execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;

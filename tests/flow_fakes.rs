@@ -330,21 +330,6 @@ async fn listener_ignores_strays_rejects_bad_pastes_and_takes_the_callback() {
 }
 
 #[tokio::test]
-async fn wrong_state_stops_the_flow() {
-    let server = FakeServer::start(vec![]).await;
-    let redirect = format!("http://127.0.0.1:{}/callback", free_port());
-    let auth = oauth2(ClientAuth::BasicHeader, redirect.clone(), false);
-    let request = oauth_request(&auth, &[token_endpoint(server.url("/token"))]);
-    let driven = drive(request, &runner(), move |_, handle| {
-        handle.paste(format!("{redirect}?code={CODE}&state=forged-state"));
-    })
-    .await;
-    assert_eq!(driven.failed_step(), StepId::CallbackCheck);
-    assert!(driven.report.message.contains("(forged-state) is not the one authdeck sent"), "{}", driven.report.message);
-    assert!(server.seen().is_empty(), "no token request after a wrong state");
-}
-
-#[tokio::test]
 async fn a_pasted_code_alone_is_exchanged() {
     let server = FakeServer::start(vec![("/token", json(serde_json::json!({"access_token": "at-code-only"})))]).await;
     let redirect = format!("http://127.0.0.1:{}/callback", free_port());

@@ -83,15 +83,15 @@ fn hostile_import_errors_are_escaped_on_stderr() {
 
 /// An OAuth 2.0 authorization whose redirect URI nobody listens on but this test.
 fn oauth_database(dir: &Path) -> std::path::PathBuf {
+    oauth_database_with_token_url(dir, "http://127.0.0.1:9/token")
+}
+
+fn oauth_database_with_token_url(dir: &Path, token_url: &str) -> std::path::PathBuf {
     use authdeck::model::{AuthConfig, Endpoint, EndpointPurpose, OAuth2Config};
     let db = dir.join("a.db");
     let mut store = authdeck::store::Store::open(&db).unwrap();
     let app = store.apps_or_first().unwrap().remove(0);
-    let token = Endpoint {
-        app_id: app.id,
-        url: "http://127.0.0.1:9/token".into(),
-        ..Endpoint::new_for(EndpointPurpose::Token)
-    };
+    let token = Endpoint { app_id: app.id, url: token_url.into(), ..Endpoint::new_for(EndpointPurpose::Token) };
     let token_id = store.insert_endpoint(&token).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let config = AuthConfig::OAuth2(OAuth2Config {
@@ -162,4 +162,113 @@ fn opening_never_widens_a_mode_and_tightens_a_loose_one_saying_so() {
     assert!(text(&out.stderr).contains("was readable by others (mode 0644)"), "{}", text(&out.stderr));
     let again = authdeck(&db, &["list"]);
     assert!(!text(&again.stderr).contains("readable by others"), "said once, when it changed");
+}
+
+#[test]
+fn absurd_sizes_are_refused_with_what_the_limit_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let file = |app: &str, client_id: &str| {
+        serde_json::json!({"version": 1, "apps": [{"name": app, "endpoints": [
+            {"name": "T", "purpose": "token", "method": "POST", "url": "https://p.example/token"}],
+            "authorizations": [{"kind": "oauth2", "name": "O", "client_id": client_id,
+                "authorization_uri": "https://p.example/auth", "token_endpoint": "T",
+                "redirect_uri": "http://127.0.0.1:8976/callback", "client_auth": "none"}]}]})
+        .to_string()
+    };
+    let out = cli::authdeck_with_stdin(&db, &["import", "-"], &file(&"n".repeat(5_000_000), "id"));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("apps[0].name: Keep it under 80 characters."), "{}", text(&out.stderr));
+
+    let out = cli::authdeck_with_stdin(&db, &["import", "-"], &file("A", &"i".repeat(20_000)));
+    assert!(!out.status.success());
+    let message = text(&out.stderr);
+    assert!(message.contains("client_id: Keep it under 1024 characters."), "{message}");
+
+    let huge = format!("{{\"version\": 1, \"apps\": [], \"x\": \"{}\"}}", "x".repeat(33 * 1024 * 1024));
+    let path = dir.path().join("huge.json");
+    std::fs::write(&path, huge).unwrap();
+    let out = authdeck(&db, &["import", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("larger than 32 MiB"), "{}", text(&out.stderr));
+    // Nothing of it was kept.
+    assert!(!text(&authdeck(&db, &["list"]).stdout).contains("\tO\t"));
+}
+
+#[test]
+fn a_cleartext_token_endpoint_is_warned_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = oauth_database_with_token_url(dir.path(), "http://tokens.example.test/oauth/token");
+    let out = cli::authdeck_with_stdin(&db, &["test", "OAuth", "--timeout", "1"], "");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("note: Warning: The token endpoint \"Token endpoint\" uses plain http:// to tokens.example.test"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the client secret, the code and the tokens would travel in clear"), "{stderr}");
+}
+
+#[test]
+fn duplicate_names_in_an_import_are_reported_not_counted_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let endpoint =
+        serde_json::json!({"name": "Me", "purpose": "userinfo", "method": "GET", "url": "https://p.example/me"});
+    let file = |apps: serde_json::Value| serde_json::json!({"version": 1, "apps": apps}).to_string();
+    let out = cli::authdeck_with_stdin(
+        &db,
+        &["import", "-"],
+        &file(serde_json::json!([{"name": "A", "endpoints": [endpoint, endpoint]}])),
+    );
+    assert!(!out.status.success());
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("At apps[0].endpoints[1].name: \"Me\" is also the name of apps[0].endpoints[0]"),
+        "{message}"
+    );
+    assert!(message.contains("Nothing was imported"), "{message}");
+
+    let out =
+        cli::authdeck_with_stdin(&db, &["import", "-"], &file(serde_json::json!([{"name": "A"}, {"name": " A "}])));
+    assert!(text(&out.stderr).contains("At apps[1].name: \"A\" is also the name of apps[0]"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn sigterm_and_sighup_cancel_a_headless_test_free_the_port_and_record_it() {
+    use std::io::BufRead;
+    for (signal, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = oauth_database(dir.path());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
+            .arg("--db")
+            .arg(&db)
+            .args(["test", "OAuth", "--timeout", "60"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        // Wait (on its output, not a clock) until it listens.
+        let port = loop {
+            let mut line = String::new();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "authdeck ended early: {seen}");
+            seen.push_str(&line);
+            if let Some(rest) = line.strip_prefix("Listening for the callback on http://127.0.0.1:") {
+                break rest.split('/').next().unwrap().parse::<u16>().unwrap();
+            }
+        };
+        let status = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().unwrap();
+        assert!(status.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        let exit = child.wait().unwrap();
+        assert_eq!(exit.code(), Some(code), "SIG{signal}: {seen}{rest}");
+        assert!(rest.contains("Cancelling…") && rest.contains("test cancelled"), "SIG{signal}: {rest}");
+        std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+        let list = authdeck(&db, &["list"]);
+        assert!(text(&list.stdout).contains("\tcancelled "), "{}", text(&list.stdout));
+    }
 }

@@ -14,7 +14,7 @@ use super::{Message, Origin};
 use crate::flow::{Connection, FlowReport, RecordedRun, TestRun};
 use crate::model::discovery::DiscoveryPlan;
 use crate::model::{self, AuthConfig, Authorization, Endpoint, EndpointPurpose};
-use crate::store::{ImportSummary, Store, StoreError, TransferError};
+use crate::store::{ImportSummary, RecordOutcome, Store, StoreError, TransferError};
 
 /// A change to the store (or a read that replaces the cached lists), asked for by a pane.
 #[derive(Debug)]
@@ -74,7 +74,8 @@ pub enum Done {
     /// The run and whether it was kept (its report gained the Save step when it got tokens).
     Recorded {
         report: Box<FlowReport>,
-        recorded: Result<RecordedRun, StoreError>,
+        /// Saved, or why not and where the result is kept instead.
+        recorded: Result<RecordedRun, String>,
     },
     Exported {
         path: PathBuf,
@@ -384,7 +385,12 @@ impl Keeper {
                 Done::Deleted(Deleted::Connection)
             }
             Job::RecordFlow(mut report) => {
-                let recorded = store.record_flow(&mut report);
+                // Retried while another authdeck writes; else kept in a file, saved at the next start.
+                let outcome = store.record_flow_or_keep(&mut report);
+                let recorded = match outcome {
+                    RecordOutcome::Saved(recorded) => Ok(recorded),
+                    other => Err(other.message().unwrap_or_default()),
+                };
                 Done::Recorded { report, recorded }
             }
             Job::Export { path, replace } => {

@@ -51,6 +51,9 @@ pub enum Message {
     Stored(Box<Stored>),
     /// An issuer's discovery document was read (or not) for the form at this height of the stack.
     Discovered { overlay: usize, result: Result<Box<crate::flow::Discovery>, String> },
+    /// The process got SIGTERM, SIGINT, SIGHUP or SIGQUIT (its number): quit as `q` does —
+    /// running tests cancelled, their ports freed and their runs recorded — then exit `128 + n`.
+    Signal(i32),
 }
 
 /// Who asked for a store job, and so gets its outcome.
@@ -136,7 +139,11 @@ pub struct App {
     pub status: Option<Status>,
     pub env: Environment,
     pub quit: bool,
+    /// The signal that made the app quit, if one did (for the exit code).
+    pub quit_by_signal: Option<i32>,
     runs: Runs,
+    /// A sender into the inbox, for whoever outside has something to tell the app (a signal).
+    inbox_tx: mpsc::Sender<Message>,
     effects: Vec<Effect>,
     /// Where the store's thread and the test runs send their messages; the event loop takes it.
     inbox: Option<mpsc::Receiver<Message>>,
@@ -158,11 +165,18 @@ impl App {
             status: None,
             env: Environment::default(),
             quit: false,
-            runs: Runs::new(inbox_tx),
+            quit_by_signal: None,
+            runs: Runs::new(inbox_tx.clone()),
+            inbox_tx,
             effects: Vec::new(),
             inbox: Some(inbox),
             held: VecDeque::new(),
         })
+    }
+
+    /// A sender of messages to the app, for what happens outside it (a signal to the process).
+    pub fn sender(&self) -> mpsc::Sender<Message> {
+        self.inbox_tx.clone()
     }
 
     /// The messages of the store's thread and the test runs, for the event loop (taken once).
@@ -234,6 +248,11 @@ impl App {
                     _ => Vec::new(),
                 };
                 self.apply(commands);
+            }
+            Message::Signal(signal) => {
+                tracing::info!(signal, "quitting on a signal");
+                self.quit_by_signal = Some(signal);
+                self.quit = true;
             }
         }
     }

@@ -167,8 +167,8 @@ impl App {
         let mut commands = Vec::new();
         let connection_id = match recorded {
             Ok(run) => run.connection_id,
-            Err(e) => {
-                commands.push(Command::Error(format!("The test ended but could not be saved: {e}")));
+            Err(message) => {
+                commands.push(Command::Error(message));
                 None
             }
         };

@@ -1,9 +1,10 @@
-//! The subcommands: list, export, import, test, refresh, revoke, introspect, discover. Each prints
-//! for people (or JSON for scripts) and returns an error with a clear message; `main` turns that
-//! into a non-zero exit.
+//! The subcommands: list, export, import, test, refresh, revoke, introspect, discover, backup,
+//! key. Each prints for people (or JSON for scripts) and returns an error with a clear message;
+//! `main` turns that into a non-zero exit.
 
 pub mod connection;
 pub mod discover;
+pub mod key;
 pub mod output;
 pub mod test;
 
@@ -34,6 +35,16 @@ pub enum Command {
     Introspect(connection::IntrospectArgs),
     /// Read an issuer's discovery document; with --name, create an OAuth 2.0 authorization from it.
     Discover(discover::DiscoverArgs),
+    /// Write a consistent copy of the database to FILE, while authdeck runs (secrets stay sealed).
+    Backup(BackupArgs),
+    /// Where the key that seals the secrets is; `protect` / `unprotect` add or remove a passphrase.
+    Key(key::KeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file (it must not exist yet).
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +87,8 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Revoke(args) => connection::revoke(store, args).await,
         Command::Introspect(args) => connection::introspect(store, args).await,
         Command::Discover(args) => discover::run(store, args).await,
+        Command::Backup(args) => backup(store, &args).map(|_| 0),
+        Command::Key(args) => key::run(store, &args).map(|_| 0),
     }
 }
 
@@ -131,6 +144,27 @@ fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             .with_context(|| format!("Cannot write {}; check the folder exists and is writable", path.display()))?,
         None => output::out_text(&text)?,
     }
+    if args.include_secrets {
+        let place = args.output.as_ref().map_or("This export".to_owned(), |p| format!("{} (mode 0600)", p.display()));
+        output::err_line(&format!(
+            "{place} holds the client secrets in clear, unlike the database: keep it private, and delete it when done."
+        ));
+    }
+    Ok(())
+}
+
+fn backup(store: &Store, args: &BackupArgs) -> anyhow::Result<()> {
+    if args.file.exists() {
+        bail!("{} exists already; choose a new file for the backup.", args.file.display());
+    }
+    store.backup_to(&args.file).with_context(|| format!("Cannot back up to {}", args.file.display()))?;
+    let key = match store.key_dir() {
+        Some(dir) => {
+            format!(" Its secrets stay sealed: to read them elsewhere, the key file in {} goes with it.", dir.display())
+        }
+        None => String::new(),
+    };
+    output::err_line(&format!("Backed up to {} (mode 0600).{key}", args.file.display()));
     Ok(())
 }
 
@@ -152,13 +186,25 @@ fn write_private(path: &std::path::Path, text: &str, secret: bool) -> std::io::R
 }
 
 fn import(store: &mut Store, args: &ImportArgs) -> anyhow::Result<()> {
-    let text = if args.file == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("Cannot read the export from standard input")?;
-        text
+    // Read at most one byte over the limit: a huge file is refused without filling the memory.
+    let limit = crate::model::limits::IMPORT_FILE as u64 + 1;
+    let mut bytes = Vec::new();
+    if args.file == "-" {
+        std::io::stdin().take(limit).read_to_end(&mut bytes).context("Cannot read the export from standard input")?;
     } else {
-        std::fs::read_to_string(&args.file).with_context(|| format!("Cannot read {}", args.file))?
-    };
+        let file = std::fs::File::open(&args.file).with_context(|| format!("Cannot read {}", args.file))?;
+        file.take(limit).read_to_end(&mut bytes).with_context(|| format!("Cannot read {}", args.file))?;
+    }
+    if bytes.len() as u64 >= limit {
+        bail!("Importing {}: {}", args.file, crate::model::transfer::too_large_message());
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "Importing {}: the file is not UTF-8 text (byte {} is not); an authdeck export is JSON.",
+            args.file,
+            e.utf8_error().valid_up_to() + 1
+        )
+    })?;
     let summary = store.import_json(&text).with_context(|| format!("Importing {}", args.file))?;
     output::err_line(&summary.to_string());
     Ok(())

@@ -46,6 +46,37 @@ pub fn err_prompt(text: &str) {
     let _ = err.flush();
 }
 
+/// Reads one line from the terminal without showing it (a secret typed at a prompt). Raw mode is
+/// on only while reading; Ctrl-C or Ctrl-D gives up (None).
+pub fn read_hidden_line() -> std::io::Result<Option<String>> {
+    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
+    crossterm::terminal::enable_raw_mode()?;
+    let mut line = String::new();
+    let result = loop {
+        match read() {
+            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => {
+                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+                match key.code {
+                    KeyCode::Enter => break Ok(Some(line)),
+                    KeyCode::Char('c' | 'd') if ctrl => break Ok(None),
+                    KeyCode::Char('u') if ctrl => line.clear(),
+                    KeyCode::Backspace => {
+                        line.pop();
+                    }
+                    KeyCode::Char(c) if !ctrl => line.push(c),
+                    _ => {}
+                }
+            }
+            Ok(Event::Paste(text)) => line.push_str(text.trim_end_matches(['\r', '\n'])),
+            Ok(_) => {}
+            Err(e) => break Err(e),
+        }
+    };
+    let _ = crossterm::terminal::disable_raw_mode();
+    err_line("");
+    result
+}
+
 /// Pretty JSON of `value`, every control character escaped the JSON way.
 pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     let text = serde_json::to_string_pretty(value)?;

@@ -1,6 +1,7 @@
 //! `authdeck test NAME`: runs the connection test headless. The authorization URL and progress go
 //! to stderr; a pasted redirected URL (or code) is read from stdin while the listener waits; the
-//! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 130 if cancelled.
+//! result (or `--json`, one object) goes to stdout. Exit 0 on success, 1 on failure, 128 + the
+//! signal's number when cancelled by one (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP).
 
 use std::io::BufRead;
 use std::io::IsTerminal;
@@ -16,7 +17,8 @@ use crate::flow::{
     ListenerStatus, PollAnswer, RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
 };
 use crate::model::{AuthConfig, Authorization, Grant};
-use crate::store::Store;
+use crate::signals::{SIGINT, Signals};
+use crate::store::{RecordOutcome, Store};
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -33,7 +35,7 @@ pub struct TestArgs {
     pub timeout: u64,
 }
 
-/// Runs the test; the exit code (0 ok, 1 failed, 130 cancelled). Errors before the test starts
+/// Runs the test; the exit code (0 ok, 1 failed, 128 + signal cancelled). Errors before the test starts
 /// (unknown name, missing endpoint) are returned.
 pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     let (app, authorization) = find_authorization(store, &args.name, args.app.as_deref())?;
@@ -66,10 +68,11 @@ pub(super) async fn run_request(
     }
     let mut printer = Progress { steps, redirect_uri: redirect_uri(&authorization.config) };
     let mut report = None;
-    // Ctrl-C cancels the run (the port is freed and the run recorded as cancelled) instead of killing authdeck.
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    let mut cancelled = false;
+    // Ctrl-C — or SIGTERM, SIGHUP (the terminal went away), SIGQUIT — cancels the run (the port is
+    // freed, the run recorded as cancelled) instead of killing authdeck; the exit code then says
+    // which signal it was (128 + its number), as a shell expects.
+    let mut signals = Signals::new().context("Cannot listen for signals")?;
+    let mut cancelled_by: Option<i32> = None;
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -80,8 +83,8 @@ pub(super) async fn run_request(
                 Some(event) => printer.show(&event),
                 None => break,
             },
-            _ = &mut interrupted, if !cancelled => {
-                cancelled = true;
+            signal = signals.next(), if cancelled_by.is_none() => {
+                cancelled_by = Some(signal);
                 err_line("Cancelling…");
                 handle.cancel();
             }
@@ -91,9 +94,14 @@ pub(super) async fn run_request(
         Some(report) => report,
         None => handle.join().await?,
     };
-    let what = report.kind.label().to_lowercase();
-    let recorded =
-        store.record_flow(&mut report).with_context(|| format!("The {what} ran, but saving its result failed"))?;
+    let outcome = store.record_flow_or_keep(&mut report);
+    if let Some(message) = outcome.message() {
+        err_line(&format!("authdeck: {message}"));
+    }
+    let recorded = match &outcome {
+        RecordOutcome::Saved(recorded) => Some(*recorded),
+        _ => None,
+    };
     if let Some(save) = report.step(StepId::Save) {
         printer.step(save);
     }
@@ -102,17 +110,20 @@ pub(super) async fn run_request(
         let mut value = serde_json::to_value(&report)?;
         value["app"] = app.into();
         value["authorization"] = authorization.name.clone().into();
-        value["run_id"] = recorded.run_id.into();
-        value["connection_id"] = recorded.connection_id.into();
+        value["run_id"] = recorded.map(|r| r.run_id).into();
+        value["connection_id"] = recorded.and_then(|r| r.connection_id).into();
+        value["saved"] = recorded.is_some().into();
         value["checks"] = all_checks(&report).into();
         output::out_json(&value)?;
     } else {
         print_result(&report)?;
     }
     Ok(match report.outcome {
+        // A result that couldn't be saved is a failure for a script, whatever the provider said.
+        RunOutcome::Ok if recorded.is_none() => 1,
         RunOutcome::Ok => 0,
         RunOutcome::Failed => 1,
-        RunOutcome::Cancelled => 130,
+        RunOutcome::Cancelled => crate::signals::exit_code(cancelled_by.unwrap_or(SIGINT)),
     })
 }
 
@@ -177,7 +188,7 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
     for prompt in prompts {
         output::err_prompt(&format!("{}: ", one_line(&prompt.label)));
         let answer = if prompt.secret && typed {
-            read_hidden_line().context("Cannot read from the terminal")?
+            output::read_hidden_line().context("Cannot read from the terminal")?
         } else {
             let mut line = Vec::new();
             if stdin.lock().read_until(b'\n', &mut line)? == 0 {
@@ -199,37 +210,6 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
         answers.push(answer);
     }
     Ok(answers)
-}
-
-/// Reads one line from the terminal without showing it (a secret typed at a prompt). Raw mode is
-/// on only while reading; Ctrl-C or Ctrl-D gives up (None).
-fn read_hidden_line() -> std::io::Result<Option<String>> {
-    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
-    crossterm::terminal::enable_raw_mode()?;
-    let mut line = String::new();
-    let result = loop {
-        match read() {
-            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => {
-                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-                match key.code {
-                    KeyCode::Enter => break Ok(Some(line)),
-                    KeyCode::Char('c' | 'd') if ctrl => break Ok(None),
-                    KeyCode::Char('u') if ctrl => line.clear(),
-                    KeyCode::Backspace => {
-                        line.pop();
-                    }
-                    KeyCode::Char(c) if !ctrl => line.push(c),
-                    _ => {}
-                }
-            }
-            Ok(Event::Paste(text)) => line.push_str(text.trim_end_matches(['\r', '\n'])),
-            Ok(_) => {}
-            Err(e) => break Err(e),
-        }
-    };
-    let _ = crossterm::terminal::disable_raw_mode();
-    err_line("");
-    result
 }
 
 /// Hands each line of stdin to the flow as a paste. A plain thread: a blocking read must not hold

@@ -81,6 +81,10 @@ pub fn authorization_url(
     if let Some(nonce) = nonce {
         wanted.push(("nonce", nonce));
     }
+    if config.response_mode == crate::model::ResponseMode::FormPost {
+        // OAuth 2.0 Form Post Response Mode: the listener reads the POST body.
+        wanted.push(("response_mode", "form_post"));
+    }
     if let Some(pkce) = pkce {
         wanted.push(("code_challenge", &pkce.challenge));
         wanted.push(("code_challenge_method", "S256"));
@@ -197,6 +201,14 @@ mod tests {
         assert!(r.code_verifier.is_none());
         assert_eq!(r.url.matches("state=").count(), 1);
         assert!(r.url.contains("code_challenge_method=S256"));
+    }
+
+    #[test]
+    fn form_post_asks_for_it() {
+        let mut c = config("https://p.example/auth");
+        c.response_mode = crate::model::ResponseMode::FormPost;
+        let r = authorization_url(&c, "st", None, None).unwrap();
+        assert!(r.url.ends_with("&state=st&response_mode=form_post"), "{}", r.url);
     }
 
     #[test]

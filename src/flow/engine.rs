@@ -6,7 +6,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use super::authorize::{AuthorizationRequest, Pkce, authorization_url, random_token};
-use super::callback::{CallbackListener, CallbackParams, CallbackSource, ListenerMessage, parse_paste};
+use super::callback::{CallbackListener, CallbackParams, CallbackSource, ListenerMessage, belongs_to_run, parse_paste};
 use super::error::{FlowError, hint_for};
 use super::events::{FlowEvent, ListenerStatus, millis};
 use super::http::{HttpClient, PreparedRequest, exchange_records, read_response};
@@ -344,6 +344,7 @@ impl Run<'_> {
         // 1: the authorization URL, after checking the endpoints' templates so no login is wasted.
         self.begin(StepId::AuthorizationUrl).await;
         let prepared = preflight(request, config).and_then(|()| prepare_authorization(config));
+        self.security_notes(request, config).await;
         if let Ok(auth) = &prepared {
             for note in auth.notes.clone() {
                 self.note(note).await;
@@ -360,7 +361,7 @@ impl Run<'_> {
 
         // 2: the callback, through the listener or pasted.
         self.begin(StepId::Callback).await;
-        let params = self.wait_for_callback(config.redirect_uri.trim(), paste).await;
+        let params = self.wait_for_callback(config.redirect_uri.trim(), &auth.state, paste).await;
         let params = self
             .end(params.map(|p| {
                 let how = match p.source {
@@ -414,9 +415,10 @@ impl Run<'_> {
     async fn wait_for_callback(
         &mut self,
         redirect_uri: &str,
+        expected_state: &str,
         paste: &mut mpsc::Receiver<String>,
     ) -> Result<CallbackParams, FlowError> {
-        let mut listener = match CallbackListener::bind(redirect_uri).await {
+        let mut listener = match CallbackListener::bind(redirect_uri, expected_state).await {
             Ok(listener) => {
                 self.listening_port = Some(listener.port());
                 self.emit(FlowEvent::Listener(listener.status())).await;
@@ -427,7 +429,7 @@ impl Run<'_> {
                 None
             }
         };
-        let result = self.first_callback(listener.as_mut(), redirect_uri, paste).await;
+        let result = self.first_callback(listener.as_mut(), redirect_uri, expected_state, paste).await;
         if let Some(listener) = listener {
             let port = listener.port();
             drop(listener);
@@ -437,30 +439,48 @@ impl Run<'_> {
         result
     }
 
-    /// Whichever comes first: the listener's callback or a usable paste. Stray requests and
-    /// unusable pastes are reported and the wait goes on, up to the callback timeout.
+    /// Whichever comes first: the listener's callback or a usable paste of this run. Stray
+    /// requests, unusable pastes and callbacks of another attempt (a wrong state) are reported and
+    /// the wait goes on, up to the callback timeout: one stray request must not end a login the
+    /// user may be minutes into.
     async fn first_callback(
         &mut self,
         mut listener: Option<&mut CallbackListener>,
         redirect_uri: &str,
+        expected_state: &str,
         paste: &mut mpsc::Receiver<String>,
     ) -> Result<CallbackParams, FlowError> {
         let deadline = tokio::time::sleep(self.options.callback_timeout);
         tokio::pin!(deadline);
         let mut paste_open = true;
+        let mut ignored = IgnoredRequests::default();
         loop {
             tokio::select! {
                 message = next_message(listener.as_deref_mut()) => match message {
                     ListenerMessage::Callback(params) => return Ok(params),
+                    ListenerMessage::WrongState { state } => {
+                        self.refuse_callback("The listener", state.as_deref(), false).await;
+                    }
                     ListenerMessage::Stray { method, path } => {
                         tracing::debug!(%method, %path, "stray request on the callback listener");
-                        self.emit(FlowEvent::StrayRequest { method, path }).await;
+                        match ignored.stray(method, path) {
+                            Some(Ok(event)) => self.emit(event).await,
+                            Some(Err(notice)) => self.note(notice).await,
+                            None => {}
+                        }
+                    }
+                    ListenerMessage::Refused { reason } => {
+                        tracing::debug!(%reason, "request refused on the callback listener");
+                        if ignored.refused() {
+                            self.note(format!("Refused {reason} on the callback port; still waiting.")).await;
+                        }
                     }
                 },
                 text = paste.recv(), if paste_open => match text {
                     None => paste_open = false,
                     Some(text) => match parse_paste(&text, redirect_uri) {
-                        Ok(params) => return Ok(params),
+                        Ok(params) if belongs_to_run(&params, expected_state) => return Ok(params),
+                        Ok(params) => self.refuse_callback("The pasted URL", params.state.as_deref(), true).await,
                         Err(message) => self.emit(FlowEvent::PasteRejected { message }).await,
                     },
                 },
@@ -469,6 +489,48 @@ impl Run<'_> {
                 }
             }
         }
+    }
+
+    /// What RFC 9700 and RFC 8252 advise against in this authorization and the endpoints this run
+    /// uses (a secret over plain http, a public client without PKCE), as warnings on the running step.
+    pub(super) async fn security_notes(&mut self, request: &FlowRequest, config: &OAuth2Config) {
+        use crate::model::security::{EndpointRole, oauth2_warnings};
+        let e = &request.endpoints;
+        let endpoints: Vec<(EndpointRole, &Endpoint)> = [
+            (EndpointRole::Token, &e.token),
+            (EndpointRole::UserInfo, &e.userinfo),
+            (EndpointRole::DeviceAuthorization, &e.device),
+            (EndpointRole::Revocation, &e.revocation),
+            (EndpointRole::Introspection, &e.introspection),
+        ]
+        .into_iter()
+        .filter_map(|(role, endpoint)| endpoint.as_ref().map(|endpoint| (role, endpoint)))
+        .collect();
+        for warning in oauth2_warnings(config, &endpoints) {
+            self.note(format!("Warning: {warning}")).await;
+        }
+    }
+
+    /// A callback of another attempt: listed in the step's notes (a paste's also answered as a
+    /// rejected paste, where the user pasted it), and the wait goes on.
+    async fn refuse_callback(&mut self, what: &str, state: Option<&str>, pasted: bool) {
+        let state = match state {
+            None => "no state".to_owned(),
+            Some(s) if s.chars().count() > 48 => format!("the state \"{}…\"", s.chars().take(48).collect::<String>()),
+            Some(s) => format!("the state \"{s}\""),
+        };
+        let message = format!(
+            "{what} brought a callback with {state}, not this test's: it belongs to another attempt (an older tab?) or was forged. It was refused; still waiting for this test's callback."
+        );
+        tracing::info!("refused a callback whose state is not this run's");
+        if !pasted {
+            return self.note(message).await;
+        }
+        let message = self.redactor.text(&message);
+        if let Some(current) = &mut self.current {
+            current.notes.push(message.clone());
+        }
+        self.emit(FlowEvent::PasteRejected { message }).await;
     }
 
     async fn exchange_code(
@@ -609,6 +671,13 @@ impl Run<'_> {
     /// API-Key and Basic: the user information endpoint with the credentials placed as configured.
     async fn credentials_test(&mut self, request: &FlowRequest) -> Result<(), FlowError> {
         self.begin(StepId::UserInfo).await;
+        let what = match request.authorization.config {
+            AuthConfig::Basic(_) => "the username and password",
+            _ => "the API key",
+        };
+        for warning in crate::model::security::credentials_warnings(request.endpoints.userinfo.as_ref(), what) {
+            self.note(format!("Warning: {warning}")).await;
+        }
         let result = self.credentials_call(request).await;
         let identity = self.end(result).await?;
         self.identity = Some(identity);
@@ -702,6 +771,44 @@ impl Run<'_> {
         }
         self.emit(FlowEvent::Exchange { step, redacted, raw: Sensitive::new(raw) }).await;
         outcome.map(|(value, _, status)| (value, status))
+    }
+}
+
+/// How many ignored requests are reported one by one; past that they are counted, not kept, so a
+/// flood of requests to the callback port can't fill the memory or the screen.
+const REPORTED_IGNORED: usize = 20;
+
+#[derive(Default)]
+struct IgnoredRequests {
+    strays: usize,
+    refused: usize,
+}
+
+impl IgnoredRequests {
+    /// The event for a stray request while few enough have come; then, once, a notice that the
+    /// rest go unlisted; then nothing.
+    fn stray(&mut self, method: String, path: String) -> Option<Result<FlowEvent, String>> {
+        self.strays += 1;
+        match self.strays {
+            n if n <= REPORTED_IGNORED => {
+                let path = if path.chars().count() > 200 {
+                    format!("{}…", path.chars().take(200).collect::<String>())
+                } else {
+                    path
+                };
+                Some(Ok(FlowEvent::StrayRequest { method: method.chars().take(32).collect(), path }))
+            }
+            n if n == REPORTED_IGNORED + 1 => Some(Err(format!(
+                "More than {REPORTED_IGNORED} stray requests came to the callback port: the rest are answered but not listed."
+            ))),
+            _ => None,
+        }
+    }
+
+    /// Whether to note this refused request (the first few only).
+    fn refused(&mut self) -> bool {
+        self.refused += 1;
+        self.refused <= REPORTED_IGNORED
     }
 }
 

@@ -99,6 +99,7 @@ impl Run<'_> {
 
     pub(super) async fn device_test(&mut self, request: &FlowRequest, config: &OAuth2Config) -> Result<(), FlowError> {
         self.begin(StepId::DeviceAuthorization).await;
+        self.security_notes(request, config).await;
         let result = self.device_authorization(request, config).await;
         let details = self.end(result).await?;
 
@@ -272,6 +273,7 @@ impl Run<'_> {
         config: &OAuth2Config,
     ) -> Result<(), FlowError> {
         self.begin(StepId::ClientCredentials).await;
+        self.security_notes(request, config).await;
         let result = self.client_credentials(request, config).await;
         let tokens = self.end(result).await?;
         self.tokens = Some(tokens.clone());

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::EndpointPurpose;
-use super::field::{FieldError, Problem};
+use super::field::{FieldError, Problem, check_len};
+use super::limits;
 use super::template;
 
 /// The kinds of authorization authdeck knows.
@@ -76,6 +77,7 @@ pub enum OAuth2Field {
     RedirectUri,
     ClientAuth,
     Pkce,
+    ResponseMode,
     Grant,
     Issuer,
     DeviceEndpoint,
@@ -132,6 +134,7 @@ impl OAuth2Field {
             OAuth2Field::RedirectUri => "redirect_uri",
             OAuth2Field::ClientAuth => "client_auth",
             OAuth2Field::Pkce => "pkce",
+            OAuth2Field::ResponseMode => "response_mode",
             OAuth2Field::Grant => "grant",
             OAuth2Field::Issuer => "issuer",
             OAuth2Field::DeviceEndpoint => "device_endpoint",
@@ -433,6 +436,9 @@ impl ApiKeyConfig {
         if self.key_label.trim().is_empty() {
             errors.push(FieldError::missing(ApiKeyField::KeyLabel));
         }
+        check_len(ApiKeyField::ParamName, &self.param_name, limits::LABEL, &mut errors);
+        check_len(ApiKeyField::ValueTemplate, &self.value_template, limits::SECRET, &mut errors);
+        check_len(ApiKeyField::KeyLabel, &self.key_label, limits::LABEL, &mut errors);
         errors
     }
 }
@@ -472,6 +478,8 @@ impl BasicConfig {
         if self.password_label.trim().is_empty() {
             errors.push(FieldError::missing(BasicField::PasswordLabel));
         }
+        check_len(BasicField::UsernameLabel, &self.username_label, limits::LABEL, &mut errors);
+        check_len(BasicField::PasswordLabel, &self.password_label, limits::LABEL, &mut errors);
         errors
     }
 }
@@ -498,6 +506,33 @@ impl ClientAuth {
             ClientAuth::RequestBody => "Request body",
             ClientAuth::None => "None (public client)",
         }
+    }
+}
+
+/// How the provider returns the authorization response to the redirect URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseMode {
+    /// In the query of a GET (RFC 6749 section 4.1.2): the default, and what can be pasted.
+    #[default]
+    Query,
+    /// In the body of a POST the browser is made to send (OAuth 2.0 Form Post Response Mode),
+    /// so the code never sits in the address bar or the history; sends `response_mode=form_post`.
+    FormPost,
+}
+
+impl ResponseMode {
+    pub const ALL: [ResponseMode; 2] = [ResponseMode::Query, ResponseMode::FormPost];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ResponseMode::Query => "Query (default)",
+            ResponseMode::FormPost => "Form post (response_mode=form_post)",
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == ResponseMode::Query
     }
 }
 
@@ -566,6 +601,8 @@ pub struct OAuth2Config {
     pub redirect_uri: String,
     pub client_auth: ClientAuth,
     pub pkce: bool,
+    /// How the callback comes back: in the query (default) or as a form post.
+    pub response_mode: ResponseMode,
     /// How the tokens are obtained.
     pub grant: Grant,
     /// The OpenID Connect / RFC 8414 issuer, when the provider has one: its discovery document is
@@ -593,6 +630,7 @@ impl Default for OAuth2Config {
             redirect_uri: DEFAULT_REDIRECT_URI.into(),
             client_auth: ClientAuth::BasicHeader,
             pkce: true,
+            response_mode: ResponseMode::Query,
             grant: Grant::AuthorizationCode,
             issuer: String::new(),
             device_endpoint: None,
@@ -660,6 +698,14 @@ impl OAuth2Config {
             } else if let Err(message) = check_redirect_uri(&self.redirect_uri) {
                 errors.push(FieldError::invalid(OAuth2Field::RedirectUri, message));
             }
+        }
+        // The Client ID and Secret have their own limits above.
+        for (field, value, max) in [
+            (OAuth2Field::AuthorizationUri, &self.authorization_uri, limits::URL),
+            (OAuth2Field::Scopes, &self.scopes, limits::SCOPES),
+            (OAuth2Field::RedirectUri, &self.redirect_uri, limits::URL),
+        ] {
+            check_len(field, value, max, &mut errors);
         }
         errors
     }

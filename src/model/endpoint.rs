@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::field::{FieldError, check_name};
 use super::template::{self, Variables};
+use super::{check_len, limits};
 use crate::model::authorization::url_problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -366,6 +367,17 @@ impl Endpoint {
     pub fn validate(&self) -> Vec<FieldError<EndpointField>> {
         let mut errors = Vec::new();
         check_name(EndpointField::Name, &self.name, &mut errors);
+        let before = errors.len();
+        check_len(EndpointField::Url, &self.url, limits::URL, &mut errors);
+        check_len(EndpointField::Headers, &self.headers, limits::HEADERS, &mut errors);
+        check_len(EndpointField::Body, &self.body, limits::BODY, &mut errors);
+        for field in MappingField::ALL {
+            check_len(EndpointField::Response(field), self.mapping.get(field), limits::PATH, &mut errors);
+        }
+        if errors.len() > before {
+            // Nothing further is worth checking on an oversized value.
+            return errors;
+        }
         // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered empty.
         if let Err(message) = template::check(&self.url, Variables::ALL) {
             errors.push(FieldError::invalid(EndpointField::Url, message));

@@ -64,6 +64,28 @@ pub fn check_name<K>(field: K, name: &str, errors: &mut Vec<FieldError<K>>) {
     }
 }
 
+/// What is wrong with a name, in words for any reader (the store refuses such a name whoever asks).
+pub fn name_problem(name: &str) -> Result<(), String> {
+    let mut errors = Vec::new();
+    check_name((), name, &mut errors);
+    match errors.first() {
+        None => Ok(()),
+        Some(e) => Err(e.problem.reason().unwrap_or_else(|| "Give it a name.".into())),
+    }
+}
+
+/// Refuses a value longer than any real one; `max` is in bytes, and the reason says both sizes.
+pub fn check_len<K>(field: K, value: &str, max: usize, errors: &mut Vec<FieldError<K>>) {
+    if value.len() > max {
+        let (size, limit) = if max >= 4096 {
+            (format!("{} KiB", value.len().div_ceil(1024)), format!("{} KiB", max / 1024))
+        } else {
+            (format!("{} bytes", value.len()), format!("{max} bytes"))
+        };
+        errors.push(FieldError::invalid(field, format!("This is {size}; it can be at most {limit}.")));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

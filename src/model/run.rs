@@ -407,7 +407,8 @@ pub struct Introspection {
 }
 
 /// How a flow ended. The caller saves it (see `Store::record_flow`), which adds the Save step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// It reads back (`Deserialize`) for a result kept in a file while the database couldn't be written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowReport {
     pub authorization_id: i64,
     pub auth_kind: AuthKind,

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::authorization::{AuthKind, DEFAULT_REDIRECT_URI};
 use super::{
     ApiKeyField, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, Grant, KeyPlacement,
-    OAuth2Field, Problem, ResponseMapping,
+    OAuth2Field, Problem, ResponseMapping, ResponseMode,
 };
 
 /// The format version this binary writes.
@@ -122,6 +122,9 @@ pub struct OAuth2Export {
     pub introspection_endpoint: Option<String>,
     #[serde(default)]
     pub jwks_endpoint: Option<String>,
+    /// `query` (the default, left out of the file) or `form_post`.
+    #[serde(default, skip_serializing_if = "ResponseMode::is_default")]
+    pub response_mode: ResponseMode,
 }
 
 fn yes() -> bool {
@@ -186,6 +189,9 @@ fn join_nested(path: String, message: String) -> (String, String) {
 
 /// Parses an export file; the error says where (the JSON path) and what was expected.
 pub fn parse(text: &str) -> Result<ExportFile, String> {
+    if text.len() > super::limits::IMPORT_FILE {
+        return Err(too_large_message());
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     let file: ExportFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let (path, message) = join_nested(e.path().to_string(), e.into_inner().to_string());
@@ -201,6 +207,14 @@ pub fn parse(text: &str) -> Result<ExportFile, String> {
         ));
     }
     Ok(file)
+}
+
+/// Why a file over [`super::limits::IMPORT_FILE`] is not read.
+pub fn too_large_message() -> String {
+    format!(
+        "The file is larger than {} MiB, the most an authdeck export can be (it takes a few KiB per app). Check that it is the right file.",
+        super::limits::IMPORT_FILE / (1024 * 1024)
+    )
 }
 
 /// A problem with an authorization's field, worded for someone editing the file: what to write there.

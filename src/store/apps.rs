@@ -32,17 +32,19 @@ impl Store {
     /// Creates an app and its default API-Key authorization, in one transaction.
     pub fn create_app(&mut self, name: &str) -> Result<App> {
         let name = name.trim();
+        crate::model::name_problem(name).map_err(|m| StoreError::Invalid(format!("The app's name: {m}")))?;
         let tx = super::write(&mut self.conn)?;
         tx.execute("INSERT INTO apps (name) VALUES (?1)", [name]).map_err(|e| map_unique(e, "An app", name))?;
         let id = tx.last_insert_rowid();
         let config = AuthConfig::new_of_kind(AuthKind::ApiKey);
-        authorizations::insert_authorization(&tx, id, DEFAULT_AUTHORIZATION_NAME, &config)?;
+        authorizations::insert_authorization(&tx, &mut self.vault, id, DEFAULT_AUTHORIZATION_NAME, &config)?;
         tx.commit()?;
         Ok(App { id, name: name.to_owned(), description: String::new() })
     }
 
     pub fn rename_app(&mut self, id: i64, name: &str) -> Result<()> {
         let name = name.trim();
+        crate::model::name_problem(name).map_err(|m| StoreError::Invalid(format!("The app's name: {m}")))?;
         let changed = self
             .conn
             .execute("UPDATE apps SET name = ?1 WHERE id = ?2", params![name, id])

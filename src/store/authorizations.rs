@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::seal::{self, Vault};
 use super::{Result, Store, StoreError, map_unique};
 use crate::model::{AuthConfig, AuthKind, Authorization, EndpointRefs, LastTest};
 
@@ -19,14 +20,22 @@ const SELECT: &str = "SELECT a.id, a.app_id, a.kind, a.name, a.config, a.token_e
         p.name, a.device_endpoint_id, a.revocation_endpoint_id, a.introspection_endpoint_id, a.jwks_endpoint_id
     FROM authorizations a JOIN apps p ON p.id = a.app_id";
 
-fn row_to_authorization(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AuthorizationRow, Option<String>)> {
+fn row_to_authorization(
+    row: &rusqlite::Row<'_>,
+    vault: &Vault,
+) -> rusqlite::Result<(AuthorizationRow, Option<String>)> {
     let kind_code: String = row.get(2)?;
     let config_text: String = row.get(4)?;
     let last: Option<String> = row.get(7)?;
     let mut problem = None;
     let kind = AuthKind::from_code(&kind_code);
+    // A sealed secret whose key isn't here reads as empty (`Store::unreadable_secrets` lists it).
+    let opened = serde_json::from_str::<serde_json::Value>(&config_text).map(|mut v| {
+        let _ = seal::open_config_secret(vault, &mut v);
+        v
+    });
     let config = match kind {
-        Some(kind) => match serde_json::from_str(&config_text).and_then(|v| AuthConfig::from_json(kind, v)) {
+        Some(kind) => match opened.and_then(|v| AuthConfig::from_json(kind, v)) {
             Ok(c) => c,
             Err(e) => {
                 problem = Some(format!("authorization {} has unreadable fields: {e}", row.get::<_, i64>(0)?));
@@ -77,9 +86,37 @@ fn collect(rows: Vec<(AuthorizationRow, Option<String>)>) -> Result<Vec<Authoriz
     Ok(out)
 }
 
+/// The `config` column of an authorization: its fields as JSON, the client secret sealed. An
+/// empty secret with `keep_sealed` keeps that sealed text (an import that leaves the secret out
+/// keeps the stored one, even when its key isn't here to open it).
+pub(super) fn config_column(
+    conn: &Connection,
+    vault: &mut Vault,
+    config: &AuthConfig,
+    keep_sealed: Option<String>,
+) -> Result<String> {
+    let mut value = config.to_json();
+    seal::seal_config_secret(conn, vault, &mut value)?;
+    if let (Some(sealed), Some(map)) = (keep_sealed, value.as_object_mut())
+        && !map.contains_key(seal::SEALED_SECRET_FIELD)
+        && matches!(config, AuthConfig::OAuth2(c) if c.client_secret.is_empty())
+    {
+        map.insert(seal::SEALED_SECRET_FIELD.into(), serde_json::Value::String(sealed));
+    }
+    Ok(value.to_string())
+}
+
 /// Inserts an authorization into an app; returns its id. Used by the store, new apps and import.
-pub(super) fn insert_authorization(conn: &Connection, app_id: i64, name: &str, config: &AuthConfig) -> Result<i64> {
+pub(super) fn insert_authorization(
+    conn: &Connection,
+    vault: &mut Vault,
+    app_id: i64,
+    name: &str,
+    config: &AuthConfig,
+) -> Result<i64> {
     let name = name.trim();
+    check_authorization_name(name)?;
+    let column = config_column(conn, vault, config, None)?;
     write_authorization(
         conn,
         "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id,
@@ -88,13 +125,22 @@ pub(super) fn insert_authorization(conn: &Connection, app_id: i64, name: &str, c
         app_id,
         name,
         config,
+        &column,
     )?;
     Ok(conn.last_insert_rowid())
 }
 
-/// Writes the name, kind and fields of the authorization `id`. Used by the store and by import.
-pub(super) fn update_authorization(conn: &Connection, id: i64, name: &str, config: &AuthConfig) -> Result<()> {
+/// Writes the name, kind and fields of the authorization `id` (`config` being its config column,
+/// from [`config_column`]). Used by the store and by import.
+pub(super) fn update_authorization(
+    conn: &Connection,
+    id: i64,
+    name: &str,
+    config: &AuthConfig,
+    column: &str,
+) -> Result<()> {
     let name = name.trim();
+    check_authorization_name(name)?;
     let changed = write_authorization(
         conn,
         "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
@@ -105,6 +151,7 @@ pub(super) fn update_authorization(conn: &Connection, id: i64, name: &str, confi
         id,
         name,
         config,
+        column,
     )?;
     if changed == 0 {
         return Err(StoreError::NotFound(format!("authorization \"{name}\"")));
@@ -112,9 +159,21 @@ pub(super) fn update_authorization(conn: &Connection, id: i64, name: &str, confi
     Ok(())
 }
 
+fn check_authorization_name(name: &str) -> Result<()> {
+    crate::model::name_problem(name).map_err(|m| StoreError::Invalid(format!("The authorization's name: {m}")))
+}
+
 /// Runs `sql` with `?1` = `first` (the app for an insert, the authorization for an update) and
-/// `?2`…`?10` the authorization's kind, name, fields and endpoints, in the one order both use.
-fn write_authorization(conn: &Connection, sql: &str, first: i64, name: &str, config: &AuthConfig) -> Result<usize> {
+/// `?2`…`?10` the authorization's kind, name, fields (`column`, sealed) and endpoints, in the one
+/// order both use.
+fn write_authorization(
+    conn: &Connection,
+    sql: &str,
+    first: i64,
+    name: &str,
+    config: &AuthConfig,
+    column: &str,
+) -> Result<usize> {
     let refs = config.endpoint_refs();
     conn.execute(
         sql,
@@ -122,7 +181,7 @@ fn write_authorization(conn: &Connection, sql: &str, first: i64, name: &str, con
             first,
             config.kind().code(),
             name,
-            config.to_json().to_string(),
+            column,
             refs.token,
             refs.userinfo,
             refs.device,
@@ -138,7 +197,9 @@ impl Store {
     /// The authorizations of one app, in the order they were made.
     pub fn authorizations(&self, app_id: i64) -> Result<Vec<Authorization>> {
         let mut stmt = self.conn.prepare_cached(&format!("{SELECT} WHERE a.app_id = ?1 ORDER BY a.id"))?;
-        let rows = stmt.query_map([app_id], row_to_authorization)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt
+            .query_map([app_id], |r| row_to_authorization(r, &self.vault))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(collect(rows)?.into_iter().map(|r| r.authorization).collect())
     }
 
@@ -147,25 +208,33 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{SELECT} WHERE ?1 IS NULL OR p.name = ?1 ORDER BY p.name COLLATE NOCASE, a.id"
         ))?;
-        let rows = stmt.query_map([app], row_to_authorization)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows =
+            stmt.query_map([app], |r| row_to_authorization(r, &self.vault))?.collect::<rusqlite::Result<Vec<_>>>()?;
         collect(rows)
     }
 
     pub fn authorization(&self, id: i64) -> Result<Authorization> {
         let row = self
             .conn
-            .query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], row_to_authorization)
+            .query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], |r| row_to_authorization(r, &self.vault))
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("authorization {id}")))?;
         Ok(collect(vec![row])?.remove(0).authorization)
     }
 
     pub fn insert_authorization(&mut self, app_id: i64, name: &str, config: &AuthConfig) -> Result<i64> {
-        insert_authorization(&self.conn, app_id, name, config)
+        let tx = super::write(&mut self.conn)?;
+        let id = insert_authorization(&tx, &mut self.vault, app_id, name, config)?;
+        tx.commit()?;
+        Ok(id)
     }
 
     pub fn update_authorization(&mut self, id: i64, name: &str, config: &AuthConfig) -> Result<()> {
-        update_authorization(&self.conn, id, name, config)
+        let tx = super::write(&mut self.conn)?;
+        let column = config_column(&tx, &mut self.vault, config, None)?;
+        update_authorization(&tx, id, name, config, &column)?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn delete_authorization(&mut self, id: i64) -> Result<()> {

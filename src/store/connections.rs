@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::seal::{Place, Vault};
 use super::{Result, Store, StoreError};
 use crate::model::Grant;
 use crate::model::redact::Sensitive;
@@ -17,9 +18,15 @@ const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_
         c.grant_type, c.status, c.status_note
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
-fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
-    let secret = |i: usize| -> rusqlite::Result<Option<Sensitive<String>>> {
-        Ok(row.get::<_, Option<String>>(i)?.filter(|t| !t.is_empty()).map(Sensitive::new))
+/// A connection as read, its tokens opened; a token whose key isn't here reads as empty
+/// (`Store::unreadable_secrets` lists it).
+fn row_to_connection(row: &rusqlite::Row<'_>, vault: &Vault) -> rusqlite::Result<Connection> {
+    let secret = |i: usize, place: Place| -> rusqlite::Result<Option<Sensitive<String>>> {
+        Ok(row
+            .get::<_, Option<String>>(i)?
+            .map(|stored| vault.open(place, &stored).unwrap_or_default())
+            .filter(|t| !t.is_empty())
+            .map(Sensitive::new))
     };
     let grant: Option<String> = row.get(14)?;
     let status: String = row.get(15)?;
@@ -29,9 +36,11 @@ fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
         authorization_name: row.get(2)?,
         app_id: row.get(3)?,
         tokens: Tokens {
-            access_token: Sensitive::new(row.get(4)?),
-            refresh_token: secret(5)?,
-            id_token: secret(13)?,
+            access_token: Sensitive::new(
+                secret(4, Place::AccessToken)?.map(Sensitive::into_revealed).unwrap_or_default(),
+            ),
+            refresh_token: secret(5, Place::RefreshToken)?,
+            id_token: secret(13, Place::IdToken)?,
             token_type: row.get(6)?,
             expires_at: row.get(7)?,
             scopes: row.get(8)?,
@@ -66,6 +75,7 @@ fn row_to_test_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<TestRun> {
 /// re-test replaces it), another user's gets its own row.
 fn upsert_connection(
     tx: &Transaction<'_>,
+    vault: &mut Vault,
     authorization_id: i64,
     tokens: &Tokens,
     identity: &Identity,
@@ -80,10 +90,11 @@ fn upsert_connection(
         .optional()?;
     let id = match existing {
         Some(id) => {
-            update_connection(tx, id, tokens, Some(identity))?;
+            update_connection(tx, vault, id, tokens, Some(identity))?;
             id
         }
         None => {
+            let (access, refresh, id_token) = sealed_tokens(tx, vault, tokens)?;
             tx.execute(
                 &format!(
                     "INSERT INTO connections (authorization_id, access_token, refresh_token, token_type, expires_at,
@@ -92,15 +103,15 @@ fn upsert_connection(
                 ),
                 params![
                     authorization_id,
-                    tokens.access_token.reveal(),
-                    tokens.refresh_token.as_ref().map(|t| t.reveal()),
+                    access,
+                    refresh,
                     tokens.token_type,
                     tokens.expires_at,
                     tokens.scopes,
                     identity.id,
                     identity.name,
                     identity.email,
-                    tokens.id_token.as_ref().map(|t| t.reveal()),
+                    id_token,
                 ],
             )?;
             tx.last_insert_rowid()
@@ -112,24 +123,38 @@ fn upsert_connection(
     Ok(id)
 }
 
+/// The tokens as stored, sealed: access, refresh and ID token.
+fn sealed_tokens(
+    tx: &Transaction<'_>,
+    vault: &mut Vault,
+    tokens: &Tokens,
+) -> Result<(String, Option<String>, Option<String>)> {
+    let access = vault.seal(tx, Place::AccessToken, tokens.access_token.reveal())?;
+    let mut seal = |place, token: &Option<Sensitive<String>>| -> Result<Option<String>> {
+        token.as_ref().map(|t| vault.seal(tx, place, t.reveal())).transpose()
+    };
+    let refresh = seal(Place::RefreshToken, &tokens.refresh_token)?;
+    let id_token = seal(Place::IdToken, &tokens.id_token)?;
+    Ok((access, refresh, id_token))
+}
+
 /// New tokens (and, when known, identity) for a connection, which is active again; false when it
 /// no longer exists. A refresh that brings no new ID token keeps the one saved.
-fn update_connection(tx: &Transaction<'_>, id: i64, tokens: &Tokens, identity: Option<&Identity>) -> Result<bool> {
+fn update_connection(
+    tx: &Transaction<'_>,
+    vault: &mut Vault,
+    id: i64,
+    tokens: &Tokens,
+    identity: Option<&Identity>,
+) -> Result<bool> {
+    let (access, refresh, id_token) = sealed_tokens(tx, vault, tokens)?;
     let changed = tx.execute(
         &format!(
             "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
                 scopes = ?6, id_token = coalesce(?7, id_token), status = 'active', status_note = '',
                 tested_at = {NOW} WHERE id = ?1"
         ),
-        params![
-            id,
-            tokens.access_token.reveal(),
-            tokens.refresh_token.as_ref().map(|t| t.reveal()),
-            tokens.token_type,
-            tokens.expires_at,
-            tokens.scopes,
-            tokens.id_token.as_ref().map(|t| t.reveal()),
-        ],
+        params![id, access, refresh, tokens.token_type, tokens.expires_at, tokens.scopes, id_token],
     )?;
     if let Some(identity) = identity.filter(|i| !i.is_empty()) {
         tx.execute(
@@ -179,8 +204,19 @@ impl Store {
         if let (RunOutcome::Ok, Some(tokens)) = (report.outcome, &report.tokens) {
             let identity = report.identity.clone().unwrap_or_default();
             let id = match (report.kind, report.on_connection) {
-                (FlowKind::Refresh, Some(id)) if update_connection(&tx, id, tokens, Some(&identity))? => id,
-                _ => upsert_connection(&tx, report.authorization_id, tokens, &identity, report.grant_type)?,
+                (FlowKind::Refresh, Some(id))
+                    if update_connection(&tx, &mut self.vault, id, tokens, Some(&identity))? =>
+                {
+                    id
+                }
+                _ => upsert_connection(
+                    &tx,
+                    &mut self.vault,
+                    report.authorization_id,
+                    tokens,
+                    &identity,
+                    report.grant_type,
+                )?,
             };
             connection_id = Some(id);
             report.add_save_step(id);
@@ -215,13 +251,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_CONNECTION} WHERE a.app_id = ?1 ORDER BY c.tested_at DESC, c.id DESC"))?;
-        let rows = stmt.query_map([app_id], row_to_connection)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows =
+            stmt.query_map([app_id], |r| row_to_connection(r, &self.vault))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     pub fn connection(&self, id: i64) -> Result<Connection> {
         self.conn
-            .query_row(&format!("{SELECT_CONNECTION} WHERE c.id = ?1"), [id], row_to_connection)
+            .query_row(&format!("{SELECT_CONNECTION} WHERE c.id = ?1"), [id], |r| row_to_connection(r, &self.vault))
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("connection {id}")))
     }

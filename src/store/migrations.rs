@@ -73,4 +73,10 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE connections ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
     ALTER TABLE connections ADD COLUMN status_note TEXT NOT NULL DEFAULT '';
     ALTER TABLE test_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'test';",
+    // 5: the keys that seal the secrets (store/seal.rs): their ids and a sealed check value, never the keys.
+    "CREATE TABLE seal_keys (
+        id TEXT PRIMARY KEY,
+        check_value TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );",
 ];

@@ -7,7 +7,10 @@ mod connections;
 mod discovery;
 mod endpoints;
 mod migrations;
+pub mod seal;
+mod secrets;
 mod transfer;
+mod unsaved;
 
 use std::fs::{self, OpenOptions};
 use std::io::Read;
@@ -19,7 +22,10 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 pub use authorizations::AuthorizationRow;
+pub use seal::KeySource;
+pub use secrets::UnreadableSecret;
 pub use transfer::{ImportError, ImportSummary, TransferError};
+pub use unsaved::RecordOutcome;
 
 /// Marks a SQLite file as authdeck's (`PRAGMA application_id`), so another program's database is refused.
 pub const APPLICATION_ID: i32 = 0x6164_6b31; // "adk1"
@@ -48,6 +54,9 @@ pub enum StoreError {
     DuplicateName { what: &'static str, name: String },
     #[error("The endpoint \"{endpoint}\" is used by {}: choose another endpoint there first.", users.join(", "))]
     EndpointInUse { endpoint: String, users: Vec<String> },
+    /// A value the store refuses to keep (a name of 50 MB…); the message says what to change.
+    #[error("{0}")]
+    Invalid(String),
     #[error("Not found: {0}. It may have been deleted by another authdeck on the same file.")]
     NotFound(String),
     #[error("Stored data is damaged: {0}")]
@@ -62,14 +71,23 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// The keys that seal the secrets in this database.
+    vault: seal::Vault,
     /// What opening the file changed or found that the user should hear about (a mode tightened…).
     notices: Vec<String>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`. A file that isn't an authdeck database, or
-    /// whose schema is newer than this binary's, is refused before anything is written to it.
+    /// Opens (creating if needed) the database at `path`, its secrets sealed with the key from
+    /// [`KeySource::from_environment`]. A file that isn't an authdeck database, or whose schema is
+    /// newer than this binary's, is refused before anything is written to it.
     pub fn open(path: &Path) -> Result<Store> {
+        let keys = KeySource::from_environment().map_err(StoreError::Invalid)?;
+        Store::open_with_keys(path, keys)
+    }
+
+    /// Like [`Store::open`], with the keys from `keys`.
+    pub fn open_with_keys(path: &Path, keys: KeySource) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_private_dir(dir)?;
         }
@@ -98,7 +116,7 @@ impl Store {
         check_identity(&conn, path)?;
         // SQLite gives the -wal and -shm files the database's mode, so that one mode is what counts.
         let notices = tighten_mode(path)?.into_iter().collect();
-        let mut store = Store { conn, path: Some(path.to_owned()), notices };
+        let mut store = Store { conn, path: Some(path.to_owned()), vault: seal::Vault::new(keys), notices };
         store.configure()?;
         store.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         Ok(store)
@@ -107,7 +125,7 @@ impl Store {
     /// A database in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
-        let mut store = Store { conn, path: None, notices: Vec::new() };
+        let mut store = Store { conn, path: None, vault: seal::Vault::new(KeySource::memory()), notices: Vec::new() };
         store.configure()?;
         Ok(store)
     }
@@ -131,7 +149,44 @@ impl Store {
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        self.migrate()
+        // Deleted and overwritten content is zeroed, not left in free space: a secret replaced by
+        // its sealed form (or a deleted connection) leaves no readable trace in the file.
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
+        self.migrate()?;
+        self.vault.load(&self.conn)?;
+        self.seal_plaintext()?;
+        self.save_kept_results()?;
+        let unreadable = self.unreadable_secrets()?;
+        if !unreadable.is_empty() {
+            let notice = self.unreadable_message(&unreadable);
+            self.notices.push(notice);
+        }
+        Ok(())
+    }
+
+    /// Seals, in one transaction, the secrets a database written before sealing still holds in clear.
+    fn seal_plaintext(&mut self) -> Result<()> {
+        let like = format!("{}%", seal::SEALED_PREFIX);
+        let plain: i64 = self.conn.query_row(
+            "SELECT (SELECT count(*) FROM connections WHERE (access_token != '' AND access_token NOT LIKE ?1)
+                        OR (coalesce(refresh_token, '') != '' AND refresh_token NOT LIKE ?1)
+                        OR (coalesce(id_token, '') != '' AND id_token NOT LIKE ?1))
+                  + (SELECT count(*) FROM authorizations WHERE kind = 'oauth2'
+                        AND coalesce(json_extract(config, '$.client_secret'), '') != '')",
+            [&like],
+            |r| r.get(0),
+        )?;
+        if plain == 0 {
+            return Ok(());
+        }
+        let tx = write(&mut self.conn)?;
+        let sealed = seal::seal_plaintext(&tx, &mut self.vault)?;
+        tx.commit()?;
+        // The WAL still holds the pages as they were, plaintext and all: copy the sealed pages into
+        // the file and empty the WAL (best effort: a reader of another authdeck may hold it).
+        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        tracing::info!(sealed, "sealed secrets kept in clear by an older authdeck");
+        Ok(())
     }
 
     /// Runs the migrations this file hasn't had yet, all in one transaction.

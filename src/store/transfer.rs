@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::seal::{self, Vault};
 use super::{Result, Store, StoreError, authorizations, endpoints};
 use crate::model::transfer::{
     ApiKeyExport, AppExport, AuthorizationExport, BasicExport, EndpointExport, ExportFile, FORMAT_VERSION,
@@ -32,12 +33,19 @@ pub enum TransferError {
     #[error("{0}")]
     Unreadable(String),
     /// The file reads, but a value in it can't be imported (or the database failed).
+    // Not a #[source]: the message holds it already, and an error chain would print it twice.
     #[error("{0} Nothing was imported.")]
-    Import(#[from] ImportError),
+    Import(ImportError),
     #[error("No app named \"{name}\". The apps here: {}.", quoted(apps))]
     NoSuchApp { name: String, apps: Vec<String> },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ImportError> for TransferError {
+    fn from(e: ImportError) -> Self {
+        TransferError::Import(e)
+    }
 }
 
 fn quoted(names: &[String]) -> String {
@@ -154,6 +162,7 @@ impl Store {
                         revocation_endpoint: name_of(c.revocation_endpoint),
                         introspection_endpoint: name_of(c.introspection_endpoint),
                         jwks_endpoint: name_of(c.jwks_endpoint),
+                        response_mode: c.response_mode,
                     }),
                 })
                 .collect();
@@ -178,20 +187,74 @@ impl Store {
     /// Creates or updates, by name, the apps, endpoints and authorizations of `file`, in one
     /// transaction. Any problem rolls everything back; the error names where in the file it is.
     pub fn import(&mut self, file: &ExportFile) -> ImportResult<ImportSummary> {
+        check_duplicates(file)?;
         let tx = super::write(&mut self.conn)?;
         let mut summary = ImportSummary::default();
         for (i, app) in file.apps.iter().enumerate() {
-            import_app(&tx, app, &format!("apps[{i}]"), &mut summary)?;
+            import_app(&tx, &mut self.vault, app, &format!("apps[{i}]"), &mut summary)?;
         }
         tx.commit()?;
         Ok(summary)
     }
 }
 
-fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut ImportSummary) -> ImportResult<()> {
+/// Refuses a file that names two apps, or two endpoints or authorizations of one app, alike: the
+/// second would silently overwrite the first (and both would be counted).
+fn check_duplicates(file: &ExportFile) -> ImportResult<()> {
+    fn first_duplicate<'a>(names: impl Iterator<Item = &'a str>) -> Option<(usize, usize, &'a str)> {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, name) in names.enumerate() {
+            if let Some(first) = seen.insert(name.trim(), i) {
+                return Some((first, i, name.trim()));
+            }
+        }
+        None
+    }
+    let duplicate = |path: String, first: String, name: &str, what: &str| {
+        invalid(
+            path,
+            format!(
+                "\"{name}\" is also the name of {first}: each {what} needs its own name, or the second would overwrite the first."
+            ),
+        )
+    };
+    if let Some((first, i, name)) = first_duplicate(file.apps.iter().map(|a| a.name.as_str())) {
+        return Err(duplicate(format!("apps[{i}].name"), format!("apps[{first}]"), name, "app"));
+    }
+    for (a, app) in file.apps.iter().enumerate() {
+        if let Some((first, i, name)) = first_duplicate(app.endpoints.iter().map(|e| e.name.as_str())) {
+            let at = format!("apps[{a}].endpoints");
+            return Err(duplicate(format!("{at}[{i}].name"), format!("{at}[{first}]"), name, "endpoint of an app"));
+        }
+        if let Some((first, i, name)) = first_duplicate(app.authorizations.iter().map(|x| x.name())) {
+            let at = format!("apps[{a}].authorizations");
+            return Err(duplicate(
+                format!("{at}[{i}].name"),
+                format!("{at}[{first}]"),
+                name,
+                "authorization of an app",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn import_app(
+    conn: &Connection,
+    vault: &mut Vault,
+    app: &AppExport,
+    path: &str,
+    summary: &mut ImportSummary,
+) -> ImportResult<()> {
     let name = app.name.trim();
     if name.is_empty() {
         return Err(invalid(format!("{path}.name"), "write the app's name."));
+    }
+    crate::model::name_problem(name).map_err(|m| invalid(format!("{path}.name"), m))?;
+    let mut problems = Vec::new();
+    crate::model::check_len("description", &app.description, crate::model::limits::DESCRIPTION, &mut problems);
+    if let Some(problem) = problems.first() {
+        return Err(invalid(format!("{path}.description"), problem.problem.reason().unwrap_or_default()));
     }
     let existing: Option<i64> =
         conn.query_row("SELECT id FROM apps WHERE name = ?1", [name], |r| r.get(0)).optional().map_err(at(path))?;
@@ -218,7 +281,7 @@ fn import_app(conn: &Connection, app: &AppExport, path: &str, summary: &mut Impo
         summary.endpoints += 1;
     }
     for (j, a) in app.authorizations.iter().enumerate() {
-        import_authorization(conn, app_id, a, &format!("{path}.authorizations[{j}]"), &endpoint_ids)?;
+        import_authorization(conn, vault, app_id, a, &format!("{path}.authorizations[{j}]"), &endpoint_ids)?;
         summary.authorizations += 1;
     }
     Ok(())
@@ -258,6 +321,7 @@ fn import_endpoint(conn: &Connection, app_id: i64, e: &EndpointExport, path: &st
 
 fn import_authorization(
     conn: &Connection,
+    vault: &mut Vault,
     app_id: i64,
     a: &AuthorizationExport,
     path: &str,
@@ -267,6 +331,7 @@ fn import_authorization(
     if name.is_empty() {
         return Err(invalid(format!("{path}.name"), "write the authorization's name."));
     }
+    crate::model::name_problem(name).map_err(|m| invalid(format!("{path}.name"), m))?;
     let existing: Option<(i64, String, String)> = conn
         .query_row(
             "SELECT id, kind, config FROM authorizations WHERE app_id = ?1 AND name = ?2",
@@ -302,8 +367,9 @@ fn import_authorization(
             userinfo_endpoint: resolve("userinfo_endpoint", &a.userinfo_endpoint)?,
         }),
         AuthorizationExport::OAuth2(a) => {
-            // A secret left out of the export (null) keeps the one stored here, if any.
-            let stored_secret = existing
+            // A secret left out of the export (null) keeps the one stored here, if any: a secret
+            // written before sealing as it is, a sealed one as its sealed text (kept below).
+            let stored_plain = existing
                 .as_ref()
                 .filter(|(_, kind, _)| kind == AuthKind::OAuth2.code())
                 .and_then(|(_, _, config)| serde_json::from_str::<OAuth2Config>(config).ok())
@@ -311,7 +377,7 @@ fn import_authorization(
                 .unwrap_or_default();
             AuthConfig::OAuth2(OAuth2Config {
                 client_id: a.client_id.clone(),
-                client_secret: a.client_secret.clone().unwrap_or(stored_secret),
+                client_secret: a.client_secret.clone().unwrap_or(stored_plain),
                 authorization_uri: a.authorization_uri.clone(),
                 scopes: a.scopes.clone(),
                 token_endpoint: resolve("token_endpoint", &a.token_endpoint)?,
@@ -325,6 +391,7 @@ fn import_authorization(
                 revocation_endpoint: resolve("revocation_endpoint", &a.revocation_endpoint)?,
                 introspection_endpoint: resolve("introspection_endpoint", &a.introspection_endpoint)?,
                 jwks_endpoint: resolve("jwks_endpoint", &a.jwks_endpoint)?,
+                response_mode: a.response_mode,
             })
         }
     };
@@ -337,8 +404,15 @@ fn import_authorization(
         ));
     }
     match existing {
-        Some((id, ..)) => authorizations::update_authorization(conn, id, name, &config),
-        None => authorizations::insert_authorization(conn, app_id, name, &config).map(|_| ()),
+        Some((id, kind, stored)) => {
+            let secret_left_out = matches!(a, AuthorizationExport::OAuth2(a) if a.client_secret.is_none());
+            let keep = (secret_left_out && kind == AuthKind::OAuth2.code())
+                .then(|| seal::stored_sealed_secret(&stored))
+                .flatten();
+            authorizations::config_column(conn, vault, &config, keep)
+                .and_then(|column| authorizations::update_authorization(conn, id, name, &config, &column))
+        }
+        None => authorizations::insert_authorization(conn, vault, app_id, name, &config).map(|_| ()),
     }
     .map_err(at(path))
 }

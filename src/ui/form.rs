@@ -10,18 +10,53 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 use super::{theme, wrapped_lines};
 use crate::app::form::{Field, FieldInput, FieldKey, Form};
 use crate::app::{App, PickerEntry};
-use crate::model::OAuth2Field;
 use crate::model::authorization::{parse_scopes, query_params};
 use crate::model::redact::MASK;
+use crate::model::{ClientAuth, Grant, OAuth2Field};
 
-/// Lines a field takes: its input, then its help or problem (wrapped to `width`), then extra lines.
-fn field_height(field: &Field, form: &Form, width: u16) -> u16 {
+/// Lines a field takes: its input, then its help or problem (wrapped to `width`), its security
+/// warning if any, then extra lines.
+fn field_height(field: &Field, form: &Form, app: &App, width: u16) -> u16 {
     let input = match &field.input {
         FieldInput::Text { area, multiline: true, .. } => (area.lines().len() as u16).clamp(3, 8),
         _ => 1,
     };
     let (note, _) = note(field, form);
-    input + wrapped_lines(&note, width.saturating_sub(LABEL_WIDTH)) + extra_lines(field, form).len() as u16
+    let column = width.saturating_sub(LABEL_WIDTH);
+    let warning = warning(field, form, app).map_or(0, |w| wrapped_lines(&w, column));
+    input + wrapped_lines(&note, column) + warning + extra_lines(field, form).len() as u16
+}
+
+/// What RFC 9700 / RFC 8252 advise against in this field as it stands (a secret that would travel
+/// over plain http, a public client without PKCE), shown under it while the user edits.
+fn warning(field: &Field, form: &Form, app: &App) -> Option<String> {
+    use crate::model::security::{self, EndpointRole};
+    let FieldKey::OAuth2(key) = field.key else {
+        let FieldInput::Endpoint { .. } = field.input else { return None };
+        // An API-Key's or Basic's user information endpoint carries the credentials.
+        let endpoint = app.data.endpoints.iter().find(|e| Some(e.id) == form.endpoint(field.key))?;
+        return security::credentials_warnings(Some(endpoint), "the credentials").pop().map(|w| format!("⚠ {w}"));
+    };
+    let client_auth = ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)];
+    let code_grant = Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)] == Grant::AuthorizationCode;
+    let role = match key {
+        OAuth2Field::TokenEndpoint => Some(EndpointRole::Token),
+        OAuth2Field::UserinfoEndpoint => Some(EndpointRole::UserInfo),
+        OAuth2Field::DeviceEndpoint => Some(EndpointRole::DeviceAuthorization),
+        OAuth2Field::RevocationEndpoint => Some(EndpointRole::Revocation),
+        OAuth2Field::IntrospectionEndpoint => Some(EndpointRole::Introspection),
+        _ => None,
+    };
+    let found = match (key, role) {
+        (_, Some(role)) => {
+            let endpoint = app.data.endpoints.iter().find(|e| Some(e.id) == form.endpoint(key))?;
+            security::endpoint_warning(role, endpoint, client_auth)
+        }
+        (OAuth2Field::RedirectUri, _) if code_grant => security::redirect_warning(&form.text(key)),
+        (OAuth2Field::Pkce, _) if code_grant => security::pkce_warning(client_auth, form.toggle(key)),
+        _ => None,
+    };
+    found.map(|w| format!("⚠ {w}"))
 }
 
 /// The line under a field: its problem when it has one, else its help.
@@ -67,7 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form) {
 
     // Scroll so the focused field is in view.
     let visible: Vec<(usize, &Field)> = form.fields.iter().enumerate().filter(|(_, f)| !f.hidden).collect();
-    let heights: Vec<u16> = visible.iter().map(|(_, f)| field_height(f, form, inner.width)).collect();
+    let heights: Vec<u16> = visible.iter().map(|(_, f)| field_height(f, form, app, inner.width)).collect();
     let focus_pos = visible.iter().position(|(i, _)| *i == form.focus).unwrap_or(0);
     let focus_end: u16 = heights[..=focus_pos.min(heights.len().saturating_sub(1))].iter().sum();
     let scroll = focus_end.saturating_sub(inner.height);
@@ -155,6 +190,14 @@ fn draw_field(frame: &mut Frame, rect: Rect, app: &App, form: &Form, field: &Fie
         Rect { y: row, height, ..column },
     );
     row += height;
+    if let Some(warning) = warning(field, form, app) {
+        let height = wrapped_lines(&warning, column.width);
+        frame.render_widget(
+            Paragraph::new(Line::styled(warning, theme::warning())).wrap(Wrap { trim: false }),
+            Rect { y: row, height, ..column },
+        );
+        row += height;
+    }
     for extra in extra_lines(field, form) {
         frame.render_widget(Paragraph::new(extra), Rect { y: row, ..column });
         row += 1;

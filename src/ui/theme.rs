@@ -17,6 +17,10 @@ pub fn key() -> Style {
 pub fn error() -> Style {
     Style::new().fg(Color::Red)
 }
+/// What is allowed but advised against (a secret over plain http): marked ⚠ as well as coloured.
+pub fn warning() -> Style {
+    Style::new().fg(Color::Yellow)
+}
 pub fn ok() -> Style {
     Style::new().fg(Color::Green)
 }
@@ -25,9 +29,6 @@ pub fn focused() -> Style {
 }
 pub fn header() -> Style {
     Style::new().fg(Color::Black).bg(Color::Cyan)
-}
-pub fn warning() -> Style {
-    Style::new().fg(Color::Yellow)
 }
 /// A device login's user code: big is not possible in a terminal, so bold on a bright block.
 pub fn user_code() -> Style {

@@ -12,7 +12,7 @@ use crate::model::discovery::{DiscoveryPlan, EndpointChange, metadata_checks};
 use crate::model::text::{printable, printable_lines};
 use crate::model::{
     ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
-    EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, check_name,
+    EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, ResponseMode, check_name,
 };
 use crate::store::StoreError;
 
@@ -196,6 +196,13 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             "Proof Key for Code Exchange; turn off only for providers that reject it.",
             c.pkce,
         ),
+        Field::choice(
+            OAuth2Field::ResponseMode,
+            "Response mode",
+            "How the callback comes back: in the address (query), or posted as a form (response_mode=form_post).",
+            ResponseMode::ALL.iter().map(|m| m.label()).collect(),
+            ResponseMode::ALL.iter().position(|m| *m == c.response_mode).unwrap_or(0),
+        ),
     ];
     show_for_grant(&mut fields, c.grant);
     fields
@@ -207,9 +214,10 @@ fn show_for_grant(fields: &mut [Field], grant: Grant) {
     for field in fields {
         let FieldKey::OAuth2(key) = field.key else { continue };
         field.hidden = match key {
-            OAuth2Field::AuthorizationUri | OAuth2Field::RedirectUri | OAuth2Field::Pkce => {
-                grant != Grant::AuthorizationCode
-            }
+            OAuth2Field::AuthorizationUri
+            | OAuth2Field::RedirectUri
+            | OAuth2Field::Pkce
+            | OAuth2Field::ResponseMode => grant != Grant::AuthorizationCode,
             OAuth2Field::DeviceEndpoint => grant != Grant::DeviceCode,
             _ => false,
         };
@@ -234,6 +242,7 @@ fn oauth2_config(form: &Form) -> OAuth2Config {
         redirect_uri: form.text(OAuth2Field::RedirectUri).trim().to_owned(),
         client_auth: ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)],
         pkce: form.toggle(OAuth2Field::Pkce),
+        response_mode: ResponseMode::ALL[form.choice(OAuth2Field::ResponseMode).min(ResponseMode::ALL.len() - 1)],
         grant: Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)],
         issuer: form.text(OAuth2Field::Issuer).trim().to_owned(),
         device_endpoint: form.endpoint(OAuth2Field::DeviceEndpoint),
