@@ -62,6 +62,14 @@ fn discovery_fills_the_form_after_asking_and_the_fields_follow_the_grant() {
     h.press("y");
     h.wait_for("Filled in from the discovery document: 6 endpoint(s) created");
     h.assert_shows("Local token  ▾");
+    // What doesn't fit the metadata is said beside the field, while the form is open.
+    h.focus("Scopes");
+    h.press(" bogus");
+    h.assert_shows("found not listed:");
+    for _ in 0..6 {
+        h.key(KeyCode::Backspace);
+    }
+    h.assert_hides("found not listed");
     h.ctrl('s');
     h.wait_for("Created the OAuth 2.0 authorization \"Local\"");
 

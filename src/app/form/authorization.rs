@@ -231,7 +231,7 @@ pub fn grant_changed(form: &mut Form) {
 }
 
 /// The OAuth 2.0 fields as the form has them now (unchecked).
-fn oauth2_config(form: &Form) -> OAuth2Config {
+pub fn oauth2_config(form: &Form) -> OAuth2Config {
     OAuth2Config {
         client_id: form.text(OAuth2Field::ClientId).trim().to_owned(),
         client_secret: form.text(OAuth2Field::ClientSecret),
@@ -278,6 +278,7 @@ pub fn discovered(form: &mut Form, result: Result<Discovery, String>, data: &Dat
         Ok(discovery) => discovery,
         Err(message) => return form.refuse(vec![(OAuth2Field::Issuer.into(), printable(&message).into_owned())]),
     };
+    form.metadata = Some(Box::new(discovery.metadata.clone()));
     let name = form.text(OAuth2Field::Name).trim().to_owned();
     let name = if name.is_empty() { "Discovered".to_owned() } else { name };
     let config = oauth2_config(form);

@@ -243,6 +243,9 @@ pub struct Form {
     /// The endpoint list, when open: the index of the highlighted entry.
     pub picker: Option<usize>,
     initial: Vec<String>,
+    /// The issuer's metadata, once the discovery key read it: what doesn't fit it is shown beside
+    /// the field concerned.
+    pub metadata: Option<Box<crate::model::discovery::ProviderMetadata>>,
 }
 
 impl Form {
@@ -257,6 +260,7 @@ impl Form {
             revealed: false,
             picker: None,
             initial,
+            metadata: None,
         }
     }
 
