@@ -1,11 +1,12 @@
 //! The subcommands: list, export, import, test, refresh, revoke, introspect, discover, backup,
-//! key. Each prints for people (or JSON for scripts) and returns an error with a clear message;
-//! `main` turns that into a non-zero exit.
+//! key, presets. Each prints for people (or JSON for scripts) and returns an error with a clear
+//! message; `main` turns that into a non-zero exit.
 
 pub mod connection;
 pub mod discover;
 pub mod key;
 pub mod output;
+pub mod presets;
 pub mod test;
 
 use std::io::{Read, Write};
@@ -39,6 +40,8 @@ pub enum Command {
     Backup(BackupArgs),
     /// Where the key that seals the secrets is; `protect` / `unprotect` add or remove a passphrase.
     Key(key::KeyArgs),
+    /// List the provider presets (GitHub, Slack, Salesforce…), show one, or add one to an app.
+    Presets(presets::PresetsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +92,7 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Discover(args) => discover::run(store, args).await,
         Command::Backup(args) => backup(store, &args).map(|_| 0),
         Command::Key(args) => key::run(store, &args).map(|_| 0),
+        Command::Presets(args) => presets::run(store, args),
     }
 }
 

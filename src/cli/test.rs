@@ -382,7 +382,13 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
             output::out_line(&format!("  scopes: {}", one_line(&grant.scopes)))?;
         }
         output::out_line(&format!("  access token: {}", describe_expiry(grant.expires_at, now)))?;
-        output::out_line(&format!("  refresh token: {}", if grant.refresh_token { "yes" } else { "no" }))?;
+        let refresh =
+            match (grant.refresh_token, crate::model::run::describe_refresh_expiry(grant.refresh_expires_at, now)) {
+                (true, Some(expiry)) => format!("yes ({})", expiry.trim_start_matches("refresh token ")),
+                (true, None) => "yes".to_owned(),
+                (false, _) => "no".to_owned(),
+            };
+        output::out_line(&format!("  refresh token: {refresh}"))?;
         if grant.id_token {
             output::out_line("  ID token: yes")?;
         }
@@ -395,6 +401,9 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
             };
             output::out_line(&format!("  {}: {}", one_line(name), one_line(&value)))?;
         }
+    }
+    for kept in &report.kept {
+        output::out_line(&format!("  kept {}: {}", one_line(&kept.name), one_line(&kept.value)))?;
     }
     Ok(())
 }

@@ -16,13 +16,15 @@ use super::request::{
 };
 use super::standard::Recording;
 use super::{Credentials, FlowAction, FlowInputs, FlowOptions, FlowRequest, redactor_for};
+use crate::model::context::{KeptValue, RunContext};
 use crate::model::discovery::ProviderMetadata;
-use crate::model::endpoint::read_path;
+use crate::model::mapping;
 use crate::model::redact::{Redactor, Sensitive};
 use crate::model::run::{
     CheckRecord, ConnectionStatus, DecodedJwt, FlowKind, FlowReport, HttpExchange, Identity, Introspection, RunOutcome,
     StepId, StepRecord, StepStatus, Tokens,
 };
+use crate::model::signature::{self, CallbackSignature, SignatureCheck};
 use crate::model::{AuthConfig, Endpoint, Grant, KeyPlacement, OAuth2Config, ResponseMapping};
 
 /// Runs every step of `request`, stopping at the first failure or at a cancel.
@@ -50,6 +52,9 @@ pub(crate) async fn run(
         connection_status: None,
         introspection: None,
         done: None,
+        // A refresh starts from what the connection kept of its test (`callback.realmId`…).
+        context: RunContext::from_kept(&request.kept),
+        kept: Vec::new(),
     };
     let result = tokio::select! {
         biased;
@@ -128,6 +133,11 @@ pub(super) struct Run<'a> {
     pub(super) introspection: Option<Introspection>,
     /// A revocation's or introspection's own success message.
     pub(super) done: Option<String>,
+    /// What the steps learnt, for later templates: the callback's parameters, the token and user
+    /// information responses.
+    pub(super) context: RunContext,
+    /// The values of the context the authorization keeps, saved with the connection.
+    kept: Vec<KeptValue>,
 }
 
 impl Run<'_> {
@@ -212,6 +222,15 @@ impl Run<'_> {
         self.emit(FlowEvent::Notice { step, message }).await;
     }
 
+    /// A note on the step that ended last (what the run as a whole found: a value not kept).
+    async fn note_after(&mut self, message: String) {
+        let message = self.redactor.text(&message);
+        let Some(last) = self.steps.last_mut() else { return };
+        last.notes.push(message.clone());
+        let step = last.step;
+        self.emit(FlowEvent::Notice { step, message }).await;
+    }
+
     /// Ends the running step with its result: `Ok((value, summary))` or the error that stops the flow.
     pub(super) async fn end<T>(&mut self, result: Result<(T, String), FlowError>) -> Result<T, FlowError> {
         let Some(current) = self.current.take() else { return result.map(|(value, _)| value) };
@@ -286,6 +305,7 @@ impl Run<'_> {
             steps: self.steps.clone(),
             identity: self.identity.clone(),
             grant: tokens.as_ref().map(Tokens::summary),
+            kept: if outcome == RunOutcome::Ok { self.kept.clone() } else { Vec::new() },
             grant_type: request.grant(),
             introspection: self.introspection.clone(),
             tokens,
@@ -328,11 +348,33 @@ impl Run<'_> {
                 Grant::AuthorizationCode => self.oauth2_test(request, config, paste).await,
                 Grant::DeviceCode => self.device_test(request, config).await,
                 Grant::ClientCredentials => self.client_credentials_test(request, config).await,
-            },
-            FlowAction::Refresh { refresh_token, .. } => self.refresh(request, config, refresh_token).await,
-            FlowAction::Revoke { tokens, .. } => self.revoke(request, config, tokens).await,
-            FlowAction::Introspect { token, .. } => self.introspect(request, config, token).await,
+            }?,
+            FlowAction::Refresh { refresh_token, .. } => self.refresh(request, config, refresh_token).await?,
+            FlowAction::Revoke { tokens, .. } => return self.revoke(request, config, tokens).await,
+            FlowAction::Introspect { token, .. } => return self.introspect(request, config, token).await,
         }
+        self.keep_values(config).await;
+        Ok(())
+    }
+
+    /// The values the authorization keeps, read from what the run learnt. A name the run has no
+    /// value for, or one that holds a secret (which is saved sealed, with the tokens, or not at
+    /// all), is said in a note of the last step instead.
+    async fn keep_values(&mut self, config: &OAuth2Config) {
+        let (kept, missing) = self.context.keep(&config.keep);
+        let (kept, secret): (Vec<KeptValue>, Vec<KeptValue>) = kept.into_iter().partition(|k| {
+            let last = k.name.rsplit('.').next().unwrap_or_default();
+            !crate::model::redact::is_secret_key(last) && !self.redactor.leaks(&k.value)
+        });
+        if !missing.is_empty() {
+            let names = missing.join(", ");
+            self.note_after(format!("Not kept: {names} had no value in this run.")).await;
+        }
+        if !secret.is_empty() {
+            let names = secret.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ");
+            self.note_after(format!("Not kept: {names} holds a secret, which is never saved in the clear.")).await;
+        }
+        self.kept = kept;
     }
 
     async fn oauth2_test(
@@ -390,6 +432,14 @@ impl Run<'_> {
         if checked.is_ok() && params.iss.is_some() && issuer.is_none() {
             self.note("The callback names its issuer (iss), but the authorization has no Issuer to compare it with: set the Issuer to guard against mix-up attacks (RFC 9207).".into()).await;
         }
+        let checked = match checked {
+            Ok((code, summary)) => self.check_signature(config, &params).map(|line| match line {
+                Some(line) => (code, format!("{summary}, {line}")),
+                None => (code, summary),
+            }),
+            Err(e) => Err(e),
+        };
+        self.context.set_callback(params.all.reveal());
         let code = self.end(checked).await?;
 
         // 4: the code exchanged for tokens.
@@ -404,6 +454,26 @@ impl Run<'_> {
 
         // 6: who the tokens belong to.
         self.user_info(request, config, &tokens, true).await
+    }
+
+    /// The callback's signature, when the authorization asks for one (Shopify's HMAC): a check line
+    /// either way, and what to add to the summary; a failure when missing or wrong.
+    fn check_signature(&mut self, config: &OAuth2Config, params: &CallbackParams) -> Result<Option<String>, FlowError> {
+        if config.callback_signature == CallbackSignature::None {
+            return Ok(None);
+        }
+        let found = signature::check(config.callback_signature, params.all.reveal(), &config.client_secret);
+        let expected = "a signature made with the Client Secret";
+        let actual = match &found {
+            SignatureCheck::Valid => "valid",
+            SignatureCheck::Missing => "none",
+            SignatureCheck::Invalid | SignatureCheck::NotAsked => "does not match",
+        };
+        self.check(CheckRecord::new("signature", found == SignatureCheck::Valid, expected, actual));
+        match found {
+            SignatureCheck::Valid | SignatureCheck::NotAsked => Ok(Some(found.describe(config.callback_signature))),
+            other => Err(FlowError::CallbackSignature { detail: other.describe(config.callback_signature) }),
+        }
     }
 
     /// The issuer the callback and the ID token must name: the configured one (discovery checked
@@ -544,12 +614,18 @@ impl Run<'_> {
         let mut vars = client_vars(config);
         vars.set("code", code.reveal().clone());
         vars.set_opt("code_verifier", auth.code_verifier.as_ref().map(|v| v.reveal().as_str()));
+        vars.set_context(&self.context);
         let label = format!("token endpoint \"{}\"", endpoint.name);
         let mut prepared = render_endpoint(endpoint, &label, &vars, &[])?;
         apply_client_auth(&mut prepared, config);
         let requested = config.scopes.trim().to_owned();
-        let (tokens, status) =
-            self.exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, None)).await?;
+        let ((tokens, response), status) = self
+            .exchange(&prepared, |value| {
+                read_tokens(value, &endpoint.mapping, &label, &requested, None)
+                    .map(|(tokens, secrets)| ((tokens, value.clone()), secrets))
+            })
+            .await?;
+        self.context.set_token(&response);
         Ok((tokens.clone(), token_summary(status, &tokens)))
     }
 
@@ -582,16 +658,28 @@ impl Run<'_> {
         config: &OAuth2Config,
         refresh_token: &Sensitive<String>,
     ) -> Result<(Tokens, String), FlowError> {
-        let endpoint = refresh_endpoint(token_endpoint(request)?);
+        // The authorization's own refresh endpoint (Figma's) as it is; else the token endpoint's
+        // request turned into a refresh-token grant.
+        let (endpoint, label) = match &request.endpoints.refresh {
+            Some(own) => (own.clone(), format!("refresh endpoint \"{}\"", own.name)),
+            None => {
+                let token = token_endpoint(request)?;
+                (refresh_endpoint(token), format!("token endpoint \"{}\"", token.name))
+            }
+        };
         let mut vars = client_vars(config);
         vars.set("refresh_token", refresh_token.reveal().clone());
-        let label = format!("token endpoint \"{}\"", endpoint.name);
+        vars.set_context(&self.context);
         let mut prepared = render_endpoint(&endpoint, &label, &vars, &[])?;
         apply_client_auth(&mut prepared, config);
         let requested = config.scopes.trim().to_owned();
-        let (tokens, status) = self
-            .exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token)))
+        let ((tokens, response), status) = self
+            .exchange(&prepared, |value| {
+                read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token))
+                    .map(|(tokens, secrets)| ((tokens, value.clone()), secrets))
+            })
             .await?;
+        self.context.set_token(&response);
         let mut summary = token_summary(status, &tokens);
         if tokens.refresh_token.as_ref() == Some(refresh_token) {
             summary.push_str(" (same refresh token)");
@@ -622,6 +710,7 @@ impl Run<'_> {
         let mut vars = client_vars(config);
         vars.set("access_token", tokens.access_token.reveal().clone());
         vars.set_opt("refresh_token", tokens.refresh_token.as_ref().map(|t| t.reveal().as_str()));
+        vars.set_context(&self.context);
         let label = format!("user information endpoint \"{}\"", endpoint.name);
         let result = match render_endpoint(endpoint, &label, &vars, &[]) {
             Ok(mut prepared) => {
@@ -731,8 +820,13 @@ impl Run<'_> {
         endpoint: &Endpoint,
         label: &str,
     ) -> Result<(Identity, String), FlowError> {
-        let (identity, status) =
-            self.exchange(prepared, |value| read_identity(value, &endpoint.mapping, label)).await?;
+        let ((identity, response), status) = self
+            .exchange(prepared, |value| {
+                read_identity(value, &endpoint.mapping, label)
+                    .map(|(identity, secrets)| ((identity, value.clone()), secrets))
+            })
+            .await?;
+        self.context.set_userinfo(&response);
         Ok((identity.clone(), format!("HTTP {status}: {}", identity.display())))
     }
 
@@ -831,6 +925,7 @@ fn prepare_authorization(config: &OAuth2Config) -> Result<AuthorizationRequest, 
 /// is reported at step 1, before the user logs in, and nothing is sent.
 fn preflight(request: &FlowRequest, config: &OAuth2Config) -> Result<(), FlowError> {
     let mut vars = client_vars(config);
+    vars.use_stand_ins();
     for name in ["code", "code_verifier", "access_token", "refresh_token"] {
         vars.set(name, "x");
     }
@@ -932,7 +1027,38 @@ fn check_callback(
     (checks, Ok((code, summary)))
 }
 
+/// One entry of a mapping read from a response, `default` when the entry is empty.
+fn read_entry(
+    value: &Value,
+    entry: &str,
+    default: &str,
+    label: &str,
+    what: &'static str,
+) -> Result<Option<String>, FlowError> {
+    let entry = if entry.trim().is_empty() { default } else { entry };
+    mapping::read(value, entry).map(|v| v.filter(|v| !v.trim().is_empty())).map_err(|message| FlowError::Mapping {
+        endpoint: label.to_owned(),
+        what,
+        message,
+    })
+}
+
+/// A number of seconds (or a time) read by the mapping; a value that isn't a number is no value.
+fn read_number(
+    value: &Value,
+    entry: &str,
+    default: &str,
+    label: &str,
+    what: &'static str,
+) -> Result<Option<f64>, FlowError> {
+    Ok(read_entry(value, entry, default, label, what)?.and_then(|v| v.trim().parse::<f64>().ok()))
+}
+
 /// The tokens of a token response, read by the mapping; the secrets found are returned to be hidden.
+///
+/// Expiry: `expires_in` counts from the time the provider says it issued the token when the
+/// mapping reads one (`issued_at`, in seconds or milliseconds), else from now; no `expires_in` is
+/// no expiry (never a guessed one). The refresh token's lifetime is kept when the provider gives it.
 fn read_tokens(
     value: &Value,
     mapping: &ResponseMapping,
@@ -940,29 +1066,37 @@ fn read_tokens(
     requested_scopes: &str,
     previous_refresh: Option<&Sensitive<String>>,
 ) -> Result<(Tokens, Vec<String>), FlowError> {
-    let path = |p: &str, default: &str| if p.trim().is_empty() { default.to_owned() } else { p.trim().to_owned() };
-    let access_path = path(&mapping.access_token, "access_token");
-    let access_token =
-        read_path(value, &access_path).filter(|t| !t.is_empty()).ok_or_else(|| FlowError::MissingValue {
+    let access_entry =
+        if mapping.access_token.trim().is_empty() { "access_token" } else { mapping.access_token.trim() };
+    let access_token = read_entry(value, access_entry, "access_token", label, "access token")?.ok_or_else(|| {
+        FlowError::MissingValue {
             endpoint: label.to_owned(),
             what: "access token",
-            path: access_path.clone(),
+            path: access_entry.to_owned(),
             fields: field_paths(value),
-        })?;
-    let refresh_token = read_path(value, &path(&mapping.refresh_token, "refresh_token"))
-        .filter(|t| !t.is_empty())
+        }
+    })?;
+    let refresh_token = read_entry(value, &mapping.refresh_token, "refresh_token", label, "refresh token")?
         .map(Sensitive::new)
         .or_else(|| previous_refresh.cloned());
-    let expires_at = read_path(value, &path(&mapping.expires_in, "expires_in"))
-        .and_then(|e| e.trim().parse::<f64>().ok())
+    let now = unix_now();
+    let issued_at = read_number(value, &mapping.issued_at, "", label, "issued at")?
+        .map(|t| crate::model::time::seconds_from_unix(t as i64))
+        .filter(|t| *t > 0);
+    let from = issued_at.unwrap_or(now);
+    let expires_at = read_number(value, &mapping.expires_in, "expires_in", label, "expires in")?
         .filter(|e| *e > 0.0)
-        .map(|e| unix_now() + e as i64);
-    let scopes = read_path(value, &path(&mapping.scope, "scope")).unwrap_or_else(|| requested_scopes.to_owned());
-    let token_type = read_path(value, &path(&mapping.token_type, "token_type"));
+        .map(|e| from + e as i64);
+    let refresh_expires_at = read_number(value, &mapping.refresh_expires_in, "", label, "refresh token expires in")?
+        .filter(|e| *e > 0.0)
+        .map(|e| from + e as i64);
+    let scopes = read_entry(value, &mapping.scope, "scope", label, "granted scopes")?
+        .unwrap_or_else(|| requested_scopes.to_owned());
+    let token_type = read_entry(value, &mapping.token_type, "token_type", label, "token type")?;
     let mut secrets = vec![access_token.clone()];
     secrets.extend(refresh_token.as_ref().map(|t| t.reveal().clone()));
     // An OpenID Connect ID token is a credential too.
-    let id_token = read_path(value, "id_token").filter(|t| !t.is_empty());
+    let id_token = mapping::read_path(value, "id_token").filter(|t| !t.is_empty());
     secrets.extend(id_token.clone());
     let tokens = Tokens {
         access_token: Sensitive::new(access_token),
@@ -971,17 +1105,27 @@ fn read_tokens(
         token_type,
         expires_at,
         scopes,
+        refresh_expires_at,
+        issued_at,
     };
     Ok((tokens, secrets))
 }
 
 pub(super) fn token_summary(status: u16, tokens: &Tokens) -> String {
+    let now = unix_now();
     let mut parts = vec![format!("HTTP {status}: {} access token", tokens.token_type.as_deref().unwrap_or("an"))];
-    if let Some(at) = tokens.expires_at {
-        parts.push(format!("expires in {} s", (at - unix_now()).max(0)));
+    match tokens.expires_at {
+        Some(at) => parts.push(format!("expires in {} s", (at - now).max(0))),
+        None => parts.push("no expiry given".into()),
+    }
+    if let Some(at) = tokens.issued_at {
+        parts.push(format!("issued {}", crate::model::time::ago(at, now)));
     }
     if tokens.refresh_token.is_some() {
-        parts.push("refresh token".into());
+        match crate::model::run::describe_refresh_expiry(tokens.refresh_expires_at, now) {
+            Some(expiry) => parts.push(expiry.replacen("refresh token ", "refresh token, ", 1)),
+            None => parts.push("refresh token".into()),
+        }
     }
     if tokens.id_token.is_some() {
         parts.push("ID token".into());
@@ -1002,9 +1146,11 @@ fn bearer_scheme(token_type: Option<&str>) -> String {
 
 /// The identity of a user information response, read by the mapping.
 fn read_identity(value: &Value, mapping: &ResponseMapping, label: &str) -> Result<(Identity, Vec<String>), FlowError> {
-    let read = |p: &str| read_path(value, p).filter(|v| !v.is_empty());
-    let identity =
-        Identity { id: read(&mapping.user_id), name: read(&mapping.user_name), email: read(&mapping.user_email) };
+    let identity = Identity {
+        id: read_entry(value, &mapping.user_id, "", label, "user id")?,
+        name: read_entry(value, &mapping.user_name, "", label, "user name")?,
+        email: read_entry(value, &mapping.user_email, "", label, "user email")?,
+    };
     if identity.is_empty() {
         let paths: Vec<&str> = [&mapping.user_id, &mapping.user_name, &mapping.user_email]
             .into_iter()
@@ -1069,6 +1215,7 @@ mod tests {
             error_uri: None,
             iss: None,
             source: CallbackSource::Listener,
+            all: Sensitive::new(Vec::new()),
         }
     }
 
@@ -1129,6 +1276,50 @@ mod tests {
         let e =
             read_tokens(&json!({"ok": true, "team": {"id": "T1"}}), &mapping, "token endpoint", "", None).unwrap_err();
         assert!(e.to_string().contains("authed_user.access_token") && e.to_string().contains("team.id"), "{e}");
+    }
+
+    #[test]
+    fn expiry_counts_from_the_issue_time_and_keeps_the_refresh_lifetime() {
+        let mapping = ResponseMapping {
+            issued_at: "created_at".into(),
+            ..ResponseMapping::for_purpose(crate::model::EndpointPurpose::Token)
+        };
+        let v = json!({"access_token": "a", "refresh_token": "r", "expires_in": 7200, "created_at": 1_000_000_000,
+            "x_refresh_token_expires_in": 8_726_400});
+        let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+        assert_eq!(tokens.issued_at, Some(1_000_000_000));
+        assert_eq!(tokens.expires_at, Some(1_000_007_200));
+        assert_eq!(tokens.refresh_expires_at, Some(1_008_726_400));
+        // Salesforce: issued_at in milliseconds, as a string, and no expires_in at all.
+        let mapping = ResponseMapping { issued_at: "issued_at".into(), ..mapping };
+        let v = json!({"access_token": "a", "issued_at": "1278448832702", "instance_url": "https://na1.example"});
+        let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+        assert_eq!((tokens.issued_at, tokens.expires_at), (Some(1_278_448_832), None));
+        assert!(token_summary(200, &tokens).contains("no expiry given"), "{}", token_summary(200, &tokens));
+    }
+
+    #[test]
+    fn mapping_expressions_read_tokens_and_identity() {
+        let mapping = ResponseMapping {
+            expires_in: "expires_in / 1000".into(),
+            scope: "scope".into(),
+            ..ResponseMapping::for_purpose(crate::model::EndpointPurpose::Token)
+        };
+        let v = json!({"access_token": "a", "expires_in": 3_600_000, "scope": ["user:read:email", "chat:read"]});
+        let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+        assert!((unix_now() + 3590..=unix_now() + 3600).contains(&tokens.expires_at.unwrap()));
+        assert_eq!(tokens.scopes, "user:read:email chat:read");
+        let mapping = ResponseMapping {
+            user_name: r#"givenName ~ " " ~ familyName"#.into(),
+            user_id: "sub".into(),
+            ..Default::default()
+        };
+        let (identity, _) =
+            read_identity(&json!({"sub": "s1", "givenName": "Ann", "familyName": "Lee"}), &mapping, "u").unwrap();
+        assert_eq!(identity.display(), "Ann Lee (s1)");
+        let bad = ResponseMapping { user_id: "id / 2".into(), ..Default::default() };
+        let e = read_identity(&json!({"id": "x"}), &bad, "user information endpoint").unwrap_err();
+        assert!(matches!(e, FlowError::Mapping { what: "user id", .. }), "{e}");
     }
 
     #[test]

@@ -55,6 +55,14 @@ pub enum FlowError {
         "The response of the {endpoint} has no {what} at \"{path}\" (its fields: {fields}). Check the endpoint's response mapping."
     )]
     MissingValue { endpoint: String, what: &'static str, path: String, fields: String },
+    /// The callback's signature is missing or wrong (Shopify's HMAC).
+    #[error("The callback's signature check failed: {detail}.")]
+    CallbackSignature { detail: String },
+    /// A response-mapping expression could not be evaluated on the response.
+    #[error(
+        "The response mapping of the {endpoint} ({what}) can't be read: {message} Fix the endpoint's response mapping."
+    )]
+    Mapping { endpoint: String, what: &'static str, message: String },
     /// The provider sent an error back to the redirect URI instead of a code.
     #[error("The provider sent back the error {error}{}{}. {hint}",
         description.as_deref().map(|d| format!(": {d}")).unwrap_or_default(),

@@ -187,6 +187,8 @@ pub(crate) struct RunEndpoints {
     pub revocation: Option<Endpoint>,
     pub introspection: Option<Endpoint>,
     pub jwks: Option<Endpoint>,
+    /// The authorization's own refresh endpoint; without one, refreshes go to the token endpoint.
+    pub refresh: Option<Endpoint>,
 }
 
 /// Which of a connection's tokens a revocation or an introspection is about.
@@ -227,6 +229,9 @@ pub struct FlowRequest {
     pub(crate) endpoints: RunEndpoints,
     pub(crate) credentials: Credentials,
     pub(crate) action: FlowAction,
+    /// The run-context values a saved connection kept (`callback.realmId`…): a refresh starts
+    /// from them, so its templates find what the test learnt.
+    pub(crate) kept: Vec<crate::model::context::KeptValue>,
 }
 
 impl FlowRequest {
@@ -255,6 +260,7 @@ impl FlowRequest {
             revocation: find(refs.revocation, "revocation endpoint")?,
             introspection: find(refs.introspection, "introspection endpoint")?,
             jwks: find(refs.jwks, "JWKS endpoint")?,
+            refresh: find(authorization.config.refresh_endpoint_id(), "refresh endpoint")?,
         };
         match &authorization.config {
             AuthConfig::OAuth2(_) if resolved.token.is_none() => {
@@ -290,6 +296,7 @@ impl FlowRequest {
             endpoints: resolved,
             credentials,
             action: FlowAction::Test,
+            kept: Vec::new(),
         })
     }
 
@@ -324,7 +331,9 @@ impl FlowRequest {
             )));
         }
         let token = connection.tokens.refresh_token.clone().unwrap_or_default();
-        FlowRequest::refresh(authorization, endpoints, connection.id, token)
+        let mut request = FlowRequest::refresh(authorization, endpoints, connection.id, token)?;
+        request.kept = connection.kept.clone();
+        Ok(request)
     }
 
     /// RFC 7009: revokes a saved connection's tokens (`which`; both by default, the refresh token first).

@@ -394,7 +394,14 @@ pub(crate) fn tokens_of(response: &AnyTokenResponse, requested_scopes: &str) -> 
         .scopes()
         .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|| requested_scopes.to_owned());
-    let id_token = response.extra_fields().0.get("id_token").and_then(Value::as_str).filter(|t| !t.is_empty());
+    let extra = &response.extra_fields().0;
+    let id_token = extra.get("id_token").and_then(Value::as_str).filter(|t| !t.is_empty());
+    // The refresh token's lifetime, when the provider says (not part of the crate's typed fields).
+    let refresh_expires_at = ["refresh_token_expires_in", "x_refresh_token_expires_in", "refresh_expires_in"]
+        .iter()
+        .find_map(|k| extra.get(*k).and_then(Value::as_i64))
+        .filter(|s| *s > 0)
+        .map(|s| crate::model::time::now() + s);
     Tokens {
         access_token: Sensitive::new(response.access_token().secret().clone()),
         refresh_token: response.refresh_token().map(|t| Sensitive::new(t.secret().clone())),
@@ -405,6 +412,8 @@ pub(crate) fn tokens_of(response: &AnyTokenResponse, requested_scopes: &str) -> 
             .filter(|d| !d.is_zero())
             .map(|d| crate::model::time::now() + i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)),
         scopes,
+        refresh_expires_at,
+        issued_at: None,
     }
 }
 

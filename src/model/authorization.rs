@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::EndpointPurpose;
+use super::context::NAMESPACES;
 use super::field::{FieldError, Problem, check_len};
 use super::limits;
+use super::signature::CallbackSignature;
 use super::template;
 
 /// The kinds of authorization authdeck knows.
@@ -77,6 +79,10 @@ pub enum OAuth2Field {
     RedirectUri,
     ClientAuth,
     Pkce,
+    RefreshEndpoint,
+    /// The run-context values kept with the connection.
+    Keep,
+    CallbackSignature,
     ResponseMode,
     Grant,
     Issuer,
@@ -134,6 +140,9 @@ impl OAuth2Field {
             OAuth2Field::RedirectUri => "redirect_uri",
             OAuth2Field::ClientAuth => "client_auth",
             OAuth2Field::Pkce => "pkce",
+            OAuth2Field::RefreshEndpoint => "refresh_endpoint",
+            OAuth2Field::Keep => "keep",
+            OAuth2Field::CallbackSignature => "callback_signature",
             OAuth2Field::ResponseMode => "response_mode",
             OAuth2Field::Grant => "grant",
             OAuth2Field::Issuer => "issuer",
@@ -255,6 +264,36 @@ impl AuthConfig {
             AuthConfig::ApiKey(c) => (None, c.userinfo_endpoint),
             AuthConfig::Basic(c) => (None, c.userinfo_endpoint),
             AuthConfig::OAuth2(c) => (c.token_endpoint, c.userinfo_endpoint),
+        }
+    }
+
+    /// The endpoint refresh-token grants go to, when it isn't the token endpoint (OAuth 2.0 only).
+    pub fn refresh_endpoint_id(&self) -> Option<i64> {
+        match self {
+            AuthConfig::OAuth2(c) => c.refresh_endpoint,
+            _ => None,
+        }
+    }
+
+    pub fn set_refresh_endpoint_id(&mut self, id: Option<i64>) {
+        if let AuthConfig::OAuth2(c) = self {
+            c.refresh_endpoint = id;
+        }
+    }
+
+    /// Whether this authorization uses the endpoint in any of its fields.
+    pub fn uses_endpoint(&self, id: i64) -> bool {
+        let (token, userinfo) = self.endpoint_ids();
+        [token, userinfo, self.refresh_endpoint_id()].contains(&Some(id))
+    }
+
+    /// Copies the OAuth 2.0 fields a form doesn't show (refresh endpoint, kept values, callback
+    /// signature) from the stored version, so that saving the form keeps them.
+    pub fn carry_over_unshown(&mut self, stored: &AuthConfig) {
+        if let (AuthConfig::OAuth2(new), AuthConfig::OAuth2(old)) = (self, stored) {
+            new.refresh_endpoint = old.refresh_endpoint;
+            new.keep = old.keep.clone();
+            new.callback_signature = old.callback_signature;
         }
     }
 
@@ -601,6 +640,16 @@ pub struct OAuth2Config {
     pub redirect_uri: String,
     pub client_auth: ClientAuth,
     pub pkce: bool,
+    /// Where refresh-token grants go when not to the token endpoint (Figma's `/v1/oauth/refresh`);
+    /// `None` derives the refresh request from the token endpoint.
+    #[serde(skip)]
+    pub refresh_endpoint: Option<i64>,
+    /// The run-context values saved with the connection (`callback.realmId`, `token.instance_url`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
+    /// The signature the callback must carry (Shopify's HMAC).
+    #[serde(skip_serializing_if = "CallbackSignature::is_none")]
+    pub callback_signature: CallbackSignature,
     /// How the callback comes back: in the query (default) or as a form post.
     pub response_mode: ResponseMode,
     /// How the tokens are obtained.
@@ -630,6 +679,9 @@ impl Default for OAuth2Config {
             redirect_uri: DEFAULT_REDIRECT_URI.into(),
             client_auth: ClientAuth::BasicHeader,
             pkce: true,
+            refresh_endpoint: None,
+            keep: Vec::new(),
+            callback_signature: CallbackSignature::None,
             response_mode: ResponseMode::Query,
             grant: Grant::AuthorizationCode,
             issuer: String::new(),
@@ -699,6 +751,15 @@ impl OAuth2Config {
                 errors.push(FieldError::invalid(OAuth2Field::RedirectUri, message));
             }
         }
+        if let Some(message) = self.keep.iter().find_map(|name| check_kept_name(name).err()) {
+            errors.push(FieldError::invalid(OAuth2Field::Keep, message));
+        }
+        if !self.callback_signature.is_none() && self.client_auth == ClientAuth::None {
+            errors.push(FieldError::invalid(
+                OAuth2Field::CallbackSignature,
+                "The callback signature is keyed with the Client Secret: use a client authentication with the secret, or check no signature.",
+            ));
+        }
         // The Client ID and Secret have their own limits above.
         for (field, value, max) in [
             (OAuth2Field::AuthorizationUri, &self.authorization_uri, limits::URL),
@@ -744,6 +805,27 @@ impl OAuth2Config {
     /// The query parameters already in the Authorization URI, as typed.
     pub fn authorization_params(&self) -> Vec<(String, String)> {
         query_params(&self.authorization_uri)
+    }
+}
+
+/// Parses the "Keep from the run" field: names separated by commas or white space.
+pub fn parse_kept_names(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// A value to keep is named `callback.NAME`, `token.PATH` or `userinfo.PATH`.
+pub fn check_kept_name(name: &str) -> Result<(), String> {
+    let valid = name.split_once('.').is_some_and(|(namespace, path)| {
+        NAMESPACES.contains(&namespace)
+            && !path.is_empty()
+            && path.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || "_-$@:".contains(c)))
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{name}\" is not a value of the run: write callback.NAME (a callback parameter), token.NAME (a field of the token response) or userinfo.NAME, e.g. callback.realmId or token.instance_url."
+        ))
     }
 }
 
@@ -918,6 +1000,28 @@ mod tests {
             c.authorization_params(),
             [("response_type".to_owned(), "code".to_owned()), ("prompt".to_owned(), "consent".to_owned())]
         );
+    }
+
+    #[test]
+    fn kept_names_and_signature_are_checked() {
+        let mut c = OAuth2Config {
+            client_id: "id".into(),
+            client_secret: "s".into(),
+            authorization_uri: "https://x.example/auth".into(),
+            token_endpoint: Some(1),
+            keep: parse_kept_names("callback.realmId, token.instance_url userinfo.data.0.id"),
+            callback_signature: CallbackSignature::ShopifyHmacSha256,
+            ..Default::default()
+        };
+        assert_eq!(c.validate(), []);
+        c.keep.push("instance_url".into());
+        c.client_auth = ClientAuth::None;
+        let fields: Vec<_> = c.validate().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, [OAuth2Field::Keep, OAuth2Field::CallbackSignature]);
+        assert!(check_kept_name("tokens.x").unwrap_err().contains("callback.realmId"));
+        // The stored form of an authorization without these fields is unchanged.
+        let plain = serde_json::to_value(OAuth2Config::default()).unwrap();
+        assert!(plain.get("keep").is_none() && plain.get("callback_signature").is_none(), "{plain}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::authorization::{AuthKind, DEFAULT_REDIRECT_URI};
+use super::signature::CallbackSignature;
 use super::{
     ApiKeyField, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, Grant, KeyPlacement,
     OAuth2Field, Problem, ResponseMapping, ResponseMode,
@@ -60,6 +61,9 @@ pub struct EndpointExport {
 /// `Deserialize` impl below) so that an error names the field inside it and an unknown field is refused.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// One value per authorization of a file, made and read once: boxing the OAuth 2.0 fields would
+// save nothing that matters and cost every match a deref.
+#[allow(clippy::large_enum_variant)]
 pub enum AuthorizationExport {
     ApiKey(ApiKeyExport),
     Basic(BasicExport),
@@ -109,6 +113,14 @@ pub struct OAuth2Export {
     pub client_auth: ClientAuth,
     #[serde(default = "yes")]
     pub pkce: bool,
+    /// The endpoint of refresh-token grants, when not the token endpoint (by name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_endpoint: Option<String>,
+    /// Run-context values saved with a connection: `callback.realmId`, `token.instance_url`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
+    #[serde(default, skip_serializing_if = "CallbackSignature::is_none")]
+    pub callback_signature: CallbackSignature,
     /// Version 2 on.
     #[serde(default)]
     pub grant: Grant,
@@ -297,6 +309,22 @@ mod tests {
         let read: AuthorizationExport = serde_json::from_str(text).unwrap();
         assert_eq!(read.name(), "O");
         assert_eq!(serde_json::to_string(&read).unwrap(), text);
+    }
+
+    #[test]
+    fn the_quirk_fields_read_and_stay_out_when_unused() {
+        let base = r#""kind":"oauth2","name":"O","client_id":"id","authorization_uri":"https://a.test/auth","redirect_uri":"http://127.0.0.1:8976/callback""#;
+        let read: AuthorizationExport = serde_json::from_str(&format!(
+            r#"{{{base},"refresh_endpoint":"R","keep":["callback.realmId"],"callback_signature":"shopify_hmac_sha256"}}"#
+        ))
+        .unwrap();
+        let AuthorizationExport::OAuth2(o) = &read else { panic!() };
+        assert_eq!(o.refresh_endpoint.as_deref(), Some("R"));
+        assert_eq!(o.keep, ["callback.realmId"]);
+        assert_eq!(o.callback_signature, CallbackSignature::ShopifyHmacSha256);
+        let plain: AuthorizationExport = serde_json::from_str(&format!("{{{base}}}")).unwrap();
+        let written = serde_json::to_string(&plain).unwrap();
+        assert!(!written.contains("keep") && !written.contains("refresh_endpoint"), "{written}");
     }
 
     #[test]

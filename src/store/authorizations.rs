@@ -17,7 +17,8 @@ pub struct AuthorizationRow {
 const SELECT: &str = "SELECT a.id, a.app_id, a.kind, a.name, a.config, a.token_endpoint_id, a.userinfo_endpoint_id,
         (SELECT t.outcome || char(31) || coalesce(t.finished_at, t.started_at) || char(31) || t.message
            FROM test_runs t WHERE t.authorization_id = a.id AND t.kind = 'test' ORDER BY t.id DESC LIMIT 1),
-        p.name, a.device_endpoint_id, a.revocation_endpoint_id, a.introspection_endpoint_id, a.jwks_endpoint_id
+        p.name, a.device_endpoint_id, a.revocation_endpoint_id, a.introspection_endpoint_id, a.jwks_endpoint_id,
+        a.refresh_endpoint_id
     FROM authorizations a JOIN apps p ON p.id = a.app_id";
 
 fn row_to_authorization(
@@ -56,6 +57,7 @@ fn row_to_authorization(
         introspection: row.get(11)?,
         jwks: row.get(12)?,
     });
+    config.set_refresh_endpoint_id(row.get(13)?);
     let authorization = Authorization {
         id: row.get(0)?,
         app_id: row.get(1)?,
@@ -120,8 +122,9 @@ pub(super) fn insert_authorization(
     write_authorization(
         conn,
         "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id,
-            device_endpoint_id, revocation_endpoint_id, introspection_endpoint_id, jwks_endpoint_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            device_endpoint_id, revocation_endpoint_id, introspection_endpoint_id, jwks_endpoint_id,
+            refresh_endpoint_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         app_id,
         name,
         config,
@@ -145,7 +148,7 @@ pub(super) fn update_authorization(
         conn,
         "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
             userinfo_endpoint_id = ?6, device_endpoint_id = ?7, revocation_endpoint_id = ?8,
-            introspection_endpoint_id = ?9, jwks_endpoint_id = ?10,
+            introspection_endpoint_id = ?9, jwks_endpoint_id = ?10, refresh_endpoint_id = ?11,
             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
          WHERE id = ?1",
         id,
@@ -188,6 +191,7 @@ fn write_authorization(
             refs.revocation,
             refs.introspection,
             refs.jwks,
+            config.refresh_endpoint_id(),
         ],
     )
     .map_err(|e| map_unique(e, "An authorization", name))

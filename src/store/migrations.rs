@@ -79,4 +79,10 @@ pub const MIGRATIONS: &[&str] = &[
         check_value TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
+    // 6: what the provider said of the tokens' lifetimes: the refresh token's expiry and the issue time.
+    "ALTER TABLE connections ADD COLUMN refresh_expires_at INTEGER;
+    ALTER TABLE connections ADD COLUMN issued_at INTEGER;",
+    // 7: the run context: an authorization's own refresh endpoint, and the values a connection kept.
+    "ALTER TABLE authorizations ADD COLUMN refresh_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE connections ADD COLUMN kept TEXT NOT NULL DEFAULT '[]';",
 ];

@@ -7,6 +7,7 @@ mod connections;
 mod discovery;
 mod endpoints;
 mod migrations;
+mod presets;
 pub mod seal;
 mod secrets;
 mod transfer;
@@ -22,6 +23,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 pub use authorizations::AuthorizationRow;
+pub use presets::AddedPreset;
 pub use seal::KeySource;
 pub use secrets::UnreadableSecret;
 pub use transfer::{ImportError, ImportSummary, TransferError};

@@ -147,9 +147,9 @@ pub struct Vault {
     current: Option<String>,
     /// Key ids the database knows whose key isn't here, with why.
     missing: Vec<(String, String)>,
-    /// A key is here but protected by a passphrase that wasn't given (or was wrong): new secrets
-    /// are then refused rather than sealed under a new key the user didn't ask for.
-    locked: bool,
+    /// Keys that are here but protected by a passphrase that wasn't given (or was wrong): new
+    /// secrets are then refused rather than sealed under a new key the user didn't ask for.
+    locked: Vec<String>,
     rng: SystemRandom,
 }
 
@@ -160,7 +160,7 @@ impl Vault {
             keys: HashMap::new(),
             current: None,
             missing: Vec::new(),
-            locked: false,
+            locked: Vec::new(),
             rng: SystemRandom::new(),
         }
     }
@@ -172,6 +172,11 @@ impl Vault {
     /// The key ids the database knows but whose key isn't here, with why.
     pub fn missing_keys(&self) -> &[(String, String)] {
         &self.missing
+    }
+
+    /// Whether the key `key_id` is here but locked by a passphrase not given.
+    pub fn is_locked(&self, key_id: &str) -> bool {
+        self.locked.iter().any(|id| id == key_id)
     }
 
     /// The key file of `key_id`.
@@ -187,7 +192,7 @@ impl Vault {
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         self.missing.clear();
-        self.locked = false;
+        self.locked.clear();
         for (id, check) in rows {
             if self.keys.contains_key(&id) {
                 self.current = Some(id);
@@ -199,7 +204,7 @@ impl Vault {
                     self.current = Some(id);
                 }
                 Err(KeyError::Locked(why)) => {
-                    self.locked = true;
+                    self.locked.push(id.clone());
                     self.missing.push((id, why));
                 }
                 Err(KeyError::Missing(why)) => self.missing.push((id, why)),
@@ -265,7 +270,7 @@ impl Vault {
         if let Some(id) = &self.current {
             return Ok(id.clone());
         }
-        if self.locked {
+        if !self.locked.is_empty() {
             return Err(StoreError::Invalid(
                 "The database's key is protected by a passphrase that wasn't given (or isn't right), so no secret can be stored: set AUTHDECK_PASSPHRASE, or run authdeck in a terminal to be asked.".into(),
             ));
@@ -319,6 +324,8 @@ pub struct KeyStatus {
     pub path: Option<PathBuf>,
     /// Here and opened: whether its file is protected by a passphrase. Missing: why.
     pub state: std::result::Result<bool, String>,
+    /// Here, but protected by a passphrase that wasn't given (or isn't right).
+    pub locked: bool,
 }
 
 impl Vault {
@@ -339,7 +346,8 @@ impl Vault {
                         .and_then(|p| fs::read_to_string(p).ok())
                         .is_some_and(|text| text.lines().any(|l| l.starts_with("argon2id:")))),
                 };
-                KeyStatus { id, path, state }
+                let locked = self.is_locked(&id);
+                KeyStatus { id, path, state, locked }
             })
             .collect())
     }

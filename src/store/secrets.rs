@@ -81,22 +81,31 @@ impl Store {
         let mut lines =
             vec![format!("{} secret(s) in this database can't be read here; everything else works.", unreadable.len())];
         for (key_id, why) in self.vault.missing_keys() {
-            if unreadable.iter().any(|u| u.key_id.as_deref() == Some(key_id)) {
-                let copy = self
-                    .vault
-                    .key_path(key_id)
-                    .map(|p| {
-                        format!(
-                            " If you have the key file from the machine this database was made on, copy it to {}.",
-                            p.display()
-                        )
-                    })
-                    .unwrap_or_default();
-                lines.push(format!("Their key {key_id} is missing: {why}.{copy}"));
+            if !unreadable.iter().any(|u| u.key_id.as_deref() == Some(key_id)) {
+                continue;
             }
+            if self.vault.is_locked(key_id) {
+                lines.push(format!("Their key {key_id} is here but locked: {why}."));
+                continue;
+            }
+            let copy = self
+                .vault
+                .key_path(key_id)
+                .map(|p| {
+                    format!(
+                        " If you have the key file from the machine this database was made on, copy it to {}.",
+                        p.display()
+                    )
+                })
+                .unwrap_or_default();
+            lines.push(format!("Their key {key_id} is missing: {why}.{copy}"));
         }
         for secret in unreadable {
-            lines.push(format!("  - {}: {}", secret.what, secret.how));
+            let how = match &secret.key_id {
+                Some(id) if self.vault.is_locked(id) => "give the key's passphrase to read it".to_owned(),
+                _ => secret.how.clone(),
+            };
+            lines.push(format!("  - {}: {how}", secret.what));
         }
         lines.join("\n")
     }

@@ -156,6 +156,9 @@ impl Store {
                         redirect_uri: c.redirect_uri,
                         client_auth: c.client_auth,
                         pkce: c.pkce,
+                        refresh_endpoint: name_of(c.refresh_endpoint),
+                        keep: c.keep,
+                        callback_signature: c.callback_signature,
                         grant: c.grant,
                         issuer: c.issuer,
                         device_endpoint: name_of(c.device_endpoint),
@@ -288,7 +291,12 @@ fn import_app(
 }
 
 /// Creates or updates one endpoint by name; its name and id.
-fn import_endpoint(conn: &Connection, app_id: i64, e: &EndpointExport, path: &str) -> ImportResult<(String, i64)> {
+pub(super) fn import_endpoint(
+    conn: &Connection,
+    app_id: i64,
+    e: &EndpointExport,
+    path: &str,
+) -> ImportResult<(String, i64)> {
     let method = Method::parse(&e.method)
         .ok_or_else(|| invalid(format!("{path}.method"), format!("write one of {}.", Method::quoted_list())))?;
     let mut endpoint = Endpoint {
@@ -319,7 +327,7 @@ fn import_endpoint(conn: &Connection, app_id: i64, e: &EndpointExport, path: &st
     Ok((endpoint.name, endpoint.id))
 }
 
-fn import_authorization(
+pub(super) fn import_authorization(
     conn: &Connection,
     vault: &mut Vault,
     app_id: i64,
@@ -385,6 +393,9 @@ fn import_authorization(
                 redirect_uri: a.redirect_uri.clone(),
                 client_auth: a.client_auth,
                 pkce: a.pkce,
+                refresh_endpoint: resolve("refresh_endpoint", &a.refresh_endpoint)?,
+                keep: a.keep.clone(),
+                callback_signature: a.callback_signature,
                 grant: a.grant,
                 issuer: a.issuer.trim().to_owned(),
                 device_endpoint: resolve("device_endpoint", &a.device_endpoint)?,

@@ -67,6 +67,10 @@ struct KeptTokens {
     token_type: Option<String>,
     expires_at: Option<i64>,
     scopes: String,
+    #[serde(default)]
+    refresh_expires_at: Option<i64>,
+    #[serde(default)]
+    issued_at: Option<i64>,
 }
 
 fn is_busy(error: &StoreError) -> bool {
@@ -124,6 +128,8 @@ impl Store {
                     token_type: t.token_type.clone(),
                     expires_at: t.expires_at,
                     scopes: t.scopes.clone(),
+                    refresh_expires_at: t.refresh_expires_at,
+                    issued_at: t.issued_at,
                 })
             }
         };
@@ -193,6 +199,8 @@ impl Store {
                 token_type: t.token_type,
                 expires_at: t.expires_at,
                 scopes: t.scopes,
+                refresh_expires_at: t.refresh_expires_at,
+                issued_at: t.issued_at,
             });
         }
         // The authorization may have been deleted since.

@@ -30,10 +30,19 @@ pub struct Reply {
     pub delay: Duration,
     /// Leave out Content-Length: the body is sent chunked (read by the client in chunks).
     pub no_length: bool,
+    /// More response headers (a redirect's Location).
+    pub headers: Vec<(String, String)>,
 }
 
 pub fn reply(status: u16, content_type: &'static str, body: &str) -> Reply {
-    Reply { status, content_type, body: body.as_bytes().to_vec(), delay: Duration::ZERO, no_length: false }
+    Reply {
+        status,
+        content_type,
+        body: body.as_bytes().to_vec(),
+        delay: Duration::ZERO,
+        no_length: false,
+        headers: Vec::new(),
+    }
 }
 
 pub fn json(body: serde_json::Value) -> Reply {
@@ -53,6 +62,22 @@ pub struct FakeServer {
     pub seen: Arc<Mutex<Vec<Seen>>>,
 }
 
+/// Answers one request (a fake provider's logic); also told how many requests this path had,
+/// this one included.
+pub type Handler = Arc<dyn Fn(&Seen, usize) -> Reply + Send + Sync>;
+
+/// The reply of `routes` for a request: a path listed several times answers with each reply in
+/// turn, the last one from then on.
+fn route_reply(routes: &[(&'static str, Reply)], seen: &Seen, hits: usize) -> Reply {
+    let path = seen.target.split('?').next().unwrap_or_default();
+    let replies: Vec<&Reply> = routes.iter().filter(|(p, _)| *p == path).map(|(_, r)| r).collect();
+    replies
+        .get(hits.saturating_sub(1))
+        .or(replies.last())
+        .map(|r| (*r).clone())
+        .unwrap_or_else(|| reply(404, "text/plain", "no route"))
+}
+
 impl FakeServer {
     /// Serves `routes` (path → reply); other paths get 404. A path listed several times answers
     /// with each reply in turn, the last one from then on (a poll that is pending, then succeeds).
@@ -63,15 +88,27 @@ impl FakeServer {
     /// Like [`FakeServer::start`], with routes made once the server's base URL
     /// (`http://127.0.0.1:PORT`) is known: a discovery document names its own endpoints.
     pub async fn start_with(routes: impl FnOnce(&str) -> Vec<(&'static str, Reply)>) -> FakeServer {
+        FakeServer::serving(|base| {
+            let routes = routes(base);
+            Arc::new(move |seen: &Seen, hits: usize| route_reply(&routes, seen, hits))
+        })
+        .await
+    }
+
+    /// Serves every request with `handler` (a fake provider's logic).
+    pub async fn start_handler(handler: Handler) -> FakeServer {
+        FakeServer::serving(|_| handler).await
+    }
+
+    async fn serving(handler: impl FnOnce(&str) -> Handler) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let routes = routes(&format!("http://{addr}"));
+        let handler = handler(&format!("http://{addr}"));
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let routes = Arc::new(routes);
         let log = seen.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, routes.clone(), log.clone()));
+                tokio::spawn(serve(stream, handler.clone(), log.clone()));
             }
         });
         FakeServer { addr, seen }
@@ -87,11 +124,11 @@ impl FakeServer {
 }
 
 /// Serves one connection with hyper's HTTP/1 server — the stack the callback listener uses, rather
-/// than a second hand-written parser — recording each request and answering from `routes`.
-pub async fn serve(stream: TcpStream, routes: Arc<Vec<(&'static str, Reply)>>, seen: Arc<Mutex<Vec<Seen>>>) {
+/// than a second hand-written parser — recording each request and answering with `handler`.
+pub async fn serve(stream: TcpStream, handler: Handler, seen: Arc<Mutex<Vec<Seen>>>) {
     let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-        let (routes, seen) = (routes.clone(), seen.clone());
-        async move { Ok::<_, std::convert::Infallible>(answer(request, &routes, &seen).await) }
+        let (handler, seen) = (handler.clone(), seen.clone());
+        async move { Ok::<_, std::convert::Infallible>(answer(request, &handler, &seen).await) }
     });
     let _ = hyper::server::conn::http1::Builder::new()
         .keep_alive(false)
@@ -103,7 +140,7 @@ type FakeBody = http_body_util::combinators::BoxBody<hyper::body::Bytes, std::co
 
 async fn answer(
     request: hyper::Request<hyper::body::Incoming>,
-    routes: &[(&'static str, Reply)],
+    handler: &Handler,
     seen: &Mutex<Vec<Seen>>,
 ) -> hyper::Response<FakeBody> {
     use http_body_util::BodyExt;
@@ -117,17 +154,13 @@ async fn answer(
     let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let body = String::from_utf8_lossy(&body).into_owned();
     let path = target.split('?').next().unwrap_or_default().to_owned();
+    let request = Seen { method, target, headers, body };
     let hits = {
         let mut seen = seen.lock().unwrap();
-        seen.push(Seen { method, target: target.clone(), headers, body });
+        seen.push(request.clone());
         seen.iter().filter(|s| s.target.split('?').next() == Some(path.as_str())).count()
     };
-    let replies: Vec<&Reply> = routes.iter().filter(|(p, _)| *p == path).map(|(_, r)| r).collect();
-    let reply = replies
-        .get(hits - 1)
-        .or(replies.last())
-        .map(|r| (*r).clone())
-        .unwrap_or_else(|| reply(404, "text/plain", "no route"));
+    let reply = handler(&request, hits);
     tokio::time::sleep(reply.delay).await;
     let body: FakeBody = if reply.no_length {
         // No Content-Length: hyper sends the body chunked, read by the client as it comes.
@@ -143,6 +176,10 @@ async fn answer(
     let mut response = hyper::Response::new(body);
     *response.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap();
     response.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static(reply.content_type));
+    for (name, value) in &reply.headers {
+        let name = hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        response.headers_mut().append(name, hyper::header::HeaderValue::from_str(value).unwrap());
+    }
     response
 }
 

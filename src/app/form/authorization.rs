@@ -249,6 +249,7 @@ pub fn oauth2_config(form: &Form) -> OAuth2Config {
         revocation_endpoint: form.endpoint(OAuth2Field::RevocationEndpoint),
         introspection_endpoint: form.endpoint(OAuth2Field::IntrospectionEndpoint),
         jwks_endpoint: form.endpoint(OAuth2Field::JwksEndpoint),
+        ..OAuth2Config::default()
     }
 }
 
