@@ -22,10 +22,6 @@ pub enum Action {
     ShowUrl,
     /// A curl command that calls the user information endpoint with the saved token.
     CopyCurl,
-    /// Revoke a saved connection's tokens (RFC 7009).
-    Revoke,
-    /// Ask the provider whether a saved token is active (RFC 7662).
-    Introspect,
     NextTab,
     PrevTab,
     New,
@@ -33,6 +29,12 @@ pub enum Action {
     Delete,
     Test,
     Refresh,
+    /// Revoke a saved connection's tokens (RFC 7009).
+    Revoke,
+    /// Ask the provider about a saved connection's token (RFC 7662).
+    Introspect,
+    /// Read the issuer's discovery document into the OAuth 2.0 form.
+    Discover,
     Apps,
     Rename,
     Export,
@@ -50,6 +52,10 @@ pub enum Action {
     ChooseApiKey,
     ChooseBasic,
     ChooseOAuth2,
+    /// A new authorization made from one of the provider presets.
+    ChoosePreset,
+    /// Ctrl-G in the OAuth 2.0 form: a new key pair for private_key_jwt.
+    GenerateKey,
     Copy,
     OpenBrowser,
     Paste,
@@ -72,6 +78,10 @@ pub enum Context {
     /// A form whose focused field is a choice, a toggle or the button.
     FormChoice,
     EndpointPicker,
+    /// The provider presets: letters type into the filter.
+    PresetPicker,
+    /// What to do at the provider now that a preset was added.
+    PresetNotes,
     Confirm,
     Prompt,
     Help,
@@ -183,6 +193,8 @@ pub static BINDINGS: &[Binding] = &[
     // The Connections tab.
     bind!(Connections, [ENTER], Submit, "details"),
     bind!(Connections, [ch('r')], Refresh, "refresh the token"),
+    bind!(Connections, [ch('i')], Introspect, "introspect"),
+    bind!(Connections, [ch('v')], Revoke, "revoke"),
     bind!(Connections, [ch('d')], Delete, "delete"),
     bind!(Connections, [ch('/')], Filter, "filter"),
     bind!(Connections, [ESC], Cancel, "clear the filter"),
@@ -221,6 +233,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(KindChooser, [ch('a')], ChooseApiKey, "API-Key"),
     bind!(KindChooser, [ch('b')], ChooseBasic, "Basic"),
     bind!(KindChooser, [ch('o')], ChooseOAuth2, "OAuth 2.0"),
+    bind!(KindChooser, [ch('p')], ChoosePreset, "From a preset…"),
     bind!(KindChooser, [ENTER], Submit, "choose"),
     bind!(KindChooser, [ESC], Cancel, "cancel"),
     bind!(KindChooser, [ch('k'), UP], Up, "move up", hidden),
@@ -235,6 +248,8 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormText, [UP], Up, "previous field (or line)", hidden),
     bind!(FormText, [ENTER], Submit, "next field (new line in a multi-line field)", hidden),
     bind!(FormText, [ctrl('r')], Reveal, "reveal/hide the secret"),
+    bind!(FormText, [ctrl('d')], Discover, "fill in from the issuer"),
+    bind!(FormText, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormText, [F1], Help, "help"),
     // Forms, on a choice, a toggle or the button.
     bind!(FormChoice, [ctrl('s')], Save, "save"),
@@ -245,12 +260,26 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormChoice, [TAB, DOWN, ch('j')], NextField, "next field"),
     bind!(FormChoice, [BACKTAB, UP, ch('k')], PrevField, "previous field", hidden),
     bind!(FormChoice, [ctrl('r')], Reveal, "reveal/hide the secret", hidden),
+    bind!(FormChoice, [ctrl('d')], Discover, "fill in from the issuer"),
+    bind!(FormChoice, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormChoice, [ch('?'), F1], Help, "help"),
     // The endpoint list opened from a form.
     bind!(EndpointPicker, [ENTER], Submit, "choose"),
     bind!(EndpointPicker, [ESC], Cancel, "close"),
     bind!(EndpointPicker, [ch('k'), UP], Up, "move up", hidden),
     bind!(EndpointPicker, [ch('j'), DOWN], Down, "move down", hidden),
+    // The provider presets (letters type into the filter).
+    bind!(PresetPicker, [ENTER], Submit, "use this preset"),
+    bind!(PresetPicker, [ESC], Cancel, "clear the filter / close"),
+    bind!(PresetPicker, [UP], Up, "move up", hidden),
+    bind!(PresetPicker, [DOWN], Down, "move down", hidden),
+    bind!(PresetPicker, [F1], Help, "help"),
+    // What to do at the provider, once a preset was added.
+    bind!(PresetNotes, [ch('t')], Test, "test it now"),
+    bind!(PresetNotes, [ESC, ENTER, ch('q')], Cancel, "close"),
+    bind!(PresetNotes, [ch('j'), DOWN], Down, "scroll down", hidden),
+    bind!(PresetNotes, [ch('k'), UP], Up, "scroll up", hidden),
+    bind!(PresetNotes, [ch('?'), F1], Help, "help"),
     // Yes/no questions.
     bind!(Confirm, [ch('y')], Yes, "yes"),
     bind!(Confirm, [ch('n'), ESC], No, "no"),
@@ -268,7 +297,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(TestPane, [ESC], Cancel, "cancel/close"),
     bind!(TestPane, [ch('t')], Test, "test again"),
     bind!(TestPane, [ch('r')], Refresh, "refresh"),
-    bind!(TestPane, [ch('c')], Copy, "copy URL"),
+    bind!(TestPane, [ch('c')], Copy, "copy URL/code"),
     bind!(TestPane, [ch('p')], Paste, "paste URL or code"),
     bind!(TestPane, [ch('u')], ShowUrl, "show whole URL"),
     bind!(TestPane, [ch('o')], OpenBrowser, "open browser"),
@@ -314,7 +343,7 @@ pub const TEXT_EDITING: &[(&str, &str)] = &[
     ("Home/End, Ctrl-A/E", "to the start/end of the line"),
     ("Ctrl-←/→, Alt-B/F", "move by word"),
     ("Backspace, Ctrl-H", "delete the character before the cursor"),
-    ("Delete, Ctrl-D", "delete the character under the cursor"),
+    ("Delete", "delete the character under the cursor"),
     ("Ctrl-W, Alt-Backspace", "delete the word before the cursor"),
     ("Alt-D", "delete the word after the cursor"),
     ("Ctrl-K", "delete to the end of the line"),
@@ -424,6 +453,12 @@ mod tests {
             Help,
             Up,
             Down,
+            Top,
+            Bottom,
+            Filter,
+            History,
+            ShowUrl,
+            CopyCurl,
             NextTab,
             PrevTab,
             New,
@@ -431,6 +466,9 @@ mod tests {
             Delete,
             Test,
             Refresh,
+            Revoke,
+            Introspect,
+            Discover,
             Apps,
             Rename,
             Export,
@@ -448,6 +486,8 @@ mod tests {
             ChooseApiKey,
             ChooseBasic,
             ChooseOAuth2,
+            ChoosePreset,
+            GenerateKey,
             Copy,
             OpenBrowser,
             Paste,
@@ -458,11 +498,11 @@ mod tests {
         for action in all {
             // Listing a new action above is enforced by this match: it stops compiling without it.
             match action {
-                Quit | Help | Up | Down | Top | Bottom | Filter | History | ShowUrl | CopyCurl | Revoke
-                | Introspect | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename | Export
+                Quit | Help | Up | Down | Top | Bottom | Filter | History | ShowUrl | CopyCurl | NextTab | PrevTab
+                | New | Edit | Delete | Test | Refresh | Revoke | Introspect | Discover | Apps | Rename | Export
                 | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left | Right
-                | ChooseApiKey | ChooseBasic | ChooseOAuth2 | Copy | OpenBrowser | Paste | ScrollUp | ScrollDown
-                | Interrupt => {}
+                | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy | OpenBrowser
+                | Paste | ScrollUp | ScrollDown | Interrupt => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

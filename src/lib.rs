@@ -8,6 +8,7 @@ pub mod flow;
 pub mod keymap;
 pub mod model;
 pub mod platform;
+pub mod signals;
 pub mod store;
 pub mod tui;
 pub mod ui;

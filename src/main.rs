@@ -76,7 +76,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         cli::output::read_hidden_line().ok().flatten()
     });
     let mut store = Store::open_with_keys(&db, keys)?;
-    for notice in store.take_notices() {
+    let notices = store.take_notices();
+    for notice in &notices {
         cli::output::err_line(&format!("authdeck: {notice}"));
     }
     // The log lives in the data directory whatever --db says; without one, authdeck runs unlogged.
@@ -93,8 +94,15 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             let mut app = App::new(store)?;
             app.env = Environment::from_process();
+            // What opening the database found (secrets it can't read, a mode tightened, a test
+            // result saved from where it was kept) stays on screen too: the first line of each.
+            if !notices.is_empty() {
+                let first_lines: Vec<&str> = notices.iter().filter_map(|n| n.lines().next()).collect();
+                app.error(format!("{} (`authdeck list` prints the details.)", first_lines.join(" ")));
+            }
             runtime.block_on(run_tui(&mut app))?;
-            Ok(0)
+            // Quit on a signal: the terminal is restored and the tests recorded; say which one it was.
+            Ok(app.quit_by_signal.map_or(0, authdeck::signals::exit_code))
         }
     }
 }
@@ -129,6 +137,18 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
         restore_terminal();
         default_hook(info);
     }));
+    // SIGTERM, SIGINT, SIGHUP and SIGQUIT become a message: the app quits as with `q` — tests
+    // cancelled (ports freed, runs recorded) — and the terminal is restored below, as on any exit.
+    let mut signals = authdeck::signals::Signals::new().context("Cannot listen for signals")?;
+    let sender = app.sender();
+    tokio::spawn(async move {
+        loop {
+            let signal = signals.next().await;
+            if sender.send(authdeck::app::Message::Signal(signal)).await.is_err() {
+                break;
+            }
+        }
+    });
     enable_raw_mode().context("Cannot put the terminal in raw mode")?;
     let result = async {
         execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;

@@ -70,8 +70,10 @@ where
                 None => break,
             },
             Some(message) = inbox.recv() => {
+                // A signal quits without drawing: after SIGHUP there may be no terminal to draw on.
+                let signal = matches!(message, crate::app::Message::Signal(_));
                 app.update(message);
-                true
+                !signal
             }
             _ = ticker.tick(), if app.is_testing() || app.data.is_slow() => true,
             _ = sleep_until(slow_at), if slow_at.is_some() => true,
@@ -91,6 +93,8 @@ where
     let deadline = tokio::time::Instant::now() + QUIT_GRACE;
     while app.has_running_tests() || app.data.has_pending() {
         match tokio::time::timeout_at(deadline, inbox.recv()).await {
+            // A second signal while quitting: the user means now.
+            Ok(Some(crate::app::Message::Signal(_))) if app.quit_by_signal.is_some() => break,
             Ok(Some(message)) => app.update(message),
             _ => break,
         }

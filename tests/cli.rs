@@ -193,14 +193,28 @@ fn export_then_import_into_an_empty_database_gives_the_same_data() {
     let original: serde_json::Value = serde_json::from_str(EXPORT).unwrap();
     let mut round: serde_json::Value = serde_json::from_str(&text).unwrap();
     // The export writes every field; the example (a version 1 file) left out some defaults, and
-    // the fields version 2 added.
+    // the fields versions 2 and 3 added.
     round["apps"][0]["description"].take();
-    assert_eq!(round["version"], 2);
+    assert_eq!(round["version"], 3);
     let authorization = round["apps"][0]["authorizations"][0].as_object_mut().unwrap();
     assert_eq!(authorization["grant"], "authorization_code");
-    for field in
-        ["grant", "issuer", "device_endpoint", "revocation_endpoint", "introspection_endpoint", "jwks_endpoint"]
-    {
+    assert_eq!(authorization["client_key"], "", "an empty key is no secret: written as it is");
+    for field in [
+        "grant",
+        "issuer",
+        "device_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "jwks_endpoint",
+        "client_key",
+        "key_id",
+        "signing_alg",
+        "assertion_audience",
+        "client_certificate",
+        "par",
+        "par_endpoint",
+        "dpop",
+    ] {
         authorization.remove(field);
     }
     assert_eq!(round["apps"][0]["authorizations"], original["apps"][0]["authorizations"]);
@@ -308,4 +322,62 @@ fn import_messages_say_what_to_write_in_the_file() {
     let message = import_error(&EXPORT.replace("\"method\": \"POST\"", "\"method\": \"FETCH\""));
     assert!(message.contains("At apps[0].endpoints[0].method: write one of \"GET\", \"POST\""), "{message}");
     assert!(message.contains("Nothing was imported."), "{message}");
+}
+
+#[test]
+fn presets_lists_the_catalogue_as_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let out = authdeck(&db, &["presets"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().any(|l| l.starts_with("slack ") && l.contains("Slack (user token)")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("shopify ") && l.contains("[asks: shop]")), "{text}");
+    let out = authdeck(&db, &["presets", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    let microsoft = value.as_array().unwrap().iter().find(|p| p["name"] == "microsoft").expect("microsoft");
+    assert_eq!(microsoft["questions"], serde_json::json!(["tenant"]));
+    assert!(microsoft["docs"][0].as_str().unwrap().starts_with("https://learn.microsoft.com/"));
+}
+
+#[test]
+fn presets_add_says_everything_that_is_missing_and_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let out = authdeck(&db, &["presets", "add", "shopify", "--param", "region=eu"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("\"region\" is not a question of the Shopify"), "{err}");
+    assert!(err.contains("Shop is needed"), "{err}");
+    assert!(err.contains("The Client ID is needed: --client-id ID"), "{err}");
+    assert!(err.contains("authdeck presets show shopify"), "{err}");
+    let out = authdeck(&db, &["presets", "add", "nosuch"]);
+    assert!(stderr(&out).contains("There is no preset \"nosuch\". The presets are: asana,"), "{}", stderr(&out));
+    let out = authdeck(&db, &["list", "--json"]);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap().as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn presets_add_creates_the_authorization_headless() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let args = ["presets", "add", "Shopify", "--param", "shop=acme", "--client-id", "fake-id", "--client-secret-stdin"];
+    let out = cli::authdeck_with_stdin(&db, &args, "fake-secret-42\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("to the app \"Shopify\" (a new app)"), "{text}");
+    assert!(text.contains("\"Shopify token\", \"Shopify shop\""), "{text}");
+    assert!(text.contains("authdeck test \"Shopify\" --app \"Shopify\""), "{text}");
+    assert!(!text.contains("fake-secret-42"), "{text}");
+    let export = stdout(&authdeck(&db, &["export", "--app", "Shopify", "--include-secrets"]));
+    assert!(export.contains("https://acme.myshopify.com/admin/oauth/access_token"), "{export}");
+    assert!(export.contains("\"client_secret\": \"fake-secret-42\""), "{export}");
+    assert!(export.contains("\"callback_signature\": \"shopify_hmac_sha256\""), "{export}");
+    // Added again into the same app: new names, the first one untouched.
+    let out = authdeck(
+        &db,
+        &["presets", "add", "shopify", "--param", "shop=other", "--client-id", "id2", "--app", "Shopify"],
+    );
+    assert!(stdout(&out).contains("authorization \"Shopify 2\""), "{}", stdout(&out));
+    assert!(stdout(&out).contains("No Client Secret was given"), "{}", stdout(&out));
 }

@@ -282,6 +282,22 @@ async fn a_wrong_state_is_refused_and_the_real_callback_still_completes() {
 }
 
 #[tokio::test]
+async fn response_mode_form_post_through_the_listener() {
+    let mut s = setup(&BASIC, None);
+    let AuthConfig::OAuth2(config) = &mut s.authorization.config else { unreachable!() };
+    config.response_mode = authdeck::model::ResponseMode::FormPost;
+    let driven = drive(test_request(&s), login_via_listener).await;
+    assert_connected(&driven);
+    // The provider posted the code to the listener: it never sat in an address.
+    assert_eq!(driven.report.step(StepId::Callback).unwrap().summary, "received by the listener");
+    let url = driven.events.iter().find_map(|e| match e {
+        FlowEvent::AuthorizationUrl { url, .. } => Some(url.clone()),
+        _ => None,
+    });
+    assert!(url.unwrap().contains("&response_mode=form_post"));
+}
+
+#[tokio::test]
 async fn user_denies_consent() {
     let s = setup(&BASIC, None);
     let driven = drive(test_request(&s), |url, _| async move {

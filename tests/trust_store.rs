@@ -99,6 +99,9 @@ fn fill(store: &mut Store) -> (i64, i64) {
         token_type: Some("Bearer".into()),
         expires_at: None,
         scopes: "read".into(),
+        dpop_key: None,
+        refresh_expires_at: None,
+        issued_at: None,
     };
     let mut report = FlowReport {
         authorization_id: auth,
@@ -116,6 +119,7 @@ fn fill(store: &mut Store) -> (i64, i64) {
         introspection: None,
         on_connection: None,
         connection_status: None,
+        kept: Vec::new(),
     };
     let connection = store.record_flow(&mut report).unwrap().connection_id.unwrap();
     (auth, connection)
@@ -315,11 +319,15 @@ fn a_result_that_cannot_be_saved_is_kept_sealed_and_saved_at_the_next_start() {
             token_type: None,
             expires_at: None,
             scopes: String::new(),
+            dpop_key: None,
+            refresh_expires_at: None,
+            issued_at: None,
         }),
         grant_type: None,
         introspection: None,
         on_connection: None,
         connection_status: None,
+        kept: Vec::new(),
     };
     let outcome = store.record_flow_or_keep(&mut report);
     let RecordOutcome::Kept { path, .. } = &outcome else { panic!("{outcome:?}") };
@@ -362,7 +370,10 @@ fn a_passphrase_can_be_put_on_the_key_and_taken_off() {
     // Without the passphrase (no terminal to ask on) the secrets can't be read, and it says how.
     let out = place.authdeck(&["list"]);
     assert!(out.status.success(), "everything else works: {}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("protected by a passphrase: set AUTHDECK_PASSPHRASE"), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is here but locked") && stderr.contains("set AUTHDECK_PASSPHRASE"), "{stderr}");
+    assert!(stderr.contains("give the key's passphrase") && !stderr.contains("copy it to"), "{stderr}");
+    assert!(text(&place.authdeck(&["key"]).stdout).contains("(LOCKED: "), "authdeck key says it too");
     let with = [("AUTHDECK_PASSPHRASE", "correct horse battery")];
     let export = place.authdeck_with(&["export", "--include-secrets"], &with);
     assert!(text(&export.stdout).contains(CLIENT_SECRET), "{}", text(&export.stderr));

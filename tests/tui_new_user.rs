@@ -69,6 +69,9 @@ fn report(authorization: i64, outcome: RunOutcome, minutes: i64) -> FlowReport {
         expires_at: Some(authdeck::model::time::now() + 3600),
         scopes: "openid email".into(),
         id_token: None,
+        refresh_expires_at: None,
+        issued_at: Some(at),
+        dpop_key: None,
     });
     let mut exchange_step =
         step(StepId::TokenExchange, if ok { StepStatus::Ok } else { StepStatus::Failed }, "HTTP 200");
@@ -112,6 +115,7 @@ fn report(authorization: i64, outcome: RunOutcome, minutes: i64) -> FlowReport {
         grant_type: None,
         introspection: None,
         tokens,
+        kept: Vec::new(),
         on_connection: None,
         connection_status: None,
     }
@@ -205,10 +209,10 @@ fn only_p_or_a_paste_opens_the_paste_box_and_its_reveal_shows_only_the_paste() {
 // 2. t on an incomplete authorization says what is missing and offers the form at that field.
 
 #[test]
-fn testing_a_presets_placeholder_offers_the_form_at_the_client_id() {
+fn testing_an_imported_placeholder_offers_the_form_at_the_client_id() {
     let mut h = Harness::setup()
         .seed(|store| {
-            let text = std::fs::read_to_string("assets/presets/github.json").unwrap();
+            let text = std::fs::read_to_string("tests/fixtures/github-placeholder-export.json").unwrap();
             store.import_json(&text).unwrap();
             let app = store.app_by_name("GitHub").unwrap().unwrap();
             store.set_setting(authdeck::store::LAST_APP, &app.id.to_string()).unwrap();
@@ -217,14 +221,14 @@ fn testing_a_presets_placeholder_offers_the_form_at_the_client_id() {
     h.assert_shows("authdeck · GitHub");
     h.press("t");
     h.assert_shows("Not ready to test");
-    h.assert_shows("can't be tested yet. Client ID: This is still the");
+    h.assert_shows("can't be tested yet. Client ID: This is still a placeholder");
     h.press("y");
     h.assert_shows("Edit OAuth 2.0 authorization");
     h.assert_shows("▶ Client ID");
-    h.assert_shows("✗ This is still the preset's placeholder");
+    h.assert_shows("✗ This is still a placeholder");
     // Fixing it makes its message go at once.
     h.fill("Iv1.0123456789abcdef");
-    h.assert_hides("✗ This is still the preset's placeholder");
+    h.assert_hides("✗ This is still a placeholder");
 }
 
 #[test]
@@ -448,7 +452,7 @@ fn a_form_follows_what_is_typed() {
     h.esc();
     h.press("y");
 
-    // A new endpoint's title follows its purpose; its response paths are checked.
+    // A new endpoint's title follows its purpose; its response expressions are checked.
     h.tab(1);
     h.press("n");
     h.assert_shows("New token endpoint");
@@ -460,9 +464,9 @@ fn a_form_follows_what_is_typed() {
     h.focus("Path: user email");
     h.fill("profile email");
     h.ctrl('s');
-    h.assert_shows("\"profile email\" is not a path");
+    h.assert_shows("✗ The expression `profile email` has an error");
     h.fill("profile.email");
-    h.assert_hides("is not a path");
+    h.assert_hides("has an error");
     h.ctrl('s');
     h.assert_shows("Created the endpoint \"User information endpoint\"");
 
@@ -507,7 +511,7 @@ fn the_app_used_last_opens_and_an_import_offers_to_switch() {
     h.assert_shows("authdeck · Second");
 
     let file = h.db.with_file_name("github.json");
-    std::fs::copy("assets/presets/github.json", &file).unwrap();
+    std::fs::copy("tests/fixtures/github-placeholder-export.json", &file).unwrap();
     h.press("i");
     h.press(file.to_str().unwrap());
     h.enter();

@@ -157,6 +157,9 @@ fn report(authorization: i64, outcome: RunOutcome, ago: i64) -> FlowReport {
         expires_at: Some(UNIX + 3000),
         scopes: "openid https://www.googleapis.com/auth/userinfo.email".into(),
         id_token: Some(Sensitive::new(ID_TOKEN.into())),
+        refresh_expires_at: None,
+        issued_at: Some(UNIX - ago),
+        dpop_key: None,
     });
     let mut exchange = record(
         StepId::TokenExchange,
@@ -196,6 +199,7 @@ fn report(authorization: i64, outcome: RunOutcome, ago: i64) -> FlowReport {
         grant_type: None,
         introspection: None,
         tokens,
+        kept: Vec::new(),
         on_connection: None,
         connection_status: None,
     }

@@ -23,7 +23,7 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind};
 use tokio::sync::mpsc;
 
 pub use crate::platform::{Effect, Environment};
-pub use data::{Data, Deleted, Done, Job, JobError, Lists, Outcome, PickerEntry, Stored};
+pub use data::{Data, Deleted, Done, Job, JobError, Lists, Outcome, PickerEntry, PresetAdded, PresetRequest, Stored};
 pub use overlay::Overlay;
 pub use tabs::{Tab, Tabs};
 
@@ -50,6 +50,11 @@ pub enum Message {
     Flow { run: u64, event: FlowEvent },
     /// A store job ended; its outcome goes to the pane that asked for it.
     Stored(Box<Stored>),
+    /// An issuer's discovery document was read (or not) for the form at this height of the stack.
+    Discovered { overlay: usize, result: Result<Box<crate::flow::Discovery>, String> },
+    /// The process got SIGTERM, SIGINT, SIGHUP or SIGQUIT (its number): quit as `q` does —
+    /// running tests cancelled, their ports freed and their runs recorded — then exit `128 + n`.
+    Signal(i32),
 }
 
 /// Who asked for a store job, and so gets its outcome.
@@ -86,12 +91,17 @@ pub enum Command {
     Refresh {
         connection_id: i64,
     },
-    /// Revoke a saved connection's tokens, or ask the provider about its access token.
+    /// Revoke a saved connection's tokens (RFC 7009).
     Revoke {
         connection_id: i64,
     },
+    /// Ask the provider about a saved connection's access token (RFC 7662).
     Introspect {
         connection_id: i64,
+    },
+    /// Read an issuer's discovery document for the form on top.
+    Discover {
+        issuer: String,
     },
     /// Something for the terminal around the app (copy, open a browser).
     Effect(Effect),
@@ -102,6 +112,9 @@ pub enum Command {
         tab: Tab,
         id: i64,
     },
+    /// Add a provider preset to the current app: pointed first at the local mock the environment
+    /// names, if it names one.
+    AddPreset(Box<PresetRequest>),
     /// The endpoint `id` was made for this field of the form now on top: choose it there.
     SetEndpoint {
         field: FieldKey,
@@ -161,7 +174,11 @@ pub struct App {
     pub env: Environment,
     pub clock: Clock,
     pub quit: bool,
+    /// The signal that made the app quit, if one did (for the exit code).
+    pub quit_by_signal: Option<i32>,
     runs: Runs,
+    /// A sender into the inbox, for whoever outside has something to tell the app (a signal).
+    inbox_tx: mpsc::Sender<Message>,
     effects: Vec<Effect>,
     /// Where the store's thread and the test runs send their messages; the event loop takes it.
     inbox: Option<mpsc::Receiver<Message>>,
@@ -184,11 +201,18 @@ impl App {
             env: Environment::default(),
             clock: Clock::default(),
             quit: false,
-            runs: Runs::new(inbox_tx),
+            quit_by_signal: None,
+            runs: Runs::new(inbox_tx.clone()),
+            inbox_tx,
             effects: Vec::new(),
             inbox: Some(inbox),
             held: VecDeque::new(),
         })
+    }
+
+    /// A sender of messages to the app, for what happens outside it (a signal to the process).
+    pub fn sender(&self) -> mpsc::Sender<Message> {
+        self.inbox_tx.clone()
     }
 
     /// The messages of the store's thread and the test runs, for the event loop (taken once).
@@ -253,6 +277,19 @@ impl App {
             Message::Resize => {}
             Message::Flow { run, event } => self.flow_event(run, event),
             Message::Stored(stored) => self.stored(*stored),
+            Message::Discovered { overlay, result } => {
+                let commands = match self.overlays.get_mut(overlay) {
+                    Some(Overlay::Form(form)) => form::authorization::discovered(form, result.map(|d| *d), &self.data),
+                    // The form was closed meanwhile: nothing to fill in.
+                    _ => Vec::new(),
+                };
+                self.apply(commands);
+            }
+            Message::Signal(signal) => {
+                tracing::info!(signal, "quitting on a signal");
+                self.quit_by_signal = Some(signal);
+                self.quit = true;
+            }
         }
     }
 
@@ -291,10 +328,33 @@ impl App {
                     };
                     self.submit(origin, job);
                 }
+                Command::AddPreset(mut request) => {
+                    if let Some(base) = self.env.preset_base_url.clone() {
+                        if let Err(e) = request.applied.rebase(&base) {
+                            self.error(format!(
+                                "{e} (from {}); nothing was added.",
+                                crate::model::preset::BASE_URL_VARIABLE
+                            ));
+                            continue;
+                        }
+                        request.base_url = Some(base);
+                    }
+                    let origin = match self.overlays.len() {
+                        0 => Origin::Tabs,
+                        n => Origin::Overlay(n - 1),
+                    };
+                    self.submit(origin, Job::AddPreset(request));
+                }
                 Command::Test { authorization_id, answers } => self.start_test(authorization_id, answers),
                 Command::Refresh { connection_id } => self.start_on_connection(connection_id, FlowKind::Refresh),
                 Command::Revoke { connection_id } => self.start_on_connection(connection_id, FlowKind::Revoke),
                 Command::Introspect { connection_id } => self.start_on_connection(connection_id, FlowKind::Introspect),
+                Command::Discover { issuer } => {
+                    let overlay = self.overlays.len().saturating_sub(1);
+                    if let Err(message) = self.runs.discover(issuer, overlay) {
+                        self.error(message);
+                    }
+                }
                 Command::Effect(effect) => self.effects.push(effect),
                 Command::ShowTab(tab) => self.tabs.current = tab,
                 Command::Select { tab, id } => self.tabs.select(tab, id, &self.data),

@@ -58,6 +58,24 @@ impl Runs {
     }
 }
 
+impl Runs {
+    /// Reads an issuer's discovery document in a task; the answer comes back as
+    /// [`Message::Discovered`] for the form at `overlay`.
+    pub fn discover(&mut self, issuer: String, overlay: usize) -> Result<(), String> {
+        let runner = match &self.runner {
+            Some(runner) => runner.clone(),
+            None => self.runner.insert(FlowRunner::new(self.options.clone()).map_err(|e| e.to_string())?).clone(),
+        };
+        let inbox = self.inbox.clone();
+        tokio::spawn(async move {
+            let (result, _) = runner.discover(&issuer).await;
+            let result = result.map(Box::new).map_err(|e| e.to_string());
+            let _ = inbox.send(Message::Discovered { overlay, result }).await;
+        });
+        Ok(())
+    }
+}
+
 impl App {
     /// True while a test runs in a pane (the spinner and elapsed times need redrawing).
     pub fn is_testing(&self) -> bool {
@@ -106,8 +124,8 @@ impl App {
         }
     }
 
-    /// Works on a saved connection in the test pane: a refresh-token grant, a revocation of its
-    /// tokens (both, the refresh token first), or an introspection of its access token.
+    /// Runs a refresh-token grant, a revocation or an introspection on a saved connection, in the
+    /// test pane.
     pub(super) fn start_on_connection(&mut self, connection_id: i64, kind: FlowKind) {
         let Some(connection) = self.data.connection(connection_id).cloned() else {
             return self.error("That connection is gone: it may have been deleted.");
@@ -119,7 +137,7 @@ impl App {
         let request = match kind {
             FlowKind::Revoke => FlowRequest::revoke(&auth, endpoints, &connection, TokenChoice::Both),
             FlowKind::Introspect => FlowRequest::introspect(&auth, endpoints, &connection, TokenChoice::Access),
-            _ => FlowRequest::refresh_connection(&auth, endpoints, &connection),
+            FlowKind::Refresh | FlowKind::Test => FlowRequest::refresh_connection(&auth, endpoints, &connection),
         };
         match request {
             Ok(request) => self.show_run(request),
@@ -160,8 +178,8 @@ impl App {
         let mut commands = Vec::new();
         let connection_id = match recorded {
             Ok(run) => run.connection_id,
-            Err(e) => {
-                commands.push(Command::Error(format!("The test ended but could not be saved: {e}")));
+            Err(message) => {
+                commands.push(Command::Error(message));
                 None
             }
         };

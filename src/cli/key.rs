@@ -46,6 +46,7 @@ fn status(store: &Store) -> anyhow::Result<()> {
         let state = match key.state {
             Ok(true) => "here, protected by a passphrase".to_owned(),
             Ok(false) => "here, not protected by a passphrase".to_owned(),
+            Err(why) if key.locked => format!("LOCKED: {why}"),
             Err(why) => format!("MISSING: {why}"),
         };
         output::out_line(&format!("key {}: {} ({state})", key.id, one_line(&file)))?;

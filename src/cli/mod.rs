@@ -1,11 +1,13 @@
 //! The subcommands: list, export, import, test, refresh, revoke, introspect, discover, backup,
-//! key. Each prints for people (or JSON for scripts) and returns an error with a clear message;
-//! `main` turns that into a non-zero exit.
+//! key, keys, presets. Each prints for people (or JSON for scripts) and returns an error with a clear
+//! message; `main` turns that into a non-zero exit.
 
 pub mod connection;
 pub mod discover;
 pub mod key;
+pub mod keys;
 pub mod output;
+pub mod presets;
 pub mod test;
 
 use std::io::{Read, Write};
@@ -39,6 +41,11 @@ pub enum Command {
     Backup(BackupArgs),
     /// Where the key that seals the secrets is; `protect` / `unprotect` add or remove a passphrase.
     Key(key::KeyArgs),
+    /// List the provider presets (GitHub, Slack, Salesforce…), show one, or add one to an app.
+    Presets(presets::PresetsArgs),
+    /// A client's own signing keys (private_key_jwt, mTLS): print the public JWK to register with the provider, or make a new key pair.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +95,7 @@ impl Command {
                 | Command::Revoke(_)
                 | Command::Introspect(_)
                 | Command::Backup(_)
+                | Command::Keys(_)
         )
     }
 
@@ -104,6 +112,8 @@ impl Command {
             Command::Discover(_) => "discover",
             Command::Backup(_) => "back up",
             Command::Key(_) => "do with the key",
+            Command::Presets(_) => "add a preset to",
+            Command::Keys(_) => "find an authorization's key in",
         }
     }
 }
@@ -121,6 +131,8 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Discover(args) => discover::run(store, args).await,
         Command::Backup(args) => backup(store, &args).map(|_| 0),
         Command::Key(args) => key::run(store, &args).map(|_| 0),
+        Command::Presets(args) => presets::run(store, args),
+        Command::Keys(command) => keys::run(store, command),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::flow::{
     ListenerStatus, PollAnswer, RunOutcome, StepId, StepRecord, StepStatus, credential_prompts, describe_expiry,
 };
 use crate::model::{AuthConfig, Authorization, Grant};
+use crate::signals::{SIGINT, Signals};
 use crate::store::{RecordOutcome, Store};
 
 #[derive(Debug, Args)]
@@ -70,7 +71,7 @@ pub(super) async fn run_request(
     // Ctrl-C — or SIGTERM, SIGHUP (the terminal went away), SIGQUIT — cancels the run (the port is
     // freed, the run recorded as cancelled) instead of killing authdeck; the exit code then says
     // which signal it was (128 + its number), as a shell expects.
-    let mut signals = Signals::new()?;
+    let mut signals = Signals::new().context("Cannot listen for signals")?;
     let mut cancelled_by: Option<i32> = None;
     loop {
         tokio::select! {
@@ -122,7 +123,7 @@ pub(super) async fn run_request(
         RunOutcome::Ok if recorded.is_none() => 1,
         RunOutcome::Ok => 0,
         RunOutcome::Failed => 1,
-        RunOutcome::Cancelled => 128 + cancelled_by.unwrap_or(SIGINT),
+        RunOutcome::Cancelled => crate::signals::exit_code(cancelled_by.unwrap_or(SIGINT)),
     })
 }
 
@@ -139,45 +140,6 @@ fn all_checks(report: &FlowReport) -> Vec<serde_json::Value> {
             })
         })
         .collect()
-}
-
-const SIGINT: i32 = 2;
-
-/// The signals that cancel a run, as one stream of their numbers.
-struct Signals {
-    streams: Vec<(i32, tokio::signal::unix::Signal)>,
-}
-
-impl Signals {
-    fn new() -> anyhow::Result<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let kinds = [
-            (SIGINT, SignalKind::interrupt()),
-            (15, SignalKind::terminate()),
-            (1, SignalKind::hangup()),
-            (3, SignalKind::quit()),
-        ];
-        let mut streams = Vec::new();
-        for (number, kind) in kinds {
-            streams.push((number, signal(kind).context("Cannot listen for signals")?));
-        }
-        Ok(Signals { streams })
-    }
-
-    /// The number of the next signal that comes.
-    async fn next(&mut self) -> i32 {
-        let waits = self.streams.iter_mut().map(|(n, s)| {
-            let n = *n;
-            Box::pin(async move {
-                if s.recv().await.is_none() {
-                    // No more of this signal can come: only the others can end the wait.
-                    std::future::pending::<()>().await;
-                }
-                n
-            })
-        });
-        futures_util::future::select_all(waits).await.0
-    }
 }
 
 /// The authorization named, in the app named (or the only app that has one of that name).
@@ -398,6 +360,16 @@ impl Progress {
         for check in &record.checks {
             err_line(&format!("      {}", one_line(&check.line())));
         }
+        // The tokens the step sent or read, decoded (client assertions, DPoP proofs, the ID token):
+        // their header and claims, never the token (its signature included).
+        for jwt in &record.jwts {
+            err_line(&format!(
+                "      {}: header {} claims {}",
+                one_line(&jwt.label),
+                one_line(&jwt.header.to_string()),
+                one_line(&jwt.claims.to_string())
+            ));
+        }
     }
 }
 
@@ -426,7 +398,13 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
             output::out_line(&format!("  scopes: {}", one_line(&grant.scopes)))?;
         }
         output::out_line(&format!("  access token: {}", describe_expiry(grant.expires_at, now)))?;
-        output::out_line(&format!("  refresh token: {}", if grant.refresh_token { "yes" } else { "no" }))?;
+        let refresh =
+            match (grant.refresh_token, crate::model::run::describe_refresh_expiry(grant.refresh_expires_at, now)) {
+                (true, Some(expiry)) => format!("yes ({})", expiry.trim_start_matches("refresh token ")),
+                (true, None) => "yes".to_owned(),
+                (false, _) => "no".to_owned(),
+            };
+        output::out_line(&format!("  refresh token: {refresh}"))?;
         if grant.id_token {
             output::out_line("  ID token: yes")?;
         }
@@ -439,6 +417,9 @@ fn print_result(report: &FlowReport) -> anyhow::Result<()> {
             };
             output::out_line(&format!("  {}: {}", one_line(name), one_line(&value)))?;
         }
+    }
+    for kept in &report.kept {
+        output::out_line(&format!("  kept {}: {}", one_line(&kept.name), one_line(&kept.value)))?;
     }
     Ok(())
 }

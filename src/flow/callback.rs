@@ -33,6 +33,9 @@ pub struct CallbackParams {
     /// RFC 9207: the issuer that sent the response, when it says.
     pub iss: Option<String>,
     pub source: CallbackSource,
+    /// Every query parameter as received (decoded, in order): the run context's `callback.NAME`
+    /// (QuickBooks' realmId, Shopify's shop) and a signature's input. Secret: holds the code.
+    pub all: Sensitive<Vec<(String, String)>>,
 }
 
 impl CallbackParams {
@@ -46,9 +49,12 @@ impl CallbackParams {
             error_uri: None,
             iss: None,
             source,
+            all: Sensitive::new(Vec::new()),
         };
+        let mut all = Vec::new();
         for (key, value) in url::form_urlencoded::parse(query.trim_start_matches(['?', '#']).as_bytes()) {
             let value = value.into_owned();
+            all.push((key.clone().into_owned(), value.clone()));
             match key.as_ref() {
                 "code" if !value.is_empty() => params.code = Some(Sensitive::new(value)),
                 "state" => params.state = Some(value),
@@ -59,6 +65,7 @@ impl CallbackParams {
                 _ => {}
             }
         }
+        params.all = Sensitive::new(all);
         (params.code.is_some() || params.error.is_some()).then_some(params)
     }
 }
@@ -96,6 +103,7 @@ pub fn parse_paste(text: &str, redirect_uri: &str) -> Result<CallbackParams, Str
             error_uri: None,
             iss: None,
             source: CallbackSource::PastedCode,
+            all: Sensitive::new(Vec::new()),
         });
     }
     Err(format!("That is neither a URL nor a code. {what}"))

@@ -5,24 +5,25 @@ use std::time::Instant;
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
+use super::assertion::ClientAuthenticator;
 use super::authorize::{AuthorizationRequest, Pkce, authorization_url, random_token};
 use super::callback::{CallbackListener, CallbackParams, CallbackSource, ListenerMessage, belongs_to_run, parse_paste};
 use super::error::{FlowError, hint_for};
 use super::events::{FlowEvent, ListenerStatus, millis};
 use super::http::{HttpClient, PreparedRequest, exchange_records, read_response};
 use super::oidc::IdTokenContext;
-use super::request::{
-    TemplateVars, apply_client_auth, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint,
-};
+use super::request::{TemplateVars, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint};
 use super::standard::Recording;
 use super::{Credentials, FlowAction, FlowInputs, FlowOptions, FlowRequest, redactor_for};
+use crate::model::context::{KeptValue, RunContext};
 use crate::model::discovery::ProviderMetadata;
-use crate::model::endpoint::read_path;
+use crate::model::mapping;
 use crate::model::redact::{Redactor, Sensitive};
 use crate::model::run::{
     CheckRecord, ConnectionStatus, DecodedJwt, FlowKind, FlowReport, HttpExchange, Identity, Introspection, RunOutcome,
     StepId, StepRecord, StepStatus, Tokens,
 };
+use crate::model::signature::{self, CallbackSignature, SignatureCheck};
 use crate::model::{AuthConfig, Endpoint, Grant, KeyPlacement, OAuth2Config, ResponseMapping};
 
 /// Runs every step of `request`, stopping at the first failure or at a cancel.
@@ -50,6 +51,11 @@ pub(crate) async fn run(
         connection_status: None,
         introspection: None,
         done: None,
+        client_auth: None,
+        dpop: None,
+        // A refresh starts from what the connection kept of its test (`callback.realmId`…).
+        context: RunContext::from_kept(&request.kept),
+        kept: Vec::new(),
     };
     let result = tokio::select! {
         biased;
@@ -128,6 +134,15 @@ pub(super) struct Run<'a> {
     pub(super) introspection: Option<Introspection>,
     /// A revocation's or introspection's own success message.
     pub(super) done: Option<String>,
+    /// How the client authenticates, its key read: made by the first step that needs it.
+    pub(super) client_auth: Option<std::sync::Arc<ClientAuthenticator>>,
+    /// The connection's DPoP key and the newest nonce the servers gave (RFC 9449), when DPoP is on.
+    pub(super) dpop: Option<super::dpop::DpopState>,
+    /// What the steps learnt, for later templates: the callback's parameters, the token and user
+    /// information responses.
+    pub(super) context: RunContext,
+    /// The values of the context the authorization keeps, saved with the connection.
+    kept: Vec<KeptValue>,
 }
 
 impl Run<'_> {
@@ -177,6 +192,9 @@ impl Run<'_> {
         for secret in &recording.secrets {
             self.redactor.add(secret);
         }
+        for jwt in recording.jwts {
+            self.jwt(jwt);
+        }
         if let Some(current) = &mut self.current {
             current.exchanges.extend(recording.exchanges);
         }
@@ -209,6 +227,15 @@ impl Run<'_> {
         let Some(current) = &mut self.current else { return };
         current.notes.push(message.clone());
         let step = current.step;
+        self.emit(FlowEvent::Notice { step, message }).await;
+    }
+
+    /// A note on the step that ended last (what the run as a whole found: a value not kept).
+    async fn note_after(&mut self, message: String) {
+        let message = self.redactor.text(&message);
+        let Some(last) = self.steps.last_mut() else { return };
+        last.notes.push(message.clone());
+        let step = last.step;
         self.emit(FlowEvent::Notice { step, message }).await;
     }
 
@@ -286,6 +313,7 @@ impl Run<'_> {
             steps: self.steps.clone(),
             identity: self.identity.clone(),
             grant: tokens.as_ref().map(Tokens::summary),
+            kept: if outcome == RunOutcome::Ok { self.kept.clone() } else { Vec::new() },
             grant_type: request.grant(),
             introspection: self.introspection.clone(),
             tokens,
@@ -328,11 +356,33 @@ impl Run<'_> {
                 Grant::AuthorizationCode => self.oauth2_test(request, config, paste).await,
                 Grant::DeviceCode => self.device_test(request, config).await,
                 Grant::ClientCredentials => self.client_credentials_test(request, config).await,
-            },
-            FlowAction::Refresh { refresh_token, .. } => self.refresh(request, config, refresh_token).await,
-            FlowAction::Revoke { tokens, .. } => self.revoke(request, config, tokens).await,
-            FlowAction::Introspect { token, .. } => self.introspect(request, config, token).await,
+            }?,
+            FlowAction::Refresh { refresh_token, .. } => self.refresh(request, config, refresh_token).await?,
+            FlowAction::Revoke { tokens, .. } => return self.revoke(request, config, tokens).await,
+            FlowAction::Introspect { token, .. } => return self.introspect(request, config, token).await,
         }
+        self.keep_values(config).await;
+        Ok(())
+    }
+
+    /// The values the authorization keeps, read from what the run learnt. A name the run has no
+    /// value for, or one that holds a secret (which is saved sealed, with the tokens, or not at
+    /// all), is said in a note of the last step instead.
+    async fn keep_values(&mut self, config: &OAuth2Config) {
+        let (kept, missing) = self.context.keep(&config.keep);
+        let (kept, secret): (Vec<KeptValue>, Vec<KeptValue>) = kept.into_iter().partition(|k| {
+            let last = k.name.rsplit('.').next().unwrap_or_default();
+            !crate::model::redact::is_secret_key(last) && !self.redactor.leaks(&k.value)
+        });
+        if !missing.is_empty() {
+            let names = missing.join(", ");
+            self.note_after(format!("Not kept: {names} had no value in this run.")).await;
+        }
+        if !secret.is_empty() {
+            let names = secret.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ");
+            self.note_after(format!("Not kept: {names} holds a secret, which is never saved in the clear.")).await;
+        }
+        self.kept = kept;
     }
 
     async fn oauth2_test(
@@ -341,26 +391,52 @@ impl Run<'_> {
         config: &OAuth2Config,
         paste: &mut mpsc::Receiver<String>,
     ) -> Result<(), FlowError> {
-        // 1: the authorization URL, after checking the endpoints' templates so no login is wasted.
-        self.begin(StepId::AuthorizationUrl).await;
-        let prepared = preflight(request, config).and_then(|()| prepare_authorization(config));
+        // 1: the authorization URL (its parameters pushed first with PAR), after checking the
+        // endpoints' templates so no login is wasted.
+        let par = config.par;
+        self.begin(if par { StepId::PushedAuthorization } else { StepId::AuthorizationUrl }).await;
+        // The client's key is read now, so a bad one is said before the user logs in.
+        let ready = match self.authenticator(request, config).await {
+            Ok(_) => self.prepare_dpop(request, config).await,
+            Err(e) => Err(e),
+        };
+        let prepared = ready.and_then(|()| preflight(request, config)).and_then(|()| prepare_authorization(config));
         self.security_notes(request, config).await;
         if let Ok(auth) = &prepared {
             for note in auth.notes.clone() {
                 self.note(note).await;
             }
-            let redirect_uri = config.redirect_uri.trim().to_owned();
-            self.emit(FlowEvent::AuthorizationUrl { url: auth.url.clone(), redirect_uri }).await;
         }
         let mut summary =
             if config.pkce { "state and PKCE (S256) added" } else { "state added (PKCE is off)" }.to_owned();
         if prepared.as_ref().is_ok_and(|a| a.nonce.is_some()) {
             summary.push_str(", nonce added (OpenID Connect)");
         }
+        let mut pushed = None;
+        let prepared = if par {
+            let result = match prepared {
+                Ok(auth) => self.push_authorization(request, config, auth).await,
+                Err(e) => Err(e),
+            };
+            let (auth, answer) = self.end(result).await?;
+            pushed = Some(answer);
+            self.begin(StepId::AuthorizationUrl).await;
+            summary = format!("only client_id and request_uri: the rest was pushed ({summary})");
+            Ok(auth)
+        } else {
+            prepared
+        };
+        if let Ok(auth) = &prepared {
+            let redirect_uri = config.redirect_uri.trim().to_owned();
+            self.emit(FlowEvent::AuthorizationUrl { url: auth.url.clone(), redirect_uri }).await;
+        }
         let auth = self.end(prepared.map(|a| (a, summary))).await?;
 
         // 2: the callback, through the listener or pasted.
         self.begin(StepId::Callback).await;
+        if let Some(pushed) = &pushed {
+            self.note(super::par::expiry_note(pushed)).await;
+        }
         let params = self.wait_for_callback(config.redirect_uri.trim(), &auth.state, paste).await;
         let params = self
             .end(params.map(|p| {
@@ -390,6 +466,14 @@ impl Run<'_> {
         if checked.is_ok() && params.iss.is_some() && issuer.is_none() {
             self.note("The callback names its issuer (iss), but the authorization has no Issuer to compare it with: set the Issuer to guard against mix-up attacks (RFC 9207).".into()).await;
         }
+        let checked = match checked {
+            Ok((code, summary)) => self.check_signature(config, &params).map(|line| match line {
+                Some(line) => (code, format!("{summary}, {line}")),
+                None => (code, summary),
+            }),
+            Err(e) => Err(e),
+        };
+        self.context.set_callback(params.all.reveal());
         let code = self.end(checked).await?;
 
         // 4: the code exchanged for tokens.
@@ -404,6 +488,26 @@ impl Run<'_> {
 
         // 6: who the tokens belong to.
         self.user_info(request, config, &tokens, true).await
+    }
+
+    /// The callback's signature, when the authorization asks for one (Shopify's HMAC): a check line
+    /// either way, and what to add to the summary; a failure when missing or wrong.
+    fn check_signature(&mut self, config: &OAuth2Config, params: &CallbackParams) -> Result<Option<String>, FlowError> {
+        if config.callback_signature == CallbackSignature::None {
+            return Ok(None);
+        }
+        let found = signature::check(config.callback_signature, params.all.reveal(), &config.client_secret);
+        let expected = "a signature made with the Client Secret";
+        let actual = match &found {
+            SignatureCheck::Valid => "valid",
+            SignatureCheck::Missing => "none",
+            SignatureCheck::Invalid | SignatureCheck::NotAsked => "does not match",
+        };
+        self.check(CheckRecord::new("signature", found == SignatureCheck::Valid, expected, actual));
+        match found {
+            SignatureCheck::Valid | SignatureCheck::NotAsked => Ok(Some(found.describe(config.callback_signature))),
+            other => Err(FlowError::CallbackSignature { detail: other.describe(config.callback_signature) }),
+        }
     }
 
     /// The issuer the callback and the ID token must name: the configured one (discovery checked
@@ -544,12 +648,19 @@ impl Run<'_> {
         let mut vars = client_vars(config);
         vars.set("code", code.reveal().clone());
         vars.set_opt("code_verifier", auth.code_verifier.as_ref().map(|v| v.reveal().as_str()));
+        vars.set_context(&self.context);
         let label = format!("token endpoint \"{}\"", endpoint.name);
         let mut prepared = render_endpoint(endpoint, &label, &vars, &[])?;
-        apply_client_auth(&mut prepared, config);
+        self.authenticate(request, config, &mut prepared).await?;
         let requested = config.scopes.trim().to_owned();
-        let (tokens, status) =
-            self.exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, None)).await?;
+        let ((tokens, response), status) = self
+            .exchange_dpop(&prepared, None, |value| {
+                read_tokens(value, &endpoint.mapping, &label, &requested, None)
+                    .map(|(tokens, secrets)| ((tokens, value.clone()), secrets))
+            })
+            .await?;
+        self.context.set_token(&response);
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         Ok((tokens.clone(), token_summary(status, &tokens)))
     }
 
@@ -564,7 +675,10 @@ impl Run<'_> {
             // The refresh token is no good any more: only a new login helps, and the connection says so.
             Err(FlowError::Provider { endpoint, status, error, description, .. }) if error == "invalid_grant" => {
                 self.connection_status = Some(ConnectionStatus::NeedsLogin);
-                Err(FlowError::RefreshRefused { endpoint, status, description })
+                match self.dpop.as_ref().map(|d| d.key.thumbprint()) {
+                    Some(jkt) => Err(FlowError::DpopRefreshRefused { endpoint, status, description, jkt }),
+                    None => Err(FlowError::RefreshRefused { endpoint, status, description }),
+                }
             }
             other => other,
         };
@@ -582,16 +696,30 @@ impl Run<'_> {
         config: &OAuth2Config,
         refresh_token: &Sensitive<String>,
     ) -> Result<(Tokens, String), FlowError> {
-        let endpoint = refresh_endpoint(token_endpoint(request)?);
+        self.prepare_dpop(request, config).await?;
+        // The authorization's own refresh endpoint (Figma's) as it is; else the token endpoint's
+        // request turned into a refresh-token grant.
+        let (endpoint, label) = match &request.endpoints.refresh {
+            Some(own) => (own.clone(), format!("refresh endpoint \"{}\"", own.name)),
+            None => {
+                let token = token_endpoint(request)?;
+                (refresh_endpoint(token), format!("token endpoint \"{}\"", token.name))
+            }
+        };
         let mut vars = client_vars(config);
         vars.set("refresh_token", refresh_token.reveal().clone());
-        let label = format!("token endpoint \"{}\"", endpoint.name);
+        vars.set_context(&self.context);
         let mut prepared = render_endpoint(&endpoint, &label, &vars, &[])?;
-        apply_client_auth(&mut prepared, config);
+        self.authenticate(request, config, &mut prepared).await?;
         let requested = config.scopes.trim().to_owned();
-        let (tokens, status) = self
-            .exchange(&prepared, |value| read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token)))
+        let ((tokens, response), status) = self
+            .exchange_dpop(&prepared, None, |value| {
+                read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token))
+                    .map(|(tokens, secrets)| ((tokens, value.clone()), secrets))
+            })
             .await?;
+        self.context.set_token(&response);
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         let mut summary = token_summary(status, &tokens);
         if tokens.refresh_token.as_ref() == Some(refresh_token) {
             summary.push_str(" (same refresh token)");
@@ -622,6 +750,7 @@ impl Run<'_> {
         let mut vars = client_vars(config);
         vars.set("access_token", tokens.access_token.reveal().clone());
         vars.set_opt("refresh_token", tokens.refresh_token.as_ref().map(|t| t.reveal().as_str()));
+        vars.set_context(&self.context);
         let label = format!("user information endpoint \"{}\"", endpoint.name);
         let result = match render_endpoint(endpoint, &label, &vars, &[]) {
             Ok(mut prepared) => {
@@ -634,10 +763,12 @@ impl Run<'_> {
                     )
                     .await;
                 }
+                self.dpop_scheme(&mut prepared, tokens).await;
+                let token = Some(tokens.access_token.reveal().as_str());
                 if need_identity {
-                    self.identity_from(&prepared, endpoint, &label).await
+                    self.identity_from(&prepared, endpoint, &label, token).await
                 } else {
-                    self.api_check(&prepared, endpoint, &label).await
+                    self.api_check(&prepared, endpoint, &label, token).await
                 }
             }
             Err(e) => Err(e),
@@ -653,9 +784,10 @@ impl Run<'_> {
         prepared: &PreparedRequest,
         endpoint: &Endpoint,
         label: &str,
+        access_token: Option<&str>,
     ) -> Result<(Identity, String), FlowError> {
         let (identity, status) = self
-            .exchange(prepared, |value| {
+            .exchange_dpop(prepared, access_token, |value| {
                 let identity = read_identity(value, &endpoint.mapping, label).map(|(i, _)| i).unwrap_or_default();
                 Ok((identity, Vec::new()))
             })
@@ -722,7 +854,7 @@ impl Run<'_> {
             }
             _ => return Err(FlowError::Config("Enter the credentials to test this authorization with.".into())),
         };
-        self.identity_from(&prepared, endpoint, &label).await
+        self.identity_from(&prepared, endpoint, &label, None).await
     }
 
     async fn identity_from(
@@ -730,9 +862,15 @@ impl Run<'_> {
         prepared: &PreparedRequest,
         endpoint: &Endpoint,
         label: &str,
+        access_token: Option<&str>,
     ) -> Result<(Identity, String), FlowError> {
-        let (identity, status) =
-            self.exchange(prepared, |value| read_identity(value, &endpoint.mapping, label)).await?;
+        let ((identity, response), status) = self
+            .exchange_dpop(prepared, access_token, |value| {
+                read_identity(value, &endpoint.mapping, label)
+                    .map(|(identity, secrets)| ((identity, value.clone()), secrets))
+            })
+            .await?;
+        self.context.set_userinfo(&response);
         Ok((identity.clone(), format!("HTTP {status}: {}", identity.display())))
     }
 
@@ -741,7 +879,7 @@ impl Run<'_> {
     pub(super) async fn exchange<T>(
         &mut self,
         request: &PreparedRequest,
-        read: impl FnOnce(&Value) -> Result<(T, Vec<String>), FlowError>,
+        read: impl Fn(&Value) -> Result<(T, Vec<String>), FlowError>,
     ) -> Result<(T, u16), FlowError> {
         for note in &request.omitted {
             self.note(note.clone()).await;
@@ -764,6 +902,7 @@ impl Run<'_> {
         let (redacted, raw) = exchange_records(request, sent.as_ref().ok(), elapsed, &self.redactor);
         if let Ok(reply) = &sent {
             tracing::info!(status = reply.status, elapsed_ms = millis(elapsed), "response");
+            self.dpop_saw(reply);
         }
         let step = self.current.as_ref().map(|c| c.step).unwrap_or(StepId::UserInfo);
         if let Some(current) = &mut self.current {
@@ -831,6 +970,7 @@ fn prepare_authorization(config: &OAuth2Config) -> Result<AuthorizationRequest, 
 /// is reported at step 1, before the user logs in, and nothing is sent.
 fn preflight(request: &FlowRequest, config: &OAuth2Config) -> Result<(), FlowError> {
     let mut vars = client_vars(config);
+    vars.use_stand_ins();
     for name in ["code", "code_verifier", "access_token", "refresh_token"] {
         vars.set(name, "x");
     }
@@ -932,7 +1072,38 @@ fn check_callback(
     (checks, Ok((code, summary)))
 }
 
+/// One entry of a mapping read from a response, `default` when the entry is empty.
+fn read_entry(
+    value: &Value,
+    entry: &str,
+    default: &str,
+    label: &str,
+    what: &'static str,
+) -> Result<Option<String>, FlowError> {
+    let entry = if entry.trim().is_empty() { default } else { entry };
+    mapping::read(value, entry).map(|v| v.filter(|v| !v.trim().is_empty())).map_err(|message| FlowError::Mapping {
+        endpoint: label.to_owned(),
+        what,
+        message,
+    })
+}
+
+/// A number of seconds (or a time) read by the mapping; a value that isn't a number is no value.
+fn read_number(
+    value: &Value,
+    entry: &str,
+    default: &str,
+    label: &str,
+    what: &'static str,
+) -> Result<Option<f64>, FlowError> {
+    Ok(read_entry(value, entry, default, label, what)?.and_then(|v| v.trim().parse::<f64>().ok()))
+}
+
 /// The tokens of a token response, read by the mapping; the secrets found are returned to be hidden.
+///
+/// Expiry: `expires_in` counts from the time the provider says it issued the token when the
+/// mapping reads one (`issued_at`, in seconds or milliseconds), else from now; no `expires_in` is
+/// no expiry (never a guessed one). The refresh token's lifetime is kept when the provider gives it.
 fn read_tokens(
     value: &Value,
     mapping: &ResponseMapping,
@@ -940,29 +1111,37 @@ fn read_tokens(
     requested_scopes: &str,
     previous_refresh: Option<&Sensitive<String>>,
 ) -> Result<(Tokens, Vec<String>), FlowError> {
-    let path = |p: &str, default: &str| if p.trim().is_empty() { default.to_owned() } else { p.trim().to_owned() };
-    let access_path = path(&mapping.access_token, "access_token");
-    let access_token =
-        read_path(value, &access_path).filter(|t| !t.is_empty()).ok_or_else(|| FlowError::MissingValue {
+    let access_entry =
+        if mapping.access_token.trim().is_empty() { "access_token" } else { mapping.access_token.trim() };
+    let access_token = read_entry(value, access_entry, "access_token", label, "access token")?.ok_or_else(|| {
+        FlowError::MissingValue {
             endpoint: label.to_owned(),
             what: "access token",
-            path: access_path.clone(),
+            path: access_entry.to_owned(),
             fields: field_paths(value),
-        })?;
-    let refresh_token = read_path(value, &path(&mapping.refresh_token, "refresh_token"))
-        .filter(|t| !t.is_empty())
+        }
+    })?;
+    let refresh_token = read_entry(value, &mapping.refresh_token, "refresh_token", label, "refresh token")?
         .map(Sensitive::new)
         .or_else(|| previous_refresh.cloned());
-    let expires_at = read_path(value, &path(&mapping.expires_in, "expires_in"))
-        .and_then(|e| e.trim().parse::<f64>().ok())
+    let now = unix_now();
+    let issued_at = read_number(value, &mapping.issued_at, "", label, "issued at")?
+        .map(|t| crate::model::time::seconds_from_unix(t as i64))
+        .filter(|t| *t > 0);
+    let from = issued_at.unwrap_or(now);
+    let expires_at = read_number(value, &mapping.expires_in, "expires_in", label, "expires in")?
         .filter(|e| *e > 0.0)
-        .map(|e| unix_now() + e as i64);
-    let scopes = read_path(value, &path(&mapping.scope, "scope")).unwrap_or_else(|| requested_scopes.to_owned());
-    let token_type = read_path(value, &path(&mapping.token_type, "token_type"));
+        .map(|e| from + e as i64);
+    let refresh_expires_at = read_number(value, &mapping.refresh_expires_in, "", label, "refresh token expires in")?
+        .filter(|e| *e > 0.0)
+        .map(|e| from + e as i64);
+    let scopes = read_entry(value, &mapping.scope, "scope", label, "granted scopes")?
+        .unwrap_or_else(|| requested_scopes.to_owned());
+    let token_type = read_entry(value, &mapping.token_type, "token_type", label, "token type")?;
     let mut secrets = vec![access_token.clone()];
     secrets.extend(refresh_token.as_ref().map(|t| t.reveal().clone()));
     // An OpenID Connect ID token is a credential too.
-    let id_token = read_path(value, "id_token").filter(|t| !t.is_empty());
+    let id_token = mapping::read_path(value, "id_token").filter(|t| !t.is_empty());
     secrets.extend(id_token.clone());
     let tokens = Tokens {
         access_token: Sensitive::new(access_token),
@@ -971,17 +1150,28 @@ fn read_tokens(
         token_type,
         expires_at,
         scopes,
+        dpop_key: None,
+        refresh_expires_at,
+        issued_at,
     };
     Ok((tokens, secrets))
 }
 
 pub(super) fn token_summary(status: u16, tokens: &Tokens) -> String {
+    let now = unix_now();
     let mut parts = vec![format!("HTTP {status}: {} access token", tokens.token_type.as_deref().unwrap_or("an"))];
-    if let Some(at) = tokens.expires_at {
-        parts.push(format!("expires in {} s", (at - unix_now()).max(0)));
+    match tokens.expires_at {
+        Some(at) => parts.push(format!("expires in {} s", (at - now).max(0))),
+        None => parts.push("no expiry given".into()),
+    }
+    if let Some(at) = tokens.issued_at {
+        parts.push(format!("issued {}", crate::model::time::ago(at, now)));
     }
     if tokens.refresh_token.is_some() {
-        parts.push("refresh token".into());
+        match crate::model::run::describe_refresh_expiry(tokens.refresh_expires_at, now) {
+            Some(expiry) => parts.push(expiry.replacen("refresh token ", "refresh token, ", 1)),
+            None => parts.push("refresh token".into()),
+        }
     }
     if tokens.id_token.is_some() {
         parts.push("ID token".into());
@@ -1002,9 +1192,11 @@ fn bearer_scheme(token_type: Option<&str>) -> String {
 
 /// The identity of a user information response, read by the mapping.
 fn read_identity(value: &Value, mapping: &ResponseMapping, label: &str) -> Result<(Identity, Vec<String>), FlowError> {
-    let read = |p: &str| read_path(value, p).filter(|v| !v.is_empty());
-    let identity =
-        Identity { id: read(&mapping.user_id), name: read(&mapping.user_name), email: read(&mapping.user_email) };
+    let identity = Identity {
+        id: read_entry(value, &mapping.user_id, "", label, "user id")?,
+        name: read_entry(value, &mapping.user_name, "", label, "user name")?,
+        email: read_entry(value, &mapping.user_email, "", label, "user email")?,
+    };
     if identity.is_empty() {
         let paths: Vec<&str> = [&mapping.user_id, &mapping.user_name, &mapping.user_email]
             .into_iter()
@@ -1069,6 +1261,7 @@ mod tests {
             error_uri: None,
             iss: None,
             source: CallbackSource::Listener,
+            all: Sensitive::new(Vec::new()),
         }
     }
 
@@ -1129,6 +1322,50 @@ mod tests {
         let e =
             read_tokens(&json!({"ok": true, "team": {"id": "T1"}}), &mapping, "token endpoint", "", None).unwrap_err();
         assert!(e.to_string().contains("authed_user.access_token") && e.to_string().contains("team.id"), "{e}");
+    }
+
+    #[test]
+    fn expiry_counts_from_the_issue_time_and_keeps_the_refresh_lifetime() {
+        let mapping = ResponseMapping {
+            issued_at: "created_at".into(),
+            ..ResponseMapping::for_purpose(crate::model::EndpointPurpose::Token)
+        };
+        let v = json!({"access_token": "a", "refresh_token": "r", "expires_in": 7200, "created_at": 1_000_000_000,
+            "x_refresh_token_expires_in": 8_726_400});
+        let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+        assert_eq!(tokens.issued_at, Some(1_000_000_000));
+        assert_eq!(tokens.expires_at, Some(1_000_007_200));
+        assert_eq!(tokens.refresh_expires_at, Some(1_008_726_400));
+        // Salesforce: issued_at in milliseconds, as a string, and no expires_in at all.
+        let mapping = ResponseMapping { issued_at: "issued_at".into(), ..mapping };
+        let v = json!({"access_token": "a", "issued_at": "1278448832702", "instance_url": "https://na1.example"});
+        let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+        assert_eq!((tokens.issued_at, tokens.expires_at), (Some(1_278_448_832), None));
+        assert!(token_summary(200, &tokens).contains("no expiry given"), "{}", token_summary(200, &tokens));
+    }
+
+    #[test]
+    fn mapping_expressions_read_tokens_and_identity() {
+        let mapping = ResponseMapping {
+            expires_in: "expires_in / 1000".into(),
+            scope: "scope".into(),
+            ..ResponseMapping::for_purpose(crate::model::EndpointPurpose::Token)
+        };
+        let v = json!({"access_token": "a", "expires_in": 3_600_000, "scope": ["user:read:email", "chat:read"]});
+        let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+        assert!((unix_now() + 3590..=unix_now() + 3600).contains(&tokens.expires_at.unwrap()));
+        assert_eq!(tokens.scopes, "user:read:email chat:read");
+        let mapping = ResponseMapping {
+            user_name: r#"givenName ~ " " ~ familyName"#.into(),
+            user_id: "sub".into(),
+            ..Default::default()
+        };
+        let (identity, _) =
+            read_identity(&json!({"sub": "s1", "givenName": "Ann", "familyName": "Lee"}), &mapping, "u").unwrap();
+        assert_eq!(identity.display(), "Ann Lee (s1)");
+        let bad = ResponseMapping { user_id: "id / 2".into(), ..Default::default() };
+        let e = read_identity(&json!({"id": "x"}), &bad, "user information endpoint").unwrap_err();
+        assert!(matches!(e, FlowError::Mapping { what: "user id", .. }), "{e}");
     }
 
     #[test]

@@ -23,7 +23,9 @@ pub(crate) struct PreparedRequest {
     pub url: Url,
     pub headers: Vec<(String, String)>,
     pub body: RequestBody,
-    /// What a template held that this run has no value for, left out (worth a note).
+    /// What authdeck changed from the template, worth a note in the step's detail: what it left out
+    /// (a variable with no value in this run) and what it added on its own (client authentication,
+    /// the PKCE verifier).
     pub omitted: Vec<String>,
 }
 

@@ -73,16 +73,20 @@
 //! `tracing`: every record goes through a [`Redactor`] that knows the run's secrets; the raw
 //! exchange (and the user code, shown to the user) travels only inside a [`Sensitive`].
 
+mod assertion;
 mod authorize;
 mod callback;
 mod discovery;
+pub mod dpop;
 mod engine;
 mod error;
 mod events;
 mod grants;
 mod http;
 mod id_token;
+pub mod keys;
 mod oidc;
+mod par;
 mod request;
 mod standard;
 
@@ -188,6 +192,8 @@ pub(crate) struct RunEndpoints {
     pub revocation: Option<Endpoint>,
     pub introspection: Option<Endpoint>,
     pub jwks: Option<Endpoint>,
+    /// The authorization's own refresh endpoint; without one, refreshes go to the token endpoint.
+    pub refresh: Option<Endpoint>,
 }
 
 /// Which of a connection's tokens a revocation or an introspection is about.
@@ -213,8 +219,8 @@ pub(crate) struct HintedToken {
 pub(crate) enum FlowAction {
     /// Test the authorization with its grant (or its key or credentials).
     Test,
-    /// The refresh-token grant on a saved connection.
-    Refresh { connection_id: i64, refresh_token: Sensitive<String> },
+    /// The refresh-token grant on a saved connection (with the DPoP key its tokens are bound to).
+    Refresh { connection_id: i64, refresh_token: Sensitive<String>, dpop_key: Option<Sensitive<String>> },
     /// RFC 7009 on a saved connection's tokens.
     Revoke { connection_id: i64, tokens: Vec<HintedToken> },
     /// RFC 7662 on one of a saved connection's tokens.
@@ -228,6 +234,9 @@ pub struct FlowRequest {
     pub(crate) endpoints: RunEndpoints,
     pub(crate) credentials: Credentials,
     pub(crate) action: FlowAction,
+    /// The run-context values a saved connection kept (`callback.realmId`…): a refresh starts
+    /// from them, so its templates find what the test learnt.
+    pub(crate) kept: Vec<crate::model::context::KeptValue>,
 }
 
 impl FlowRequest {
@@ -256,6 +265,7 @@ impl FlowRequest {
             revocation: find(refs.revocation, "revocation endpoint")?,
             introspection: find(refs.introspection, "introspection endpoint")?,
             jwks: find(refs.jwks, "JWKS endpoint")?,
+            refresh: find(authorization.config.refresh_endpoint_id(), "refresh endpoint")?,
         };
         match &authorization.config {
             AuthConfig::OAuth2(_) if resolved.token.is_none() => {
@@ -291,6 +301,7 @@ impl FlowRequest {
             endpoints: resolved,
             credentials,
             action: FlowAction::Test,
+            kept: Vec::new(),
         })
     }
 
@@ -308,7 +319,7 @@ impl FlowRequest {
             ));
         }
         let mut request = FlowRequest::test(authorization, endpoints, Credentials::None)?;
-        request.action = FlowAction::Refresh { connection_id, refresh_token };
+        request.action = FlowAction::Refresh { connection_id, refresh_token, dpop_key: None };
         Ok(request)
     }
 
@@ -325,7 +336,12 @@ impl FlowRequest {
             )));
         }
         let token = connection.tokens.refresh_token.clone().unwrap_or_default();
-        FlowRequest::refresh(authorization, endpoints, connection.id, token)
+        let mut request = FlowRequest::refresh(authorization, endpoints, connection.id, token)?;
+        if let FlowAction::Refresh { dpop_key, .. } = &mut request.action {
+            dpop_key.clone_from(&connection.tokens.dpop_key);
+        }
+        request.kept = connection.kept.clone();
+        Ok(request)
     }
 
     /// RFC 7009: revokes a saved connection's tokens (`which`; both by default, the refresh token first).
@@ -409,6 +425,9 @@ impl FlowRequest {
         }
         match &self.action {
             FlowAction::Test => {
+                if config.grant == Grant::AuthorizationCode && config.par {
+                    steps.push(StepId::PushedAuthorization);
+                }
                 steps.extend_from_slice(match config.grant {
                     Grant::AuthorizationCode => {
                         &[StepId::AuthorizationUrl, StepId::Callback, StepId::CallbackCheck, StepId::TokenExchange][..]
@@ -421,7 +440,13 @@ impl FlowRequest {
                 }
                 steps.extend([StepId::UserInfo, StepId::Save]);
             }
-            FlowAction::Refresh { .. } => steps.extend([StepId::Refresh, StepId::UserInfo, StepId::Save]),
+            FlowAction::Refresh { .. } => {
+                steps.push(StepId::Refresh);
+                if config.wants_openid() {
+                    steps.push(StepId::IdToken);
+                }
+                steps.extend([StepId::UserInfo, StepId::Save]);
+            }
             FlowAction::Revoke { .. } => steps.extend([StepId::Revocation, StepId::Save]),
             FlowAction::Introspect { .. } => steps.push(StepId::Introspection),
         }

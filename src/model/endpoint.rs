@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::field::{FieldError, check_name};
+use super::mapping;
 use super::template::{self, Variables};
 use super::{check_len, limits};
 use crate::model::authorization::url_problem;
@@ -153,8 +154,10 @@ impl std::fmt::Display for Method {
     }
 }
 
-/// Dotted paths into the JSON response (`authed_user.access_token`, `data.0.email`). An unknown key
-/// is refused, so a typo in an import file isn't silently dropped.
+/// Where the JSON response keeps each value: a dotted path (`authed_user.access_token`,
+/// `data.0.email`, `sub|id`) or an expression over the response (`givenName ~ " " ~ familyName`,
+/// `expires_in / 1000`); see [`super::mapping`]. An unknown key is refused, so a typo in an import
+/// file isn't silently dropped; a key left out is empty, so older files read as they did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResponseMapping {
@@ -166,6 +169,11 @@ pub struct ResponseMapping {
     pub user_id: String,
     pub user_name: String,
     pub user_email: String,
+    /// When the token was issued (Unix seconds, or milliseconds as Salesforce's `issued_at`):
+    /// `expires_in` then counts from it instead of from now (GitLab's `created_at`).
+    pub issued_at: String,
+    /// Seconds until the refresh token expires, for providers that say.
+    pub refresh_expires_in: String,
 }
 
 /// One path of a [`ResponseMapping`].
@@ -179,13 +187,17 @@ pub enum MappingField {
     UserId,
     UserName,
     UserEmail,
+    IssuedAt,
+    RefreshExpiresIn,
 }
 
 impl MappingField {
-    pub const ALL: [MappingField; 8] = [
+    pub const ALL: [MappingField; 10] = [
         MappingField::AccessToken,
         MappingField::RefreshToken,
         MappingField::ExpiresIn,
+        MappingField::IssuedAt,
+        MappingField::RefreshExpiresIn,
         MappingField::Scope,
         MappingField::TokenType,
         MappingField::UserId,
@@ -204,6 +216,8 @@ impl MappingField {
             MappingField::UserId => "user_id",
             MappingField::UserName => "user_name",
             MappingField::UserEmail => "user_email",
+            MappingField::IssuedAt => "issued_at",
+            MappingField::RefreshExpiresIn => "refresh_expires_in",
         }
     }
 
@@ -214,7 +228,9 @@ impl MappingField {
             | MappingField::RefreshToken
             | MappingField::ExpiresIn
             | MappingField::Scope
-            | MappingField::TokenType => EndpointPurpose::Token,
+            | MappingField::TokenType
+            | MappingField::IssuedAt
+            | MappingField::RefreshExpiresIn => EndpointPurpose::Token,
             MappingField::UserId | MappingField::UserName | MappingField::UserEmail => EndpointPurpose::UserInfo,
         }
     }
@@ -231,6 +247,8 @@ impl ResponseMapping {
             MappingField::UserId => &self.user_id,
             MappingField::UserName => &self.user_name,
             MappingField::UserEmail => &self.user_email,
+            MappingField::IssuedAt => &self.issued_at,
+            MappingField::RefreshExpiresIn => &self.refresh_expires_in,
         }
     }
 
@@ -244,8 +262,18 @@ impl ResponseMapping {
             MappingField::UserId => &mut self.user_id,
             MappingField::UserName => &mut self.user_name,
             MappingField::UserEmail => &mut self.user_email,
+            MappingField::IssuedAt => &mut self.issued_at,
+            MappingField::RefreshExpiresIn => &mut self.refresh_expires_in,
         };
         *slot = value.into();
+    }
+
+    /// Every entry that doesn't read: an expression that doesn't compile, with the reason.
+    pub fn validate(&self) -> Vec<FieldError<MappingField>> {
+        MappingField::ALL
+            .into_iter()
+            .filter_map(|field| mapping::check(self.get(field)).err().map(|reason| FieldError::invalid(field, reason)))
+            .collect()
     }
 
     pub fn for_purpose(purpose: EndpointPurpose) -> ResponseMapping {
@@ -256,6 +284,7 @@ impl ResponseMapping {
                 expires_in: "expires_in".into(),
                 scope: "scope".into(),
                 token_type: "token_type".into(),
+                refresh_expires_in: "refresh_token_expires_in|x_refresh_token_expires_in|refresh_expires_in".into(),
                 ..Default::default()
             },
             EndpointPurpose::UserInfo => ResponseMapping {
@@ -378,18 +407,22 @@ impl Endpoint {
             // Nothing further is worth checking on an oversized value.
             return errors;
         }
-        // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered empty.
-        if let Err(message) = template::check(&self.url, Variables::ALL) {
+        // The URL may itself hold templates ({{client_id}} in a path); check it with them rendered
+        // as stand-ins. One that starts with a template (`{{ token.instance_url }}/…`) gets its
+        // scheme and host from the run, so only its syntax can be checked now.
+        if let Err(message) = template::check(&self.url, Variables::ENDPOINT) {
             errors.push(FieldError::invalid(EndpointField::Url, message));
         } else if self.url.trim().is_empty() {
             errors.push(FieldError::missing(EndpointField::Url));
-        } else if let Some(problem) = url_problem(&template::render_for_check(&self.url), "the URL") {
+        } else if !self.url.trim_start().starts_with("{{")
+            && let Some(problem) = url_problem(&template::render_for_check(&self.url), "the URL")
+        {
             errors.push(FieldError::new(EndpointField::Url, problem));
         }
         if let Some(reason) = header_problem(&self.headers) {
             errors.push(FieldError::invalid(EndpointField::Headers, reason));
         }
-        if let Err(message) = template::check(&self.headers, Variables::ALL) {
+        if let Err(message) = template::check(&self.headers, Variables::ENDPOINT) {
             errors.push(FieldError::invalid(EndpointField::Headers, message));
         }
         let body = match self.body_kind {
@@ -407,16 +440,11 @@ impl Endpoint {
             }
             BodyKind::Json => None,
         };
-        match body.map_or_else(|| template::check(&self.body, Variables::ALL), Err) {
+        match body.map_or_else(|| template::check(&self.body, Variables::ENDPOINT), Err) {
             Ok(()) => {}
             Err(reason) => errors.push(FieldError::invalid(EndpointField::Body, reason)),
         }
-        // The paths this endpoint's purpose reads (the others are kept, unused).
-        for field in MappingField::ALL.into_iter().filter(|f| f.purpose() == self.purpose) {
-            if let Err(reason) = check_path(self.mapping.get(field)) {
-                errors.push(FieldError::invalid(EndpointField::Response(field), reason));
-            }
-        }
+        errors.extend(self.mapping.validate().into_iter().map(|e| e.map(EndpointField::Response)));
         errors
     }
 }
@@ -448,59 +476,9 @@ fn split_lines(text: &str, separator: char) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Checks a response path as [`read_path`] reads it: dotted names or indices, `a|b` alternatives;
-/// empty means "not read".
-pub fn check_path(path: &str) -> Result<(), String> {
-    if path.trim().is_empty() {
-        return Ok(());
-    }
-    let bad = path.split('|').map(str::trim).find(|alternative| {
-        alternative.is_empty()
-            || alternative
-                .split('.')
-                .any(|part| part.is_empty() || part.chars().any(|c| c.is_whitespace() || c.is_control()))
-    });
-    match bad {
-        None => Ok(()),
-        Some(_) => Err(format!(
-            "\"{}\" is not a path: write dotted names without spaces, like authed_user.access_token or data.0.email (a|b tries a, then b).",
-            crate::model::text::printable(path.trim())
-        )),
-    }
-}
-
-/// Reads a dotted path (`authed_user.access_token`, `data.0.email`) from a JSON value; `a|b` tries
-/// `a`, then `b` (`sub|id` fits both OpenID Connect and GitHub-style user endpoints).
-/// Numbers and booleans are returned as their text; objects, arrays and null are not values.
-pub fn read_path(value: &serde_json::Value, path: &str) -> Option<String> {
-    path.split('|').find_map(|p| read_one_path(value, p))
-}
-
-fn read_one_path(value: &serde_json::Value, path: &str) -> Option<String> {
-    let path = path.trim();
-    if path.is_empty() {
-        return None;
-    }
-    let mut current = value;
-    for part in path.split('.') {
-        current = match current {
-            serde_json::Value::Object(map) => map.get(part)?,
-            serde_json::Value::Array(items) => items.get(part.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    match current {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn token_endpoint_defaults_are_the_standard_request() {
@@ -537,7 +515,8 @@ mod tests {
     #[test]
     fn mapping_fields_fit_their_purpose() {
         let token = ResponseMapping::for_purpose(EndpointPurpose::Token);
-        for field in MappingField::ALL {
+        // Only when the token was issued has no standard field (and none by default).
+        for field in MappingField::ALL.into_iter().filter(|f| *f != MappingField::IssuedAt) {
             assert_eq!(token.get(field).is_empty(), field.purpose() != EndpointPurpose::Token, "{field:?}");
         }
     }
@@ -554,17 +533,6 @@ mod tests {
     }
 
     #[test]
-    fn dotted_paths_read_nested_values() {
-        let v = json!({"authed_user": {"access_token": "xoxp-fake"}, "data": [{"email": "a@b.test", "n": 3}]});
-        assert_eq!(read_path(&v, "authed_user.access_token").as_deref(), Some("xoxp-fake"));
-        assert_eq!(read_path(&v, "data.0.email").as_deref(), Some("a@b.test"));
-        assert_eq!(read_path(&v, "data.0.n").as_deref(), Some("3"));
-        assert_eq!(read_path(&v, "data.1.email"), None);
-        assert_eq!(read_path(&v, "authed_user"), None);
-        assert_eq!(read_path(&v, "sub|data.0.n").as_deref(), Some("3"));
-    }
-
-    #[test]
     fn validation_catches_unknown_variables_and_bad_lines() {
         let mut e = Endpoint::new_for(EndpointPurpose::Token);
         e.url = "https://x.example/token".into();
@@ -578,20 +546,38 @@ mod tests {
     }
 
     #[test]
-    fn response_paths_are_checked() {
-        for good in ["access_token", "authed_user.access_token", "data.0.email", "sub|id", " sub | id ", ""] {
-            assert!(check_path(good).is_ok(), "{good}");
-        }
-        for bad in ["authed user.token", "a..b", ".a", "a.", "a||b", "|"] {
-            assert!(check_path(bad).is_err(), "{bad}");
-        }
-        let mut e = Endpoint::new_for(EndpointPurpose::Token);
-        e.url = "https://x.example/token".into();
-        e.mapping.access_token = "authed user.token".into();
-        // A path the purpose doesn't read is not held against it.
-        e.mapping.user_email = "not a path".into();
-        let fields: Vec<_> = e.validate().into_iter().map(|x| x.field).collect();
-        assert_eq!(fields, [EndpointField::Response(MappingField::AccessToken)]);
+    fn a_mapping_expression_that_does_not_compile_is_refused() {
+        let mut e = Endpoint::new_for(EndpointPurpose::UserInfo);
+        e.url = "https://x.example/me".into();
+        e.mapping.user_name = r#"givenName ~ " " ~ familyName"#.into();
+        assert_eq!(e.validate(), []);
+        e.mapping.user_name = "givenName ~ ".into();
+        let errors = e.validate();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, EndpointField::Response(MappingField::UserName));
+        assert!(errors[0].problem.reason().unwrap().contains("has an error"), "{errors:?}");
+    }
+
+    #[test]
+    fn an_older_mapping_without_the_new_fields_still_reads() {
+        let old: ResponseMapping = serde_json::from_str(r#"{"access_token": "authed_user.access_token"}"#).unwrap();
+        assert_eq!(old.access_token, "authed_user.access_token");
+        assert_eq!(old.issued_at, "");
+        assert!(serde_json::from_str::<ResponseMapping>(r#"{"acces_token": "x"}"#).is_err());
+    }
+
+    #[test]
+    fn a_url_from_the_run_context_is_checked_for_syntax_only() {
+        let mut e = Endpoint::new_for(EndpointPurpose::UserInfo);
+        e.url = "{{ token.instance_url }}/services/oauth2/userinfo".into();
+        assert_eq!(e.validate(), []);
+        e.url = "https://{{ callback.shop }}/admin/api/shop.json".into();
+        assert_eq!(e.validate(), []);
+        e.url = "{{ token.instance_url /services".into();
+        assert_eq!(e.validate()[0].field, EndpointField::Url);
+        e.url = "{{ tokn.instance_url }}/x".into();
+        let errors = e.validate();
+        assert!(errors[0].problem.reason().unwrap().contains("{{tokn}}"), "{errors:?}");
     }
 
     #[test]

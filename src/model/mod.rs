@@ -2,12 +2,16 @@
 
 pub mod app;
 pub mod authorization;
+pub mod context;
 pub mod discovery;
 pub mod endpoint;
 pub mod field;
+pub mod mapping;
+pub mod preset;
 pub mod redact;
 pub mod run;
 pub mod security;
+pub mod signature;
 pub mod template;
 pub mod text;
 pub mod time;
@@ -15,8 +19,9 @@ pub mod transfer;
 
 pub use app::App;
 pub use authorization::{
-    ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
-    EndpointRefs, Grant, KeyPlacement, LastTest, OAuth2Config, OAuth2Field, ResponseMode,
+    ApiKeyConfig, ApiKeyField, AssertionAudience, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig,
+    BasicField, ClientAuth, EndpointRefs, Grant, KeyPlacement, LastTest, OAuth2Config, OAuth2Field, ResponseMode,
+    SigningAlg,
 };
 pub use endpoint::{BodyKind, Endpoint, EndpointField, EndpointPurpose, MappingField, Method, ResponseMapping};
 pub use field::{FieldError, Problem, check_len, check_name, name_problem};
@@ -32,7 +37,8 @@ pub mod limits {
     pub const SCOPES: usize = 4096;
     pub const HEADERS: usize = 16 * 1024;
     pub const BODY: usize = crate::model::template::MAX_TEMPLATE_LEN;
-    pub const PATH: usize = 512;
+    /// A response-mapping expression (`data[0].email`, `givenName ~ " " ~ familyName`).
+    pub const PATH: usize = crate::model::template::MAX_EXPRESSION_LEN;
     /// An export file to import.
     pub const IMPORT_FILE: usize = 32 * 1024 * 1024;
 }

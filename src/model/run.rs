@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::context::KeptValue;
 use crate::model::redact::Sensitive;
 use crate::model::{AuthKind, Grant};
 
@@ -13,6 +14,8 @@ use crate::model::{AuthKind, Grant};
 pub enum StepId {
     /// The issuer's discovery document read and checked (OpenID Connect Discovery, RFC 8414).
     Discovery,
+    /// RFC 9126: the authorization parameters pushed to the PAR endpoint.
+    PushedAuthorization,
     AuthorizationUrl,
     Callback,
     CallbackCheck,
@@ -52,6 +55,7 @@ impl StepId {
     pub fn label(self) -> &'static str {
         match self {
             StepId::Discovery => "Issuer metadata",
+            StepId::PushedAuthorization => "Pushed authorization request",
             StepId::AuthorizationUrl => "Authorization URL",
             StepId::Callback => "Waiting for the callback",
             StepId::CallbackCheck => "Callback checked",
@@ -254,10 +258,20 @@ pub struct Tokens {
     /// The OpenID Connect ID token, when the token response had one.
     pub id_token: Option<Sensitive<String>>,
     pub token_type: Option<String>,
-    /// Unix seconds.
+    /// When the access token expires, Unix seconds; `None` when the provider gave no expiry
+    /// (GitHub's and Salesforce's tokens), which is shown as "no expiry given", never guessed.
     pub expires_at: Option<i64>,
     /// The granted scopes as the provider wrote them (or the requested ones when it didn't say).
     pub scopes: String,
+    /// When the refresh token expires, Unix seconds, when the provider says
+    /// (`refresh_token_expires_in`, QuickBooks' `x_refresh_token_expires_in`).
+    pub refresh_expires_at: Option<i64>,
+    /// When the provider says it issued the token (Salesforce's `issued_at` in ms, GitLab's
+    /// `created_at`), Unix seconds.
+    pub issued_at: Option<i64>,
+    /// The DPoP key pair the tokens are bound to (RFC 9449), as PKCS#8 PEM: kept with the
+    /// connection so a refresh proves the same key.
+    pub dpop_key: Option<Sensitive<String>>,
 }
 
 /// What may be shown of the tokens.
@@ -267,8 +281,15 @@ pub struct GrantSummary {
     pub expires_at: Option<i64>,
     pub scopes: String,
     pub refresh_token: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<i64>,
     #[serde(default)]
     pub id_token: bool,
+    /// Bound to a DPoP key kept with the connection.
+    #[serde(default)]
+    pub dpop: bool,
 }
 
 impl Tokens {
@@ -278,15 +299,30 @@ impl Tokens {
             expires_at: self.expires_at,
             scopes: self.scopes.clone(),
             refresh_token: self.refresh_token.is_some(),
+            refresh_expires_at: self.refresh_expires_at,
+            issued_at: self.issued_at,
             id_token: self.id_token.is_some(),
+            dpop: self.dpop_key.is_some(),
         }
     }
 }
 
-/// "expires in 54 min", "expired", "no expiry": for the Connections tab.
+/// "expires in 54 min", "expired", "no expiry given": for the Connections tab.
 pub fn describe_expiry(expires_at: Option<i64>, now: i64) -> String {
-    let Some(at) = expires_at else { return "no expiry".to_owned() };
-    let left = at - now;
+    let Some(at) = expires_at else { return "no expiry given".to_owned() };
+    describe_left(at - now)
+}
+
+/// The refresh token's expiry, when the provider gave one: "refresh token expires in 101 days".
+pub fn describe_refresh_expiry(refresh_expires_at: Option<i64>, now: i64) -> Option<String> {
+    let at = refresh_expires_at?;
+    Some(match describe_left(at - now).as_str() {
+        "expired" => "refresh token expired".to_owned(),
+        left => format!("refresh token {left}"),
+    })
+}
+
+fn describe_left(left: i64) -> String {
     match left {
         ..=0 => "expired".to_owned(),
         1..60 => format!("expires in {left} s"),
@@ -422,6 +458,10 @@ pub struct FlowReport {
     pub steps: Vec<StepRecord>,
     pub identity: Option<Identity>,
     pub grant: Option<GrantSummary>,
+    /// The run-context values the authorization keeps (`callback.realmId` = …), saved with the
+    /// connection.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<KeptValue>,
     /// The grant a test ran (an OAuth 2.0 test only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<Grant>,
@@ -478,6 +518,8 @@ pub struct Connection {
     pub app_id: i64,
     pub tokens: Tokens,
     pub identity: Identity,
+    /// The run-context values kept from the run that made it (`token.instance_url` = …).
+    pub kept: Vec<KeptValue>,
     /// When it was last tested or refreshed, `YYYY-MM-DDTHH:MM:SSZ`.
     pub tested_at: String,
     /// The grant that got its tokens (`None` for connections saved before grants were kept).
@@ -539,7 +581,13 @@ mod tests {
 
     #[test]
     fn expiry_labels() {
-        assert_eq!(describe_expiry(None, 0), "no expiry");
+        assert_eq!(describe_expiry(None, 0), "no expiry given");
+        assert_eq!(describe_refresh_expiry(None, 0), None);
+        assert_eq!(
+            describe_refresh_expiry(Some(101 * 86_400), 0).as_deref(),
+            Some("refresh token expires in 101 days")
+        );
+        assert_eq!(describe_refresh_expiry(Some(10), 20).as_deref(), Some("refresh token expired"));
         assert_eq!(describe_expiry(Some(100), 200), "expired");
         assert_eq!(describe_expiry(Some(3240), 0), "expires in 54 min");
         assert_eq!(describe_expiry(Some(30), 0), "expires in 30 s");

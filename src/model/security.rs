@@ -64,29 +64,35 @@ impl EndpointRole {
     }
 }
 
+/// A warning when `endpoint`, in this role, is plain http:// to another machine.
+pub fn endpoint_warning(role: EndpointRole, endpoint: &Endpoint, client_auth: ClientAuth) -> Option<String> {
+    let what = format!("{} \"{}\"", role.label(), endpoint.name);
+    cleartext(&endpoint.url, &what, role.carries(client_auth == ClientAuth::None))
+}
+
+/// A warning when the redirect URI sends the code over plain http to another machine.
+pub fn redirect_warning(redirect_uri: &str) -> Option<String> {
+    let redirect = Url::parse(redirect_uri.trim()).ok()?;
+    (redirect.scheme() == "http" && !is_loopback(&redirect)).then(|| {
+        "The redirect URI uses plain http:// to another machine: the code would travel in clear. Use https://, or a loopback address (RFC 8252 section 8.3).".to_owned()
+    })
+}
+
+/// A warning when a public client turns PKCE off (the authorization-code grant).
+pub fn pkce_warning(client_auth: ClientAuth, pkce: bool) -> Option<String> {
+    (client_auth == ClientAuth::None && !pkce).then(|| {
+        "PKCE is off for a public client: anyone who intercepts the code can exchange it, since there is no secret to stop them. Turn PKCE on (RFC 9700 section 2.1.1, RFC 8252 section 8.1).".to_owned()
+    })
+}
+
 /// The warnings for an OAuth 2.0 authorization and the endpoints a run of it uses.
 pub fn oauth2_warnings(config: &OAuth2Config, endpoints: &[(EndpointRole, &Endpoint)]) -> Vec<String> {
-    let public = config.client_auth == ClientAuth::None;
-    let mut warnings: Vec<String> = endpoints
-        .iter()
-        .filter_map(|(role, e)| cleartext(&e.url, &format!("{} \"{}\"", role.label(), e.name), role.carries(public)))
-        .collect();
+    let mut warnings: Vec<String> =
+        endpoints.iter().filter_map(|(role, e)| endpoint_warning(*role, e, config.client_auth)).collect();
     // The redirect URI and PKCE matter to the authorization-code grant only.
-    if config.grant != super::Grant::AuthorizationCode {
-        return warnings;
-    }
-    if let Ok(redirect) = Url::parse(config.redirect_uri.trim())
-        && redirect.scheme() == "http"
-        && !is_loopback(&redirect)
-    {
-        warnings.push(
-            "The redirect URI uses plain http:// to another machine: the code would travel in clear. Use https://, or a loopback address (RFC 8252 section 8.3).".into(),
-        );
-    }
-    if config.client_auth == ClientAuth::None && !config.pkce {
-        warnings.push(
-            "PKCE is off for a public client: anyone who intercepts the code can exchange it, since there is no secret to stop them. Turn PKCE on (RFC 9700 section 2.1.1, RFC 8252 section 8.1).".into(),
-        );
+    if config.grant == super::Grant::AuthorizationCode {
+        warnings.extend(redirect_warning(&config.redirect_uri));
+        warnings.extend(pkce_warning(config.client_auth, config.pkce));
     }
     warnings
 }

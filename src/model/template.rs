@@ -1,5 +1,6 @@
-//! Templates in endpoint values (`{{client_id}}`, `{{code}}`…), rendered by minijinja with strict
-//! undefined variables, so a typo is an error shown before anything is saved or sent.
+//! Templates in endpoint values (`{{client_id}}`, `{{code}}`, `{{ token.instance_url }}`…),
+//! rendered by minijinja with strict undefined variables, so a typo is an error shown before
+//! anything is saved or sent.
 //!
 //! Templates come from the user and from imported files, so they are bounded: an endpoint value
 //! needs variables, filters and conditionals, and nothing that repeats — `{% for %}`, macros,
@@ -13,8 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use minijinja::machinery::ast::{BinOpKind, CallArg, Expr, Stmt, UnaryOpKind};
-use minijinja::machinery::{WhitespaceConfig, parse};
-use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use minijinja::machinery::{WhitespaceConfig, parse, parse_expr};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
+
+use super::context::{self, NAMESPACES};
 
 /// The longest template source accepted (a JSON body template is the longest real one).
 pub const MAX_TEMPLATE_LEN: usize = 64 * 1024;
@@ -29,10 +32,84 @@ const FILTERS: &[&str] =
 /// The tests an `{% if %}` may use (`{% if scopes is defined %}`).
 const TESTS: &[&str] = &["defined", "undefined", "none", "string", "number", "true", "false", "eq", "ne"];
 
+/// What a template or expression may use: the endpoint templates' rules, or the response
+/// mappings' (see [`MAPPING`]).
+struct Shape {
+    /// What is being checked, for the messages: "endpoint templates".
+    what: &'static str,
+    /// What it may hold, for the messages.
+    takes: &'static str,
+    filters: &'static [&'static str],
+    tests: &'static [&'static str],
+    /// The functions that may be called (none in templates).
+    functions: &'static [&'static str],
+}
+
+const ENDPOINT: Shape = Shape {
+    what: "endpoint templates",
+    takes: "variables, filters and {% if %}",
+    filters: FILTERS,
+    tests: TESTS,
+    functions: &[],
+};
+
+/// The rules of response-mapping expressions (`givenName ~ " " ~ familyName`): the same bounds as
+/// templates — nothing repeats its input, no loops — with the filters a mapping needs to convert
+/// a value, and `now()` for absolute expiry times. No `join` or `replace`: they can multiply a
+/// large response (a list read by a plain path already joins with spaces).
+const MAPPING: Shape = Shape {
+    what: "response mappings",
+    takes: "fields, operators, filters and now()",
+    filters: &[
+        "abs",
+        "bool",
+        "capitalize",
+        "d",
+        "default",
+        "first",
+        "float",
+        "int",
+        "last",
+        "length",
+        "lower",
+        "round",
+        "string",
+        "timestamp",
+        "title",
+        "tojson",
+        "trim",
+        "upper",
+        "urlencode",
+    ],
+    tests: TESTS,
+    functions: &["now"],
+};
+
+/// The longest response-mapping expression accepted.
+pub const MAX_EXPRESSION_LEN: usize = 1024;
+
 /// The variables a template may use.
 pub struct Variables;
 
 impl Variables {
+    /// The variables of an endpoint: [`Variables::ALL`] and the run context's namespaces
+    /// (`{{ callback.realmId }}`, `{{ token.instance_url }}`, `{{ userinfo.id }}`).
+    pub const ENDPOINT: &'static [&'static str] = &[
+        "client_id",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "redirect_uri",
+        "refresh_token",
+        "access_token",
+        "scopes",
+        "api_key",
+        "username",
+        "password",
+        "callback",
+        "token",
+        "userinfo",
+    ];
     pub const ALL: &'static [&'static str] = &[
         "client_id",
         "client_secret",
@@ -48,7 +125,9 @@ impl Variables {
     ];
 }
 
-fn environment() -> Environment<'static> {
+/// The environment every template and mapping expression is compiled in, so they share one set
+/// of rules and limits.
+pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
@@ -67,108 +146,126 @@ fn check_shape(template: &str) -> Result<(), String> {
     }
     let parsed =
         parse(template, "<template>", Default::default(), WhitespaceConfig::default()).map_err(|e| describe(&e))?;
-    statement(&parsed)
+    ENDPOINT.statement(&parsed)
 }
 
-fn refused(line: u16, what: &str) -> String {
-    let at = if line > 0 { format!(" on line {line}") } else { String::new() };
-    format!(
-        "Template error{at}: {what} is not allowed in endpoint templates, which take variables, filters and {{% if %}} only."
-    )
-}
-
-fn statements(list: &[Stmt<'_>]) -> Result<(), String> {
-    list.iter().try_for_each(statement)
-}
-
-fn statement(stmt: &Stmt<'_>) -> Result<(), String> {
-    match stmt {
-        Stmt::Template(t) => statements(&t.children),
-        Stmt::EmitRaw(_) => Ok(()),
-        Stmt::EmitExpr(e) => expression(&e.expr),
-        Stmt::IfCond(c) => {
-            expression(&c.expr)?;
-            statements(&c.true_body)?;
-            statements(&c.false_body)
-        }
-        Stmt::ForLoop(s) => Err(refused(s.span().start_line, "{% for %}")),
-        Stmt::Set(s) => Err(refused(s.span().start_line, "{% set %}")),
-        Stmt::SetBlock(s) => Err(refused(s.span().start_line, "{% set %}")),
-        Stmt::WithBlock(s) => Err(refused(s.span().start_line, "{% with %}")),
-        Stmt::FilterBlock(s) => Err(refused(s.span().start_line, "{% filter %}")),
-        Stmt::AutoEscape(s) => Err(refused(s.span().start_line, "{% autoescape %}")),
-        Stmt::Do(s) => Err(refused(s.span().start_line, "{% do %}")),
-        #[allow(unreachable_patterns)] // blocks, macros and imports exist only with minijinja features we don't enable
-        _ => Err(refused(0, "this block")),
+/// Refuses a response-mapping expression that is too long or uses more than [`MAPPING`] allows.
+pub(crate) fn check_expression_shape(expression: &str) -> Result<(), String> {
+    if expression.len() > MAX_EXPRESSION_LEN {
+        return Err(format!(
+            "The expression is {} characters; mappings are limited to {MAX_EXPRESSION_LEN}.",
+            expression.len()
+        ));
     }
+    let parsed = parse_expr(expression).map_err(|e| describe(&e))?;
+    MAPPING.expression(&parsed)
 }
 
-fn expression(expr: &Expr<'_>) -> Result<(), String> {
-    let line = expr.span().start_line;
-    match expr {
-        Expr::Var(_) | Expr::Const(_) => Ok(()),
-        Expr::UnaryOp(u) => match u.op {
-            UnaryOpKind::Not | UnaryOpKind::Neg => expression(&u.expr),
-        },
-        Expr::BinOp(b) => match b.op {
-            BinOpKind::Mul => Err(refused(line, "the * operator (it repeats text)")),
-            BinOpKind::Pow => Err(refused(line, "the ** operator")),
-            _ => {
-                expression(&b.left)?;
-                expression(&b.right)
-            }
-        },
-        Expr::Compare(c) => {
-            expression(&c.expr)?;
-            c.ops.iter().try_for_each(|op| expression(&op.expr))
-        }
-        Expr::IfExpr(i) => {
-            expression(&i.test_expr)?;
-            expression(&i.true_expr)?;
-            i.false_expr.as_ref().map_or(Ok(()), expression)
-        }
-        Expr::Filter(f) => {
-            if !FILTERS.contains(&f.name) {
-                return Err(format!(
-                    "Template error on line {line}: the filter \"{}\" is not allowed in endpoint templates; use one of {}.",
-                    f.name,
-                    FILTERS.join(", ")
-                ));
-            }
-            f.expr.as_ref().map_or(Ok(()), expression)?;
-            arguments(&f.args)
-        }
-        Expr::Test(t) => {
-            if !TESTS.contains(&t.name) {
-                return Err(format!(
-                    "Template error on line {line}: the test \"is {}\" is not allowed in endpoint templates; use one of {}.",
-                    t.name,
-                    TESTS.join(", ")
-                ));
-            }
-            expression(&t.expr)?;
-            arguments(&t.args)
-        }
-        Expr::GetAttr(g) => expression(&g.expr),
-        Expr::GetItem(g) => {
-            expression(&g.expr)?;
-            expression(&g.subscript_expr)
-        }
-        Expr::Slice(s) => {
-            expression(&s.expr)?;
-            [&s.start, &s.stop, &s.step].into_iter().flatten().try_for_each(expression)
-        }
-        Expr::List(l) => l.items.iter().try_for_each(expression),
-        Expr::Map(m) => m.keys.iter().chain(&m.values).try_for_each(expression),
-        Expr::Call(_) => Err(refused(line, "a function call")),
+impl Shape {
+    fn refused(&self, line: u16, what: &str) -> String {
+        let at = if line > 0 { format!(" on line {line}") } else { String::new() };
+        format!("Template error{at}: {what} is not allowed in {}, which take {} only.", self.what, self.takes)
     }
-}
 
-fn arguments(args: &[CallArg<'_>]) -> Result<(), String> {
-    args.iter().try_for_each(|arg| match arg {
-        CallArg::Pos(e) | CallArg::Kwarg(_, e) => expression(e),
-        CallArg::PosSplat(e) | CallArg::KwargSplat(e) => expression(e),
-    })
+    fn statements(&self, list: &[Stmt<'_>]) -> Result<(), String> {
+        list.iter().try_for_each(|s| self.statement(s))
+    }
+
+    fn statement(&self, stmt: &Stmt<'_>) -> Result<(), String> {
+        match stmt {
+            Stmt::Template(t) => self.statements(&t.children),
+            Stmt::EmitRaw(_) => Ok(()),
+            Stmt::EmitExpr(e) => self.expression(&e.expr),
+            Stmt::IfCond(c) => {
+                self.expression(&c.expr)?;
+                self.statements(&c.true_body)?;
+                self.statements(&c.false_body)
+            }
+            Stmt::ForLoop(s) => Err(self.refused(s.span().start_line, "{% for %}")),
+            Stmt::Set(s) => Err(self.refused(s.span().start_line, "{% set %}")),
+            Stmt::SetBlock(s) => Err(self.refused(s.span().start_line, "{% set %}")),
+            Stmt::WithBlock(s) => Err(self.refused(s.span().start_line, "{% with %}")),
+            Stmt::FilterBlock(s) => Err(self.refused(s.span().start_line, "{% filter %}")),
+            Stmt::AutoEscape(s) => Err(self.refused(s.span().start_line, "{% autoescape %}")),
+            Stmt::Do(s) => Err(self.refused(s.span().start_line, "{% do %}")),
+            #[allow(unreachable_patterns)]
+            // blocks, macros and imports exist only with minijinja features we don't enable
+            _ => Err(self.refused(0, "this block")),
+        }
+    }
+
+    fn expression(&self, expr: &Expr<'_>) -> Result<(), String> {
+        let line = expr.span().start_line;
+        match expr {
+            Expr::Var(_) | Expr::Const(_) => Ok(()),
+            Expr::UnaryOp(u) => match u.op {
+                UnaryOpKind::Not | UnaryOpKind::Neg => self.expression(&u.expr),
+            },
+            Expr::BinOp(b) => match b.op {
+                BinOpKind::Mul => Err(self.refused(line, "the * operator (it repeats text)")),
+                BinOpKind::Pow => Err(self.refused(line, "the ** operator")),
+                _ => {
+                    self.expression(&b.left)?;
+                    self.expression(&b.right)
+                }
+            },
+            Expr::Compare(c) => {
+                self.expression(&c.expr)?;
+                c.ops.iter().try_for_each(|op| self.expression(&op.expr))
+            }
+            Expr::IfExpr(i) => {
+                self.expression(&i.test_expr)?;
+                self.expression(&i.true_expr)?;
+                i.false_expr.as_ref().map_or(Ok(()), |e| self.expression(e))
+            }
+            Expr::Filter(f) => {
+                if !self.filters.contains(&f.name) {
+                    return Err(format!(
+                        "Template error on line {line}: the filter \"{}\" is not allowed in {}; use one of {}.",
+                        f.name,
+                        self.what,
+                        self.filters.join(", ")
+                    ));
+                }
+                f.expr.as_ref().map_or(Ok(()), |e| self.expression(e))?;
+                self.arguments(&f.args)
+            }
+            Expr::Test(t) => {
+                if !self.tests.contains(&t.name) {
+                    return Err(format!(
+                        "Template error on line {line}: the test \"is {}\" is not allowed in {}; use one of {}.",
+                        t.name,
+                        self.what,
+                        self.tests.join(", ")
+                    ));
+                }
+                self.expression(&t.expr)?;
+                self.arguments(&t.args)
+            }
+            Expr::GetAttr(g) => self.expression(&g.expr),
+            Expr::GetItem(g) => {
+                self.expression(&g.expr)?;
+                self.expression(&g.subscript_expr)
+            }
+            Expr::Slice(s) => {
+                self.expression(&s.expr)?;
+                [&s.start, &s.stop, &s.step].into_iter().flatten().try_for_each(|e| self.expression(e))
+            }
+            Expr::List(l) => l.items.iter().try_for_each(|e| self.expression(e)),
+            Expr::Map(m) => m.keys.iter().chain(&m.values).try_for_each(|e| self.expression(e)),
+            Expr::Call(c) => match &c.expr {
+                Expr::Var(v) if self.functions.contains(&v.id) && c.args.is_empty() => Ok(()),
+                _ => Err(self.refused(line, "a function call")),
+            },
+        }
+    }
+
+    fn arguments(&self, args: &[CallArg<'_>]) -> Result<(), String> {
+        args.iter().try_for_each(|arg| match arg {
+            CallArg::Pos(e) | CallArg::Kwarg(_, e) => self.expression(e),
+            CallArg::PosSplat(e) | CallArg::KwargSplat(e) => self.expression(e),
+        })
+    }
 }
 
 /// Checks the syntax and that every variable is one of `allowed`; the message says what to fix.
@@ -197,7 +294,11 @@ pub fn variables(template: &str) -> Result<BTreeSet<String>, String> {
 }
 
 fn list(allowed: &[&str]) -> String {
-    allowed.iter().map(|v| format!("{{{{{v}}}}}")).collect::<Vec<_>>().join(" ")
+    allowed
+        .iter()
+        .map(|v| if NAMESPACES.contains(v) { format!("{{{{{v}.…}}}}") } else { format!("{{{{{v}}}}}") })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A template error as one line: what is wrong and on which line.
@@ -211,19 +312,55 @@ fn describe(e: &minijinja::Error) -> String {
 
 /// Renders `template` with `vars`; a variable it uses but `vars` lacks is an error that names it.
 pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> Result<String, String> {
+    render_in(template, vars, &BTreeMap::new())
+}
+
+/// Renders `template` with `vars` and the run context's namespaces known at this step (see
+/// [`context::RunContext::template_values`]). A namespace used before its step ran, or a field the
+/// response didn't have, is an error that says which and what there is.
+pub fn render_in(
+    template: &str,
+    vars: &BTreeMap<&str, String>,
+    namespaces: &BTreeMap<&'static str, Value>,
+) -> Result<String, String> {
     if !template.contains("{{") && !template.contains("{%") {
         return Ok(template.to_owned());
     }
     check_shape(template)?;
     let env = environment();
     let compiled = env.template_from_str(template).map_err(|e| describe(&e))?;
-    let missing: Vec<String> =
-        compiled.undeclared_variables(false).into_iter().filter(|v| !vars.contains_key(v.as_str())).collect();
-    if let Some(name) = missing.first() {
-        return Err(format!("The template uses {{{{{name}}}}}, which has no value at this step."));
+    let used = compiled.undeclared_variables(false);
+    if let Some(name) = used.iter().find(|v| !vars.contains_key(v.as_str()) && !namespaces.contains_key(v.as_str())) {
+        return Err(match NAMESPACES.iter().position(|n| n == name) {
+            Some(0) => format!("The template uses {{{{ {name}.… }}}}, but the callback had no such parameters."),
+            Some(_) => format!(
+                "The template uses {{{{ {name}.… }}}}, which has no value at this step: the {} response comes later.",
+                if name == "token" { "token" } else { "user information" }
+            ),
+            None => format!("The template uses {{{{{name}}}}}, which has no value at this step."),
+        });
     }
+    for nested in compiled.undeclared_variables(true) {
+        let Some((namespace, path)) = nested.split_once('.') else { continue };
+        let Some(value) = namespaces.get(namespace) else { continue };
+        if !has_path(value, path) {
+            let fields =
+                value.try_iter().map(|keys| keys.map(|k| k.to_string()).collect::<Vec<_>>()).unwrap_or_default();
+            return Err(format!(
+                "The template uses {{{{ {nested} }}}}, but {} has no {path} (it has: {}).",
+                match namespace {
+                    "callback" => "the callback",
+                    "token" => "the token response",
+                    _ => "the user information response",
+                },
+                if fields.is_empty() { "nothing".to_owned() } else { fields.join(", ") }
+            ));
+        }
+    }
+    let mut ctx: BTreeMap<&str, Value> = vars.iter().map(|(k, v)| (*k, Value::from(v.as_str()))).collect();
+    ctx.extend(namespaces.iter().map(|(k, v)| (*k, v.clone())));
     let mut out = CappedOutput { text: Vec::new(), over: false };
-    match compiled.render_captured_to(vars, &mut out) {
+    match compiled.render_captured_to(ctx, &mut out) {
         Ok(_) => String::from_utf8(out.text).map_err(|_| "The template rendered to text that isn't UTF-8.".to_owned()),
         Err(_) if out.over => Err(format!(
             "The template renders to more than {} MiB; endpoint values are limited to that.",
@@ -234,6 +371,17 @@ pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> Result<String, S
         }
         Err(e) => Err(describe(&e)),
     }
+}
+
+fn has_path(value: &Value, path: &str) -> bool {
+    let mut current = value.clone();
+    for part in path.split('.') {
+        match current.get_attr(part) {
+            Ok(next) if !next.is_undefined() => current = next,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Collects a render, failing the write (which stops the render) past [`MAX_OUTPUT_LEN`].
@@ -257,10 +405,11 @@ impl Write for CappedOutput {
     }
 }
 
-/// Renders with every known variable set to `0`, to check what the template becomes (a URL, JSON).
+/// Renders with every known variable (and every field of the run context) set to `0`, to check
+/// what the template becomes (a URL, JSON).
 pub fn render_for_check(template: &str) -> String {
     let vars: BTreeMap<&str, String> = Variables::ALL.iter().map(|v| (*v, "0".to_owned())).collect();
-    render(template, &vars).unwrap_or_else(|_| template.to_owned())
+    render_in(template, &vars, &context::stand_ins()).unwrap_or_else(|_| template.to_owned())
 }
 
 #[cfg(test)]
@@ -334,6 +483,36 @@ mod tests {
         vars.insert("code", "y".repeat(MAX_OUTPUT_LEN / 4 + 1));
         let err = render("{{code}}{{code}}{{code}}{{code}}", &vars).unwrap_err();
         assert!(err.contains("more than 2 MiB"), "{err}");
+    }
+
+    #[test]
+    fn the_run_context_is_named_by_namespace() {
+        assert_eq!(check("{{ token.instance_url }}/me", Variables::ENDPOINT), Ok(()));
+        assert_eq!(check("{{ callback.realmId }}", Variables::ENDPOINT), Ok(()));
+        let err = check("{{ tokens.x }}", Variables::ENDPOINT).unwrap_err();
+        assert!(err.contains("{{tokens}}") && err.contains("{{token.…}}"), "{err}");
+        assert_eq!(render_for_check("{{ token.instance_url }}/services"), "0/services");
+        let mut c = context::RunContext::default();
+        c.set_token(&serde_json::json!({"instance_url": "https://na1.example", "access_token": "at"}));
+        let vars = BTreeMap::new();
+        let rendered = render_in("{{ token.instance_url }}/x", &vars, &c.template_values(false)).unwrap();
+        assert_eq!(rendered, "https://na1.example/x");
+        let err = render_in("{{ token.api_domain }}/x", &vars, &c.template_values(false)).unwrap_err();
+        assert!(err.contains("the token response has no api_domain (it has: access_token, instance_url)"), "{err}");
+        let err = render_in("{{ userinfo.id }}", &vars, &c.template_values(false)).unwrap_err();
+        assert!(err.contains("user information response comes later"), "{err}");
+    }
+
+    #[test]
+    fn mapping_expressions_have_their_own_bounds() {
+        assert_eq!(check_expression_shape(r#"givenName ~ " " ~ familyName"#), Ok(()));
+        assert_eq!(check_expression_shape("expires_at | timestamp - now()"), Ok(()));
+        let err = check_expression_shape("range(99999999)").unwrap_err();
+        assert!(err.contains("a function call is not allowed in response mappings"), "{err}");
+        assert!(check_expression_shape("name * 99999").unwrap_err().contains("the * operator"));
+        let err = check_expression_shape(r#"scope | join(",")"#).unwrap_err();
+        assert!(err.contains("\"join\" is not allowed in response mappings"), "{err}");
+        assert!(check_expression_shape(&"a ~ ".repeat(300)).unwrap_err().contains("limited to 1024"));
     }
 
     #[test]

@@ -21,6 +21,32 @@ pub fn parse_utc(text: &str) -> Option<i64> {
     Some(days_from_civil(y, m, day) * 86_400 + h * 3600 + min * 60 + s)
 }
 
+/// Unix seconds from a Unix time in seconds or milliseconds: a value past 10^11 (the year 5138 in
+/// seconds) can only be milliseconds — Salesforce's `issued_at`, Fiserv's expiry.
+pub fn seconds_from_unix(value: i64) -> i64 {
+    if value.abs() > 100_000_000_000 { value / 1000 } else { value }
+}
+
+/// Reads an RFC 3339 time (`2026-01-15T10:30:00Z`, `…T10:30:00.250+02:00`) as Unix seconds.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (body, offset) = if let Some(body) = text.strip_suffix(['Z', 'z']) {
+        (body, 0)
+    } else {
+        let at = text.rfind(['+', '-']).filter(|&i| i > 10)?;
+        let (body, zone) = text.split_at(at);
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        let (h, m) = zone.get(1..)?.split_once(':')?;
+        (body, sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60))
+    };
+    // Fractions of a second are dropped.
+    let body = body.split_once('.').map_or(body, |(whole, _)| whole);
+    if body.len() != 19 {
+        return None;
+    }
+    parse_utc(body).map(|t| t - offset)
+}
+
 /// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC), as the store writes times.
 pub fn format_utc(at: i64) -> String {
     let (days, secs) = (at.div_euclid(86_400), at.rem_euclid(86_400));
@@ -73,6 +99,17 @@ mod tests {
         assert_eq!(parse_utc("2000-02-29T12:00:00Z"), Some(951_825_600));
         assert_eq!(parse_utc("not a time"), None);
         assert_eq!(parse_utc("2026-13-01T00:00:00Z"), None);
+    }
+
+    #[test]
+    fn rfc3339_times_and_milliseconds() {
+        assert_eq!(parse_rfc3339("2026-11-28T07:38:08Z"), Some(1_795_851_488));
+        assert_eq!(parse_rfc3339("2026-11-28T09:38:08.5+02:00"), Some(1_795_851_488));
+        assert_eq!(parse_rfc3339("2026-11-28T02:38:08-05:00"), Some(1_795_851_488));
+        assert_eq!(parse_rfc3339("2026-11-28"), None);
+        assert_eq!(parse_rfc3339("soon"), None);
+        assert_eq!(seconds_from_unix(1_278_448_832_702), 1_278_448_832);
+        assert_eq!(seconds_from_unix(1_278_448_832), 1_278_448_832);
     }
 
     #[test]

@@ -17,7 +17,8 @@ pub struct AuthorizationRow {
 const SELECT: &str = "SELECT a.id, a.app_id, a.kind, a.name, a.config, a.token_endpoint_id, a.userinfo_endpoint_id,
         (SELECT t.outcome || char(31) || coalesce(t.finished_at, t.started_at) || char(31) || t.message
            FROM test_runs t WHERE t.authorization_id = a.id AND t.kind = 'test' ORDER BY t.id DESC LIMIT 1),
-        p.name, a.device_endpoint_id, a.revocation_endpoint_id, a.introspection_endpoint_id, a.jwks_endpoint_id
+        p.name, a.device_endpoint_id, a.revocation_endpoint_id, a.introspection_endpoint_id, a.jwks_endpoint_id,
+        a.refresh_endpoint_id
     FROM authorizations a JOIN apps p ON p.id = a.app_id";
 
 fn row_to_authorization(
@@ -56,6 +57,7 @@ fn row_to_authorization(
         introspection: row.get(11)?,
         jwks: row.get(12)?,
     });
+    config.set_refresh_endpoint_id(row.get(13)?);
     let authorization = Authorization {
         id: row.get(0)?,
         app_id: row.get(1)?,
@@ -86,22 +88,38 @@ fn collect(rows: Vec<(AuthorizationRow, Option<String>)>) -> Result<Vec<Authoriz
     Ok(out)
 }
 
-/// The `config` column of an authorization: its fields as JSON, the client secret sealed. An
-/// empty secret with `keep_sealed` keeps that sealed text (an import that leaves the secret out
-/// keeps the stored one, even when its key isn't here to open it).
+/// What an import that leaves secrets out keeps of the stored ones: their sealed text, even when
+/// its key isn't here to open it.
+#[derive(Debug, Default)]
+pub(super) struct KeptSealed {
+    pub secret: Option<String>,
+    pub key: Option<String>,
+}
+
+/// The `config` column of an authorization: its fields as JSON, the client secret and a pasted
+/// private key sealed. An empty secret (or key) with a `keep` keeps that sealed text.
 pub(super) fn config_column(
     conn: &Connection,
     vault: &mut Vault,
     config: &AuthConfig,
-    keep_sealed: Option<String>,
+    keep: KeptSealed,
 ) -> Result<String> {
     let mut value = config.to_json();
     seal::seal_config_secret(conn, vault, &mut value)?;
-    if let (Some(sealed), Some(map)) = (keep_sealed, value.as_object_mut())
-        && !map.contains_key(seal::SEALED_SECRET_FIELD)
-        && matches!(config, AuthConfig::OAuth2(c) if c.client_secret.is_empty())
-    {
-        map.insert(seal::SEALED_SECRET_FIELD.into(), serde_json::Value::String(sealed));
+    let AuthConfig::OAuth2(c) = config else { return Ok(value.to_string()) };
+    let kept = [
+        (keep.secret, seal::SEALED_SECRET_FIELD, c.client_secret.is_empty()),
+        (keep.key, seal::SEALED_KEY_FIELD, c.client_key.is_empty()),
+    ];
+    if let Some(map) = value.as_object_mut() {
+        for (sealed, field, empty) in kept {
+            if let Some(sealed) = sealed
+                && empty
+                && !map.contains_key(field)
+            {
+                map.insert(field.into(), serde_json::Value::String(sealed));
+            }
+        }
     }
     Ok(value.to_string())
 }
@@ -116,12 +134,13 @@ pub(super) fn insert_authorization(
 ) -> Result<i64> {
     let name = name.trim();
     check_authorization_name(name)?;
-    let column = config_column(conn, vault, config, None)?;
+    let column = config_column(conn, vault, config, KeptSealed::default())?;
     write_authorization(
         conn,
         "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id,
-            device_endpoint_id, revocation_endpoint_id, introspection_endpoint_id, jwks_endpoint_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            device_endpoint_id, revocation_endpoint_id, introspection_endpoint_id, jwks_endpoint_id,
+            refresh_endpoint_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         app_id,
         name,
         config,
@@ -145,7 +164,7 @@ pub(super) fn update_authorization(
         conn,
         "UPDATE authorizations SET kind = ?2, name = ?3, config = ?4, token_endpoint_id = ?5,
             userinfo_endpoint_id = ?6, device_endpoint_id = ?7, revocation_endpoint_id = ?8,
-            introspection_endpoint_id = ?9, jwks_endpoint_id = ?10,
+            introspection_endpoint_id = ?9, jwks_endpoint_id = ?10, refresh_endpoint_id = ?11,
             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
          WHERE id = ?1",
         id,
@@ -188,6 +207,7 @@ fn write_authorization(
             refs.revocation,
             refs.introspection,
             refs.jwks,
+            config.refresh_endpoint_id(),
         ],
     )
     .map_err(|e| map_unique(e, "An authorization", name))
@@ -231,7 +251,7 @@ impl Store {
 
     pub fn update_authorization(&mut self, id: i64, name: &str, config: &AuthConfig) -> Result<()> {
         let tx = super::write(&mut self.conn)?;
-        let column = config_column(&tx, &mut self.vault, config, None)?;
+        let column = config_column(&tx, &mut self.vault, config, KeptSealed::default())?;
         update_authorization(&tx, id, name, config, &column)?;
         tx.commit()?;
         Ok(())

@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::seal::{Place, Vault};
 use super::{Result, Store, StoreError};
 use crate::model::Grant;
+use crate::model::context::KeptValue;
 use crate::model::redact::Sensitive;
 use crate::model::run::{
     Connection, ConnectionStatus, FlowKind, FlowReport, Identity, RecordedRun, RunOutcome, TestRun, Tokens,
@@ -15,7 +16,8 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
         c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at, c.id_token,
-        c.grant_type, c.status, c.status_note, c.refresh_error
+        c.grant_type, c.status, c.status_note, c.refresh_expires_at, c.issued_at, c.kept, c.dpop_key,
+        c.refresh_error
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
 /// A connection as read, its tokens opened; a token whose key isn't here reads as empty
@@ -44,14 +46,19 @@ fn row_to_connection(row: &rusqlite::Row<'_>, vault: &Vault) -> rusqlite::Result
             token_type: row.get(6)?,
             expires_at: row.get(7)?,
             scopes: row.get(8)?,
+            refresh_expires_at: row.get(17)?,
+            issued_at: row.get(18)?,
+            dpop_key: secret(20, Place::DpopKey)?,
         },
         identity: Identity { id: row.get(9)?, name: row.get(10)?, email: row.get(11)? },
+        // Kept values written by another version may not read; the connection still shows.
+        kept: serde_json::from_str(&row.get::<_, String>(19)?).unwrap_or_default(),
         tested_at: row.get(12)?,
         grant: grant.as_deref().and_then(Grant::from_code),
         // A status this version doesn't know reads as active: the provider says the rest.
         status: ConnectionStatus::from_code(&status).unwrap_or_default(),
         status_note: row.get(16)?,
-        refresh_error: row.get(17)?,
+        refresh_error: row.get(21)?,
     })
 }
 
@@ -72,6 +79,10 @@ fn row_to_test_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<TestRun> {
     })
 }
 
+fn kept_json(kept: &[KeptValue]) -> String {
+    serde_json::to_string(kept).unwrap_or_else(|_| "[]".into())
+}
+
 /// Saves the tokens as a connection of the authorization: the one of the same user is updated (a
 /// re-test replaces it), another user's gets its own row.
 fn upsert_connection(
@@ -81,6 +92,7 @@ fn upsert_connection(
     tokens: &Tokens,
     identity: &Identity,
     grant: Option<Grant>,
+    kept: &[KeptValue],
 ) -> Result<i64> {
     let existing: Option<i64> = tx
         .query_row(
@@ -91,7 +103,7 @@ fn upsert_connection(
         .optional()?;
     let id = match existing {
         Some(id) => {
-            update_connection(tx, vault, id, tokens, Some(identity))?;
+            update_connection(tx, vault, id, tokens, Some(identity), kept)?;
             id
         }
         None => {
@@ -99,8 +111,9 @@ fn upsert_connection(
             tx.execute(
                 &format!(
                     "INSERT INTO connections (authorization_id, access_token, refresh_token, token_type, expires_at,
-                        scopes, user_id, user_name, user_email, id_token, tested_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {NOW})"
+                        scopes, user_id, user_name, user_email, id_token, refresh_expires_at, issued_at, kept,
+                        tested_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, {NOW})"
                 ),
                 params![
                     authorization_id,
@@ -113,6 +126,9 @@ fn upsert_connection(
                     identity.name,
                     identity.email,
                     id_token,
+                    tokens.refresh_expires_at,
+                    tokens.issued_at,
+                    kept_json(kept),
                 ],
             )?;
             tx.last_insert_rowid()
@@ -140,22 +156,41 @@ fn sealed_tokens(
 }
 
 /// New tokens (and, when known, identity) for a connection, which is active again; false when it
-/// no longer exists. A refresh that brings no new ID token keeps the one saved.
+/// no longer exists. A refresh that brings no new ID token keeps the one saved; one that keeps the
+/// same refresh token and says nothing of its lifetime keeps the known lifetime; one that kept no
+/// values keeps the ones the connection has.
 fn update_connection(
     tx: &Transaction<'_>,
     vault: &mut Vault,
     id: i64,
     tokens: &Tokens,
     identity: Option<&Identity>,
+    kept: &[KeptValue],
 ) -> Result<bool> {
+    let refresh_expires_at = match tokens.refresh_expires_at {
+        Some(at) => Some(at),
+        None => kept_refresh_lifetime(tx, vault, id, tokens)?,
+    };
     let (access, refresh, id_token) = sealed_tokens(tx, vault, tokens)?;
     let changed = tx.execute(
         &format!(
             "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
                 scopes = ?6, id_token = coalesce(?7, id_token), status = 'active', status_note = '',
+                refresh_expires_at = ?8, issued_at = ?9, kept = CASE WHEN ?10 = '[]' THEN kept ELSE ?10 END,
                 refresh_error = NULL, tested_at = {NOW} WHERE id = ?1"
         ),
-        params![id, access, refresh, tokens.token_type, tokens.expires_at, tokens.scopes, id_token],
+        params![
+            id,
+            access,
+            refresh,
+            tokens.token_type,
+            tokens.expires_at,
+            tokens.scopes,
+            id_token,
+            refresh_expires_at,
+            tokens.issued_at,
+            kept_json(kept)
+        ],
     )?;
     if let Some(identity) = identity.filter(|i| !i.is_empty()) {
         tx.execute(
@@ -164,6 +199,32 @@ fn update_connection(
         )?;
     }
     Ok(changed > 0)
+}
+
+/// The stored refresh token's lifetime, when the new tokens keep that same refresh token (the
+/// stored one is sealed: compared opened).
+fn kept_refresh_lifetime(tx: &Transaction<'_>, vault: &Vault, id: i64, tokens: &Tokens) -> Result<Option<i64>> {
+    let stored: Option<(Option<String>, Option<i64>)> = tx
+        .query_row("SELECT refresh_token, refresh_expires_at FROM connections WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((Some(sealed), lifetime)) = stored else { return Ok(None) };
+    let same = match (vault.open(Place::RefreshToken, &sealed), &tokens.refresh_token) {
+        (Ok(old), Some(new)) => old == *new.reveal(),
+        _ => false,
+    };
+    Ok(if same { lifetime } else { None })
+}
+
+/// The DPoP key the tokens are bound to (RFC 9449), sealed. A new test's tokens replace the key
+/// (none, when the test ran without DPoP); a refresh without one keeps the key saved.
+fn save_dpop_key(tx: &Transaction<'_>, vault: &mut Vault, id: i64, tokens: &Tokens, replace: bool) -> Result<()> {
+    let sealed = tokens.dpop_key.as_ref().map(|k| vault.seal(tx, Place::DpopKey, k.reveal())).transpose()?;
+    if sealed.is_some() || replace {
+        tx.execute("UPDATE connections SET dpop_key = ?2 WHERE id = ?1", params![id, sealed])?;
+    }
+    Ok(())
 }
 
 /// Puts a connection in `status` (the run's message says why); false when it no longer exists.
@@ -206,7 +267,7 @@ impl Store {
             let identity = report.identity.clone().unwrap_or_default();
             let id = match (report.kind, report.on_connection) {
                 (FlowKind::Refresh, Some(id))
-                    if update_connection(&tx, &mut self.vault, id, tokens, Some(&identity))? =>
+                    if update_connection(&tx, &mut self.vault, id, tokens, Some(&identity), &report.kept)? =>
                 {
                     id
                 }
@@ -217,8 +278,10 @@ impl Store {
                     tokens,
                     &identity,
                     report.grant_type,
+                    &report.kept,
                 )?,
             };
+            save_dpop_key(&tx, &mut self.vault, id, tokens, report.kind != FlowKind::Refresh)?;
             connection_id = Some(id);
             report.add_save_step(id);
         }
@@ -289,12 +352,15 @@ mod tests {
 
     fn tokens(access: &str) -> Tokens {
         Tokens {
+            dpop_key: None,
             access_token: Sensitive::new(access.into()),
             refresh_token: Some(Sensitive::new("rt".into())),
             id_token: None,
             token_type: Some("Bearer".into()),
             expires_at: Some(1_900_000_000),
             scopes: "openid email".into(),
+            refresh_expires_at: None,
+            issued_at: None,
         }
     }
 
@@ -312,6 +378,7 @@ mod tests {
             identity: Some(Identity { id: Some(user.into()), name: Some("Ann".into()), email: None }),
             grant: tokens.as_ref().map(Tokens::summary),
             grant_type: Some(Grant::AuthorizationCode),
+            kept: vec![KeptValue { name: "callback.realmId".into(), value: "9341453474484455".into() }],
             introspection: None,
             tokens,
             on_connection: None,
@@ -438,6 +505,41 @@ mod tests {
         store.record_flow(&mut revoked).unwrap();
         assert_eq!(revoked.steps.last().unwrap().summary, format!("connection {id} marked revoked"));
         assert_eq!(store.connection(id).unwrap().status, ConnectionStatus::Revoked);
+    }
+
+    #[test]
+    fn the_refresh_tokens_lifetime_and_the_kept_values_last_until_they_change() {
+        let (mut store, _, auth) = store_with_authorization();
+        let mut first = report(auth, RunOutcome::Ok, "u1");
+        if let Some(t) = first.tokens.as_mut() {
+            t.refresh_expires_at = Some(1_950_000_000);
+            t.issued_at = Some(1_800_000_000);
+        }
+        let id = store.record_flow(&mut first).unwrap().connection_id.unwrap();
+        let saved = store.connection(id).unwrap();
+        assert_eq!(
+            (saved.tokens.refresh_expires_at, saved.tokens.issued_at),
+            (Some(1_950_000_000), Some(1_800_000_000))
+        );
+        assert_eq!(saved.kept, first.kept);
+        // A refresh that returns the same refresh token and no lifetime keeps the known lifetime…
+        let mut same = report(auth, RunOutcome::Ok, "u1");
+        same.kind = FlowKind::Refresh;
+        same.on_connection = Some(id);
+        same.kept.clear();
+        store.record_flow(&mut same).unwrap();
+        let after = store.connection(id).unwrap();
+        assert_eq!(after.tokens.refresh_expires_at, Some(1_950_000_000));
+        assert_eq!(after.kept.len(), 1, "a refresh that kept nothing keeps the connection's values");
+        // …a rotated refresh token without one has no known lifetime.
+        let mut rotated = report(auth, RunOutcome::Ok, "u1");
+        rotated.kind = FlowKind::Refresh;
+        rotated.on_connection = Some(id);
+        if let Some(t) = rotated.tokens.as_mut() {
+            t.refresh_token = Some(Sensitive::new("rt-2".into()));
+        }
+        store.record_flow(&mut rotated).unwrap();
+        assert_eq!(store.connection(id).unwrap().tokens.refresh_expires_at, None);
     }
 
     #[test]

@@ -174,7 +174,7 @@ impl Store {
 fn endpoint_users(conn: &Connection, endpoint_id: i64) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT name FROM authorizations WHERE ?1 IN (token_endpoint_id, userinfo_endpoint_id, device_endpoint_id,
-            revocation_endpoint_id, introspection_endpoint_id, jwks_endpoint_id) ORDER BY name",
+            revocation_endpoint_id, introspection_endpoint_id, jwks_endpoint_id, refresh_endpoint_id) ORDER BY name",
     )?;
     let names = stmt.query_map([endpoint_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(names)

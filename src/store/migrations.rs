@@ -79,7 +79,15 @@ pub const MIGRATIONS: &[&str] = &[
         check_value TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
-    // 6: settings of this database (the app used last), and a connection's last failed refresh.
+    // 6: what the provider said of the tokens' lifetimes: the refresh token's expiry and the issue time.
+    "ALTER TABLE connections ADD COLUMN refresh_expires_at INTEGER;
+    ALTER TABLE connections ADD COLUMN issued_at INTEGER;",
+    // 7: the run context: an authorization's own refresh endpoint, and the values a connection kept.
+    "ALTER TABLE authorizations ADD COLUMN refresh_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
+    ALTER TABLE connections ADD COLUMN kept TEXT NOT NULL DEFAULT '[]';",
+    // 8: a connection's DPoP key pair (RFC 9449), sealed, so a refresh proves the key its tokens are bound to.
+    "ALTER TABLE connections ADD COLUMN dpop_key TEXT;",
+    // 9: settings of this database (the app used last), and a connection's last failed refresh.
     "CREATE TABLE settings (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL

@@ -7,6 +7,7 @@ mod connections;
 mod discovery;
 mod endpoints;
 mod migrations;
+mod presets;
 pub mod seal;
 mod secrets;
 mod settings;
@@ -23,6 +24,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 pub use authorizations::AuthorizationRow;
+pub use presets::AddedPreset;
 pub use seal::KeySource;
 pub use secrets::UnreadableSecret;
 pub use settings::LAST_APP;

@@ -5,7 +5,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::time::Duration;
 
-use super::seal::{Place, SEALED_SECRET_FIELD, Unreadable};
+use super::seal::{SEALED_KEY_FIELD, SEALED_SECRET_FIELD, Unreadable, stored_sealed};
 use super::{Result, Store, StoreError};
 
 /// A secret the store holds but can't open here.
@@ -32,17 +32,17 @@ impl Store {
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (name, app, config) in rows {
-            let sealed = serde_json::from_str::<serde_json::Value>(&config)
-                .ok()
-                .and_then(|v| v.get(SEALED_SECRET_FIELD).and_then(|s| s.as_str()).map(str::to_owned));
-            if let Some(sealed) = sealed
-                && let Err(why) = self.vault.open(Place::ClientSecret, &sealed)
-            {
-                out.push(UnreadableSecret {
-                    what: format!("the client secret of \"{name}\" (app \"{app}\")"),
-                    how: "enter it again in the authorization's form, or import an export that has it".into(),
-                    key_id: missing_key(why),
-                });
+            let fields = [(SEALED_SECRET_FIELD, "client secret"), (SEALED_KEY_FIELD, "private key")];
+            for (field, what) in fields {
+                if let Some(sealed) = stored_sealed(&config, field)
+                    && let Err(why) = self.vault.check(&sealed)
+                {
+                    out.push(UnreadableSecret {
+                        what: format!("the {what} of \"{name}\" (app \"{app}\")"),
+                        how: "enter it again in the authorization's form, or import an export that has it".into(),
+                        key_id: missing_key(why),
+                    });
+                }
             }
         }
         let mut stmt = self.conn.prepare(
@@ -63,9 +63,7 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (id, authorization, who, access, refresh, id_token) in rows {
-            let failed = [(Place::AccessToken, access), (Place::RefreshToken, refresh), (Place::IdToken, id_token)]
-                .into_iter()
-                .find_map(|(place, stored)| self.vault.open(place, &stored).err());
+            let failed = [access, refresh, id_token].into_iter().find_map(|stored| self.vault.check(&stored).err());
             if let Some(why) = failed {
                 let who = if who.is_empty() { String::new() } else { format!(", {who}") };
                 out.push(UnreadableSecret {
@@ -83,22 +81,31 @@ impl Store {
         let mut lines =
             vec![format!("{} secret(s) in this database can't be read here; everything else works.", unreadable.len())];
         for (key_id, why) in self.vault.missing_keys() {
-            if unreadable.iter().any(|u| u.key_id.as_deref() == Some(key_id)) {
-                let copy = self
-                    .vault
-                    .key_path(key_id)
-                    .map(|p| {
-                        format!(
-                            " If you have the key file from the machine this database was made on, copy it to {}.",
-                            p.display()
-                        )
-                    })
-                    .unwrap_or_default();
-                lines.push(format!("Their key {key_id} is missing: {why}.{copy}"));
+            if !unreadable.iter().any(|u| u.key_id.as_deref() == Some(key_id)) {
+                continue;
             }
+            if self.vault.is_locked(key_id) {
+                lines.push(format!("Their key {key_id} is here but locked: {why}."));
+                continue;
+            }
+            let copy = self
+                .vault
+                .key_path(key_id)
+                .map(|p| {
+                    format!(
+                        " If you have the key file from the machine this database was made on, copy it to {}.",
+                        p.display()
+                    )
+                })
+                .unwrap_or_default();
+            lines.push(format!("Their key {key_id} is missing: {why}.{copy}"));
         }
         for secret in unreadable {
-            lines.push(format!("  - {}: {}", secret.what, secret.how));
+            let how = match &secret.key_id {
+                Some(id) if self.vault.is_locked(id) => "give the key's passphrase to read it".to_owned(),
+                _ => secret.how.clone(),
+            };
+            lines.push(format!("  - {}: {how}", secret.what));
         }
         lines.join("\n")
     }

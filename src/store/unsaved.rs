@@ -64,9 +64,15 @@ struct KeptTokens {
     refresh_token: Option<String>,
     #[serde(default)]
     id_token: Option<String>,
+    #[serde(default)]
+    dpop_key: Option<String>,
     token_type: Option<String>,
     expires_at: Option<i64>,
     scopes: String,
+    #[serde(default)]
+    refresh_expires_at: Option<i64>,
+    #[serde(default)]
+    issued_at: Option<i64>,
 }
 
 fn is_busy(error: &StoreError) -> bool {
@@ -121,9 +127,12 @@ impl Store {
                         .map(|r| seal(Place::RefreshToken, r.reveal()))
                         .transpose()?,
                     id_token: t.id_token.as_ref().map(|r| seal(Place::IdToken, r.reveal())).transpose()?,
+                    dpop_key: t.dpop_key.as_ref().map(|k| seal(Place::DpopKey, k.reveal())).transpose()?,
                     token_type: t.token_type.clone(),
                     expires_at: t.expires_at,
                     scopes: t.scopes.clone(),
+                    refresh_expires_at: t.refresh_expires_at,
+                    issued_at: t.issued_at,
                 })
             }
         };
@@ -190,9 +199,12 @@ impl Store {
                     .map(|r| open(Place::RefreshToken, &r).map(Sensitive::new))
                     .transpose()?,
                 id_token: t.id_token.map(|r| open(Place::IdToken, &r).map(Sensitive::new)).transpose()?,
+                dpop_key: t.dpop_key.map(|k| open(Place::DpopKey, &k).map(Sensitive::new)).transpose()?,
                 token_type: t.token_type,
                 expires_at: t.expires_at,
                 scopes: t.scopes,
+                refresh_expires_at: t.refresh_expires_at,
+                issued_at: t.issued_at,
             });
         }
         // The authorization may have been deleted since.

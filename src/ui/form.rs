@@ -9,11 +9,12 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::theme::Theme;
 use super::{View, fit, wrapped_lines};
+use crate::app::App;
 use crate::app::PickerEntry;
 use crate::app::form::{Field, FieldInput, FieldKey, Form};
-use crate::model::OAuth2Field;
 use crate::model::authorization::{parse_scopes, query_params};
 use crate::model::redact::MASK;
+use crate::model::{ClientAuth, Grant, OAuth2Field};
 
 /// Lines a field takes: its input, then its help or problem (wrapped to `width`), then extra lines.
 fn field_height(v: &View, field: &Field, form: &Form, width: u16) -> u16 {
@@ -34,9 +35,66 @@ fn notes(v: &View, field: &Field, form: &Form) -> Vec<(String, Style)> {
         None => (field.help_text(), v.theme.dim()),
     }];
     if let Some(warning) = crate::app::form::warning(form, field, &v.app.data) {
-        notes.push((format!("⚠ {warning}"), v.theme.focused()));
+        notes.push((format!("⚠ {warning}"), v.theme.warning()));
+    }
+    if let Some(warning) = security_warning(field, form, v.app) {
+        notes.push((warning, v.theme.warning()));
     }
     notes
+}
+
+/// What RFC 9700 / RFC 8252 advise against in this field as it stands (a secret that would travel
+/// over plain http, a public client without PKCE), shown under it while the user edits.
+fn security_warning(field: &Field, form: &Form, app: &App) -> Option<String> {
+    use crate::model::security::{self, EndpointRole};
+    let FieldKey::OAuth2(key) = field.key else {
+        let FieldInput::Endpoint { .. } = field.input else { return None };
+        // An API-Key's or Basic's user information endpoint carries the credentials.
+        let endpoint = app.data.endpoints.iter().find(|e| Some(e.id) == form.endpoint(field.key))?;
+        return security::credentials_warnings(Some(endpoint), "the credentials").pop().map(|w| format!("⚠ {w}"));
+    };
+    let client_auth = ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)];
+    let code_grant = Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)] == Grant::AuthorizationCode;
+    let role = match key {
+        OAuth2Field::TokenEndpoint => Some(EndpointRole::Token),
+        OAuth2Field::UserinfoEndpoint => Some(EndpointRole::UserInfo),
+        OAuth2Field::DeviceEndpoint => Some(EndpointRole::DeviceAuthorization),
+        OAuth2Field::RevocationEndpoint => Some(EndpointRole::Revocation),
+        OAuth2Field::IntrospectionEndpoint => Some(EndpointRole::Introspection),
+        _ => None,
+    };
+    let found = match (key, role) {
+        (_, Some(role)) => {
+            let endpoint = app.data.endpoints.iter().find(|e| Some(e.id) == form.endpoint(key))?;
+            security::endpoint_warning(role, endpoint, client_auth)
+        }
+        (OAuth2Field::RedirectUri, _) if code_grant => security::redirect_warning(&form.text(key)),
+        (OAuth2Field::Pkce, _) if code_grant => security::pkce_warning(client_auth, form.toggle(key)),
+        _ => None,
+    };
+    found.map(|w| format!("⚠ {w}")).or_else(|| metadata_warning(key, form, app))
+}
+
+/// What in the form doesn't fit the issuer's metadata (read by the discovery key), beside the field
+/// to change: the client authentication, the grant, PKCE, the scopes.
+fn metadata_warning(key: OAuth2Field, form: &Form, app: &App) -> Option<String> {
+    let metadata = form.metadata.as_deref()?;
+    let check_names: &[&str] = match key {
+        OAuth2Field::ClientAuth => &["client authentication"],
+        OAuth2Field::Grant => &["grant type"],
+        OAuth2Field::Pkce => &["PKCE"],
+        OAuth2Field::Scopes => &["scopes", "openid scope"],
+        _ => return None,
+    };
+    let config = crate::app::form::authorization::oauth2_config(form);
+    let userinfo = config.userinfo_endpoint.and_then(|id| app.data.endpoint(id)).map(|e| e.url.clone());
+    crate::model::discovery::metadata_checks(&config, metadata, userinfo.as_deref())
+        .into_iter()
+        .find(|c| !c.ok && check_names.contains(&c.name.as_str()))
+        .map(|c| match c.detail {
+            Some(detail) => format!("⚠ Issuer metadata: expected {}, found {} — {detail}", c.expected, c.actual),
+            None => format!("⚠ Issuer metadata: expected {}, found {}", c.expected, c.actual),
+        })
 }
 
 /// The width of the label column; inputs, help and problems start after it.

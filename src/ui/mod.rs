@@ -6,6 +6,7 @@ mod form;
 mod history;
 mod link;
 mod popups;
+mod presets;
 mod tabs;
 mod test_pane;
 mod text;
@@ -58,6 +59,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Overlay::Form(f) => form::draw(frame, body, &v, f),
             Overlay::AppPicker(picker) => popups::draw_app_picker(frame, body, &v, picker.selected),
             Overlay::KindChooser(chooser) => popups::draw_kind_chooser(frame, body, &v, chooser.selected),
+            Overlay::PresetPicker(picker) => presets::draw_picker(frame, body, &v, picker),
+            Overlay::PresetNotes(notes) => presets::draw_notes(frame, body, &v, notes),
             Overlay::Confirm(confirm) => popups::draw_confirm(frame, body, &v, confirm),
             Overlay::Prompt(prompt) => popups::draw_prompt(frame, body, &v, prompt),
             Overlay::Help(help) => popups::draw_help(frame, body, &v, help),

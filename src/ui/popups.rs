@@ -8,9 +8,8 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::theme::Theme;
 use super::{View, centered, fit, key_hints, wrapped_lines};
-use crate::app::overlay::{Confirm, Help, Prompt};
+use crate::app::overlay::{Confirm, Help, NEW_CHOICES, Prompt};
 use crate::keymap::{self, Action, Context};
-use crate::model::AuthKind;
 
 pub(crate) fn popup(frame: &mut Frame, area: Rect, theme: Theme, title: &str) -> Rect {
     frame.render_widget(Clear, area);
@@ -44,24 +43,22 @@ pub fn draw_app_picker(frame: &mut Frame, area: Rect, v: &View, selected: usize)
 }
 
 pub fn draw_kind_chooser(frame: &mut Frame, area: Rect, v: &View, selected: usize) {
-    let inner = popup(frame, centered(area, 50, 5), v.theme, "New authorization: choose its kind");
-    let items = AuthKind::ALL
+    let height = NEW_CHOICES.len() as u16 + 2;
+    let inner = popup(frame, centered(area, 50, height), v.theme, "New authorization: choose its kind");
+    let items = NEW_CHOICES
         .iter()
-        .map(|kind| {
-            let action = match kind {
-                AuthKind::ApiKey => Action::ChooseApiKey,
-                AuthKind::Basic => Action::ChooseBasic,
-                AuthKind::OAuth2 => Action::ChooseOAuth2,
-            };
-            let key = keymap::key_for(Context::KindChooser, action);
-            ListItem::new(Line::from(vec![Span::styled(format!("{key}  "), v.theme.key()), Span::raw(kind.label())]))
+        .map(|choice| {
+            let key = keymap::key_for(Context::KindChooser, choice.action());
+            ListItem::new(Line::from(vec![Span::styled(format!("{key}  "), v.theme.key()), Span::raw(choice.label())]))
         })
         .collect();
     draw_list(frame, inner, v.theme, items, selected);
 }
 
 pub fn draw_confirm(frame: &mut Frame, area: Rect, v: &View, confirm: &Confirm) {
-    let width = 72.min(area.width);
+    // A long question (what discovery would change) gets the width its lines need, as the screen allows.
+    let longest = confirm.message.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let width = (longest as u16 + 2).clamp(72, 110).min(area.width);
     let height = wrapped_lines(&confirm.message, width.saturating_sub(2)) + 4;
     let inner = popup(frame, centered(area, width, height), v.theme, &confirm.title);
     let mut text: Vec<Line> = confirm.message.lines().map(|l| Line::raw(l.to_owned())).collect();

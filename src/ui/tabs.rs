@@ -147,17 +147,25 @@ pub fn draw_endpoints(frame: &mut Frame, area: Rect, v: &View) {
 
 pub fn draw_connections(frame: &mut Frame, area: Rect, v: &View) {
     let data = &v.app.data;
-    let widths = vec![
+    // A narrow terminal leaves the scopes to the connection's detail (Enter), so the identity fits.
+    let scopes = area.width >= 100;
+    let mut header = vec!["Authorization", "Identity", "Scopes", "Expiry", "Refresh", "Tested", "State"];
+    let mut widths = vec![
         Constraint::Percentage(18),
         Constraint::Fill(2),
         Constraint::Fill(1),
         Constraint::Length(18),
         Constraint::Length(7),
         Constraint::Length(11),
+        Constraint::Length(7),
     ];
+    if !scopes {
+        header.remove(2);
+        widths.remove(2);
+    }
     let spec = TableSpec {
         title: Tab::Connections.title(),
-        header: vec!["Authorization", "Identity", "Scopes", "Expiry", "Refresh", "Tested"],
+        header,
         widths,
         empty: format!(
             "No connections yet: test an OAuth 2.0 authorization ({} on the Authorizations tab).",
@@ -166,21 +174,29 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, v: &View) {
     };
     draw_table(frame, area, v, spec, &v.app.tabs.connections.view, |i, _| {
         let c = &data.connections[i];
-        let refresh = match (c.status, &c.refresh_error, c.tokens.refresh_token.is_some()) {
-            (ConnectionStatus::Revoked, ..) => "revoked",
-            (ConnectionStatus::NeedsLogin, ..) => "login",
-            (_, Some(_), _) => "failed",
-            (_, None, true) => "yes",
-            (_, None, false) => "no",
+        let refresh = match (&c.refresh_error, c.tokens.refresh_token.is_some()) {
+            (Some(_), _) => "failed",
+            (None, true) => "yes",
+            (None, false) => "no",
         };
-        vec![
+        let state = match c.status {
+            ConnectionStatus::Active => "active",
+            ConnectionStatus::NeedsLogin => "login",
+            ConnectionStatus::Revoked => "revoked",
+        };
+        let mut cells = vec![
             c.authorization_name.clone(),
-            c.identity.display(),
+            c.who(),
             c.tokens.scopes.clone(),
             crate::flow::describe_expiry(c.tokens.expires_at, v.unix),
             refresh.into(),
             crate::model::time::parse_utc(&c.tested_at)
                 .map_or_else(|| c.tested_at.clone(), |at| crate::model::time::ago(at, v.unix)),
-        ]
+            state.into(),
+        ];
+        if !scopes {
+            cells.remove(2);
+        }
+        cells
     });
 }

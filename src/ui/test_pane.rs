@@ -16,7 +16,7 @@ use super::text::wrap;
 use super::theme::Theme;
 use super::{View, fit, link};
 use crate::app::test_pane::{StepView, TestPane, UrlView};
-use crate::flow::{HttpExchange, ListenerStatus, RunOutcome, StepId, StepStatus};
+use crate::flow::{DeviceCode, HttpExchange, ListenerStatus, RunOutcome, StepId, StepRecord, StepStatus};
 use crate::keymap::{Action, Context, key_for};
 use crate::model::redact::MASK;
 use crate::model::text::{printable, printable_lines};
@@ -80,11 +80,20 @@ fn draw_outcome(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
             "Open the URL in a browser and approve; then the callback arrives here, or paste it.",
             v.theme.focused(),
         ),
+        None if pane.device.is_some() && pane.step(StepId::DeviceApproval).is_some_and(|s| s.record.is_none()) => {
+            Line::styled(
+                "Open the page on any device and enter the code shown below; this waits for your approval.",
+                v.theme.focused(),
+            )
+        }
         None => Line::styled("Running…", v.theme.dim()),
         Some(r) => match r.outcome {
             RunOutcome::Ok => {
-                let who = r.identity.as_ref().map(|i| i.display()).unwrap_or_else(|| r.message.clone());
-                Line::styled(format!("✓ {}", printable(&who)), v.theme.ok())
+                let said = match r.identity.as_ref().filter(|i| !i.is_empty()) {
+                    Some(identity) => identity.display(),
+                    _ => r.message.clone(),
+                };
+                Line::styled(format!("✓ {}", printable(&said)), v.theme.ok())
             }
             RunOutcome::Failed => Line::styled(format!("✗ {}", printable(&r.message)), v.theme.error()),
             RunOutcome::Cancelled if pane.listener.is_some() => {
@@ -132,15 +141,25 @@ fn draw_steps(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     frame.render_widget(Paragraph::new(lines).block(Block::default().borders(border)), area);
 }
 
-/// One line of the detail before wrapping; `url` marks the authorization URL (drawn as a link).
+/// One line of the detail before wrapping.
 struct DetailLine {
     text: String,
     style: Style,
-    url: bool,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Word-wrapped to the width.
+    Text,
+    /// The authorization URL: broken exactly at the width, and drawn as a link.
+    Url,
+    /// Drawn as it is after `indent` unstyled columns and never wrapped (a QR code, the user code).
+    Fixed { indent: usize },
 }
 
 fn text(lines: &mut Vec<DetailLine>, text: impl Into<String>, style: Style) {
-    lines.push(DetailLine { text: text.into(), style, url: false });
+    lines.push(DetailLine { text: text.into(), style, kind: Kind::Text });
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
@@ -162,6 +181,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     }
     if matches!(view.id, StepId::AuthorizationUrl | StepId::Callback) {
         callback_lines(&mut lines, v, pane);
+    }
+    if matches!(view.id, StepId::DeviceAuthorization | StepId::DeviceApproval)
+        && let Some(device) = &pane.device
+    {
+        device_lines(&mut lines, v, pane, device, area.width);
+    }
+    if let Some(record) = &view.record {
+        check_lines(&mut lines, theme, record);
     }
     if pane.revealed {
         let hide = key_for(Context::TestPane, Action::Reveal);
@@ -204,8 +231,18 @@ fn draw_wrapped(frame: &mut Frame, area: Rect, theme: Theme, pane: &TestPane, li
     let width = usize::from(area.width.max(1));
     let mut rows: Vec<(Line, bool)> = Vec::new();
     for line in lines {
-        let pieces = if line.url { chunks(&line.text, width) } else { wrap(&line.text, width) };
-        rows.extend(pieces.into_iter().map(|p| (Line::styled(p, line.style), line.url)));
+        match line.kind {
+            Kind::Text => {
+                rows.extend(wrap(&line.text, width).into_iter().map(|p| (Line::styled(p, line.style), false)))
+            }
+            Kind::Url => {
+                rows.extend(chunks(&line.text, width).into_iter().map(|p| (Line::styled(p, line.style), true)))
+            }
+            Kind::Fixed { indent } => {
+                let row = Line::from(vec![Span::raw(" ".repeat(indent)), Span::styled(line.text, line.style)]);
+                rows.push((row, false));
+            }
+        }
     }
     pane.detail_height.set(area.height);
     let total = rows.len();
@@ -259,7 +296,97 @@ fn callback_lines(lines: &mut Vec<DetailLine>, v: &View, pane: &TestPane) {
             how.push(format!("{} opens it in a browser", key_for(Context::TestPane, Action::OpenBrowser)));
         }
         text(lines, format!("Authorization URL ({}):", how.join(" · ")), theme.title());
-        lines.push(DetailLine { text: printable(url).into_owned(), style: Style::new(), url: true });
+        lines.push(DetailLine { text: printable(url).into_owned(), style: Style::new(), kind: Kind::Url });
+    }
+}
+
+/// A device login's detail (RFC 8628 section 3.3): where to go, the user code big, how long it
+/// lasts, how the wait goes, and a QR code of the page with the code in it for a phone.
+fn device_lines(lines: &mut Vec<DetailLine>, v: &View, pane: &TestPane, device: &DeviceCode, width: u16) {
+    let running = pane.is_running() && pane.step(StepId::DeviceApproval).is_none_or(|s| s.record.is_none());
+    if !running {
+        return;
+    }
+    let theme = v.theme;
+    text(lines, "", Style::new());
+    text(lines, "On any device with a browser, open:", theme.title());
+    text(lines, format!("  {}", printable(&device.verification_uri)), Style::new());
+    text(lines, "and enter the code:", theme.title());
+    let code: String = printable(device.user_code.reveal()).chars().flat_map(|c| [' ', c]).chain([' ']).collect();
+    let pad = " ".repeat(code.chars().count());
+    for row in [&pad, &code, &pad] {
+        lines.push(DetailLine { text: row.clone(), style: theme.user_code(), kind: Kind::Fixed { indent: 2 } });
+    }
+    let left = device.expires_at - crate::model::time::now();
+    let expiry = if left > 0 {
+        format!("The code expires in {}:{:02}", left / 60, left % 60)
+    } else {
+        "The code has expired: test again for a new one".to_owned()
+    };
+    let copy = key_for(Context::TestPane, Action::Copy);
+    let open = if v.app.env.can_open_browser {
+        format!(" · {} opens the page", key_for(Context::TestPane, Action::OpenBrowser))
+    } else {
+        String::new()
+    };
+    text(lines, format!("{expiry} · {copy} copies the code{open}"), theme.dim());
+    match &pane.device_poll {
+        Some(poll) => text(lines, printable(&poll.message()), theme.dim()),
+        None => {
+            text(lines, format!("Waiting for the approval; checking every {} s.", device.interval_secs), theme.dim())
+        }
+    }
+    let target = device.verification_uri_complete.as_ref().map_or(device.verification_uri.as_str(), |c| c.reveal());
+    match qr_lines(target) {
+        Some(qr) if qr.first().is_some_and(|l| l.chars().count() + 2 <= usize::from(width)) => {
+            text(lines, "Or scan it (the page with the code in it):", theme.dim());
+            lines.extend(qr.into_iter().map(|l| DetailLine {
+                text: l,
+                style: theme.qr(),
+                kind: Kind::Fixed { indent: 2 },
+            }));
+        }
+        Some(_) => text(lines, "(A wider terminal shows a QR code of the page.)", theme.dim()),
+        None => {}
+    }
+}
+
+/// A QR code as lines of half blocks (two modules a character), with its quiet zone.
+fn qr_lines(text: &str) -> Option<Vec<String>> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let image = code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build();
+    Some(image.lines().map(str::to_owned).collect())
+}
+
+/// What the step verified, a line each, and the tokens it decoded (header and claims).
+fn check_lines(lines: &mut Vec<DetailLine>, theme: Theme, record: &StepRecord) {
+    if !record.checks.is_empty() {
+        text(lines, "", Style::new());
+    }
+    for check in &record.checks {
+        let (mark, style) = match (check.ok, check.warning) {
+            (true, _) => ("✓", theme.ok()),
+            (false, true) => ("!", theme.warning()),
+            (false, false) => ("✗", theme.error()),
+        };
+        let mut line = format!("{mark} {}: {}", check.name, check.actual);
+        if !check.ok {
+            line.push_str(&format!(" (expected {})", check.expected));
+        }
+        if let Some(detail) = check.detail.as_ref().filter(|_| !check.ok || check.warning) {
+            line.push_str(&format!(" — {detail}"));
+        }
+        text(lines, printable(&line), style);
+    }
+    for jwt in &record.jwts {
+        for (part, value) in [("header", &jwt.header), ("claims", &jwt.claims)] {
+            text(lines, "", Style::new());
+            text(lines, format!("{} {part} (the token itself is not shown):", printable(&jwt.label)), theme.title());
+            let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+            for l in printable_lines(&pretty).lines() {
+                text(lines, format!("  {l}"), Style::new());
+            }
+        }
     }
 }
 

@@ -43,6 +43,11 @@ impl Theme {
     pub fn ok(self) -> Style {
         self.fg(Color::Green)
     }
+    /// What is allowed but advised against (a secret over plain http): marked ⚠ as well.
+    pub fn warning(self) -> Style {
+        let style = self.fg(Color::Yellow);
+        if self.color { style } else { style.add_modifier(Modifier::BOLD) }
+    }
     pub fn focused(self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
@@ -52,5 +57,18 @@ impl Theme {
     /// The current tab's title.
     pub fn current_tab(self) -> Style {
         if self.color { self.focused() } else { self.selected().add_modifier(Modifier::BOLD) }
+    }
+    /// A device login's user code: big is not possible in a terminal, so bold on a bright block.
+    pub fn user_code(self) -> Style {
+        if self.color {
+            Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
+        } else {
+            self.selected().add_modifier(Modifier::BOLD)
+        }
+    }
+    /// A QR code: dark modules on white whatever the terminal's colours, as scanners expect (under
+    /// `NO_COLOR` the terminal's own colours, which a light-on-dark terminal shows inverted).
+    pub fn qr(self) -> Style {
+        if self.color { Style::new().fg(Color::Black).bg(Color::White) } else { Style::new() }
     }
 }

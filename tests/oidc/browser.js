@@ -19,6 +19,8 @@
 //
 // --deliver additionally GETs that URL, as a browser would, hitting the app's loopback
 // callback listener, and prints `delivered: HTTP <status>` on stderr (exit 3 if that fails).
+// With response_mode=form_post the provider's auto-submitting form is POSTed there instead (and the
+// URL printed carries the posted parameters in its query).
 //
 // Anything unexpected (error page, unknown page, too many redirects, timeout) prints a
 // diagnostic on stderr and exits 1; usage errors exit 2. Uses only Node's built-in fetch.
@@ -276,6 +278,31 @@ for (let step = 0; step < MAX_STEPS; step += 1) {
     }
   }
   if (response.status !== 200) fail(describe(response.status, url.href, html));
+
+  // response_mode=form_post: the provider's page posts the response to the redirect URI itself.
+  // Print it as a URL (the parameters in its query) and, with --deliver, POST it as a browser would.
+  const posted = firstForm(html);
+  if (posted && posted.method === 'POST' && redirectUri && posted.action.startsWith(redirectUri.split('#')[0])) {
+    const fields = hiddenInputs(html, posted.tag);
+    const target = new URL(posted.action);
+    process.stdout.write(`${target.href}?${fields.toString()}\n`);
+    if (deliver) {
+      let delivered;
+      try {
+        delivered = await fetch(target, {
+          method: 'POST',
+          body: fields.toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'authdeck-test-browser' },
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        await delivered.arrayBuffer().catch(() => {});
+      } catch (err) {
+        fail(`posting the form_post response to ${target.href} failed: ${err.cause?.message ?? err.message}`, 3);
+      }
+      process.stderr.write(`delivered: HTTP ${delivered.status}\n`);
+    }
+    process.exit(0);
+  }
 
   const loginForm = findForm(html, 'login-form');
   const consentForm = findForm(html, 'consent-form');

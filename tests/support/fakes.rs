@@ -11,7 +11,6 @@ use authdeck::flow::{
     Credentials, FlowEvent, FlowHandle, FlowOptions, FlowReport, FlowRequest, FlowRunner, StepId, StepStatus,
 };
 use authdeck::model::{AuthConfig, Authorization, ClientAuth, Endpoint, EndpointPurpose, OAuth2Config};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
@@ -29,12 +28,21 @@ pub struct Reply {
     pub content_type: &'static str,
     pub body: Vec<u8>,
     pub delay: Duration,
-    /// Leave out Content-Length: the body ends when the connection closes (read in chunks).
+    /// Leave out Content-Length: the body is sent chunked (read by the client in chunks).
     pub no_length: bool,
+    /// More response headers (a redirect's Location).
+    pub headers: Vec<(String, String)>,
 }
 
 pub fn reply(status: u16, content_type: &'static str, body: &str) -> Reply {
-    Reply { status, content_type, body: body.as_bytes().to_vec(), delay: Duration::ZERO, no_length: false }
+    Reply {
+        status,
+        content_type,
+        body: body.as_bytes().to_vec(),
+        delay: Duration::ZERO,
+        no_length: false,
+        headers: Vec::new(),
+    }
 }
 
 pub fn json(body: serde_json::Value) -> Reply {
@@ -54,6 +62,22 @@ pub struct FakeServer {
     pub seen: Arc<Mutex<Vec<Seen>>>,
 }
 
+/// Answers one request (a fake provider's logic); also told how many requests this path had,
+/// this one included.
+pub type Handler = Arc<dyn Fn(&Seen, usize) -> Reply + Send + Sync>;
+
+/// The reply of `routes` for a request: a path listed several times answers with each reply in
+/// turn, the last one from then on.
+fn route_reply(routes: &[(&'static str, Reply)], seen: &Seen, hits: usize) -> Reply {
+    let path = seen.target.split('?').next().unwrap_or_default();
+    let replies: Vec<&Reply> = routes.iter().filter(|(p, _)| *p == path).map(|(_, r)| r).collect();
+    replies
+        .get(hits.saturating_sub(1))
+        .or(replies.last())
+        .map(|r| (*r).clone())
+        .unwrap_or_else(|| reply(404, "text/plain", "no route"))
+}
+
 impl FakeServer {
     /// Serves `routes` (path → reply); other paths get 404. A path listed several times answers
     /// with each reply in turn, the last one from then on (a poll that is pending, then succeeds).
@@ -64,15 +88,27 @@ impl FakeServer {
     /// Like [`FakeServer::start`], with routes made once the server's base URL
     /// (`http://127.0.0.1:PORT`) is known: a discovery document names its own endpoints.
     pub async fn start_with(routes: impl FnOnce(&str) -> Vec<(&'static str, Reply)>) -> FakeServer {
+        FakeServer::serving(|base| {
+            let routes = routes(base);
+            Arc::new(move |seen: &Seen, hits: usize| route_reply(&routes, seen, hits))
+        })
+        .await
+    }
+
+    /// Serves every request with `handler` (a fake provider's logic).
+    pub async fn start_handler(handler: Handler) -> FakeServer {
+        FakeServer::serving(|_| handler).await
+    }
+
+    async fn serving(handler: impl FnOnce(&str) -> Handler) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let routes = routes(&format!("http://{addr}"));
+        let handler = handler(&format!("http://{addr}"));
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let routes = Arc::new(routes);
         let log = seen.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, routes.clone(), log.clone()));
+                tokio::spawn(serve(stream, handler.clone(), log.clone()));
             }
         });
         FakeServer { addr, seen }
@@ -87,59 +123,64 @@ impl FakeServer {
     }
 }
 
-pub async fn serve(mut stream: TcpStream, routes: Arc<Vec<(&'static str, Reply)>>, seen: Arc<Mutex<Vec<Seen>>>) {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-    let mut lines = head.lines();
-    let mut first = lines.next().unwrap_or_default().split_whitespace();
-    let (method, target) = (first.next().unwrap_or_default().to_owned(), first.next().unwrap_or_default().to_owned());
-    let headers: BTreeMap<String, String> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+/// Serves one connection with hyper's HTTP/1 server — the stack the callback listener uses, rather
+/// than a second hand-written parser — recording each request and answering with `handler`.
+pub async fn serve(stream: TcpStream, handler: Handler, seen: Arc<Mutex<Vec<Seen>>>) {
+    let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let (handler, seen) = (handler.clone(), seen.clone());
+        async move { Ok::<_, std::convert::Infallible>(answer(request, &handler, &seen).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .keep_alive(false)
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
+}
+
+type FakeBody = http_body_util::combinators::BoxBody<hyper::body::Bytes, std::convert::Infallible>;
+
+async fn answer(
+    request: hyper::Request<hyper::body::Incoming>,
+    handler: &Handler,
+    seen: &Mutex<Vec<Seen>>,
+) -> hyper::Response<FakeBody> {
+    use http_body_util::BodyExt;
+    let method = request.method().to_string();
+    let target = request.uri().to_string();
+    let headers: BTreeMap<String, String> = request
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    let length: usize = headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
-    while buffer.len() < head_end + length {
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let body = String::from_utf8_lossy(&buffer[head_end..]).into_owned();
+    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = String::from_utf8_lossy(&body).into_owned();
     let path = target.split('?').next().unwrap_or_default().to_owned();
+    let request = Seen { method, target, headers, body };
     let hits = {
         let mut seen = seen.lock().unwrap();
-        seen.push(Seen { method, target: target.clone(), headers, body });
+        seen.push(request.clone());
         seen.iter().filter(|s| s.target.split('?').next() == Some(path.as_str())).count()
     };
-    let replies: Vec<&Reply> = routes.iter().filter(|(p, _)| *p == path).map(|(_, r)| r).collect();
-    let reply = replies
-        .get(hits - 1)
-        .or(replies.last())
-        .map(|r| (*r).clone())
-        .unwrap_or_else(|| reply(404, "text/plain", "no route"));
+    let reply = handler(&request, hits);
     tokio::time::sleep(reply.delay).await;
-    let length = if reply.no_length { String::new() } else { format!("Content-Length: {}\r\n", reply.body.len()) };
-    let head = format!(
-        "HTTP/1.1 {} X\r\nContent-Type: {}\r\n{length}Connection: close\r\n\r\n",
-        reply.status, reply.content_type
-    );
-    let _ = stream.write_all(head.as_bytes()).await;
-    for part in reply.body.chunks(64 * 1024) {
-        if stream.write_all(part).await.is_err() {
-            return;
-        }
+    let body: FakeBody = if reply.no_length {
+        // No Content-Length: hyper sends the body chunked, read by the client as it comes.
+        let chunks: Vec<Result<hyper::body::Frame<hyper::body::Bytes>, std::convert::Infallible>> = reply
+            .body
+            .chunks(64 * 1024)
+            .map(|part| Ok(hyper::body::Frame::data(hyper::body::Bytes::copy_from_slice(part))))
+            .collect();
+        http_body_util::StreamBody::new(futures_util::stream::iter(chunks)).boxed()
+    } else {
+        http_body_util::Full::new(hyper::body::Bytes::from(reply.body)).boxed()
+    };
+    let mut response = hyper::Response::new(body);
+    *response.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap();
+    response.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static(reply.content_type));
+    for (name, value) in &reply.headers {
+        let name = hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        response.headers_mut().append(name, hyper::header::HeaderValue::from_str(value).unwrap());
     }
-    let _ = stream.shutdown().await;
+    response
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,11 +29,16 @@ pub fn form(endpoint: &Endpoint, target: FormTarget) -> Form {
             Method::ALL.iter().map(|m| m.as_str()).collect(),
             Method::ALL.iter().position(|m| *m == endpoint.method).unwrap_or(0),
         ),
-        Field::text(EndpointField::Url, "URL", "The absolute https:// URL; may use {{templates}}.", &endpoint.url),
+        Field::text(
+            EndpointField::Url,
+            "URL",
+            "The absolute https:// URL; may use {{templates}}, and what the run learnt: {{ callback.NAME }} (a callback parameter), {{ token.NAME }} (the token response, e.g. {{ token.instance_url }}/…), {{ userinfo.NAME }}.",
+            &endpoint.url,
+        ),
         Field::multiline(
             EndpointField::Headers,
             "Headers",
-            "One Name: value per line; e.g. Authorization: Bearer {{access_token}}.",
+            "One Name: value per line; e.g. Authorization: Bearer {{access_token}}, X-Tenant: {{ callback.realmId }}.",
             &endpoint.headers,
         ),
         Field::choice(
@@ -46,7 +51,7 @@ pub fn form(endpoint: &Endpoint, target: FormTarget) -> Form {
         Field::multiline(
             EndpointField::Body,
             "Body",
-            "Form fields key=value per line, or a JSON template; e.g. code={{code}}.",
+            "Form fields key=value per line, or a JSON template; e.g. code={{code}}. With PKCE on, code_verifier is added when the body doesn't place it.",
             &endpoint.body,
         ),
     ];
@@ -64,17 +69,33 @@ pub fn form(endpoint: &Endpoint, target: FormTarget) -> Form {
 /// The label and help of a response path's field.
 fn mapping_text(field: MappingField) -> (&'static str, &'static str) {
     match field {
-        MappingField::AccessToken => {
-            ("Path: access token", "Where the response keeps the access token, e.g. authed_user.access_token.")
-        }
+        MappingField::AccessToken => (
+            "Path: access token",
+            "Where the response keeps the access token, e.g. authed_user.access_token. Any of these may be an expression instead (see the README): authed_user.access_token or access_token.",
+        ),
         MappingField::RefreshToken => {
             ("Path: refresh token", "Where the refresh token is; empty if the provider sends none.")
         }
-        MappingField::ExpiresIn => ("Path: expires in", "Seconds until the access token expires."),
+        MappingField::ExpiresIn => (
+            "Path: expires in",
+            "Seconds until the access token expires; expires_in / 1000 for milliseconds, expires_at | timestamp - now() for a time.",
+        ),
+        MappingField::IssuedAt => (
+            "Path: issued at",
+            "When the token was issued (Unix seconds or ms), if the provider says, e.g. created_at: expires in counts from it.",
+        ),
+        MappingField::RefreshExpiresIn => (
+            "Path: refresh token expires in",
+            "Seconds until the refresh token expires, e.g. refresh_token_expires_in.",
+        ),
         MappingField::Scope => ("Path: granted scopes", "The scopes the provider granted."),
         MappingField::TokenType => ("Path: token type", "Usually token_type (Bearer)."),
-        MappingField::UserId => ("Path: user id", "The user's id, e.g. sub, id or data.0.id; a|b tries a, then b."),
-        MappingField::UserName => ("Path: user name", "The user's name, e.g. name or login."),
+        MappingField::UserId => {
+            ("Path: user id", "The user's id, e.g. sub, id or data.0.id; a|b tries a, then b; or sub or id.")
+        }
+        MappingField::UserName => {
+            ("Path: user name", "The user's name, e.g. name|login, or givenName ~ \" \" ~ familyName.")
+        }
         MappingField::UserEmail => ("Path: user email", "The user's email, e.g. email."),
     }
 }

@@ -1,4 +1,4 @@
-//! The Connections tab: the saved results of successful tests; refresh, delete.
+//! The Connections tab: the saved results of successful tests; refresh, introspect, revoke, delete.
 
 use crate::app::data::Data;
 use crate::app::list::TableView;
@@ -35,6 +35,22 @@ impl ConnectionsTab {
             Action::Refresh => {
                 if let Some(c) = self.selected(data) {
                     return vec![Command::Refresh { connection_id: c.id }];
+                }
+            }
+            Action::Introspect => {
+                if let Some(c) = self.selected(data) {
+                    return vec![Command::Introspect { connection_id: c.id }];
+                }
+            }
+            Action::Revoke => {
+                if let Some(c) = self.selected(data) {
+                    let message = format!(
+                        "Revoke the tokens of \"{}\" as {} at the provider? The connection can't be used or refreshed afterwards.",
+                        c.authorization_name,
+                        c.who()
+                    );
+                    let on_yes = vec![Command::Revoke { connection_id: c.id }];
+                    return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes)))];
                 }
             }
             Action::Delete => {

@@ -20,7 +20,6 @@ use crate::flow::{
 use crate::keymap::{self, Action, Context};
 use crate::model::Authorization;
 use crate::model::redact::{MASK, Sensitive};
-use crate::model::text::printable;
 use crate::platform::{Effect, Environment};
 
 /// The paste box: what is pasted holds the authorization code, so it is masked unless revealed.
@@ -149,6 +148,7 @@ impl TestPane {
             grant_type: None,
             introspection: None,
             tokens: None,
+            kept: Vec::new(),
             on_connection: None,
             connection_status: None,
         });
@@ -252,15 +252,7 @@ impl TestPane {
                 self.log.push(format!("Ignored a request that isn't the callback: {method} {path}"));
             }
             FlowEvent::Notice { step, message } => self.step_mut(step).notices.push(message),
-            FlowEvent::DeviceCode(device) => {
-                let code = printable(device.user_code.reveal()).into_owned();
-                self.log.push(format!(
-                    "On any device, open {} and enter the code {code} (it expires in {} s).",
-                    printable(&device.verification_uri),
-                    device.expires_in_secs
-                ));
-                self.device = Some(device);
-            }
+            FlowEvent::DeviceCode(device) => self.device = Some(device),
             FlowEvent::DevicePoll(poll) => self.device_poll = Some(poll),
             FlowEvent::Exchange { step, redacted, raw } => {
                 let view = self.step_mut(step);
@@ -353,8 +345,9 @@ impl TestPane {
 
     pub fn available(&self, action: Action) -> bool {
         match action {
-            Action::Copy | Action::ShowUrl => self.auth_url.is_some(),
-            Action::OpenBrowser => self.auth_url.is_some() && self.is_running(),
+            Action::Copy => self.auth_url.is_some() || self.device.is_some(),
+            Action::ShowUrl => self.auth_url.is_some(),
+            Action::OpenBrowser => (self.auth_url.is_some() || self.device.is_some()) && self.is_running(),
             Action::Paste => self.is_waiting_for_callback(),
             Action::Test => !self.is_running() && self.kind == FlowKind::Test,
             Action::Refresh => {
@@ -382,6 +375,29 @@ impl TestPane {
             Action::ScrollUp => self.detail_scroll = self.detail_scroll.saturating_sub(page),
             Action::Reveal if self.paste_focused => self.toggle_paste_reveal(),
             Action::Reveal => self.toggle_reveal(),
+            // A device login: the user code, to type (or paste) on the verification page.
+            Action::Copy if self.device.is_some() => {
+                if let Some(device) = &self.device {
+                    return vec![
+                        Command::Effect(Effect::CopyToClipboard(device.user_code.reveal().clone())),
+                        Command::Info(
+                            "Copied the user code to your clipboard (OSC 52; your terminal must allow it).".into(),
+                        ),
+                    ];
+                }
+            }
+            Action::OpenBrowser if self.device.is_some() => {
+                if let Some(device) = &self.device {
+                    let url = device
+                        .verification_uri_complete
+                        .as_ref()
+                        .map_or_else(|| device.verification_uri.clone(), |c| c.reveal().clone());
+                    return vec![
+                        Command::Effect(Effect::OpenBrowser(url)),
+                        Command::Info("Opening the verification page in your browser…".into()),
+                    ];
+                }
+            }
             Action::Copy => {
                 if let Some(url) = &self.auth_url {
                     return copy_url(url, env);
