@@ -6,6 +6,7 @@
 mod tui;
 
 use authdeck::flow::{FlowKind, FlowReport, Identity, RunOutcome, StepId, StepRecord, StepStatus, Tokens};
+use authdeck::model::context::KeptValue;
 use authdeck::model::redact::Sensitive;
 use authdeck::model::{AuthConfig, AuthKind, ClientAuth, Endpoint, EndpointPurpose, OAuth2Config};
 use authdeck::platform::{Effect, Environment};
@@ -278,7 +279,9 @@ fn a_connection_shows_in_full_and_copies_its_token_or_a_curl_command_after_askin
     let mut h = Harness::setup()
         .seed(|store| {
             let id = oauth(store, "Google", 1);
-            let connection = store.record_flow(&mut report(id, RunOutcome::Ok, 2)).unwrap().connection_id.unwrap();
+            let mut ok = report(id, RunOutcome::Ok, 2);
+            ok.kept = vec![KeptValue { name: "token.instance_url".into(), value: "https://acme.example.test".into() }];
+            let connection = store.record_flow(&mut ok).unwrap().connection_id.unwrap();
             let mut failed = report(id, RunOutcome::Failed, 1);
             (failed.kind, failed.on_connection, failed.message) =
                 (FlowKind::Refresh, Some(connection), "invalid_grant: the refresh token was revoked".into());
@@ -294,6 +297,7 @@ fn a_connection_shows_in_full_and_copies_its_token_or_a_curl_command_after_askin
     h.assert_shows("openid email");
     h.assert_shows("expires in");
     h.assert_shows("failed: invalid_grant: the refresh token was revoked");
+    h.assert_shows("token.instance_url = https://acme.example.test");
     h.assert_hides("fake-access-token");
 
     h.press("c");
@@ -321,6 +325,29 @@ fn a_connection_shows_in_full_and_copies_its_token_or_a_curl_command_after_askin
     h.assert_shows("Deleted the connection");
     h.assert_shows("Connections ");
     h.assert_shows("No connections yet");
+}
+
+#[test]
+fn a_connection_taller_than_the_screen_says_so_and_scrolls_to_its_end_and_no_further() {
+    let mut h = Harness::setup()
+        .size(80, 16)
+        .seed(|store| {
+            let id = oauth(store, "Google", 1);
+            store.record_flow(&mut report(id, RunOutcome::Ok, 2)).unwrap();
+        })
+        .start();
+    h.tab(2);
+    h.enter();
+    h.assert_shows("↓ more (j)");
+    h.assert_hides("copying one asks first");
+    for _ in 0..30 {
+        h.press("j");
+    }
+    h.assert_shows("copying one asks first");
+    h.assert_hides("↓ more");
+    // Scrolled no further than the end: one k brings the mark back.
+    h.press("k");
+    h.assert_shows("↓ more (j)");
 }
 
 // 5. Lists: ends, pages, position, filter, cut cells.

@@ -17,6 +17,7 @@ use authdeck::flow::{
     FlowError, FlowEvent, FlowKind, FlowReport, FlowRequest, HttpExchange, Identity, ListenerStatus, RequestRecord,
     ResponseRecord, RunOutcome, StepId, StepRecord, StepStatus, Tokens,
 };
+use authdeck::model::context::KeptValue;
 use authdeck::model::redact::Sensitive;
 use authdeck::model::{AuthConfig, AuthKind, BasicConfig, ClientAuth, Endpoint, EndpointPurpose, OAuth2Config};
 use authdeck::store::Store;
@@ -157,7 +158,7 @@ fn report(authorization: i64, outcome: RunOutcome, ago: i64) -> FlowReport {
         expires_at: Some(UNIX + 3000),
         scopes: "openid https://www.googleapis.com/auth/userinfo.email".into(),
         id_token: Some(Sensitive::new(ID_TOKEN.into())),
-        refresh_expires_at: None,
+        refresh_expires_at: Some(UNIX + 90 * 86_400),
         issued_at: Some(UNIX - ago),
         dpop_key: None,
     });
@@ -196,10 +197,14 @@ fn report(authorization: i64, outcome: RunOutcome, ago: i64) -> FlowReport {
             email: Some("test.user@example.test".into()),
         }),
         grant: tokens.as_ref().map(Tokens::summary),
-        grant_type: None,
+        grant_type: Some(authdeck::model::Grant::AuthorizationCode),
         introspection: None,
         tokens,
-        kept: Vec::new(),
+        kept: if ok {
+            vec![KeptValue { name: "token.instance_url".into(), value: "https://acme.my.example.test".into() }]
+        } else {
+            Vec::new()
+        },
         on_connection: None,
         connection_status: None,
     }

@@ -1,5 +1,6 @@
 //! A saved connection in full: who, which scopes, until when, when it was tested, its refresh
-//! token and the last failed refresh. The tokens themselves are never drawn.
+//! token and the last failed refresh, the values kept from its run, its ID token's claims. The
+//! tokens themselves are never drawn.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,6 +12,7 @@ use super::View;
 use super::popups::popup;
 use crate::app::overlay::ConnectionDetail;
 use crate::flow::ConnectionStatus;
+use crate::keymap::{Action, Context, key_for};
 use crate::model::text::printable;
 
 pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) {
@@ -41,6 +43,14 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
             field("Status", format!("{}{note}", other.label()), v.theme.error())
         }
     };
+    let refresh = match (
+        &c.tokens.refresh_token,
+        crate::model::run::describe_refresh_expiry(c.tokens.refresh_expires_at, v.unix),
+    ) {
+        (None, _) => "no (the provider sent none)".to_owned(),
+        (Some(_), None) => "yes".to_owned(),
+        (Some(_), Some(expiry)) => format!("yes, {}", expiry.trim_start_matches("refresh token ")),
+    };
     let mut lines = vec![
         status,
         field("User", printable(&c.who()).into_owned(), plain),
@@ -53,19 +63,26 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
             if c.tokens.scopes.is_empty() { none() } else { printable(&c.tokens.scopes).into_owned() },
             plain,
         ),
+        field("Grant", c.grant.map_or_else(none, |g| g.label().to_owned()), plain),
         field("Token type", c.tokens.token_type.as_deref().map_or_else(none, |s| printable(s).into_owned()), plain),
         field("Access token", crate::flow::describe_expiry(c.tokens.expires_at, v.unix), plain),
-        field(
-            "Refresh token",
-            if c.tokens.refresh_token.is_some() { "yes".into() } else { "no (the provider sent none)".into() },
-            plain,
-        ),
+        field("Refresh token", refresh, plain),
         field("Tested", tested, plain),
     ];
+    if c.tokens.dpop_key.is_some() {
+        lines.push(field("Bound", "to a DPoP key kept with it (RFC 9449)".into(), plain));
+    }
     // A refused refresh already says so in the status; another failure is said here.
     if let Some(error) = c.refresh_error.as_ref().filter(|e| c.status_note != **e) {
         lines.push(Line::raw(""));
         lines.push(field("Last refresh", format!("failed: {}", printable(error)), v.theme.error()));
+    }
+    if !c.kept.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Kept from the run (the next refresh starts from them):", v.theme.title()));
+        for kept in &c.kept {
+            lines.push(Line::raw(format!("  {} = {}", printable(&kept.name), printable(&kept.value))));
+        }
     }
     if let Some(token) = &c.tokens.id_token {
         lines.push(Line::raw(""));
@@ -85,5 +102,20 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
         "The tokens are kept in the database and never shown; copying one asks first.",
         v.theme.dim(),
     ));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((detail.scroll, 0)), inner);
+    let total: u16 = lines
+        .iter()
+        .map(|l| super::wrapped_lines(&l.spans.iter().map(|s| s.content.as_ref()).collect::<String>(), inner.width))
+        .sum();
+    // With more than fits, the last row says so (and never covers a row of text).
+    let room = if total > inner.height { inner.height.saturating_sub(1) } else { inner.height };
+    let max_scroll = total.saturating_sub(room);
+    detail.max_scroll.set(max_scroll);
+    let scroll = detail.scroll.min(max_scroll);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)),
+        Rect { height: room, ..inner },
+    );
+    if scroll < max_scroll {
+        super::more_below(frame, inner, v.theme, &key_for(Context::ConnectionDetail, Action::Down));
+    }
 }

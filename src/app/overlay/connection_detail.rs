@@ -2,6 +2,8 @@
 //! refresh; keys to copy the access token or a ready curl command (each asks first: they are
 //! secrets), to refresh, revoke (asks first), introspect and delete.
 
+use std::cell::Cell;
+
 use super::Confirm;
 use crate::app::data::{Deleted, Done, Job, Outcome};
 use crate::app::{Command, Ctx, Overlay, report};
@@ -14,6 +16,8 @@ pub struct ConnectionDetail {
     pub connection_id: i64,
     /// How far the detail is scrolled down, in lines.
     pub scroll: u16,
+    /// How far it can be scrolled, as last drawn (its wrapped lines less the rows shown).
+    pub max_scroll: Cell<u16>,
 }
 
 /// What copying a secret to the clipboard risks, said before it is done.
@@ -22,7 +26,7 @@ const SECRET_WARNING: &str =
 
 impl ConnectionDetail {
     pub fn new(connection_id: i64) -> ConnectionDetail {
-        ConnectionDetail { connection_id, scroll: 0 }
+        ConnectionDetail { connection_id, scroll: 0, max_scroll: Cell::new(u16::MAX) }
     }
 
     pub fn available(&self, action: Action, ctx: &Ctx) -> bool {
@@ -47,7 +51,7 @@ impl ConnectionDetail {
             };
         };
         match action {
-            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::Down => self.scroll = self.scroll.saturating_add(1).min(self.max_scroll.get()),
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
             Action::Cancel => return vec![Command::Pop],
             Action::Copy => {
