@@ -121,30 +121,47 @@ impl ClientAuthenticator {
     /// template already does (an `Authorization` header of its own, a `client_secret` field).
     pub fn apply(&self, request: &mut PreparedRequest) -> Result<Applied, FlowError> {
         let client_id = self.client_id.as_str();
+        let mut added: Vec<&str> = Vec::new();
+        let mut assertion = None;
         match self.method {
             ClientAuth::BasicHeader => {
                 if request.header("authorization").is_none() {
                     request.set_header("Authorization", basic_header(client_id, &self.secret));
+                    added.push("an Authorization: Basic header");
                 }
             }
             ClientAuth::RequestBody => {
-                add_body_field(&mut request.body, "client_id", client_id);
-                add_body_field(&mut request.body, "client_secret", &self.secret);
+                for (key, value) in [("client_id", client_id), ("client_secret", self.secret.as_str())] {
+                    if add_body_field(&mut request.body, key, value) {
+                        added.push(key);
+                    }
+                }
             }
             ClientAuth::None | ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth => {
-                add_body_field(&mut request.body, "client_id", client_id);
+                if add_body_field(&mut request.body, "client_id", client_id) {
+                    added.push("client_id");
+                }
             }
             ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt => {
-                let assertion = self.assertion()?;
+                assertion = self.assertion()?;
                 if let Some((token, _)) = &assertion {
-                    add_body_field(&mut request.body, "client_id", client_id);
+                    if add_body_field(&mut request.body, "client_id", client_id) {
+                        added.push("client_id");
+                    }
                     set_body_field(&mut request.body, "client_assertion_type", ASSERTION_TYPE);
                     set_body_field(&mut request.body, "client_assertion", token);
+                    added.push("a fresh client_assertion");
                 }
-                return Ok(Applied { assertion });
             }
         }
-        Ok(Applied { assertion: None })
+        if !added.is_empty() {
+            request.omitted.push(format!(
+                "Added {} for the client authentication ({}).",
+                added.join(" and "),
+                crate::model::discovery::auth_method_name(self.method)
+            ));
+        }
+        Ok(Applied { assertion })
     }
 
     /// Adds a fresh assertion to a form the `oauth2` crate built (it sent `client_id` itself);
@@ -193,9 +210,9 @@ fn basic_header(client_id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{}:{}", encode(client_id), encode(secret))))
 }
 
-/// Adds a field to a form or JSON-object body unless it is there already.
-fn add_body_field(body: &mut RequestBody, key: &str, value: &str) {
-    put_body_field(body, key, value, false);
+/// Adds a field to a form or JSON-object body unless it is there already; true when it added it.
+fn add_body_field(body: &mut RequestBody, key: &str, value: &str) -> bool {
+    put_body_field(body, key, value, false)
 }
 
 /// Sets a field of a form or JSON-object body, replacing one of the same name.
@@ -203,25 +220,30 @@ fn set_body_field(body: &mut RequestBody, key: &str, value: &str) {
     put_body_field(body, key, value, true);
 }
 
-fn put_body_field(body: &mut RequestBody, key: &str, value: &str, replace: bool) {
+fn put_body_field(body: &mut RequestBody, key: &str, value: &str, replace: bool) -> bool {
     match body {
-        RequestBody::None => *body = RequestBody::Form(vec![(key.to_owned(), value.to_owned())]),
+        RequestBody::None => {
+            *body = RequestBody::Form(vec![(key.to_owned(), value.to_owned())]);
+            true
+        }
         RequestBody::Form(fields) => {
             if replace {
                 fields.retain(|(k, _)| k != key);
             }
-            if !fields.iter().any(|(k, _)| k == key) {
+            let absent = !fields.iter().any(|(k, _)| k == key);
+            if absent {
                 fields.push((key.to_owned(), value.to_owned()));
             }
+            absent
         }
-        RequestBody::Json(text) => {
-            if let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(text)
-                && (replace || !map.contains_key(key))
-            {
+        RequestBody::Json(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(mut map)) if replace || !map.contains_key(key) => {
                 map.insert(key.to_owned(), Value::String(value.to_owned()));
                 *text = Value::Object(map).to_string();
+                true
             }
-        }
+            _ => false,
+        },
     }
 }
 
@@ -398,6 +420,7 @@ mod tests {
         let mut r = request();
         auth.apply(&mut r).unwrap();
         assert_eq!(field(&r, "client_id"), Some("my id"));
+        assert_eq!(r.omitted, ["Added client_id for the client authentication (tls_client_auth)."]);
         assert!(r.header("authorization").is_none() && field(&r, "client_secret").is_none());
     }
 }
