@@ -20,8 +20,9 @@ use super::FlowRequest;
 use super::authorize::random_token;
 use super::engine::{Run, client_vars, token_endpoint};
 use super::error::FlowError;
+use super::http::HttpClient;
 use super::http::{PreparedRequest, RequestBody};
-use super::keys::{KeySource, PrivateKey, read_material};
+use super::keys::{KeySource, PrivateKey, certificate_info, read_material};
 use super::request::render_endpoint;
 use crate::model::run::DecodedJwt;
 use crate::model::{AssertionAudience, ClientAuth, OAuth2Config, SigningAlg};
@@ -180,6 +181,37 @@ impl ClientAuthenticator {
     }
 }
 
+/// For a client that authenticates with a certificate (tls_client_auth, self_signed_tls_client_auth):
+/// the run's HTTP client presenting it, and what the first step says of it.
+pub(crate) fn mtls_client(http: &HttpClient, request: &FlowRequest) -> Result<Option<(HttpClient, String)>, FlowError> {
+    let crate::model::AuthConfig::OAuth2(config) = &request.authorization.config else { return Ok(None) };
+    if !config.client_auth.uses_certificate() {
+        return Ok(None);
+    }
+    let (certificate, source) = read_material(&config.client_certificate, "client certificate")
+        .map_err(|e| FlowError::Config(e.to_string()))?;
+    let info = certificate_info(&certificate)
+        .map_err(|e| FlowError::Config(format!("The client certificate ({}) can't be used: {e}", source.describe())))?;
+    let (key, _) = load_key(&config.client_key)?;
+    let identity = format!("{}\n{}", certificate.trim(), key.to_pem());
+    let client = http.with_identity(&identity)?;
+    let self_signed = info.subject == info.issuer;
+    let mut note = format!(
+        "Presenting the client certificate {} with every request of this run (mTLS, RFC 8705).",
+        info.describe()
+    );
+    match (config.client_auth, self_signed) {
+        (ClientAuth::TlsClientAuth, true) => note.push_str(
+            " It is self-signed: tls_client_auth wants one a CA the provider trusts issued (else choose self_signed_tls_client_auth).",
+        ),
+        (ClientAuth::SelfSignedTlsClientAuth, false) => note.push_str(
+            " It is issued by a CA: for self_signed_tls_client_auth the provider compares it with the one registered (its x5t#S256).",
+        ),
+        _ => {}
+    }
+    Ok(Some((client, note)))
+}
+
 /// The private key of the authorization, read (from the field or its file) and checked.
 pub(crate) fn load_key(value: &str) -> Result<(PrivateKey, KeySource), FlowError> {
     let (text, source) = read_material(value, "private key").map_err(|e| FlowError::Config(e.to_string()))?;
@@ -259,6 +291,14 @@ impl Run<'_> {
     ) -> Result<Arc<ClientAuthenticator>, FlowError> {
         if let Some(auth) = &self.client_auth {
             return Ok(auth.clone());
+        }
+        match self.mtls_note.take() {
+            Some(Ok(note)) => self.note(note).await,
+            Some(Err(e)) => {
+                self.mtls_note = Some(Err(e.clone()));
+                return Err(e);
+            }
+            None => {}
         }
         let audience =
             if config.client_auth.uses_assertion() { self.assertion_audience(request, config)? } else { String::new() };
