@@ -331,6 +331,21 @@ impl Run<'_> {
         }
     }
 
+    /// A request sent again gets a new client assertion in place of the one it carried.
+    pub(super) fn fresh_assertion(&mut self, prepared: &mut PreparedRequest) -> Result<(), FlowError> {
+        let Some(auth) = self.client_auth.clone() else { return Ok(()) };
+        let carries = matches!(&prepared.body, RequestBody::Form(f) if f.iter().any(|(k, _)| k == "client_assertion"));
+        if !carries {
+            return Ok(());
+        }
+        if let Some((token, decoded)) = auth.assertion()? {
+            set_body_field(&mut prepared.body, "client_assertion", &token);
+            self.redactor.add(&token);
+            self.jwt(decoded);
+        }
+        Ok(())
+    }
+
     /// Authenticates a request the engine renders: the assertion (if any) is hidden from every
     /// record and shown decoded in the step.
     pub(super) async fn authenticate(
