@@ -106,11 +106,12 @@ impl App {
         let Some(connection) = self.data.connection(connection_id) else {
             return self.error("That connection is gone: it may have been deleted.");
         };
-        let token = connection.tokens.refresh_token.clone().unwrap_or_else(|| String::new().into());
+        let connection = connection.clone();
         let Some(auth) = self.data.authorization(connection.authorization_id).cloned() else {
             return self.error("The authorization of that connection is gone.");
         };
-        match FlowRequest::refresh(&auth, &self.data.endpoints, connection_id, token) {
+        // From the connection: its refresh token, the DPoP key its tokens are bound to, what it kept.
+        match FlowRequest::refresh_connection(&auth, &self.data.endpoints, &connection) {
             Ok(request) => self.show_run(request),
             Err(e) => self.error(e.to_string()),
         }

@@ -156,6 +156,11 @@ pub(super) struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// The step running now, if any.
+    pub(super) fn current_step(&self) -> Option<StepId> {
+        self.current.as_ref().map(|c| c.step)
+    }
+
     pub(super) async fn emit(&self, event: FlowEvent) {
         // A caller that stopped listening still gets the report from `run`.
         let _ = self.events.send(event).await;

@@ -55,7 +55,7 @@ impl StepId {
     pub fn label(self) -> &'static str {
         match self {
             StepId::Discovery => "Issuer metadata",
-            StepId::PushedAuthorization => "Pushed authorization request",
+            StepId::PushedAuthorization => "Pushed request (PAR)",
             StepId::AuthorizationUrl => "Authorization URL",
             StepId::Callback => "Waiting for the callback",
             StepId::CallbackCheck => "Callback checked",
