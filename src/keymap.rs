@@ -17,6 +17,12 @@ pub enum Action {
     Delete,
     Test,
     Refresh,
+    /// Revoke a saved connection's tokens (RFC 7009).
+    Revoke,
+    /// Ask the provider about a saved connection's token (RFC 7662).
+    Introspect,
+    /// Read the issuer's discovery document into the OAuth 2.0 form.
+    Discover,
     Apps,
     Rename,
     Export,
@@ -34,6 +40,8 @@ pub enum Action {
     ChooseApiKey,
     ChooseBasic,
     ChooseOAuth2,
+    /// A new authorization made from one of the provider presets.
+    ChoosePreset,
     /// Ctrl-G in the OAuth 2.0 form: a new key pair for private_key_jwt.
     GenerateKey,
     Copy,
@@ -58,6 +66,10 @@ pub enum Context {
     /// A form whose focused field is a choice, a toggle or the button.
     FormChoice,
     EndpointPicker,
+    /// The provider presets: letters type into the filter.
+    PresetPicker,
+    /// What to do at the provider now that a preset was added.
+    PresetNotes,
     Confirm,
     Prompt,
     Help,
@@ -154,6 +166,8 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Endpoints, [ch('j'), DOWN], Down, "move down", hidden),
     // The Connections tab.
     bind!(Connections, [ch('r')], Refresh, "refresh the token"),
+    bind!(Connections, [ch('i')], Introspect, "introspect"),
+    bind!(Connections, [ch('v')], Revoke, "revoke"),
     bind!(Connections, [ch('d')], Delete, "delete"),
     bind!(Connections, [ch('k'), UP], Up, "move up", hidden),
     bind!(Connections, [ch('j'), DOWN], Down, "move down", hidden),
@@ -178,6 +192,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(KindChooser, [ch('a')], ChooseApiKey, "API-Key"),
     bind!(KindChooser, [ch('b')], ChooseBasic, "Basic"),
     bind!(KindChooser, [ch('o')], ChooseOAuth2, "OAuth 2.0"),
+    bind!(KindChooser, [ch('p')], ChoosePreset, "From a preset…"),
     bind!(KindChooser, [ENTER], Submit, "choose"),
     bind!(KindChooser, [ch('k'), UP], Up, "move up", hidden),
     bind!(KindChooser, [ch('j'), DOWN], Down, "move down", hidden),
@@ -192,6 +207,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormText, [ENTER], Submit, "next field (new line in a multi-line field)", hidden),
     bind!(FormText, [ctrl('r')], Reveal, "reveal/hide the secret"),
     bind!(FormText, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
+    bind!(FormText, [ctrl('d')], Discover, "fill in from the issuer"),
     bind!(FormText, [ESC], Cancel, "cancel"),
     bind!(FormText, [F1], Help, "help"),
     // Forms, on a choice, a toggle or the button.
@@ -201,6 +217,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormChoice, [LEFT, ch('h')], Left, "previous choice"),
     bind!(FormChoice, [RIGHT, ch('l'), code(KeyCode::Char(' '))], Right, "next choice / toggle"),
     bind!(FormChoice, [ENTER], Submit, "open the list / press the button"),
+    bind!(FormChoice, [ctrl('d')], Discover, "fill in from the issuer"),
     bind!(FormChoice, [ctrl('r')], Reveal, "reveal/hide the secret", hidden),
     bind!(FormChoice, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormChoice, [ESC], Cancel, "cancel"),
@@ -210,6 +227,18 @@ pub static BINDINGS: &[Binding] = &[
     bind!(EndpointPicker, [ch('k'), UP], Up, "move up", hidden),
     bind!(EndpointPicker, [ch('j'), DOWN], Down, "move down", hidden),
     bind!(EndpointPicker, [ESC], Cancel, "close"),
+    // The provider presets (letters type into the filter).
+    bind!(PresetPicker, [ENTER], Submit, "use this preset"),
+    bind!(PresetPicker, [ESC], Cancel, "clear the filter / close"),
+    bind!(PresetPicker, [UP], Up, "move up", hidden),
+    bind!(PresetPicker, [DOWN], Down, "move down", hidden),
+    bind!(PresetPicker, [F1], Help, "help"),
+    // What to do at the provider, once a preset was added.
+    bind!(PresetNotes, [ch('t')], Test, "test it now"),
+    bind!(PresetNotes, [ESC, ENTER, ch('q')], Cancel, "close"),
+    bind!(PresetNotes, [ch('j'), DOWN], Down, "scroll down", hidden),
+    bind!(PresetNotes, [ch('k'), UP], Up, "scroll up", hidden),
+    bind!(PresetNotes, [ch('?'), F1], Help, "help"),
     // Yes/no questions.
     bind!(Confirm, [ch('y')], Yes, "yes"),
     bind!(Confirm, [ch('n'), ESC], No, "no"),
@@ -223,7 +252,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(TestPane, [ch('j'), DOWN], Down, "next step"),
     bind!(TestPane, [code(KeyCode::PageDown)], ScrollDown, "scroll the detail down", hidden),
     bind!(TestPane, [code(KeyCode::PageUp)], ScrollUp, "scroll the detail up", hidden),
-    bind!(TestPane, [ch('c')], Copy, "copy the URL (OSC 52)"),
+    bind!(TestPane, [ch('c')], Copy, "copy the URL or the user code (OSC 52)"),
     bind!(TestPane, [ch('o')], OpenBrowser, "open in a browser"),
     bind!(TestPane, [ch('p'), ENTER], Paste, "paste the redirected URL or code"),
     bind!(TestPane, [ctrl('r')], Reveal, "reveal/hide secrets"),
@@ -356,6 +385,7 @@ mod tests {
             ChooseApiKey,
             ChooseBasic,
             ChooseOAuth2,
+            ChoosePreset,
             GenerateKey,
             Copy,
             OpenBrowser,
@@ -363,14 +393,17 @@ mod tests {
             ScrollUp,
             ScrollDown,
             Interrupt,
+            Revoke,
+            Introspect,
+            Discover,
         ];
         for action in all {
             // Listing a new action above is enforced by this match: it stops compiling without it.
             match action {
                 Quit | Help | Up | Down | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename
                 | Export | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left
-                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | GenerateKey | Copy | OpenBrowser | Paste
-                | ScrollUp | ScrollDown | Interrupt => {}
+                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy
+                | OpenBrowser | Paste | ScrollUp | ScrollDown | Interrupt | Revoke | Introspect | Discover => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

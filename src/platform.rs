@@ -10,6 +10,9 @@ use base64::Engine as _;
 /// What authdeck needs to know of where it runs, read once at start.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
+    /// `AUTHDECK_PRESET_BASE_URL`: presets added from the TUI point at this local mock of their
+    /// provider instead of the provider (see `model::preset::AppliedPreset::rebase`).
+    pub preset_base_url: Option<String>,
     /// `SSH_CONNECTION` ("client_ip client_port server_ip server_port"), when working over SSH.
     pub ssh_connection: Option<String>,
     pub user: Option<String>,
@@ -28,6 +31,7 @@ impl Environment {
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Environment {
         let var = |name: &str| var(name).filter(|v| !v.is_empty());
         Environment {
+            preset_base_url: var(crate::model::preset::BASE_URL_VARIABLE),
             ssh_connection: var("SSH_CONNECTION"),
             user: var("USER").or_else(|| var("LOGNAME")),
             can_open_browser: can_open_browser(var),

@@ -267,3 +267,144 @@ provider_tests! {
     pipedrive => crate::business::PIPEDRIVE,
     figma => crate::developer::FIGMA,
 }
+
+// ---------------------------------------------------------------------------------------------
+// The TUI's "From a preset…": `n`, `p`, a filtered list, the preset's questions, then a test.
+
+#[path = "support/tui.rs"]
+mod tui;
+
+use authdeck::app::{Effect, Environment};
+use crossterm::event::KeyCode;
+
+/// No part (10 characters in a row) of a secret was on any screen drawn.
+fn assert_never_shown(h: &tui::Harness, secrets: &[String]) {
+    // The client ID is no secret (and starts like the fake's secret).
+    let pieces: Vec<&str> = secrets
+        .iter()
+        .flat_map(|s| (0..s.len().saturating_sub(9)).filter_map(move |i| s.get(i..i + 10)))
+        .filter(|piece| !provider::CLIENT_ID.contains(piece))
+        .collect();
+    for screen in &h.screens {
+        let flat: String = screen.lines().map(str::trim_end).collect();
+        for piece in &pieces {
+            assert!(!flat.contains(piece), "part of a secret ({piece}) was on screen:\n{screen}");
+        }
+    }
+}
+
+#[test]
+fn from_a_preset_in_the_tui_to_a_tested_connection() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = runtime.block_on(ProviderFake::start(&developer::SLACK));
+    let port = fakes::free_port();
+    let env = Environment { preset_base_url: Some(fake.base()), ..Environment::default() };
+    let mut h = tui::Harness::setup().env(env).start();
+    let count = preset::names().count();
+
+    h.press("n");
+    h.assert_shows("From a preset…");
+    h.press("p");
+    h.assert_shows(&format!("{count} of {count}"));
+    h.assert_shows("Slack (user token)");
+    h.press("slack");
+    h.assert_shows(&format!("1 of {count}"));
+    h.assert_shows("Docs: https://docs.slack.dev/authentication/installing-with-oauth");
+    h.enter();
+    h.assert_shows("New authorization from the Slack (user token) preset");
+    // Slack asks nothing of its own: the Client ID comes first.
+    h.press(provider::CLIENT_ID);
+    h.focus("Client Secret");
+    h.press(provider::CLIENT_SECRET);
+    h.focus("Redirect URI");
+    h.fill(&format!("http://127.0.0.1:{port}/callback"));
+    h.ctrl('s');
+
+    h.assert_shows("Slack (user token) added");
+    h.assert_shows("Before testing, at the provider:");
+    h.assert_shows(&format!("Register http://127.0.0.1:{port}/callback"));
+    h.assert_shows(&format!("Its URLs point at {}", fake.base()));
+    h.press("t");
+    h.wait_for("Listening for the callback");
+    h.press("c");
+    let url = match h.take_effects().as_slice() {
+        [Effect::CopyToClipboard(url)] => url.clone(),
+        other => panic!("expected one copy, got {other:?}"),
+    };
+    assert!(url.starts_with(&fake.base()) && url.contains("user_scope=identity.basic"), "{url}");
+    // The browser: the fake provider redirects back, and the redirect reaches authdeck's listener.
+    let location = runtime.block_on(provider::browse(&url)).expect("the fake redirects back");
+    runtime.block_on(async { reqwest::get(&location).await.map(|_| ()).unwrap_or_else(|e| panic!("{e}")) });
+    h.wait_for("✓ Ann Lee");
+    h.wait_for("✓ Connection saved");
+
+    let store = h.store();
+    let connections = store.connections(h.app_id()).unwrap();
+    assert_eq!(connections.len(), 1, "{}", h.screen());
+    assert_eq!(connections[0].identity.display(), developer::SLACK.expect.identity);
+    let kept: Vec<(&str, &str)> = connections[0].kept.iter().map(|k| (k.name.as_str(), k.value.as_str())).collect();
+    assert_eq!(kept, developer::SLACK.expect.kept);
+    let mut secrets = vec![provider::CLIENT_SECRET.to_owned(), connections[0].tokens.access_token.reveal().clone()];
+    secrets.extend(connections[0].tokens.refresh_token.as_ref().map(|t| t.reveal().clone()));
+    assert_never_shown(&h, &secrets);
+}
+
+#[test]
+fn the_preset_form_says_beside_each_field_what_is_wrong() {
+    let mut h = tui::Harness::new();
+    h.press("np");
+    h.press("shopify");
+    h.enter();
+    h.assert_shows("New authorization from the Shopify");
+    h.press("bad shop!");
+    h.focus("Redirect URI");
+    h.fill("not a url");
+    h.ctrl('s');
+    h.assert_shows("4 fields to fix");
+    h.assert_shows("can only have letters, digits, dots, hyphens and underscores");
+    h.assert_shows("Enter the Client ID the provider gave your app.");
+    h.assert_shows("Enter the Client Secret the provider gave your app");
+    assert_eq!(h.store().authorization_rows(None).unwrap().len(), 1, "nothing was added");
+
+    // Fixed, it is added with the shop in its URLs.
+    h.focus("Shop");
+    h.fill("acme");
+    h.focus("Client ID");
+    h.press("shop-client");
+    h.focus("Client Secret");
+    h.press("shpss_fake_secret");
+    h.focus("Redirect URI");
+    h.fill("http://127.0.0.1:48000/callback");
+    h.ctrl('s');
+    h.assert_shows("Shopify (authorization code grant) added");
+    h.assert_shows(
+        "Added the Shopify (authorization code grant) preset: the authorization \"Shopify\" and 2 endpoints.",
+    );
+    h.esc();
+    h.assert_shows("client shop-client at acme.myshopify.com");
+    let store = h.store();
+    let endpoints = store.endpoints(h.app_id()).unwrap();
+    assert!(endpoints.iter().any(|e| e.url.starts_with("https://acme.myshopify.com/")), "{endpoints:?}");
+}
+
+#[test]
+fn a_filter_that_matches_nothing_says_so_and_escape_clears_it_first() {
+    let mut h = tui::Harness::new();
+    let count = preset::names().count();
+    h.press("n");
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    h.enter();
+    h.assert_shows(&format!("{count} of {count}"));
+    h.press("zzzz");
+    h.assert_shows(&format!("0 of {count}"));
+    h.assert_shows("No preset matches \"zzzz\".");
+    h.enter();
+    h.assert_shows("Backspace widens the search");
+    h.esc();
+    h.assert_shows(&format!("{count} of {count}"));
+    h.esc();
+    h.assert_hides("provider preset");
+    h.assert_shows("API-Key");
+}

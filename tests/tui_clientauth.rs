@@ -23,7 +23,7 @@ fn new_form(h: &mut Harness) {
 
 #[test]
 fn choosing_private_key_jwt_shows_its_fields_and_ctrl_g_makes_a_key_pair() {
-    let mut h = Harness::with_size(110, 60);
+    let mut h = Harness::with_size(110, 100);
     new_form(&mut h);
     h.assert_shows("Client Secret");
     h.assert_hides("Private key");
@@ -99,7 +99,7 @@ fn choosing_private_key_jwt_shows_its_fields_and_ctrl_g_makes_a_key_pair() {
 
 #[test]
 fn a_bad_pasted_key_is_refused_beside_its_field_and_kept() {
-    let mut h = Harness::with_size(110, 60);
+    let mut h = Harness::with_size(110, 100);
     new_form(&mut h);
     h.key(KeyCode::Right);
     h.key(KeyCode::Right);
@@ -121,7 +121,7 @@ fn a_bad_pasted_key_is_refused_beside_its_field_and_kept() {
 
 #[test]
 fn the_mtls_methods_ask_for_a_certificate_and_its_key() {
-    let mut h = Harness::with_size(110, 60);
+    let mut h = Harness::with_size(110, 100);
     new_form(&mut h);
     for _ in 0..4 {
         h.key(KeyCode::Right);

@@ -12,8 +12,11 @@ use tokio::sync::mpsc;
 
 use super::{Message, Origin};
 use crate::flow::{Connection, FlowReport, RecordedRun, TestRun};
+use crate::model::discovery::DiscoveryPlan;
+use crate::model::preset::AppliedPreset;
+use crate::model::redact::Sensitive;
 use crate::model::{self, AuthConfig, Authorization, Endpoint, EndpointPurpose};
-use crate::store::{ImportSummary, RecordOutcome, Store, StoreError, TransferError};
+use crate::store::{AddedPreset, ImportSummary, RecordOutcome, Store, StoreError, TransferError};
 
 /// A change to the store (or a read that replaces the cached lists), asked for by a pane.
 #[derive(Debug)]
@@ -53,6 +56,32 @@ pub enum Job {
     LoadRuns {
         authorization_id: i64,
     },
+    /// Adds a provider preset's authorization and endpoints to the current app.
+    AddPreset(Box<PresetRequest>),
+    /// Creates or updates the endpoints discovery found for the current app.
+    SaveDiscoveredEndpoints(Box<DiscoveryPlan>),
+}
+
+/// A provider preset with its questions answered, to add to the current app.
+#[derive(Debug)]
+pub struct PresetRequest {
+    pub title: String,
+    pub docs: Vec<String>,
+    pub applied: AppliedPreset,
+    pub client_id: String,
+    pub client_secret: Option<Sensitive<String>>,
+    /// The local mock its URLs were pointed at ([`crate::model::preset::BASE_URL_VARIABLE`]), if any.
+    pub base_url: Option<String>,
+}
+
+/// What adding a preset made, and what to tell the user about it.
+#[derive(Debug)]
+pub struct PresetAdded {
+    pub title: String,
+    pub docs: Vec<String>,
+    pub notes: Vec<String>,
+    pub base_url: Option<String>,
+    pub added: AddedPreset,
 }
 
 /// What a job did.
@@ -81,6 +110,12 @@ pub enum Done {
     Runs {
         authorization_id: i64,
         runs: Vec<TestRun>,
+    },
+    PresetAdded(Box<PresetAdded>),
+    /// The endpoints of a discovery plan, saved: the id each purpose has now.
+    DiscoveredEndpoints {
+        plan: Box<DiscoveryPlan>,
+        ids: Vec<(EndpointPurpose, i64)>,
     },
 }
 
@@ -406,6 +441,16 @@ impl Keeper {
             }
             Job::LoadRuns { authorization_id } => {
                 Done::Runs { authorization_id, runs: store.test_runs(authorization_id, RUN_HISTORY)? }
+            }
+            Job::AddPreset(request) => {
+                let PresetRequest { title, docs, applied, client_id, client_secret, base_url } = *request;
+                let secret = client_secret.as_ref().map(|s| s.reveal().as_str());
+                let added = store.add_preset(app_id, &applied, &client_id, secret).map_err(TransferError::from)?;
+                Done::PresetAdded(Box::new(PresetAdded { title, docs, notes: applied.notes, base_url, added }))
+            }
+            Job::SaveDiscoveredEndpoints(plan) => {
+                let ids = store.save_discovered_endpoints(app_id, &plan)?;
+                Done::DiscoveredEndpoints { plan, ids }
             }
         })
     }

@@ -206,7 +206,8 @@ pub fn rebase_url(url: &str, base: &str) -> String {
 
 impl PresetParam {
     /// The answer checked (and, for a choice, what it stands for); the message says what to give.
-    fn resolve(&self, answer: Option<&str>) -> Result<String, String> {
+    /// A form checks each answer with this as it is typed; [`Preset::apply`] checks them all.
+    pub fn resolve(&self, answer: Option<&str>) -> Result<String, String> {
         let answer = answer.map(str::trim).filter(|a| !a.is_empty()).or(self.default.as_deref());
         let Some(answer) = answer else {
             return Err(format!("{} is needed: {}", self.label, self.help));
@@ -241,6 +242,13 @@ impl PresetParam {
 }
 
 impl Preset {
+    /// Whether the preset is one a filter typed over the list asks for: every word of `filter`
+    /// (case-insensitive) is in its name, title or summary. An empty filter takes every preset.
+    pub fn matches(&self, filter: &str) -> bool {
+        let haystack = format!("{} {} {}", self.name, self.title, self.summary).to_lowercase();
+        filter.to_lowercase().split_whitespace().all(|word| haystack.contains(word))
+    }
+
     /// The preset with its parameters substituted; `answers` by parameter name. Every problem is
     /// listed (each missing or bad answer), so a command line can say all that is missing at once.
     pub fn apply(&self, answers: &BTreeMap<String, String>, redirect_uri: &str) -> Result<AppliedPreset, Vec<String>> {
@@ -379,6 +387,17 @@ mod tests {
         assert!(applied.rebase("http://127.0.0.1:4000/api").unwrap_err().contains("nothing after it"));
         assert!(applied.rebase("not a url").is_err());
         assert_eq!(rebase_url("{{ token.instance_url }}/x", "http://b"), "{{ token.instance_url }}/x");
+    }
+
+    #[test]
+    fn a_filter_takes_presets_by_every_word() {
+        let preset = parse("sample", SAMPLE).unwrap();
+        assert!(preset.matches(""));
+        assert!(preset.matches("SAM"));
+        assert!(preset.matches("sample a"));
+        assert!(!preset.matches("sample slack"));
+        let slack: Vec<String> = all().unwrap().into_iter().filter(|p| p.matches("slack")).map(|p| p.name).collect();
+        assert_eq!(slack, ["slack"]);
     }
 
     #[test]

@@ -8,9 +8,8 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::{centered, key_hints, theme, wrapped_lines};
 use crate::app::App;
-use crate::app::overlay::Prompt;
+use crate::app::overlay::{NEW_CHOICES, Prompt};
 use crate::keymap::{self, Action, Context};
-use crate::model::AuthKind;
 
 fn popup(frame: &mut Frame, area: Rect, title: &str) -> Rect {
     frame.render_widget(Clear, area);
@@ -42,30 +41,29 @@ pub fn draw_app_picker(frame: &mut Frame, area: Rect, app: &App, selected: usize
 }
 
 pub fn draw_kind_chooser(frame: &mut Frame, area: Rect, selected: usize) {
-    let inner = popup(frame, centered(area, 50, 5), "New authorization: choose its kind");
-    let items = AuthKind::ALL
+    let height = NEW_CHOICES.len() as u16 + 2;
+    let inner = popup(frame, centered(area, 50, height), "New authorization: choose its kind");
+    let items = NEW_CHOICES
         .iter()
-        .map(|kind| {
-            let action = match kind {
-                AuthKind::ApiKey => Action::ChooseApiKey,
-                AuthKind::Basic => Action::ChooseBasic,
-                AuthKind::OAuth2 => Action::ChooseOAuth2,
-            };
+        .map(|choice| {
             let key = keymap::bindings(Context::KindChooser, false)
-                .find(|b| b.action == action)
+                .find(|b| b.action == choice.action())
                 .map(keymap::describe_keys)
                 .unwrap_or_default();
-            ListItem::new(Line::from(vec![Span::styled(format!("{key}  "), theme::key()), Span::raw(kind.label())]))
+            ListItem::new(Line::from(vec![Span::styled(format!("{key}  "), theme::key()), Span::raw(choice.label())]))
         })
         .collect();
     draw_list(frame, inner, items, selected);
 }
 
 pub fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, message: &str) {
-    let width = 64.min(area.width);
+    // A long question (what discovery would change) gets the width its lines need, as the screen allows.
+    let longest = message.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let width = (longest as u16 + 2).clamp(64, 110).min(area.width);
     let height = wrapped_lines(message, width.saturating_sub(2)) + 4;
     let inner = popup(frame, centered(area, width, height), "Are you sure?");
-    let text = vec![Line::raw(message.to_owned()), Line::raw(""), Line::from(key_hints(app, Context::Confirm))];
+    let mut text: Vec<Line> = message.lines().map(|l| Line::raw(l.to_owned())).collect();
+    text.extend([Line::raw(""), Line::from(key_hints(app, Context::Confirm))]);
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
 }
 

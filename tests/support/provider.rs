@@ -581,7 +581,7 @@ pub async fn test_run_with(c: &Configured, runner: &FlowRunner, paste: fn(String
 }
 
 /// The redirect an authorization URL answers with, or `None` for an error page.
-async fn browse(url: &str) -> Option<String> {
+pub async fn browse(url: &str) -> Option<String> {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().ok()?;
     let response = client.get(url).send().await.ok()?;
     if response.status().as_u16() != 302 {

@@ -5,6 +5,7 @@
 pub mod authorization;
 pub mod credentials;
 pub mod endpoint;
+pub mod preset;
 
 use std::borrow::Cow;
 
@@ -26,6 +27,8 @@ pub enum FieldKey {
     Endpoint(EndpointField),
     /// The test-credentials form: the answer to its n-th question.
     Credential(usize),
+    /// The form of a provider preset: its questions, the client's credentials.
+    Preset(preset::PresetField),
     /// The button that saves the form.
     Submit,
 }
@@ -78,7 +81,7 @@ pub enum FieldInput {
 pub struct Field {
     pub key: FieldKey,
     pub label: Cow<'static, str>,
-    pub help: &'static str,
+    pub help: Cow<'static, str>,
     pub input: FieldInput,
     /// Hidden fields are skipped by the focus and not drawn (e.g. a token mapping on a user endpoint).
     pub hidden: bool,
@@ -88,13 +91,13 @@ impl Field {
     pub fn text(
         key: impl Into<FieldKey>,
         label: impl Into<Cow<'static, str>>,
-        help: &'static str,
+        help: impl Into<Cow<'static, str>>,
         value: &str,
     ) -> Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Text { area: text_area(value), multiline: false, secret: false },
             hidden: false,
         }
@@ -103,7 +106,7 @@ impl Field {
     pub fn secret(
         key: impl Into<FieldKey>,
         label: impl Into<Cow<'static, str>>,
-        help: &'static str,
+        help: impl Into<Cow<'static, str>>,
         value: &str,
     ) -> Field {
         let mut area = text_area(value);
@@ -111,30 +114,40 @@ impl Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Text { area, multiline: false, secret: true },
             hidden: false,
         }
     }
 
     /// A masked text of several lines (a pasted private key).
-    pub fn secret_multiline(key: impl Into<FieldKey>, label: &'static str, help: &'static str, value: &str) -> Field {
+    pub fn secret_multiline(
+        key: impl Into<FieldKey>,
+        label: &'static str,
+        help: impl Into<Cow<'static, str>>,
+        value: &str,
+    ) -> Field {
         let mut area = text_area(value);
         area.set_mask_char(crate::model::redact::MASK);
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Text { area, multiline: true, secret: true },
             hidden: false,
         }
     }
 
-    pub fn multiline(key: impl Into<FieldKey>, label: &'static str, help: &'static str, value: &str) -> Field {
+    pub fn multiline(
+        key: impl Into<FieldKey>,
+        label: &'static str,
+        help: impl Into<Cow<'static, str>>,
+        value: &str,
+    ) -> Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Text { area: text_area(value), multiline: true, secret: false },
             hidden: false,
         }
@@ -143,41 +156,46 @@ impl Field {
     pub fn choice(
         key: impl Into<FieldKey>,
         label: &'static str,
-        help: &'static str,
+        help: impl Into<Cow<'static, str>>,
         options: Vec<&'static str>,
         selected: usize,
     ) -> Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Choice { options, selected },
             hidden: false,
         }
     }
 
-    pub fn toggle(key: impl Into<FieldKey>, label: &'static str, help: &'static str, on: bool) -> Field {
-        Field { key: key.into(), label: label.into(), help, input: FieldInput::Toggle(on), hidden: false }
+    pub fn toggle(
+        key: impl Into<FieldKey>,
+        label: &'static str,
+        help: impl Into<Cow<'static, str>>,
+        on: bool,
+    ) -> Field {
+        Field { key: key.into(), label: label.into(), help: help.into(), input: FieldInput::Toggle(on), hidden: false }
     }
 
     pub fn endpoint(
         key: impl Into<FieldKey>,
         label: &'static str,
-        help: &'static str,
+        help: impl Into<Cow<'static, str>>,
         purpose: EndpointPurpose,
         selected: Option<i64>,
     ) -> Field {
         Field {
             key: key.into(),
             label: label.into(),
-            help,
+            help: help.into(),
             input: FieldInput::Endpoint { purpose, selected },
             hidden: false,
         }
     }
 
     pub fn button(label: &'static str) -> Field {
-        Field { key: FieldKey::Submit, label: label.into(), help: "", input: FieldInput::Button, hidden: false }
+        Field { key: FieldKey::Submit, label: label.into(), help: "".into(), input: FieldInput::Button, hidden: false }
     }
 
     /// The value as text, to tell whether anything changed.
@@ -222,7 +240,7 @@ impl Field {
         } else {
             how
         };
-        [self.help, how.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
+        [self.help.as_ref(), how.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -247,6 +265,8 @@ pub enum FormTarget {
     EditEndpoint(i64),
     /// The key or credentials to test an authorization with (never saved).
     TestCredentials(i64),
+    /// A new authorization (and its endpoints) from the preset at this index of the catalogue.
+    Preset(usize),
 }
 
 pub struct Form {
@@ -261,6 +281,9 @@ pub struct Form {
     /// The endpoint list, when open: the index of the highlighted entry.
     pub picker: Option<usize>,
     initial: Vec<String>,
+    /// The issuer's metadata, once the discovery key read it: what doesn't fit it is shown beside
+    /// the field concerned.
+    pub metadata: Option<Box<crate::model::discovery::ProviderMetadata>>,
 }
 
 impl Form {
@@ -275,6 +298,7 @@ impl Form {
             revealed: false,
             picker: None,
             initial,
+            metadata: None,
         }
     }
 
@@ -399,7 +423,7 @@ pub fn phrase(form: &Form, errors: Vec<FieldError<FieldKey>>) -> Vec<(FieldKey, 
         .map(|e| {
             let text = e.problem.reason().unwrap_or_else(|| match e.field {
                 FieldKey::Endpoint(field) => endpoint::missing(field),
-                FieldKey::Credential(_) | FieldKey::Submit => "Fill this in.".into(),
+                FieldKey::Credential(_) | FieldKey::Preset(_) | FieldKey::Submit => "Fill this in.".into(),
                 key => authorization::missing(form, key),
             });
             (e.field, text)
@@ -428,6 +452,7 @@ impl Form {
         match action {
             Action::Reveal => self.fields.iter().any(Field::is_secret),
             Action::GenerateKey => self.fields.iter().any(|f| f.key == FieldKey::OAuth2(OAuth2Field::ClientKey)),
+            Action::Discover => self.fields.iter().any(|f| f.key == FieldKey::OAuth2(OAuth2Field::Issuer)),
             _ => true,
         }
     }
@@ -486,6 +511,7 @@ impl Form {
                 FieldInput::Button => return self.save(),
             },
             Action::Save => return self.save(),
+            Action::Discover => return authorization::discover(self),
             Action::Cancel if self.is_dirty() => {
                 let message = "Discard what you typed in this form?".to_owned();
                 return vec![Command::Push(Overlay::Confirm(super::overlay::Confirm::new(
@@ -506,6 +532,7 @@ impl Form {
             FormTarget::EditAuthorization(id, kind) => authorization::save(self, kind, Some(id)),
             FormTarget::NewEndpoint { .. } | FormTarget::EditEndpoint(_) => endpoint::save(self),
             FormTarget::TestCredentials(id) => credentials::submit(self, id),
+            FormTarget::Preset(index) => preset::save(self, index),
         }
     }
 
@@ -517,6 +544,7 @@ impl Form {
             }
             FormTarget::NewEndpoint { .. } | FormTarget::EditEndpoint(_) => endpoint::stored(self, outcome),
             FormTarget::TestCredentials(_) => super::report(outcome),
+            FormTarget::Preset(_) => preset::stored(self, outcome),
         }
     }
 

@@ -5,12 +5,16 @@ mod app_picker;
 mod confirm;
 mod help;
 mod kind_chooser;
+mod preset_notes;
+mod preset_picker;
 mod prompt;
 
 pub use app_picker::AppPicker;
 pub use confirm::Confirm;
 pub use help::Help;
-pub use kind_chooser::KindChooser;
+pub use kind_chooser::{CHOICES as NEW_CHOICES, KindChooser, NewChoice};
+pub use preset_notes::PresetNotes;
+pub use preset_picker::PresetPicker;
 pub use prompt::{Prompt, PromptPurpose};
 
 use crossterm::event::KeyEvent;
@@ -25,6 +29,8 @@ use crate::platform::Environment;
 pub enum Overlay {
     AppPicker(AppPicker),
     KindChooser(KindChooser),
+    PresetPicker(Box<PresetPicker>),
+    PresetNotes(Box<PresetNotes>),
     Form(Box<Form>),
     Confirm(Confirm),
     Prompt(Box<Prompt>),
@@ -38,6 +44,8 @@ impl Overlay {
         match self {
             Overlay::AppPicker(_) => Context::AppPicker,
             Overlay::KindChooser(_) => Context::KindChooser,
+            Overlay::PresetPicker(_) => Context::PresetPicker,
+            Overlay::PresetNotes(_) => Context::PresetNotes,
             Overlay::Form(form) => form.context(),
             Overlay::Confirm(_) => Context::Confirm,
             Overlay::Prompt(_) => Context::Prompt,
@@ -59,6 +67,8 @@ impl Overlay {
         match self {
             Overlay::AppPicker(picker) => picker.update(action, data),
             Overlay::KindChooser(chooser) => chooser.update(action, data),
+            Overlay::PresetPicker(picker) => picker.update(action, data),
+            Overlay::PresetNotes(notes) => notes.update(action),
             Overlay::Form(form) => form.update(action, data),
             Overlay::Confirm(confirm) => confirm.update(action),
             Overlay::Prompt(prompt) => prompt.update(action),
@@ -71,6 +81,7 @@ impl Overlay {
     pub fn type_key(&mut self, key: KeyEvent) {
         match self {
             Overlay::Form(form) => form.type_key(key),
+            Overlay::PresetPicker(picker) => picker.type_key(key),
             Overlay::Prompt(prompt) => prompt.type_key(key),
             Overlay::TestPane(pane) => pane.type_key(key),
             _ => {}
@@ -80,6 +91,7 @@ impl Overlay {
     pub fn paste(&mut self, text: &str) {
         match self {
             Overlay::Form(form) => form.paste(text),
+            Overlay::PresetPicker(picker) => picker.paste(text),
             Overlay::Prompt(prompt) => prompt.paste(text),
             Overlay::TestPane(pane) => pane.paste(text),
             _ => {}
