@@ -8,18 +8,14 @@
 //! authdeck. The fake is a real TLS server (rustls, as reqwest's), which sees the certificate the
 //! TLS handshake carried and answers as RFC 8705 section 2 describes: `invalid_client` without one.
 
-#[path = "support/fakes.rs"]
-#[allow(unused_imports)]
-mod fakes;
-
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use super::fakes::{drive, oauth_request, oauth2};
 use authdeck::flow::{FlowOptions, FlowRunner, RunOutcome, StepId};
 use authdeck::model::{AuthConfig, ClientAuth, Endpoint, EndpointPurpose, Grant};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use fakes::{drive, oauth_request, oauth2};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use rustls::pki_types::pem::PemObject;
