@@ -5,7 +5,8 @@ use super::{Field, FieldKey, Form, FormTarget, phrase};
 use crate::app::data::{Done, Job, JobError, Outcome};
 use crate::app::{Command, Tab, report};
 use crate::keymap::{Action, Context, key_for};
-use crate::model::authorization::DEFAULT_REDIRECT_URI;
+use crate::model::authorization::{DEFAULT_REDIRECT_URI, parse_kept_names};
+use crate::model::signature::CallbackSignature;
 use crate::model::{
     ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
     EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, ResponseMode, check_name,
@@ -132,6 +133,13 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             EndpointPurpose::UserInfo,
             c.userinfo_endpoint,
         ),
+        Field::endpoint(
+            OAuth2Field::RefreshEndpoint,
+            "Refresh Endpoint",
+            "Where refresh tokens go, if not to the Token Endpoint.",
+            EndpointPurpose::Token,
+            c.refresh_endpoint,
+        ),
         Field::text(
             OAuth2Field::RedirectUri,
             "Redirect URI",
@@ -157,6 +165,19 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             "How the callback comes back: in the address (query), or posted as a form (response_mode=form_post).",
             ResponseMode::ALL.iter().map(|m| m.label()).collect(),
             ResponseMode::ALL.iter().position(|m| *m == c.response_mode).unwrap_or(0),
+        ),
+        Field::text(
+            OAuth2Field::Keep,
+            "Keep with the connection",
+            "Run values saved with the connection, e.g. token.instance_url, callback.realmId.",
+            &c.keep.join(", "),
+        ),
+        Field::choice(
+            OAuth2Field::CallbackSignature,
+            "Callback signature",
+            "Checked on the callback before the code is used.",
+            CallbackSignature::ALL.iter().map(|s| s.label()).collect(),
+            CallbackSignature::ALL.iter().position(|s| *s == c.callback_signature).unwrap_or(0),
         ),
     ]
     .into_iter()
@@ -224,7 +245,10 @@ pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConf
             revocation_endpoint: form.endpoint(OAuth2Field::RevocationEndpoint),
             introspection_endpoint: form.endpoint(OAuth2Field::IntrospectionEndpoint),
             jwks_endpoint: form.endpoint(OAuth2Field::JwksEndpoint),
-            ..OAuth2Config::default()
+            refresh_endpoint: form.endpoint(OAuth2Field::RefreshEndpoint),
+            keep: parse_kept_names(&form.text(OAuth2Field::Keep)),
+            callback_signature: CallbackSignature::ALL
+                [form.choice(OAuth2Field::CallbackSignature).min(CallbackSignature::ALL.len() - 1)],
         }),
     };
     let mut errors: Vec<FieldError<FieldKey>> = Vec::new();
