@@ -337,6 +337,8 @@ fn from_a_preset_in_the_tui_to_a_tested_connection() {
     runtime.block_on(async { reqwest::get(&location).await.map(|_| ()).unwrap_or_else(|e| panic!("{e}")) });
     h.wait_for("✓ Ann Lee");
     h.wait_for("✓ Connection saved");
+    h.assert_shows("kept token.team.id: T0FAKE");
+    h.assert_shows("kept token.team.name: Fake Team");
 
     let store = h.store();
     let connections = store.connections(h.app_id()).unwrap();
