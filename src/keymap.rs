@@ -36,6 +36,8 @@ pub enum Action {
     ChooseOAuth2,
     /// A new authorization made from one of the provider presets.
     ChoosePreset,
+    /// Ctrl-G in the OAuth 2.0 form: a new key pair for private_key_jwt.
+    GenerateKey,
     Copy,
     OpenBrowser,
     Paste,
@@ -196,6 +198,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormText, [UP], Up, "previous field (or line)", hidden),
     bind!(FormText, [ENTER], Submit, "next field (new line in a multi-line field)", hidden),
     bind!(FormText, [ctrl('r')], Reveal, "reveal/hide the secret"),
+    bind!(FormText, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormText, [ESC], Cancel, "cancel"),
     bind!(FormText, [F1], Help, "help"),
     // Forms, on a choice, a toggle or the button.
@@ -206,6 +209,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormChoice, [RIGHT, ch('l'), code(KeyCode::Char(' '))], Right, "next choice / toggle"),
     bind!(FormChoice, [ENTER], Submit, "open the list / press the button"),
     bind!(FormChoice, [ctrl('r')], Reveal, "reveal/hide the secret", hidden),
+    bind!(FormChoice, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormChoice, [ESC], Cancel, "cancel"),
     bind!(FormChoice, [ch('?'), F1], Help, "help"),
     // The endpoint list opened from a form.
@@ -372,6 +376,7 @@ mod tests {
             ChooseBasic,
             ChooseOAuth2,
             ChoosePreset,
+            GenerateKey,
             Copy,
             OpenBrowser,
             Paste,
@@ -384,8 +389,8 @@ mod tests {
             match action {
                 Quit | Help | Up | Down | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename
                 | Export | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left
-                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | Copy | OpenBrowser | Paste
-                | ScrollUp | ScrollDown | Interrupt => {}
+                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy
+                | OpenBrowser | Paste | ScrollUp | ScrollDown | Interrupt => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

@@ -133,14 +133,28 @@ fn export_then_import_into_an_empty_database_gives_the_same_data() {
     let original: serde_json::Value = serde_json::from_str(EXPORT).unwrap();
     let mut round: serde_json::Value = serde_json::from_str(&text).unwrap();
     // The export writes every field; the example (a version 1 file) left out some defaults, and
-    // the fields version 2 added.
+    // the fields versions 2 and 3 added.
     round["apps"][0]["description"].take();
-    assert_eq!(round["version"], 2);
+    assert_eq!(round["version"], 3);
     let authorization = round["apps"][0]["authorizations"][0].as_object_mut().unwrap();
     assert_eq!(authorization["grant"], "authorization_code");
-    for field in
-        ["grant", "issuer", "device_endpoint", "revocation_endpoint", "introspection_endpoint", "jwks_endpoint"]
-    {
+    assert_eq!(authorization["client_key"], "", "an empty key is no secret: written as it is");
+    for field in [
+        "grant",
+        "issuer",
+        "device_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "jwks_endpoint",
+        "client_key",
+        "key_id",
+        "signing_alg",
+        "assertion_audience",
+        "client_certificate",
+        "par",
+        "par_endpoint",
+        "dpop",
+    ] {
         authorization.remove(field);
     }
     assert_eq!(round["apps"][0]["authorizations"], original["apps"][0]["authorizations"]);

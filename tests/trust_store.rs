@@ -99,6 +99,7 @@ fn fill(store: &mut Store) -> (i64, i64) {
         token_type: Some("Bearer".into()),
         expires_at: None,
         scopes: "read".into(),
+        dpop_key: None,
         refresh_expires_at: None,
         issued_at: None,
     };
@@ -318,6 +319,7 @@ fn a_result_that_cannot_be_saved_is_kept_sealed_and_saved_at_the_next_start() {
             token_type: None,
             expires_at: None,
             scopes: String::new(),
+            dpop_key: None,
             refresh_expires_at: None,
             issued_at: None,
         }),

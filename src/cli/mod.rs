@@ -1,10 +1,11 @@
 //! The subcommands: list, export, import, test, refresh, revoke, introspect, discover, backup,
-//! key, presets. Each prints for people (or JSON for scripts) and returns an error with a clear
+//! key, keys, presets. Each prints for people (or JSON for scripts) and returns an error with a clear
 //! message; `main` turns that into a non-zero exit.
 
 pub mod connection;
 pub mod discover;
 pub mod key;
+pub mod keys;
 pub mod output;
 pub mod presets;
 pub mod test;
@@ -42,6 +43,9 @@ pub enum Command {
     Key(key::KeyArgs),
     /// List the provider presets (GitHub, Slack, Salesforce…), show one, or add one to an app.
     Presets(presets::PresetsArgs),
+    /// A client's own signing keys (private_key_jwt, mTLS): print the public JWK to register with the provider, or make a new key pair.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +97,7 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Backup(args) => backup(store, &args).map(|_| 0),
         Command::Key(args) => key::run(store, &args).map(|_| 0),
         Command::Presets(args) => presets::run(store, args),
+        Command::Keys(command) => keys::run(store, command),
     }
 }
 

@@ -354,6 +354,16 @@ impl Progress {
         for check in &record.checks {
             err_line(&format!("      {}", one_line(&check.line())));
         }
+        // The tokens the step sent or read, decoded (client assertions, DPoP proofs, the ID token):
+        // their header and claims, never the token (its signature included).
+        for jwt in &record.jwts {
+            err_line(&format!(
+                "      {}: header {} claims {}",
+                one_line(&jwt.label),
+                one_line(&jwt.header.to_string()),
+                one_line(&jwt.claims.to_string())
+            ));
+        }
     }
 }
 

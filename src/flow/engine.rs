@@ -5,15 +5,14 @@ use std::time::Instant;
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
+use super::assertion::ClientAuthenticator;
 use super::authorize::{AuthorizationRequest, Pkce, authorization_url, random_token};
 use super::callback::{CallbackListener, CallbackParams, CallbackSource, ListenerMessage, belongs_to_run, parse_paste};
 use super::error::{FlowError, hint_for};
 use super::events::{FlowEvent, ListenerStatus, millis};
 use super::http::{HttpClient, PreparedRequest, exchange_records, read_response};
 use super::oidc::IdTokenContext;
-use super::request::{
-    TemplateVars, apply_client_auth, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint,
-};
+use super::request::{TemplateVars, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint};
 use super::standard::Recording;
 use super::{Credentials, FlowAction, FlowInputs, FlowOptions, FlowRequest, redactor_for};
 use crate::model::context::{KeptValue, RunContext};
@@ -52,6 +51,8 @@ pub(crate) async fn run(
         connection_status: None,
         introspection: None,
         done: None,
+        client_auth: None,
+        dpop: None,
         // A refresh starts from what the connection kept of its test (`callback.realmId`…).
         context: RunContext::from_kept(&request.kept),
         kept: Vec::new(),
@@ -133,6 +134,10 @@ pub(super) struct Run<'a> {
     pub(super) introspection: Option<Introspection>,
     /// A revocation's or introspection's own success message.
     pub(super) done: Option<String>,
+    /// How the client authenticates, its key read: made by the first step that needs it.
+    pub(super) client_auth: Option<std::sync::Arc<ClientAuthenticator>>,
+    /// The connection's DPoP key and the newest nonce the servers gave (RFC 9449), when DPoP is on.
+    pub(super) dpop: Option<super::dpop::DpopState>,
     /// What the steps learnt, for later templates: the callback's parameters, the token and user
     /// information responses.
     pub(super) context: RunContext,
@@ -186,6 +191,9 @@ impl Run<'_> {
     pub(super) fn absorb(&mut self, recording: Recording) {
         for secret in &recording.secrets {
             self.redactor.add(secret);
+        }
+        for jwt in recording.jwts {
+            self.jwt(jwt);
         }
         if let Some(current) = &mut self.current {
             current.exchanges.extend(recording.exchanges);
@@ -383,26 +391,52 @@ impl Run<'_> {
         config: &OAuth2Config,
         paste: &mut mpsc::Receiver<String>,
     ) -> Result<(), FlowError> {
-        // 1: the authorization URL, after checking the endpoints' templates so no login is wasted.
-        self.begin(StepId::AuthorizationUrl).await;
-        let prepared = preflight(request, config).and_then(|()| prepare_authorization(config));
+        // 1: the authorization URL (its parameters pushed first with PAR), after checking the
+        // endpoints' templates so no login is wasted.
+        let par = config.par;
+        self.begin(if par { StepId::PushedAuthorization } else { StepId::AuthorizationUrl }).await;
+        // The client's key is read now, so a bad one is said before the user logs in.
+        let ready = match self.authenticator(request, config).await {
+            Ok(_) => self.prepare_dpop(request, config).await,
+            Err(e) => Err(e),
+        };
+        let prepared = ready.and_then(|()| preflight(request, config)).and_then(|()| prepare_authorization(config));
         self.security_notes(request, config).await;
         if let Ok(auth) = &prepared {
             for note in auth.notes.clone() {
                 self.note(note).await;
             }
-            let redirect_uri = config.redirect_uri.trim().to_owned();
-            self.emit(FlowEvent::AuthorizationUrl { url: auth.url.clone(), redirect_uri }).await;
         }
         let mut summary =
             if config.pkce { "state and PKCE (S256) added" } else { "state added (PKCE is off)" }.to_owned();
         if prepared.as_ref().is_ok_and(|a| a.nonce.is_some()) {
             summary.push_str(", nonce added (OpenID Connect)");
         }
+        let mut pushed = None;
+        let prepared = if par {
+            let result = match prepared {
+                Ok(auth) => self.push_authorization(request, config, auth).await,
+                Err(e) => Err(e),
+            };
+            let (auth, answer) = self.end(result).await?;
+            pushed = Some(answer);
+            self.begin(StepId::AuthorizationUrl).await;
+            summary = format!("only client_id and request_uri: the rest was pushed ({summary})");
+            Ok(auth)
+        } else {
+            prepared
+        };
+        if let Ok(auth) = &prepared {
+            let redirect_uri = config.redirect_uri.trim().to_owned();
+            self.emit(FlowEvent::AuthorizationUrl { url: auth.url.clone(), redirect_uri }).await;
+        }
         let auth = self.end(prepared.map(|a| (a, summary))).await?;
 
         // 2: the callback, through the listener or pasted.
         self.begin(StepId::Callback).await;
+        if let Some(pushed) = &pushed {
+            self.note(super::par::expiry_note(pushed)).await;
+        }
         let params = self.wait_for_callback(config.redirect_uri.trim(), &auth.state, paste).await;
         let params = self
             .end(params.map(|p| {
@@ -617,15 +651,16 @@ impl Run<'_> {
         vars.set_context(&self.context);
         let label = format!("token endpoint \"{}\"", endpoint.name);
         let mut prepared = render_endpoint(endpoint, &label, &vars, &[])?;
-        apply_client_auth(&mut prepared, config);
+        self.authenticate(request, config, &mut prepared).await?;
         let requested = config.scopes.trim().to_owned();
         let ((tokens, response), status) = self
-            .exchange(&prepared, |value| {
+            .exchange_dpop(&prepared, None, |value| {
                 read_tokens(value, &endpoint.mapping, &label, &requested, None)
                     .map(|(tokens, secrets)| ((tokens, value.clone()), secrets))
             })
             .await?;
         self.context.set_token(&response);
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         Ok((tokens.clone(), token_summary(status, &tokens)))
     }
 
@@ -640,7 +675,10 @@ impl Run<'_> {
             // The refresh token is no good any more: only a new login helps, and the connection says so.
             Err(FlowError::Provider { endpoint, status, error, description, .. }) if error == "invalid_grant" => {
                 self.connection_status = Some(ConnectionStatus::NeedsLogin);
-                Err(FlowError::RefreshRefused { endpoint, status, description })
+                match self.dpop.as_ref().map(|d| d.key.thumbprint()) {
+                    Some(jkt) => Err(FlowError::DpopRefreshRefused { endpoint, status, description, jkt }),
+                    None => Err(FlowError::RefreshRefused { endpoint, status, description }),
+                }
             }
             other => other,
         };
@@ -658,6 +696,7 @@ impl Run<'_> {
         config: &OAuth2Config,
         refresh_token: &Sensitive<String>,
     ) -> Result<(Tokens, String), FlowError> {
+        self.prepare_dpop(request, config).await?;
         // The authorization's own refresh endpoint (Figma's) as it is; else the token endpoint's
         // request turned into a refresh-token grant.
         let (endpoint, label) = match &request.endpoints.refresh {
@@ -671,15 +710,16 @@ impl Run<'_> {
         vars.set("refresh_token", refresh_token.reveal().clone());
         vars.set_context(&self.context);
         let mut prepared = render_endpoint(&endpoint, &label, &vars, &[])?;
-        apply_client_auth(&mut prepared, config);
+        self.authenticate(request, config, &mut prepared).await?;
         let requested = config.scopes.trim().to_owned();
         let ((tokens, response), status) = self
-            .exchange(&prepared, |value| {
+            .exchange_dpop(&prepared, None, |value| {
                 read_tokens(value, &endpoint.mapping, &label, &requested, Some(refresh_token))
                     .map(|(tokens, secrets)| ((tokens, value.clone()), secrets))
             })
             .await?;
         self.context.set_token(&response);
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         let mut summary = token_summary(status, &tokens);
         if tokens.refresh_token.as_ref() == Some(refresh_token) {
             summary.push_str(" (same refresh token)");
@@ -723,10 +763,12 @@ impl Run<'_> {
                     )
                     .await;
                 }
+                self.dpop_scheme(&mut prepared, tokens).await;
+                let token = Some(tokens.access_token.reveal().as_str());
                 if need_identity {
-                    self.identity_from(&prepared, endpoint, &label).await
+                    self.identity_from(&prepared, endpoint, &label, token).await
                 } else {
-                    self.api_check(&prepared, endpoint, &label).await
+                    self.api_check(&prepared, endpoint, &label, token).await
                 }
             }
             Err(e) => Err(e),
@@ -742,9 +784,10 @@ impl Run<'_> {
         prepared: &PreparedRequest,
         endpoint: &Endpoint,
         label: &str,
+        access_token: Option<&str>,
     ) -> Result<(Identity, String), FlowError> {
         let (identity, status) = self
-            .exchange(prepared, |value| {
+            .exchange_dpop(prepared, access_token, |value| {
                 let identity = read_identity(value, &endpoint.mapping, label).map(|(i, _)| i).unwrap_or_default();
                 Ok((identity, Vec::new()))
             })
@@ -811,7 +854,7 @@ impl Run<'_> {
             }
             _ => return Err(FlowError::Config("Enter the credentials to test this authorization with.".into())),
         };
-        self.identity_from(&prepared, endpoint, &label).await
+        self.identity_from(&prepared, endpoint, &label, None).await
     }
 
     async fn identity_from(
@@ -819,9 +862,10 @@ impl Run<'_> {
         prepared: &PreparedRequest,
         endpoint: &Endpoint,
         label: &str,
+        access_token: Option<&str>,
     ) -> Result<(Identity, String), FlowError> {
         let ((identity, response), status) = self
-            .exchange(prepared, |value| {
+            .exchange_dpop(prepared, access_token, |value| {
                 read_identity(value, &endpoint.mapping, label)
                     .map(|(identity, secrets)| ((identity, value.clone()), secrets))
             })
@@ -835,7 +879,7 @@ impl Run<'_> {
     pub(super) async fn exchange<T>(
         &mut self,
         request: &PreparedRequest,
-        read: impl FnOnce(&Value) -> Result<(T, Vec<String>), FlowError>,
+        read: impl Fn(&Value) -> Result<(T, Vec<String>), FlowError>,
     ) -> Result<(T, u16), FlowError> {
         for note in &request.omitted {
             self.note(note.clone()).await;
@@ -858,6 +902,7 @@ impl Run<'_> {
         let (redacted, raw) = exchange_records(request, sent.as_ref().ok(), elapsed, &self.redactor);
         if let Ok(reply) = &sent {
             tracing::info!(status = reply.status, elapsed_ms = millis(elapsed), "response");
+            self.dpop_saw(reply);
         }
         let step = self.current.as_ref().map(|c| c.step).unwrap_or(StepId::UserInfo);
         if let Some(current) = &mut self.current {
@@ -1105,6 +1150,7 @@ fn read_tokens(
         token_type,
         expires_at,
         scopes,
+        dpop_key: None,
         refresh_expires_at,
         issued_at,
     };

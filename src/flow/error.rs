@@ -117,6 +117,10 @@ pub enum FlowError {
     #[error("The {endpoint} refused the refresh token (HTTP {status}: invalid_grant{}): it was revoked, has expired, or was already used (a provider that rotates refresh tokens accepts each one once). The connection needs a new login: test the authorization again.",
         description.as_deref().map(|d| format!(", {d}")).unwrap_or_default())]
     RefreshRefused { endpoint: String, status: u16, description: Option<String> },
+    /// A refresh with DPoP refused: the refresh token may be bound to another key (RFC 9449 section 5).
+    #[error("The {endpoint} refused the refresh token (HTTP {status}: invalid_grant{}): it was revoked, has expired, or was already used, or it is bound to another DPoP key than this connection's (jkt {jkt}). The connection needs a new login: test the authorization again.",
+        description.as_deref().map(|d| format!(", {d}")).unwrap_or_default())]
+    DpopRefreshRefused { endpoint: String, status: u16, description: Option<String>, jkt: String },
     #[error("Could not get random bytes from the system: {0}.")]
     Random(String),
     #[error("Cancelled.")]
@@ -139,8 +143,15 @@ fn describe_wait(millis: u64) -> String {
 pub fn hint_for(error: &str) -> String {
     let hint = match error {
         "invalid_client" => {
-            "Check the Client ID, the Client Secret and the client authentication method (Basic header or request body) the provider expects."
+            "Check the Client ID, the Client Secret (or the private key and its registration) and the client authentication method the provider expects; for a signed assertion, also its audience and algorithm."
         }
+        "invalid_request_uri" => {
+            "The pushed authorization request (request_uri) expired or was used already: test again and log in before it expires."
+        }
+        "invalid_dpop_proof" => {
+            "The provider refused the DPoP proof: its key is not the one the token is bound to, or the proof was replayed or is too old."
+        }
+        "use_dpop_nonce" => "The provider wants a DPoP nonce and refused the proof that carried it: try again.",
         "invalid_grant" => {
             "The code may have expired or been used already, or the redirect URI or PKCE verifier differ from the authorization request's: run the test again."
         }

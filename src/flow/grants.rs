@@ -78,14 +78,18 @@ impl Run<'_> {
     }
 
     fn standard_http(&self, step: StepId, target: &Target) -> StandardHttp {
-        StandardHttp::new(
+        let http = StandardHttp::new(
             self.http.clone(),
             step,
             target.label.clone(),
             target.headers.clone(),
             self.redactor.clone(),
             self.events.clone(),
-        )
+        );
+        match &self.client_auth {
+            Some(auth) => http.authenticated(auth.clone()),
+            None => http,
+        }
     }
 
     async fn notes(&mut self, notes: Vec<String>) {
@@ -119,6 +123,7 @@ impl Run<'_> {
         request: &FlowRequest,
         config: &OAuth2Config,
     ) -> Result<(DeviceDetails, String), FlowError> {
+        self.authenticator(request, config).await?;
         let (endpoint, label) =
             self.endpoint_for(request.endpoints.device.as_ref(), EndpointPurpose::DeviceAuthorization)?;
         let target = self.target(&endpoint, label, config)?;
@@ -176,11 +181,13 @@ impl Run<'_> {
         config: &OAuth2Config,
         details: &DeviceDetails,
     ) -> Result<(Tokens, String), FlowError> {
+        self.authenticator(request, config).await?;
         let endpoint = token_endpoint(request)?;
         let target = self.target(endpoint, format!("token endpoint \"{}\"", endpoint.name), config)?;
         self.notes(target.notes.clone()).await;
+        self.prepare_dpop(request, config).await?;
         let client = standard_client(config, StandardUrls { token: Some(target.url.clone()), ..Default::default() });
-        let http = self.standard_http(StepId::DeviceApproval, &target);
+        let http = self.with_dpop(self.standard_http(StepId::DeviceApproval, &target));
         let events = self.events.clone();
         let poll_second = self.options.poll_second;
         let slow_downs = AtomicU32::new(0);
@@ -228,6 +235,7 @@ impl Run<'_> {
         let polls = http.requests();
         let recording = http.finish();
         let status = recording.last_status.unwrap_or(200);
+        self.learn_nonce(recording.dpop_nonce.clone());
         self.absorb(recording);
         self.keep_first_and_last_exchanges(polls).await;
         let slow = slow_downs.load(Ordering::Relaxed);
@@ -241,6 +249,7 @@ impl Run<'_> {
         let response = result?;
         let tokens = tokens_of(&response, config.scopes.trim());
         self.learn(&tokens);
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         let summary = format!("approved after {polls} poll(s); {}", token_summary(status, &tokens));
         Ok((tokens, summary))
     }
@@ -289,11 +298,13 @@ impl Run<'_> {
         request: &FlowRequest,
         config: &OAuth2Config,
     ) -> Result<(Tokens, String), FlowError> {
+        self.authenticator(request, config).await?;
         let endpoint = token_endpoint(request)?;
         let target = self.target(endpoint, format!("token endpoint \"{}\"", endpoint.name), config)?;
         self.notes(target.notes.clone()).await;
+        self.prepare_dpop(request, config).await?;
         let client = standard_client(config, StandardUrls { token: Some(target.url.clone()), ..Default::default() });
-        let http = self.standard_http(StepId::ClientCredentials, &target);
+        let http = self.with_dpop(self.standard_http(StepId::ClientCredentials, &target));
         let result = async {
             let mut call = client.exchange_client_credentials().map_err(|e| FlowError::Config(e.to_string()))?;
             if !config.scopes.trim().is_empty() {
@@ -308,10 +319,12 @@ impl Run<'_> {
         .await;
         let recording = http.finish();
         let status = recording.last_status.unwrap_or(200);
+        self.learn_nonce(recording.dpop_nonce.clone());
         self.absorb(recording);
         let response = result?;
         let tokens = tokens_of(&response, config.scopes.trim());
         self.learn(&tokens);
+        let tokens = self.bind_tokens(request, config, tokens).await?;
         Ok((tokens.clone(), token_summary(status, &tokens)))
     }
 
@@ -340,6 +353,7 @@ impl Run<'_> {
         config: &OAuth2Config,
         tokens: &[HintedToken],
     ) -> Result<((), String), FlowError> {
+        self.authenticator(request, config).await?;
         let (endpoint, label) =
             self.endpoint_for(request.endpoints.revocation.as_ref(), EndpointPurpose::Revocation)?;
         let target = self.target(&endpoint, label, config)?;
@@ -422,12 +436,13 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn introspect_token(
+    pub(super) async fn introspect_token(
         &mut self,
         request: &FlowRequest,
         config: &OAuth2Config,
         token: &HintedToken,
     ) -> Result<(Introspection, String), FlowError> {
+        self.authenticator(request, config).await?;
         let (endpoint, label) =
             self.endpoint_for(request.endpoints.introspection.as_ref(), EndpointPurpose::Introspection)?;
         let target = self.target(&endpoint, label, config)?;

@@ -73,16 +73,20 @@
 //! `tracing`: every record goes through a [`Redactor`] that knows the run's secrets; the raw
 //! exchange (and the user code, shown to the user) travels only inside a [`Sensitive`].
 
+mod assertion;
 mod authorize;
 mod callback;
 mod discovery;
+pub mod dpop;
 mod engine;
 mod error;
 mod events;
 mod grants;
 mod http;
 mod id_token;
+pub mod keys;
 mod oidc;
+mod par;
 mod request;
 mod standard;
 
@@ -214,8 +218,8 @@ pub(crate) struct HintedToken {
 pub(crate) enum FlowAction {
     /// Test the authorization with its grant (or its key or credentials).
     Test,
-    /// The refresh-token grant on a saved connection.
-    Refresh { connection_id: i64, refresh_token: Sensitive<String> },
+    /// The refresh-token grant on a saved connection (with the DPoP key its tokens are bound to).
+    Refresh { connection_id: i64, refresh_token: Sensitive<String>, dpop_key: Option<Sensitive<String>> },
     /// RFC 7009 on a saved connection's tokens.
     Revoke { connection_id: i64, tokens: Vec<HintedToken> },
     /// RFC 7662 on one of a saved connection's tokens.
@@ -314,7 +318,7 @@ impl FlowRequest {
             ));
         }
         let mut request = FlowRequest::test(authorization, endpoints, Credentials::None)?;
-        request.action = FlowAction::Refresh { connection_id, refresh_token };
+        request.action = FlowAction::Refresh { connection_id, refresh_token, dpop_key: None };
         Ok(request)
     }
 
@@ -332,6 +336,9 @@ impl FlowRequest {
         }
         let token = connection.tokens.refresh_token.clone().unwrap_or_default();
         let mut request = FlowRequest::refresh(authorization, endpoints, connection.id, token)?;
+        if let FlowAction::Refresh { dpop_key, .. } = &mut request.action {
+            dpop_key.clone_from(&connection.tokens.dpop_key);
+        }
         request.kept = connection.kept.clone();
         Ok(request)
     }
@@ -417,6 +424,9 @@ impl FlowRequest {
         }
         match &self.action {
             FlowAction::Test => {
+                if config.grant == Grant::AuthorizationCode && config.par {
+                    steps.push(StepId::PushedAuthorization);
+                }
                 steps.extend_from_slice(match config.grant {
                     Grant::AuthorizationCode => {
                         &[StepId::AuthorizationUrl, StepId::Callback, StepId::CallbackCheck, StepId::TokenExchange][..]

@@ -1,5 +1,6 @@
 //! From an endpoint definition to a request: templates rendered with the run's values, then the
-//! credentials placed (OAuth 2.0 client authentication, an API key, Basic credentials).
+//! credentials placed (an API key, Basic credentials; OAuth 2.0 client authentication is
+//! `assertion`'s).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +14,7 @@ use super::http::{PreparedRequest, RequestBody};
 use crate::model::authorization::uses_variable;
 use crate::model::context::RunContext;
 use crate::model::template::{self, Variables};
-use crate::model::{BodyKind, ClientAuth, Endpoint, OAuth2Config};
+use crate::model::{BodyKind, Endpoint};
 
 /// The template values of one step. A variable marked *absent* exists in principle but has no value
 /// in this run (no PKCE → no `code_verifier`, a public client → no `client_secret`): a form field or
@@ -273,45 +274,6 @@ pub(crate) fn refresh_endpoint(endpoint: &Endpoint) -> Endpoint {
     refresh
 }
 
-/// Client authentication at the token endpoint, as configured, unless the template already does it:
-/// a Basic header of the form-urlencoded id and secret (RFC 6749 section 2.3.1), or `client_id` and
-/// `client_secret` in the body, or for a public client only `client_id` in the body. What it adds
-/// is noted for the step's detail.
-pub(crate) fn apply_client_auth(request: &mut PreparedRequest, config: &OAuth2Config) {
-    let client_id = config.client_id.trim();
-    let added = match config.client_auth {
-        ClientAuth::BasicHeader => {
-            if request.header("authorization").is_none() {
-                let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-                let credentials = format!("{}:{}", encode(client_id), encode(&config.client_secret));
-                request.set_header("Authorization", format!("Basic {}", STANDARD.encode(credentials)));
-                vec!["an Authorization: Basic header"]
-            } else {
-                Vec::new()
-            }
-        }
-        ClientAuth::RequestBody => [("client_id", client_id), ("client_secret", config.client_secret.as_str())]
-            .into_iter()
-            .filter(|(key, value)| add_body_field(&mut request.body, key, value))
-            .map(|(key, _)| key)
-            .collect(),
-        ClientAuth::None => {
-            if add_body_field(&mut request.body, "client_id", client_id) {
-                vec!["client_id"]
-            } else {
-                Vec::new()
-            }
-        }
-    };
-    if !added.is_empty() {
-        request.omitted.push(format!(
-            "Added {} for the client authentication ({}).",
-            added.join(" and "),
-            config.client_auth.label().to_lowercase()
-        ));
-    }
-}
-
 /// Whether a form or JSON-object body has the field.
 fn body_has_field(body: &RequestBody, key: &str) -> bool {
     match body {
@@ -379,15 +341,6 @@ mod tests {
         v
     }
 
-    fn config(auth: ClientAuth) -> OAuth2Config {
-        OAuth2Config {
-            client_id: "my id".into(),
-            client_secret: "s:cr&t".into(),
-            client_auth: auth,
-            ..Default::default()
-        }
-    }
-
     #[test]
     fn default_token_request_renders_and_drops_absent_verifier() {
         let r = render_endpoint(&token_endpoint(), "token endpoint", &vars(false), &[]).unwrap();
@@ -446,55 +399,16 @@ mod tests {
     }
 
     #[test]
-    fn client_authentication_says_what_it_added() {
-        let mut r = render_endpoint(&token_endpoint(), "token endpoint", &vars(false), &[]).unwrap();
-        apply_client_auth(&mut r, &config(ClientAuth::RequestBody));
-        assert!(
-            r.omitted
-                .iter()
-                .any(|n| n == "Added client_id and client_secret for the client authentication (request body)."),
-            "{:?}",
-            r.omitted
-        );
-        let mut r = render_endpoint(&token_endpoint(), "token endpoint", &vars(false), &[]).unwrap();
-        apply_client_auth(&mut r, &config(ClientAuth::BasicHeader));
-        assert!(r.omitted.iter().any(|n| n.starts_with("Added an Authorization: Basic header")), "{:?}", r.omitted);
-    }
-
-    #[test]
-    fn client_auth_basic_header_is_form_encoded() {
-        let mut r = render_endpoint(&token_endpoint(), "token endpoint", &vars(false), &[]).unwrap();
-        apply_client_auth(&mut r, &config(ClientAuth::BasicHeader));
-        let header = r.header("authorization").unwrap();
-        let decoded = String::from_utf8(STANDARD.decode(header.strip_prefix("Basic ").unwrap()).unwrap()).unwrap();
-        assert_eq!(decoded, "my+id:s%3Acr%26t");
-    }
-
-    #[test]
-    fn client_auth_in_body_is_added_once() {
-        let mut e = token_endpoint();
-        e.body.push_str("\nclient_id={{client_id}}");
-        let mut r = render_endpoint(&e, "token endpoint", &vars(false), &[]).unwrap();
-        apply_client_auth(&mut r, &config(ClientAuth::RequestBody));
-        let RequestBody::Form(fields) = &r.body else { panic!() };
-        assert_eq!(fields.iter().filter(|(k, _)| k == "client_id").count(), 1);
-        assert_eq!(fields.iter().filter(|(k, _)| k == "client_secret").count(), 1);
-        assert!(r.header("authorization").is_none());
-    }
-
-    #[test]
-    fn json_body_gets_escaped_values_and_public_client_id() {
+    fn json_body_gets_escaped_values() {
         let mut e = token_endpoint();
         e.body_kind = BodyKind::Json;
         e.body = r#"{"grant_type": "authorization_code", "code": "{{code}}"}"#.into();
         let mut v = vars(false);
         v.set("code", "a\"b");
-        let mut r = render_endpoint(&e, "token endpoint", &v, &[]).unwrap();
-        apply_client_auth(&mut r, &config(ClientAuth::None));
+        let r = render_endpoint(&e, "token endpoint", &v, &[]).unwrap();
         let RequestBody::Json(text) = &r.body else { panic!() };
         let value: Value = serde_json::from_str(text).unwrap();
         assert_eq!(value["code"], "a\"b");
-        assert_eq!(value["client_id"], "my id");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenType};
@@ -20,11 +20,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::assertion::ClientAuthenticator;
+use super::dpop::DpopKey;
 use super::error::{FlowError, hint_for};
 use super::events::{FlowEvent, millis};
 use super::http::{HttpClient, HttpReply, PreparedRequest, RequestBody, exchange_records, form_to_json};
 use crate::model::redact::{Redactor, Sensitive};
-use crate::model::run::{HttpExchange, StepId, Tokens};
+use crate::model::run::{DecodedJwt, HttpExchange, StepId, Tokens};
 use crate::model::{ClientAuth, OAuth2Config};
 
 /// Every field of a response beyond the standard ones (an `id_token`, Salesforce's
@@ -68,10 +70,12 @@ pub(crate) struct StandardUrls {
 }
 
 /// The client for `config`: its id, its secret and how it authenticates.
+/// A client that signs assertions or presents a certificate is given no secret: the crate sends
+/// `client_id` in the body, and [`StandardHttp`] adds a fresh assertion to each request.
 pub(crate) fn standard_client(config: &OAuth2Config, urls: StandardUrls) -> StandardClient {
     let auth_type = match config.client_auth {
         ClientAuth::BasicHeader => AuthType::BasicAuth,
-        ClientAuth::RequestBody | ClientAuth::None => AuthType::RequestBody,
+        _ => AuthType::RequestBody,
     };
     let client = oauth2::Client::new(ClientId::new(config.client_id.trim().to_owned()))
         .set_auth_type(auth_type)
@@ -80,10 +84,10 @@ pub(crate) fn standard_client(config: &OAuth2Config, urls: StandardUrls) -> Stan
         .set_revocation_url_option(urls.revocation.map(oauth2::RevocationUrl::from_url))
         .set_introspection_url_option(urls.introspection.map(oauth2::IntrospectionUrl::from_url));
     match config.client_auth {
-        ClientAuth::None => client,
         ClientAuth::BasicHeader | ClientAuth::RequestBody => {
             client.set_client_secret(ClientSecret::new(config.client_secret.clone()))
         }
+        _ => client,
     }
 }
 
@@ -109,6 +113,11 @@ pub(crate) struct Recording {
     /// The last successful response, as JSON (every field, for what the typed response drops).
     pub last_json: Option<Value>,
     pub requests: u32,
+    /// The client assertions and DPoP proofs sent, decoded (the first and the last ones of a long
+    /// device-flow wait).
+    pub jwts: Vec<DecodedJwt>,
+    /// The newest DPoP nonce a response gave.
+    pub dpop_nonce: Option<String>,
 }
 
 /// The one `oauth2::AsyncHttpClient` of authdeck. One per standard request: it knows the
@@ -126,6 +135,10 @@ pub(crate) struct StandardHttp {
     recording: Mutex<Recording>,
     /// Where to send instead of the crate's URL (see [`StandardHttp::send_to`]).
     send_to: Option<url::Url>,
+    /// Adds a fresh client assertion to each request (private_key_jwt, client_secret_jwt).
+    authenticator: Option<Arc<ClientAuthenticator>>,
+    /// Adds a DPoP proof to each request (RFC 9449), with the newest nonce a server gave.
+    dpop: Option<(DpopKey, Mutex<Option<String>>)>,
 }
 
 /// Response fields whose values are secrets, wherever a standard response has them.
@@ -149,7 +162,21 @@ impl StandardHttp {
             events,
             recording: Mutex::new(Recording::default()),
             send_to: None,
+            authenticator: None,
+            dpop: None,
         }
+    }
+
+    /// Proves the connection's DPoP key on each request (`nonce`: the newest the servers gave).
+    pub fn dpop(mut self, key: DpopKey, nonce: Option<String>) -> StandardHttp {
+        self.dpop = Some((key, Mutex::new(nonce)));
+        self
+    }
+
+    /// Authenticates each request with the run's client authentication (a fresh assertion each).
+    pub fn authenticated(mut self, authenticator: Arc<ClientAuthenticator>) -> StandardHttp {
+        self.authenticator = Some(authenticator);
+        self
     }
 
     /// Sends every request to `url`, whatever the crate's says: for a plain-http endpoint the
@@ -201,8 +228,22 @@ impl StandardHttp {
             body: RequestBody::None,
             omitted: Vec::new(),
         };
-        let fields: Vec<(String, String)> =
+        let mut fields: Vec<(String, String)> =
             url::form_urlencoded::parse(request.body()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        if let Some(authenticator) = &self.authenticator
+            && let Some((token, decoded)) = authenticator.apply_to_form(&mut fields)?.assertion
+        {
+            self.redactor.lock().unwrap_or_else(|e| e.into_inner()).add(&token);
+            let mut recording = self.lock_recording();
+            recording.secrets.push(token);
+            keep_jwt(&mut recording.jwts, decoded);
+        }
+        if let Some((key, nonce)) = &self.dpop {
+            let nonce = nonce.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let (proof, decoded) = key.proof(&prepared.method, &prepared.url, None, nonce.as_deref())?;
+            prepared.headers.push(("DPoP".into(), proof));
+            keep_jwt(&mut self.lock_recording().jwts, decoded);
+        }
         if !fields.is_empty() {
             prepared.body = RequestBody::Form(fields);
         }
@@ -215,8 +256,17 @@ impl StandardHttp {
         Ok(prepared)
     }
 
+    /// Sends a request; a DPoP `use_dpop_nonce` answer sends it once more, with the server's nonce.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, FlowError> {
-        let prepared = self.prepare(&request)?;
+        let (response, challenged) = self.send_once(&request).await?;
+        if !challenged {
+            return Ok(response);
+        }
+        Ok(self.send_once(&request).await?.0)
+    }
+
+    async fn send_once(&self, request: &HttpRequest) -> Result<(HttpResponse, bool), FlowError> {
+        let prepared = self.prepare(request)?;
         let redactor = self.redactor();
         tracing::info!(method = %prepared.method, url = %redactor.url(prepared.url.as_str()), "request");
         let started = Instant::now();
@@ -255,7 +305,18 @@ impl StandardHttp {
             }
         }
         let _ = self.events.send(FlowEvent::Exchange { step: self.step, redacted, raw: Sensitive::new(raw) }).await;
-        outcome.map(|(response, _)| response)
+        let challenged = match (&self.dpop, &sent) {
+            (Some((_, nonce)), Ok(reply)) => {
+                let fresh = super::dpop::nonce_of(&reply.headers);
+                if let Some(fresh) = &fresh {
+                    *nonce.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
+                    self.lock_recording().dpop_nonce = Some(fresh.clone());
+                }
+                fresh.is_some() && super::dpop::asks_for_nonce(reply.status, &reply.headers, &reply.body)
+            }
+            _ => false,
+        };
+        outcome.map(|(response, _)| (response, challenged))
     }
 
     /// The reply as the crate reads it. What isn't an OAuth answer at all (too large, a redirect,
@@ -367,6 +428,15 @@ impl<'c> oauth2::AsyncHttpClient<'c> for StandardHttp {
     }
 }
 
+/// Keeps a decoded assertion or proof for the step: the first two and the latest two (a device-flow
+/// wait sends one per poll).
+fn keep_jwt(jwts: &mut Vec<DecodedJwt>, jwt: DecodedJwt) {
+    if jwts.len() >= 4 {
+        jwts.remove(2);
+    }
+    jwts.push(jwt);
+}
+
 /// The secrets of a standard response: the values of its token and code fields.
 fn secrets_in(value: &Value) -> Vec<String> {
     SECRET_FIELDS.iter().filter_map(|k| value.get(*k).and_then(Value::as_str)).map(str::to_owned).collect()
@@ -412,6 +482,7 @@ pub(crate) fn tokens_of(response: &AnyTokenResponse, requested_scopes: &str) -> 
             .filter(|d| !d.is_zero())
             .map(|d| crate::model::time::now() + i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)),
         scopes,
+        dpop_key: None,
         refresh_expires_at,
         issued_at: None,
     }

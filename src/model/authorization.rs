@@ -90,6 +90,15 @@ pub enum OAuth2Field {
     RevocationEndpoint,
     IntrospectionEndpoint,
     JwksEndpoint,
+    /// The private key of private_key_jwt and of a client certificate (mTLS).
+    ClientKey,
+    KeyId,
+    SigningAlg,
+    AssertionAudience,
+    ClientCertificate,
+    Par,
+    ParEndpoint,
+    Dpop,
 }
 
 /// A field of an authorization of any kind, for code that handles every kind (the importer).
@@ -150,6 +159,14 @@ impl OAuth2Field {
             OAuth2Field::RevocationEndpoint => "revocation_endpoint",
             OAuth2Field::IntrospectionEndpoint => "introspection_endpoint",
             OAuth2Field::JwksEndpoint => "jwks_endpoint",
+            OAuth2Field::ClientKey => "client_key",
+            OAuth2Field::KeyId => "key_id",
+            OAuth2Field::SigningAlg => "signing_alg",
+            OAuth2Field::AssertionAudience => "assertion_audience",
+            OAuth2Field::ClientCertificate => "client_certificate",
+            OAuth2Field::Par => "par",
+            OAuth2Field::ParEndpoint => "par_endpoint",
+            OAuth2Field::Dpop => "dpop",
         }
     }
 }
@@ -210,6 +227,7 @@ impl Authorization {
 }
 
 /// The fields of an authorization, per kind.
+#[allow(clippy::large_enum_variant)] // a handful live at a time; boxing OAuth 2.0's would buy nothing
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthConfig {
     ApiKey(ApiKeyConfig),
@@ -513,7 +531,9 @@ impl BasicConfig {
     }
 }
 
-/// How the client authenticates at the token endpoint.
+/// How the client authenticates at the token endpoint (and the other endpoints that authenticate
+/// it: PAR, revocation, introspection). The names are those of RFC 8414 / RFC 7591 in the
+/// comments; `auth_method_name` in `discovery` maps them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientAuth {
@@ -524,16 +544,113 @@ pub enum ClientAuth {
     RequestBody,
     /// A public client: only `client_id` is sent.
     None,
+    /// A JWT signed with the client's private key (private_key_jwt, RFC 7523, OpenID Connect Core section 9).
+    PrivateKeyJwt,
+    /// A JWT signed with HS256 over the client secret (client_secret_jwt).
+    ClientSecretJwt,
+    /// A client certificate issued by a CA the provider trusts (tls_client_auth, RFC 8705 section 2.1).
+    TlsClientAuth,
+    /// A self-signed client certificate registered with the provider (self_signed_tls_client_auth, RFC 8705 section 2.2).
+    SelfSignedTlsClientAuth,
 }
 
 impl ClientAuth {
-    pub const ALL: [ClientAuth; 3] = [ClientAuth::BasicHeader, ClientAuth::RequestBody, ClientAuth::None];
+    /// In the order the form offers them (a public client last: one step left of the default).
+    pub const ALL: [ClientAuth; 7] = [
+        ClientAuth::BasicHeader,
+        ClientAuth::RequestBody,
+        ClientAuth::PrivateKeyJwt,
+        ClientAuth::ClientSecretJwt,
+        ClientAuth::TlsClientAuth,
+        ClientAuth::SelfSignedTlsClientAuth,
+        ClientAuth::None,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             ClientAuth::BasicHeader => "Basic header",
             ClientAuth::RequestBody => "Request body",
             ClientAuth::None => "None (public client)",
+            ClientAuth::PrivateKeyJwt => "private_key_jwt (signed with a private key)",
+            ClientAuth::ClientSecretJwt => "client_secret_jwt (HS256 over the secret)",
+            ClientAuth::TlsClientAuth => "tls_client_auth (mTLS, CA-issued certificate)",
+            ClientAuth::SelfSignedTlsClientAuth => "self_signed_tls_client_auth (mTLS, self-signed)",
+        }
+    }
+
+    /// The method signs or sends the client secret.
+    pub fn uses_secret(self) -> bool {
+        matches!(self, ClientAuth::BasicHeader | ClientAuth::RequestBody | ClientAuth::ClientSecretJwt)
+    }
+
+    /// The method needs the client's private key.
+    pub fn uses_key(self) -> bool {
+        matches!(self, ClientAuth::PrivateKeyJwt | ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth)
+    }
+
+    /// The method presents a client certificate over TLS (RFC 8705).
+    pub fn uses_certificate(self) -> bool {
+        matches!(self, ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth)
+    }
+
+    /// The method sends a signed client assertion (RFC 7523 section 2.2).
+    pub fn uses_assertion(self) -> bool {
+        matches!(self, ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt)
+    }
+
+    /// A confidential client: it proves who it is (a public client only names itself).
+    pub fn authenticates(self) -> bool {
+        self != ClientAuth::None
+    }
+}
+
+/// The algorithm a private_key_jwt assertion is signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SigningAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256: what most providers expect by default.
+    #[default]
+    RS256,
+    /// RSASSA-PSS with SHA-256 (FAPI profiles ask for it).
+    PS256,
+    /// ECDSA P-256 with SHA-256 (the keys authdeck generates).
+    ES256,
+}
+
+impl SigningAlg {
+    pub const ALL: [SigningAlg; 3] = [SigningAlg::RS256, SigningAlg::PS256, SigningAlg::ES256];
+
+    /// The JOSE name (`alg`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SigningAlg::RS256 => "RS256",
+            SigningAlg::PS256 => "PS256",
+            SigningAlg::ES256 => "ES256",
+        }
+    }
+
+    /// True for the algorithms of RSA keys.
+    pub fn is_rsa(self) -> bool {
+        matches!(self, SigningAlg::RS256 | SigningAlg::PS256)
+    }
+}
+
+/// What a client assertion's `aud` names. RFC 7523 section 3 leaves it to the provider: most take
+/// the token endpoint's URL, some (and FAPI 2.0) want the issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssertionAudience {
+    #[default]
+    TokenEndpoint,
+    Issuer,
+}
+
+impl AssertionAudience {
+    pub const ALL: [AssertionAudience; 2] = [AssertionAudience::TokenEndpoint, AssertionAudience::Issuer];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AssertionAudience::TokenEndpoint => "The token endpoint's URL",
+            AssertionAudience::Issuer => "The issuer",
         }
     }
 }
@@ -655,6 +772,25 @@ pub struct OAuth2Config {
     pub introspection_endpoint: Option<i64>,
     #[serde(skip)]
     pub jwks_endpoint: Option<i64>,
+    /// The private key of private_key_jwt, or of the client certificate (mTLS): PEM (PKCS#8,
+    /// PKCS#1 or SEC1) or a JWK, pasted, or the path of a file holding one. A secret when pasted.
+    pub client_key: String,
+    /// The `kid` of the key as registered with the provider; optional.
+    pub key_id: String,
+    /// The algorithm of a private_key_jwt assertion.
+    pub signing_alg: SigningAlg,
+    /// What a client assertion's `aud` is.
+    pub assertion_audience: AssertionAudience,
+    /// The client certificate of tls_client_auth / self_signed_tls_client_auth: PEM (its chain may
+    /// follow), pasted, or the path of a file.
+    pub client_certificate: String,
+    /// Pushed authorization requests (RFC 9126): the authorization parameters are POSTed first
+    /// and the browser gets only `client_id` and `request_uri`.
+    pub par: bool,
+    /// The PAR endpoint; empty: the one the issuer's discovery document names.
+    pub par_endpoint: String,
+    /// Sender-constrained tokens with DPoP proofs (RFC 9449), a key pair per connection.
+    pub dpop: bool,
 }
 
 impl Default for OAuth2Config {
@@ -679,6 +815,14 @@ impl Default for OAuth2Config {
             revocation_endpoint: None,
             introspection_endpoint: None,
             jwks_endpoint: None,
+            client_key: String::new(),
+            key_id: String::new(),
+            signing_alg: SigningAlg::RS256,
+            assertion_audience: AssertionAudience::TokenEndpoint,
+            client_certificate: String::new(),
+            par: false,
+            par_endpoint: String::new(),
+            dpop: false,
         }
     }
 }
@@ -688,6 +832,9 @@ impl Default for OAuth2Config {
 pub const CLIENT_ID_MAX: usize = 1024;
 /// The longest Client Secret accepted (a signed JWT, as Apple's, fits many times over).
 pub const CLIENT_SECRET_MAX: usize = 8192;
+/// The longest private key or certificate (chain) accepted: a 4096-bit RSA key in PEM is 3.3 KB,
+/// a chain of a few certificates some more.
+pub const KEY_MATERIAL_MAX: usize = 64 * 1024;
 
 impl OAuth2Config {
     pub fn validate(&self) -> Vec<FieldError<OAuth2Field>> {
@@ -706,10 +853,11 @@ impl OAuth2Config {
         if self.grant == Grant::ClientCredentials && self.client_auth == ClientAuth::None {
             errors.push(FieldError::invalid(
                 OAuth2Field::ClientAuth,
-                "A client-credentials client must authenticate: choose Basic header or Request body.",
+                "A client-credentials client must authenticate: choose Basic header, Request body, or a key or certificate method.",
             ));
         }
-        if self.client_secret.is_empty() && self.client_auth != ClientAuth::None {
+        self.validate_key_material(&mut errors);
+        if self.client_secret.is_empty() && self.client_auth.uses_secret() {
             errors.push(FieldError::missing(OAuth2Field::ClientSecret));
         } else if self.client_secret.chars().count() > CLIENT_SECRET_MAX {
             errors.push(FieldError::new(OAuth2Field::ClientSecret, Problem::TooLong { max: CLIENT_SECRET_MAX }));
@@ -733,6 +881,19 @@ impl OAuth2Config {
         }
         if self.grant == Grant::DeviceCode && self.device_endpoint.is_none() && self.issuer.trim().is_empty() {
             errors.push(FieldError::missing(OAuth2Field::DeviceEndpoint));
+        }
+        if self.par
+            && let Some(Problem::Invalid(message)) =
+                url_problem(&self.par_endpoint, "the PAR endpoint").filter(|_| !self.par_endpoint.trim().is_empty())
+        {
+            errors.push(FieldError::invalid(OAuth2Field::ParEndpoint, message));
+        }
+        if self.par
+            && self.grant == Grant::AuthorizationCode
+            && self.par_endpoint.trim().is_empty()
+            && self.issuer().is_none()
+        {
+            errors.push(FieldError::missing(OAuth2Field::ParEndpoint));
         }
         if self.grant == Grant::AuthorizationCode {
             if self.redirect_uri.trim().is_empty() {
@@ -759,6 +920,41 @@ impl OAuth2Config {
             check_len(field, value, max, &mut errors);
         }
         errors
+    }
+
+    /// The key and certificate the client authentication method needs: present, not absurdly
+    /// long, and (when pasted) of the right shape. Reading and checking the key itself is the
+    /// engine's (`flow::keys`), which says what is wrong with it.
+    fn validate_key_material(&self, errors: &mut Vec<FieldError<OAuth2Field>>) {
+        let checks = [
+            (OAuth2Field::ClientKey, &self.client_key, self.client_auth.uses_key(), KeyShape::Key),
+            (
+                OAuth2Field::ClientCertificate,
+                &self.client_certificate,
+                self.client_auth.uses_certificate(),
+                KeyShape::Certificate,
+            ),
+        ];
+        for (field, value, needed, shape) in checks {
+            let value = value.trim();
+            if value.is_empty() {
+                if needed {
+                    errors.push(FieldError::missing(field));
+                }
+                continue;
+            }
+            if value.chars().count() > KEY_MATERIAL_MAX {
+                errors.push(FieldError::new(field, Problem::TooLong { max: KEY_MATERIAL_MAX }));
+            } else if let Err(message) = shape.check(value) {
+                errors.push(FieldError::invalid(field, message));
+            }
+        }
+        if self.key_id.chars().any(char::is_control) || self.key_id.chars().count() > 256 {
+            errors.push(FieldError::invalid(
+                OAuth2Field::KeyId,
+                "A key id is one short line, as registered with the provider.",
+            ));
+        }
     }
 
     pub fn endpoint_refs(&self) -> EndpointRefs {
@@ -795,6 +991,38 @@ impl OAuth2Config {
     /// The query parameters already in the Authorization URI, as typed.
     pub fn authorization_params(&self) -> Vec<(String, String)> {
         query_params(&self.authorization_uri)
+    }
+}
+
+/// What a key or certificate field holds, for its shape check.
+#[derive(Debug, Clone, Copy)]
+enum KeyShape {
+    Key,
+    Certificate,
+}
+
+impl KeyShape {
+    /// A pasted value must look like what it is; anything else on one line is taken for a file path.
+    fn check(self, value: &str) -> Result<(), String> {
+        let pasted_pem = value.contains("-----BEGIN");
+        let pasted_json = value.starts_with('{');
+        let one_line = !value.contains('\n');
+        match self {
+            KeyShape::Key if pasted_pem && value.contains("CERTIFICATE-----") && !value.contains("PRIVATE KEY") => Err(
+                "This is a certificate, not its private key: paste the key (-----BEGIN PRIVATE KEY-----), or its file's path.".into(),
+            ),
+            KeyShape::Key if pasted_pem && !value.contains("PRIVATE KEY-----") => Err(
+                "A private key in PEM begins with -----BEGIN PRIVATE KEY----- (or RSA PRIVATE KEY, EC PRIVATE KEY): paste the whole key, or its file's path.".into(),
+            ),
+            KeyShape::Certificate if pasted_json => {
+                Err("A client certificate is PEM (-----BEGIN CERTIFICATE-----), not a JWK.".into())
+            }
+            KeyShape::Certificate if pasted_pem && !value.contains("BEGIN CERTIFICATE-----") => Err(
+                "A certificate in PEM begins with -----BEGIN CERTIFICATE-----: paste it whole, or its file's path.".into(),
+            ),
+            _ if pasted_pem || pasted_json || one_line => Ok(()),
+            _ => Err("Paste the whole PEM (with its -----BEGIN line) or a JWK, or give the path of the file.".into()),
+        }
     }
 }
 

@@ -74,7 +74,18 @@ pub struct ProviderMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_challenge_methods_supported: Option<Vec<String>>,
+    /// RFC 9126 section 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9126 section 5: the issuer takes authorization requests only through PAR.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
+    /// RFC 9449 section 5.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
     /// RFC 9207 section 3: the authorization response carries `iss`, and a client must check it.
@@ -150,6 +161,19 @@ pub fn auth_method_name(auth: ClientAuth) -> &'static str {
         ClientAuth::BasicHeader => "client_secret_basic",
         ClientAuth::RequestBody => "client_secret_post",
         ClientAuth::None => "none",
+        ClientAuth::PrivateKeyJwt => "private_key_jwt",
+        ClientAuth::ClientSecretJwt => "client_secret_jwt",
+        ClientAuth::TlsClientAuth => "tls_client_auth",
+        ClientAuth::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
+    }
+}
+
+/// The `alg` a client assertion of this authorization is signed with, when it sends one.
+pub fn assertion_alg(config: &OAuth2Config) -> Option<&'static str> {
+    match config.client_auth {
+        ClientAuth::PrivateKeyJwt => Some(config.signing_alg.name()),
+        ClientAuth::ClientSecretJwt => Some("HS256"),
+        _ => None,
     }
 }
 
@@ -179,6 +203,63 @@ pub fn metadata_checks(
         auth = auth.with_detail(format!("set Client authentication to {}", better.label()));
     }
     checks.push(auth);
+
+    if let Some(alg) = assertion_alg(config) {
+        // RFC 8414 section 2: the list is there when the issuer takes signed assertions; absent, unknown.
+        let listed = metadata.token_endpoint_auth_signing_alg_values_supported.clone();
+        let ok = listed.as_ref().is_none_or(|algs| algs.iter().any(|a| a == alg));
+        let mut check = CheckRecord::new(
+            "assertion algorithm",
+            ok,
+            format!("{alg} in token_endpoint_auth_signing_alg_values_supported"),
+            listed.as_deref().map_or_else(|| "(not listed)".to_owned(), list),
+        );
+        if !ok {
+            check = check.with_detail(if config.client_auth == ClientAuth::ClientSecretJwt {
+                "the issuer doesn't list HS256: choose private_key_jwt with a key instead".to_owned()
+            } else {
+                "choose a Signing algorithm the issuer lists (and a key of that type)".to_owned()
+            });
+        }
+        checks.push(check);
+    }
+
+    if config.grant == Grant::AuthorizationCode && metadata.require_pushed_authorization_requests {
+        let mut par = CheckRecord::new(
+            "PAR",
+            config.par,
+            "pushed authorization requests on (require_pushed_authorization_requests)",
+            if config.par { "on" } else { "off" },
+        );
+        if !par.ok {
+            par = par.with_detail(
+                "the issuer takes authorization requests only through PAR: switch on Pushed authorization request",
+            );
+        }
+        checks.push(par);
+    }
+    if config.par && config.grant == Grant::AuthorizationCode && config.par_endpoint.trim().is_empty() {
+        let found = metadata.pushed_authorization_request_endpoint.as_deref().filter(|u| !u.trim().is_empty());
+        let mut par = CheckRecord::new(
+            "PAR endpoint",
+            found.is_some(),
+            "pushed_authorization_request_endpoint in the metadata",
+            found.unwrap_or("(none)"),
+        );
+        if !par.ok {
+            par = par.with_detail("the issuer names no PAR endpoint: type its URL in PAR endpoint, or switch PAR off");
+        }
+        checks.push(par);
+    }
+    if config.dpop
+        && let Some(algs) = &metadata.dpop_signing_alg_values_supported
+        && !algs.iter().any(|a| a == "ES256")
+    {
+        checks.push(
+            CheckRecord::new("DPoP algorithm", false, "ES256 in dpop_signing_alg_values_supported", list(algs))
+                .with_detail("authdeck's DPoP keys are ES256, which the issuer doesn't list: it may refuse the proofs"),
+        );
+    }
 
     let grant_types = metadata.grant_types();
     let grant_type = config.grant.grant_type();
@@ -292,6 +373,8 @@ pub struct DiscoveryPlan {
     /// `None` when the document has no authorization endpoint (a device- or machine-only issuer).
     pub authorization_uri: Option<String>,
     pub endpoints: Vec<PlannedEndpoint>,
+    /// The issuer requires pushed authorization requests: PAR is switched on.
+    pub requires_par: bool,
 }
 
 /// The endpoints discovery fills, and the short word each new one is named with.
@@ -339,7 +422,12 @@ impl DiscoveryPlan {
             .authorization_endpoint
             .as_deref()
             .map(|uri| keep_typed_query(uri.trim(), &config.authorization_uri));
-        DiscoveryPlan { issuer: metadata.issuer.clone(), authorization_uri, endpoints: planned }
+        DiscoveryPlan {
+            issuer: metadata.issuer.clone(),
+            authorization_uri,
+            endpoints: planned,
+            requires_par: metadata.require_pushed_authorization_requests,
+        }
     }
 
     /// Lines for a confirmation: what is filled in, created and changed.
@@ -347,6 +435,9 @@ impl DiscoveryPlan {
         let mut lines = vec![format!("Issuer: {}", self.issuer)];
         if let Some(uri) = &self.authorization_uri {
             lines.push(format!("Authorization URI: {uri}"));
+        }
+        if self.requires_par {
+            lines.push("Pushed authorization requests: on (the issuer requires them)".into());
         }
         lines.extend(self.endpoints.iter().map(PlannedEndpoint::describe));
         lines
@@ -372,6 +463,10 @@ impl DiscoveryPlan {
     /// Applies the plan to an authorization's fields, given the ids the planned endpoints have once saved.
     pub fn apply(&self, config: &mut OAuth2Config, ids: &[(EndpointPurpose, i64)]) {
         config.issuer = self.issuer.clone();
+        // RFC 9126 section 5: an issuer that takes authorization requests only through PAR.
+        if self.requires_par {
+            config.par = true;
+        }
         if let Some(uri) = &self.authorization_uri {
             config.authorization_uri = uri.clone();
         }

@@ -19,8 +19,9 @@ pub mod transfer;
 
 pub use app::App;
 pub use authorization::{
-    ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
-    EndpointRefs, Grant, KeyPlacement, LastTest, OAuth2Config, OAuth2Field, ResponseMode,
+    ApiKeyConfig, ApiKeyField, AssertionAudience, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig,
+    BasicField, ClientAuth, EndpointRefs, Grant, KeyPlacement, LastTest, OAuth2Config, OAuth2Field, ResponseMode,
+    SigningAlg,
 };
 pub use endpoint::{BodyKind, Endpoint, EndpointField, EndpointPurpose, MappingField, Method, ResponseMapping};
 pub use field::{FieldError, Problem, check_len, check_name, name_problem};

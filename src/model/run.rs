@@ -14,6 +14,8 @@ use crate::model::{AuthKind, Grant};
 pub enum StepId {
     /// The issuer's discovery document read and checked (OpenID Connect Discovery, RFC 8414).
     Discovery,
+    /// RFC 9126: the authorization parameters pushed to the PAR endpoint.
+    PushedAuthorization,
     AuthorizationUrl,
     Callback,
     CallbackCheck,
@@ -53,6 +55,7 @@ impl StepId {
     pub fn label(self) -> &'static str {
         match self {
             StepId::Discovery => "Issuer metadata",
+            StepId::PushedAuthorization => "Pushed authorization request",
             StepId::AuthorizationUrl => "Authorization URL",
             StepId::Callback => "Waiting for the callback",
             StepId::CallbackCheck => "Callback checked",
@@ -266,6 +269,9 @@ pub struct Tokens {
     /// When the provider says it issued the token (Salesforce's `issued_at` in ms, GitLab's
     /// `created_at`), Unix seconds.
     pub issued_at: Option<i64>,
+    /// The DPoP key pair the tokens are bound to (RFC 9449), as PKCS#8 PEM: kept with the
+    /// connection so a refresh proves the same key.
+    pub dpop_key: Option<Sensitive<String>>,
 }
 
 /// What may be shown of the tokens.
@@ -281,6 +287,9 @@ pub struct GrantSummary {
     pub issued_at: Option<i64>,
     #[serde(default)]
     pub id_token: bool,
+    /// Bound to a DPoP key kept with the connection.
+    #[serde(default)]
+    pub dpop: bool,
 }
 
 impl Tokens {
@@ -293,6 +302,7 @@ impl Tokens {
             refresh_expires_at: self.refresh_expires_at,
             issued_at: self.issued_at,
             id_token: self.id_token.is_some(),
+            dpop: self.dpop_key.is_some(),
         }
     }
 }

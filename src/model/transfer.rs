@@ -1,7 +1,7 @@
-//! The export file format (version 2): apps with their endpoints and authorizations, endpoints
+//! The export file format (version 3): apps with their endpoints and authorizations, endpoints
 //! referred to by name, secrets written as null unless asked for. Version 1 files (before grants,
-//! issuers and the device, revocation, introspection and JWKS endpoints) still read: what they
-//! lack takes its default. Pure: reading and writing the store is `store::transfer`.
+//! issuers and the device, revocation, introspection and JWKS endpoints) and version 2 files
+//! (before client keys and certificates, PAR and DPoP) still read: what they lack takes its default. Pure: reading and writing the store is `store::transfer`.
 
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -10,12 +10,12 @@ use serde_json::Value;
 use super::authorization::{AuthKind, DEFAULT_REDIRECT_URI};
 use super::signature::CallbackSignature;
 use super::{
-    ApiKeyField, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, Grant, KeyPlacement,
-    OAuth2Field, Problem, ResponseMapping, ResponseMode,
+    ApiKeyField, AssertionAudience, AuthField, BasicField, BodyKind, ClientAuth, EndpointField, EndpointPurpose, Grant,
+    KeyPlacement, OAuth2Field, Problem, ResponseMapping, ResponseMode, SigningAlg,
 };
 
 /// The format version this binary writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The versions this binary reads.
 pub const READ_VERSIONS: std::ops::RangeInclusive<u32> = 1..=FORMAT_VERSION;
 
@@ -137,6 +137,26 @@ pub struct OAuth2Export {
     /// `query` (the default, left out of the file) or `form_post`.
     #[serde(default, skip_serializing_if = "ResponseMode::is_default")]
     pub response_mode: ResponseMode,
+    /// Version 3 on. The private key of private_key_jwt or mTLS: null when left out of the export
+    /// (a pasted key is a secret; the path of a key file is written as it is). Import then keeps
+    /// the stored one.
+    #[serde(default)]
+    pub client_key: Option<String>,
+    #[serde(default)]
+    pub key_id: String,
+    #[serde(default)]
+    pub signing_alg: SigningAlg,
+    #[serde(default)]
+    pub assertion_audience: AssertionAudience,
+    /// A certificate is public: always written.
+    #[serde(default)]
+    pub client_certificate: String,
+    #[serde(default)]
+    pub par: bool,
+    #[serde(default)]
+    pub par_endpoint: String,
+    #[serde(default)]
+    pub dpop: bool,
 }
 
 fn yes() -> bool {
@@ -255,6 +275,15 @@ pub fn authorization_problem(field: AuthField, problem: &Problem) -> String {
         AuthField::OAuth2(OAuth2Field::RedirectUri) => {
             format!("write the redirect URI registered with the provider, e.g. \"{DEFAULT_REDIRECT_URI}\".")
         }
+        AuthField::OAuth2(OAuth2Field::ClientKey) => {
+            "write the private key (PEM or JWK) or the path of its file, as \"client_key\".".into()
+        }
+        AuthField::OAuth2(OAuth2Field::ClientCertificate) => {
+            "write the client certificate (PEM) or the path of its file, as \"client_certificate\".".into()
+        }
+        AuthField::OAuth2(OAuth2Field::ParEndpoint) => {
+            "write the PAR endpoint's URL as \"par_endpoint\", or the issuer (its discovery document names one).".into()
+        }
         other => format!("write a value for \"{}\".", other.code()),
     })
 }
@@ -283,7 +312,7 @@ mod tests {
         let err = parse(r#"{"version": 1, "apps": [{"name": "A", "endpoints": [{"name": "t", "purpose": "tok"}]}]}"#)
             .unwrap_err();
         assert!(err.contains("apps[0].endpoints[0].purpose"), "{err}");
-        assert!(parse(r#"{"version": 3, "apps": []}"#).unwrap_err().contains("version 3"));
+        assert!(parse(r#"{"version": 4, "apps": []}"#).unwrap_err().contains("version 4"));
         assert!(parse(r#"{"version": 0, "apps": []}"#).is_err());
     }
 
@@ -308,7 +337,12 @@ mod tests {
         let text = r#"{"kind":"oauth2","name":"O","client_id":"id","client_secret":null,"authorization_uri":"https://a.test/auth","scopes":"","token_endpoint":"T","userinfo_endpoint":null,"redirect_uri":"http://127.0.0.1:8976/callback","client_auth":"basic_header","pkce":true,"grant":"device_code","issuer":"https://a.test","device_endpoint":"D","revocation_endpoint":null,"introspection_endpoint":null,"jwks_endpoint":"K"}"#;
         let read: AuthorizationExport = serde_json::from_str(text).unwrap();
         assert_eq!(read.name(), "O");
-        assert_eq!(serde_json::to_string(&read).unwrap(), text);
+        // Version 3's fields follow, with their defaults (a version 2 object reads as it was).
+        let added = r#","client_key":null,"key_id":"","signing_alg":"RS256","assertion_audience":"token_endpoint","client_certificate":"","par":false,"par_endpoint":"","dpop":false}"#;
+        let written = serde_json::to_string(&read).unwrap();
+        assert_eq!(written, format!("{}{added}", text.trim_end_matches('}')));
+        let again: AuthorizationExport = serde_json::from_str(&written).unwrap();
+        assert_eq!(serde_json::to_string(&again).unwrap(), written);
     }
 
     #[test]

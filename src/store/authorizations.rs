@@ -88,22 +88,38 @@ fn collect(rows: Vec<(AuthorizationRow, Option<String>)>) -> Result<Vec<Authoriz
     Ok(out)
 }
 
-/// The `config` column of an authorization: its fields as JSON, the client secret sealed. An
-/// empty secret with `keep_sealed` keeps that sealed text (an import that leaves the secret out
-/// keeps the stored one, even when its key isn't here to open it).
+/// What an import that leaves secrets out keeps of the stored ones: their sealed text, even when
+/// its key isn't here to open it.
+#[derive(Debug, Default)]
+pub(super) struct KeptSealed {
+    pub secret: Option<String>,
+    pub key: Option<String>,
+}
+
+/// The `config` column of an authorization: its fields as JSON, the client secret and a pasted
+/// private key sealed. An empty secret (or key) with a `keep` keeps that sealed text.
 pub(super) fn config_column(
     conn: &Connection,
     vault: &mut Vault,
     config: &AuthConfig,
-    keep_sealed: Option<String>,
+    keep: KeptSealed,
 ) -> Result<String> {
     let mut value = config.to_json();
     seal::seal_config_secret(conn, vault, &mut value)?;
-    if let (Some(sealed), Some(map)) = (keep_sealed, value.as_object_mut())
-        && !map.contains_key(seal::SEALED_SECRET_FIELD)
-        && matches!(config, AuthConfig::OAuth2(c) if c.client_secret.is_empty())
-    {
-        map.insert(seal::SEALED_SECRET_FIELD.into(), serde_json::Value::String(sealed));
+    let AuthConfig::OAuth2(c) = config else { return Ok(value.to_string()) };
+    let kept = [
+        (keep.secret, seal::SEALED_SECRET_FIELD, c.client_secret.is_empty()),
+        (keep.key, seal::SEALED_KEY_FIELD, c.client_key.is_empty()),
+    ];
+    if let Some(map) = value.as_object_mut() {
+        for (sealed, field, empty) in kept {
+            if let Some(sealed) = sealed
+                && empty
+                && !map.contains_key(field)
+            {
+                map.insert(field.into(), serde_json::Value::String(sealed));
+            }
+        }
     }
     Ok(value.to_string())
 }
@@ -118,7 +134,7 @@ pub(super) fn insert_authorization(
 ) -> Result<i64> {
     let name = name.trim();
     check_authorization_name(name)?;
-    let column = config_column(conn, vault, config, None)?;
+    let column = config_column(conn, vault, config, KeptSealed::default())?;
     write_authorization(
         conn,
         "INSERT INTO authorizations (app_id, kind, name, config, token_endpoint_id, userinfo_endpoint_id,
@@ -235,7 +251,7 @@ impl Store {
 
     pub fn update_authorization(&mut self, id: i64, name: &str, config: &AuthConfig) -> Result<()> {
         let tx = super::write(&mut self.conn)?;
-        let column = config_column(&tx, &mut self.vault, config, None)?;
+        let column = config_column(&tx, &mut self.vault, config, KeptSealed::default())?;
         update_authorization(&tx, id, name, config, &column)?;
         tx.commit()?;
         Ok(())

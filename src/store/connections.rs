@@ -16,7 +16,7 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
         c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at, c.id_token,
-        c.grant_type, c.status, c.status_note, c.refresh_expires_at, c.issued_at, c.kept
+        c.grant_type, c.status, c.status_note, c.refresh_expires_at, c.issued_at, c.kept, c.dpop_key
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
 /// A connection as read, its tokens opened; a token whose key isn't here reads as empty
@@ -47,6 +47,7 @@ fn row_to_connection(row: &rusqlite::Row<'_>, vault: &Vault) -> rusqlite::Result
             scopes: row.get(8)?,
             refresh_expires_at: row.get(17)?,
             issued_at: row.get(18)?,
+            dpop_key: secret(20, Place::DpopKey)?,
         },
         identity: Identity { id: row.get(9)?, name: row.get(10)?, email: row.get(11)? },
         // Kept values written by another version may not read; the connection still shows.
@@ -214,6 +215,16 @@ fn kept_refresh_lifetime(tx: &Transaction<'_>, vault: &Vault, id: i64, tokens: &
     Ok(if same { lifetime } else { None })
 }
 
+/// The DPoP key the tokens are bound to (RFC 9449), sealed. A new test's tokens replace the key
+/// (none, when the test ran without DPoP); a refresh without one keeps the key saved.
+fn save_dpop_key(tx: &Transaction<'_>, vault: &mut Vault, id: i64, tokens: &Tokens, replace: bool) -> Result<()> {
+    let sealed = tokens.dpop_key.as_ref().map(|k| vault.seal(tx, Place::DpopKey, k.reveal())).transpose()?;
+    if sealed.is_some() || replace {
+        tx.execute("UPDATE connections SET dpop_key = ?2 WHERE id = ?1", params![id, sealed])?;
+    }
+    Ok(())
+}
+
 /// Puts a connection in `status` (the run's message says why); false when it no longer exists.
 fn set_connection_status(tx: &Transaction<'_>, id: i64, status: ConnectionStatus, note: &str) -> Result<bool> {
     let changed = tx.execute(
@@ -268,6 +279,7 @@ impl Store {
                     &report.kept,
                 )?,
             };
+            save_dpop_key(&tx, &mut self.vault, id, tokens, report.kind != FlowKind::Refresh)?;
             connection_id = Some(id);
             report.add_save_step(id);
         }
@@ -334,6 +346,7 @@ mod tests {
 
     fn tokens(access: &str) -> Tokens {
         Tokens {
+            dpop_key: None,
             access_token: Sensitive::new(access.into()),
             refresh_token: Some(Sensitive::new("rt".into())),
             id_token: None,

@@ -67,7 +67,10 @@ impl Store {
                 // A secret that can't be opened here stays as it is sealed (a key found later opens it).
                 let stored: Option<String> =
                     tx.query_row("SELECT config FROM authorizations WHERE id = ?1", [id], |r| r.get(0)).optional()?;
-                let keep = stored.as_deref().and_then(super::seal::stored_sealed_secret);
+                let keep = authorizations::KeptSealed {
+                    secret: stored.as_deref().and_then(super::seal::stored_sealed_secret),
+                    key: stored.as_deref().and_then(|c| super::seal::stored_sealed(c, super::seal::SEALED_KEY_FIELD)),
+                };
                 let column = authorizations::config_column(&tx, &mut self.vault, &config, keep)?;
                 authorizations::update_authorization(&tx, id, name, &config, &column)?;
                 id

@@ -85,4 +85,6 @@ pub const MIGRATIONS: &[&str] = &[
     // 7: the run context: an authorization's own refresh endpoint, and the values a connection kept.
     "ALTER TABLE authorizations ADD COLUMN refresh_endpoint_id INTEGER REFERENCES endpoints(id) ON DELETE RESTRICT;
     ALTER TABLE connections ADD COLUMN kept TEXT NOT NULL DEFAULT '[]';",
+    // 8: a connection's DPoP key pair (RFC 9449), sealed, so a refresh proves the key its tokens are bound to.
+    "ALTER TABLE connections ADD COLUMN dpop_key TEXT;",
 ];

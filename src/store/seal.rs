@@ -54,6 +54,10 @@ pub enum Place {
     AccessToken,
     RefreshToken,
     IdToken,
+    /// A private key pasted into an authorization (private_key_jwt, mTLS).
+    ClientKey,
+    /// A connection's DPoP key pair (RFC 9449).
+    DpopKey,
 }
 
 impl Place {
@@ -63,6 +67,8 @@ impl Place {
             Place::AccessToken => "connections.access_token",
             Place::RefreshToken => "connections.refresh_token",
             Place::IdToken => "connections.id_token",
+            Place::ClientKey => "authorizations.client_key",
+            Place::DpopKey => "connections.dpop_key",
         }
     }
 }
@@ -563,41 +569,68 @@ fn seal_if_plain(conn: &Connection, vault: &mut Vault, place: Place, value: &str
 /// The JSON field that holds an OAuth 2.0 configuration's sealed client secret; `client_secret`
 /// itself is then stored empty.
 pub const SEALED_SECRET_FIELD: &str = "client_secret_sealed";
+/// The JSON field of a configuration's sealed private key (a pasted one: a key file's path is no
+/// secret and stays as it is).
+pub const SEALED_KEY_FIELD: &str = "client_key_sealed";
 
-/// Moves a plaintext `client_secret` of a configuration's JSON into its sealed field.
+/// The secrets of an OAuth 2.0 configuration's JSON: the plain field, the field its sealed text
+/// goes in, and its place.
+const CONFIG_SECRETS: [(&str, &str, Place); 2] =
+    [("client_secret", SEALED_SECRET_FIELD, Place::ClientSecret), ("client_key", SEALED_KEY_FIELD, Place::ClientKey)];
+
+/// A private key field holds the key itself (PEM or a JWK), not the path of its file.
+fn pasted_key(value: &str) -> bool {
+    let value = value.trim();
+    value.contains("-----BEGIN") || value.starts_with('{')
+}
+
+/// Moves a configuration JSON's plaintext secrets (`client_secret`, a pasted `client_key`) into
+/// their sealed fields.
 pub fn seal_config_secret(conn: &Connection, vault: &mut Vault, config: &mut serde_json::Value) -> Result<()> {
     let Some(map) = config.as_object_mut() else { return Ok(()) };
-    let plain = map.get("client_secret").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    if plain.is_empty() {
-        return Ok(());
+    for (field, sealed_field, place) in CONFIG_SECRETS {
+        let plain = map.get(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        if plain.is_empty() || (place == Place::ClientKey && !pasted_key(&plain)) {
+            continue;
+        }
+        let sealed = vault.seal(conn, place, &plain)?;
+        map.insert(field.into(), serde_json::Value::String(String::new()));
+        map.insert(sealed_field.into(), serde_json::Value::String(sealed));
     }
-    let sealed = vault.seal(conn, Place::ClientSecret, &plain)?;
-    map.insert("client_secret".into(), serde_json::Value::String(String::new()));
-    map.insert(SEALED_SECRET_FIELD.into(), serde_json::Value::String(sealed));
     Ok(())
 }
 
-/// Takes a configuration JSON's sealed secret out and opens it into `client_secret`; the sealed
-/// text, when it can't be opened (it is kept, so a key found later still opens it).
+/// Takes a configuration JSON's sealed secrets out and opens them into their fields; the sealed
+/// text of the first that can't be opened (it is kept, so a key found later still opens it).
 pub fn open_config_secret(
     vault: &Vault,
     config: &mut serde_json::Value,
 ) -> std::result::Result<(), (String, Unreadable)> {
     let Some(map) = config.as_object_mut() else { return Ok(()) };
-    let Some(serde_json::Value::String(sealed)) = map.remove(SEALED_SECRET_FIELD) else { return Ok(()) };
-    match vault.open(Place::ClientSecret, &sealed) {
-        Ok(plain) => {
-            map.insert("client_secret".into(), serde_json::Value::String(plain));
-            Ok(())
+    let mut failed = None;
+    for (field, sealed_field, place) in CONFIG_SECRETS {
+        let Some(serde_json::Value::String(sealed)) = map.remove(sealed_field) else { continue };
+        match vault.open(place, &sealed) {
+            Ok(plain) => {
+                map.insert(field.into(), serde_json::Value::String(plain));
+            }
+            Err(why) => {
+                failed.get_or_insert((sealed, why));
+            }
         }
-        Err(why) => Err((sealed, why)),
     }
+    failed.map_or(Ok(()), Err)
 }
 
 /// The sealed client secret stored in a configuration's JSON text, if any.
 pub fn stored_sealed_secret(config_text: &str) -> Option<String> {
+    stored_sealed(config_text, SEALED_SECRET_FIELD)
+}
+
+/// The sealed value of `sealed_field` in a configuration's JSON text, if any.
+pub fn stored_sealed(config_text: &str, sealed_field: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(config_text).ok()?;
-    value.get(SEALED_SECRET_FIELD)?.as_str().map(str::to_owned)
+    value.get(sealed_field)?.as_str().map(str::to_owned)
 }
 
 /// Whether the database has a key table row for this id (for messages).

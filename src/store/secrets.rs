@@ -5,7 +5,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::time::Duration;
 
-use super::seal::{SEALED_SECRET_FIELD, Unreadable};
+use super::seal::{SEALED_KEY_FIELD, SEALED_SECRET_FIELD, Unreadable, stored_sealed};
 use super::{Result, Store, StoreError};
 
 /// A secret the store holds but can't open here.
@@ -32,17 +32,17 @@ impl Store {
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (name, app, config) in rows {
-            let sealed = serde_json::from_str::<serde_json::Value>(&config)
-                .ok()
-                .and_then(|v| v.get(SEALED_SECRET_FIELD).and_then(|s| s.as_str()).map(str::to_owned));
-            if let Some(sealed) = sealed
-                && let Err(why) = self.vault.check(&sealed)
-            {
-                out.push(UnreadableSecret {
-                    what: format!("the client secret of \"{name}\" (app \"{app}\")"),
-                    how: "enter it again in the authorization's form, or import an export that has it".into(),
-                    key_id: missing_key(why),
-                });
+            let fields = [(SEALED_SECRET_FIELD, "client secret"), (SEALED_KEY_FIELD, "private key")];
+            for (field, what) in fields {
+                if let Some(sealed) = stored_sealed(&config, field)
+                    && let Err(why) = self.vault.check(&sealed)
+                {
+                    out.push(UnreadableSecret {
+                        what: format!("the {what} of \"{name}\" (app \"{app}\")"),
+                        how: "enter it again in the authorization's form, or import an export that has it".into(),
+                        key_id: missing_key(why),
+                    });
+                }
             }
         }
         let mut stmt = self.conn.prepare(

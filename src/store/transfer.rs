@@ -166,6 +166,14 @@ impl Store {
                         introspection_endpoint: name_of(c.introspection_endpoint),
                         jwks_endpoint: name_of(c.jwks_endpoint),
                         response_mode: c.response_mode,
+                        client_key: (include_secrets || !key_is_pasted(&c.client_key)).then_some(c.client_key),
+                        key_id: c.key_id,
+                        signing_alg: c.signing_alg,
+                        assertion_audience: c.assertion_audience,
+                        client_certificate: c.client_certificate,
+                        par: c.par,
+                        par_endpoint: c.par_endpoint,
+                        dpop: c.dpop,
                     }),
                 })
                 .collect();
@@ -377,12 +385,12 @@ pub(super) fn import_authorization(
         AuthorizationExport::OAuth2(a) => {
             // A secret left out of the export (null) keeps the one stored here, if any: a secret
             // written before sealing as it is, a sealed one as its sealed text (kept below).
-            let stored_plain = existing
+            let stored = existing
                 .as_ref()
                 .filter(|(_, kind, _)| kind == AuthKind::OAuth2.code())
                 .and_then(|(_, _, config)| serde_json::from_str::<OAuth2Config>(config).ok())
-                .map(|c| c.client_secret)
                 .unwrap_or_default();
+            let stored_plain = stored.client_secret;
             AuthConfig::OAuth2(OAuth2Config {
                 client_id: a.client_id.clone(),
                 client_secret: a.client_secret.clone().unwrap_or(stored_plain),
@@ -403,12 +411,23 @@ pub(super) fn import_authorization(
                 introspection_endpoint: resolve("introspection_endpoint", &a.introspection_endpoint)?,
                 jwks_endpoint: resolve("jwks_endpoint", &a.jwks_endpoint)?,
                 response_mode: a.response_mode,
+                client_key: a.client_key.clone().unwrap_or(stored.client_key),
+                key_id: a.key_id.trim().to_owned(),
+                signing_alg: a.signing_alg,
+                assertion_audience: a.assertion_audience,
+                client_certificate: a.client_certificate.trim().to_owned(),
+                par: a.par,
+                par_endpoint: a.par_endpoint.trim().to_owned(),
+                dpop: a.dpop,
             })
         }
     };
-    // A secret may rightly be missing from an export; everything else must be as the form demands.
-    let secret = AuthField::OAuth2(OAuth2Field::ClientSecret);
-    if let Some(problem) = config.validate().into_iter().find(|p| p.field != secret || p.problem != Problem::Missing) {
+    // A secret (or a pasted key) may rightly be missing from an export; everything else must be as
+    // the form demands.
+    let secrets = [AuthField::OAuth2(OAuth2Field::ClientSecret), AuthField::OAuth2(OAuth2Field::ClientKey)];
+    if let Some(problem) =
+        config.validate().into_iter().find(|p| !secrets.contains(&p.field) || p.problem != Problem::Missing)
+    {
         return Err(invalid(
             format!("{path}.{}", problem.field.code()),
             authorization_problem(problem.field, &problem.problem),
@@ -416,14 +435,23 @@ pub(super) fn import_authorization(
     }
     match existing {
         Some((id, kind, stored)) => {
+            let oauth2 = kind == AuthKind::OAuth2.code();
             let secret_left_out = matches!(a, AuthorizationExport::OAuth2(a) if a.client_secret.is_none());
-            let keep = (secret_left_out && kind == AuthKind::OAuth2.code())
-                .then(|| seal::stored_sealed_secret(&stored))
-                .flatten();
+            let key_left_out = matches!(a, AuthorizationExport::OAuth2(a) if a.client_key.is_none());
+            let keep = authorizations::KeptSealed {
+                secret: (secret_left_out && oauth2).then(|| seal::stored_sealed_secret(&stored)).flatten(),
+                key: (key_left_out && oauth2).then(|| seal::stored_sealed(&stored, seal::SEALED_KEY_FIELD)).flatten(),
+            };
             authorizations::config_column(conn, vault, &config, keep)
                 .and_then(|column| authorizations::update_authorization(conn, id, name, &config, &column))
         }
         None => authorizations::insert_authorization(conn, vault, app_id, name, &config).map(|_| ()),
     }
     .map_err(at(path))
+}
+
+/// A key pasted into the form (a secret), as opposed to the path of a key file (not one).
+fn key_is_pasted(value: &str) -> bool {
+    let value = value.trim();
+    value.contains("-----BEGIN") || value.starts_with('{')
 }

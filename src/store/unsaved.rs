@@ -64,6 +64,8 @@ struct KeptTokens {
     refresh_token: Option<String>,
     #[serde(default)]
     id_token: Option<String>,
+    #[serde(default)]
+    dpop_key: Option<String>,
     token_type: Option<String>,
     expires_at: Option<i64>,
     scopes: String,
@@ -125,6 +127,7 @@ impl Store {
                         .map(|r| seal(Place::RefreshToken, r.reveal()))
                         .transpose()?,
                     id_token: t.id_token.as_ref().map(|r| seal(Place::IdToken, r.reveal())).transpose()?,
+                    dpop_key: t.dpop_key.as_ref().map(|k| seal(Place::DpopKey, k.reveal())).transpose()?,
                     token_type: t.token_type.clone(),
                     expires_at: t.expires_at,
                     scopes: t.scopes.clone(),
@@ -196,6 +199,7 @@ impl Store {
                     .map(|r| open(Place::RefreshToken, &r).map(Sensitive::new))
                     .transpose()?,
                 id_token: t.id_token.map(|r| open(Place::IdToken, &r).map(Sensitive::new)).transpose()?,
+                dpop_key: t.dpop_key.map(|k| open(Place::DpopKey, &k).map(Sensitive::new)).transpose()?,
                 token_type: t.token_type,
                 expires_at: t.expires_at,
                 scopes: t.scopes,

@@ -35,6 +35,12 @@
 //   basic-client   secret fake-basic-secret   token_endpoint_auth_method client_secret_basic
 //   post-client    secret fake-post-secret    token_endpoint_auth_method client_secret_post
 //   public-client  (no secret)                token_endpoint_auth_method none (PKCE required)
+//   jwt-secret-client  secret fake-client-secret-jwt-secret-0123456789   client_secret_jwt (HS256)
+//   par-client     secret fake-par-secret     client_secret_basic, require_pushed_authorization_requests
+//   dpop-client    secret fake-dpop-secret    client_secret_basic, dpop_bound_access_tokens
+//   dpop-public-client (no secret)            none, dpop_bound_access_tokens (refresh token bound too)
+//   any number registered at POST /reg (RFC 7591, open): e.g. private_key_jwt clients with a
+//   `jwks` of their public keys. Every DPoP proof needs a server nonce (use_dpop_nonce first).
 //
 // Redirect URIs: registered `http://127.0.0.1/callback` and `http://localhost/callback`.
 // Because the clients are native, oidc-provider matches loopback redirect URIs regardless of
@@ -206,6 +212,38 @@ const clients = [
     client_id: 'public-client',
     token_endpoint_auth_method: 'none',
   },
+  // Signed client assertions (RFC 7523): HS256 over the secret. (private_key_jwt clients register
+  // their public keys at /reg: see `registration` below.)
+  {
+    ...commonClient,
+    ...confidential,
+    client_id: 'jwt-secret-client',
+    client_secret: 'fake-client-secret-jwt-secret-0123456789',
+    token_endpoint_auth_method: 'client_secret_jwt',
+  },
+  // Takes authorization requests only through PAR (RFC 9126).
+  {
+    ...commonClient,
+    client_id: 'par-client',
+    client_secret: 'fake-par-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    require_pushed_authorization_requests: true,
+  },
+  // DPoP-bound tokens (RFC 9449): a confidential client (its tokens can be introspected) and a
+  // public one (its refresh token is bound to the DPoP key too).
+  {
+    ...commonClient,
+    client_id: 'dpop-client',
+    client_secret: 'fake-dpop-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    dpop_bound_access_tokens: true,
+  },
+  {
+    ...commonClient,
+    client_id: 'dpop-public-client',
+    token_endpoint_auth_method: 'none',
+    dpop_bound_access_tokens: true,
+  },
   // The same as basic-client, with ID tokens in the other algorithms authdeck verifies.
   ...['PS256', 'ES256', 'EdDSA'].map((alg) => ({
     ...commonClient,
@@ -262,6 +300,8 @@ const configuration = {
   jwks: { keys: signingJwks },
   enabledJWA: {
     idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    clientAuthSigningAlgValues: ['HS256', 'RS256', 'PS256', 'ES256'],
+    dPoPSigningAlgValues: ['ES256'],
   },
   claims: {
     openid: ['sub'],
@@ -278,6 +318,15 @@ const configuration = {
     deviceFlow: { enabled: true, userCodeInputSource, userCodeConfirmSource, successSource },
     introspection: { enabled: true },
     revocation: { enabled: true },
+    // RFC 9126; optional for every client but par-client.
+    pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+    // RFC 9449. Every DPoP proof must carry a server nonce, so a client meets the use_dpop_nonce
+    // challenge (and its retry) on its first proof. Proofs are refused when replayed.
+    dPoP: { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true, allowReplay: false },
+    // RFC 7591 open registration, so a test (or a person trying authdeck) can register a
+    // private_key_jwt client with the public JWK authdeck made: POST /reg with
+    // {"redirect_uris": [...], "token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [...]}}.
+    registration: { enabled: true },
     rpInitiatedLogout: { enabled: true, logoutSource: defaultLogoutSource, postLogoutSuccessSource },
     // resourceIndicators stays at its default (enabled, no resource servers): without a
     // `resource` parameter access tokens are opaque tokens for the userinfo endpoint.

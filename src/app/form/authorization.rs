@@ -8,8 +8,9 @@ use crate::keymap::{Action, Context, key_for};
 use crate::model::authorization::{DEFAULT_REDIRECT_URI, parse_kept_names};
 use crate::model::signature::CallbackSignature;
 use crate::model::{
-    ApiKeyConfig, ApiKeyField, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig, BasicField, ClientAuth,
-    EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, ResponseMode, check_name,
+    ApiKeyConfig, ApiKeyField, AssertionAudience, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig,
+    BasicField, ClientAuth, EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, ResponseMode,
+    SigningAlg, check_name,
 };
 use crate::store::StoreError;
 
@@ -149,9 +150,41 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         Field::choice(
             OAuth2Field::ClientAuth,
             "Client authentication",
-            "How the client authenticates at the token endpoint.",
+            "How the client authenticates at the token endpoint (and at PAR, revocation, introspection).",
             ClientAuth::ALL.iter().map(|a| a.label()).collect(),
             ClientAuth::ALL.iter().position(|a| *a == c.client_auth).unwrap_or(0),
+        ),
+        Field::secret_multiline(
+            OAuth2Field::ClientKey,
+            "Private key",
+            "PEM or JWK, pasted, or the path of its file.",
+            &c.client_key,
+        ),
+        Field::text(
+            OAuth2Field::KeyId,
+            "Key ID (kid)",
+            "The kid the key is registered under with the provider; optional.",
+            &c.key_id,
+        ),
+        Field::choice(
+            OAuth2Field::SigningAlg,
+            "Signing algorithm",
+            "RS256 and PS256 need an RSA key, ES256 an EC P-256 key.",
+            SigningAlg::ALL.iter().map(|a| a.name()).collect(),
+            SigningAlg::ALL.iter().position(|a| *a == c.signing_alg).unwrap_or(0),
+        ),
+        Field::choice(
+            OAuth2Field::AssertionAudience,
+            "Assertion audience (aud)",
+            "What the client assertion's aud names; most providers take the token endpoint.",
+            AssertionAudience::ALL.iter().map(|a| a.label()).collect(),
+            AssertionAudience::ALL.iter().position(|a| *a == c.assertion_audience).unwrap_or(0),
+        ),
+        Field::multiline(
+            OAuth2Field::ClientCertificate,
+            "Client certificate",
+            "PEM (its chain may follow), pasted, or the path of its file; its key goes in Private key.",
+            &c.client_certificate,
         ),
         Field::toggle(
             OAuth2Field::Pkce,
@@ -179,10 +212,108 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             CallbackSignature::ALL.iter().map(|s| s.label()).collect(),
             CallbackSignature::ALL.iter().position(|s| *s == c.callback_signature).unwrap_or(0),
         ),
+        Field::toggle(
+            OAuth2Field::Par,
+            "Pushed authorization request",
+            "RFC 9126: the parameters are POSTed first; the browser gets only a request_uri.",
+            c.par,
+        ),
+        Field::text(
+            OAuth2Field::ParEndpoint,
+            "PAR endpoint",
+            "Empty: the one the Issuer's discovery document names.",
+            &c.par_endpoint,
+        ),
+        Field::toggle(
+            OAuth2Field::Dpop,
+            "DPoP",
+            "RFC 9449: tokens bound to a key pair kept with the connection; every call carries a proof.",
+            c.dpop,
+        ),
     ]
     .into_iter()
     .chain(carried_fields(c))
+    .collect::<Vec<_>>()
+    .into_iter()
+    .map(|mut field| {
+        field.hidden |= !shown(field.key, c.client_auth, c.par);
+        field
+    })
     .collect()
+}
+
+/// Whether a field of the OAuth 2.0 form is shown: the key and certificate fields only for the
+/// client authentication that uses them, the PAR endpoint only with PAR on.
+fn shown(key: FieldKey, auth: ClientAuth, par: bool) -> bool {
+    match key {
+        FieldKey::OAuth2(OAuth2Field::ClientSecret) => auth.uses_secret(),
+        FieldKey::OAuth2(OAuth2Field::ClientKey) => auth.uses_key(),
+        FieldKey::OAuth2(OAuth2Field::KeyId | OAuth2Field::SigningAlg) => auth == ClientAuth::PrivateKeyJwt,
+        FieldKey::OAuth2(OAuth2Field::AssertionAudience) => auth.uses_assertion(),
+        FieldKey::OAuth2(OAuth2Field::ClientCertificate) => auth.uses_certificate(),
+        FieldKey::OAuth2(OAuth2Field::ParEndpoint) => par,
+        _ => true,
+    }
+}
+
+/// After a choice or toggle changed: the fields the new client authentication (or PAR) uses are
+/// shown, the others hidden (their values kept). The carried fields stay hidden.
+pub fn fields_changed(form: &mut Form) {
+    if !matches!(
+        form.target,
+        FormTarget::NewAuthorization(AuthKind::OAuth2) | FormTarget::EditAuthorization(_, AuthKind::OAuth2)
+    ) {
+        return;
+    }
+    let auth = client_auth_of(form);
+    let par = form.toggle(OAuth2Field::Par);
+    for field in &mut form.fields {
+        if CARRIED.iter().any(|k| field.key == FieldKey::OAuth2(*k)) {
+            continue;
+        }
+        field.hidden = !shown(field.key, auth, par);
+    }
+}
+
+fn client_auth_of(form: &Form) -> ClientAuth {
+    ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)]
+}
+
+/// Ctrl-G in the OAuth 2.0 form: a new EC P-256 key pair into Private key (ES256, its RFC 7638
+/// thumbprint as kid unless one is set), and its public JWK on the user's clipboard to register.
+pub fn generate_key(form: &mut Form) -> Vec<Command> {
+    if !matches!(
+        form.target,
+        FormTarget::NewAuthorization(AuthKind::OAuth2) | FormTarget::EditAuthorization(_, AuthKind::OAuth2)
+    ) {
+        return Vec::new();
+    }
+    let key = match crate::flow::keys::PrivateKey::generate_p256() {
+        Ok(key) => key,
+        Err(e) => return vec![Command::Error(e.to_string())],
+    };
+    if !client_auth_of(form).uses_key() {
+        let index = ClientAuth::ALL.iter().position(|a| *a == ClientAuth::PrivateKeyJwt).unwrap_or(0);
+        form.set_choice(OAuth2Field::ClientAuth, index);
+    }
+    if client_auth_of(form) == ClientAuth::PrivateKeyJwt {
+        let es256 = SigningAlg::ALL.iter().position(|a| *a == SigningAlg::ES256).unwrap_or(0);
+        form.set_choice(OAuth2Field::SigningAlg, es256);
+    }
+    if form.text(OAuth2Field::KeyId).trim().is_empty() {
+        form.set_text(OAuth2Field::KeyId, &key.thumbprint());
+    }
+    form.set_text(OAuth2Field::ClientKey, key.to_pem().trim_end());
+    fields_changed(form);
+    let kid = form.text(OAuth2Field::KeyId);
+    let jwks = serde_json::json!({"keys": [key.public_jwk(Some(kid.trim()), Some("ES256"))]});
+    vec![
+        Command::Effect(crate::platform::Effect::CopyToClipboard(jwks.to_string())),
+        Command::Info(format!(
+            "Generated an EC P-256 key pair (ES256, kid {}). Its public JWK set is on your clipboard (OSC 52): register it with the provider. After saving, `authdeck keys public NAME` prints it again.",
+            kid.trim()
+        )),
+    ]
 }
 
 /// The grant, the issuer and the extra endpoints, carried through the form unseen so an edit keeps
@@ -210,6 +341,16 @@ fn carried_fields(c: &OAuth2Config) -> Vec<Field> {
     }
     fields
 }
+
+/// The fields of the OAuth 2.0 form that are carried unseen.
+const CARRIED: [OAuth2Field; 6] = [
+    OAuth2Field::Grant,
+    OAuth2Field::Issuer,
+    OAuth2Field::DeviceEndpoint,
+    OAuth2Field::RevocationEndpoint,
+    OAuth2Field::IntrospectionEndpoint,
+    OAuth2Field::JwksEndpoint,
+];
 
 /// The name and fields of the authorization the form describes, or the problems to show.
 pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConfig), Vec<(FieldKey, String)>> {
@@ -249,6 +390,15 @@ pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConf
             keep: parse_kept_names(&form.text(OAuth2Field::Keep)),
             callback_signature: CallbackSignature::ALL
                 [form.choice(OAuth2Field::CallbackSignature).min(CallbackSignature::ALL.len() - 1)],
+            client_key: form.text(OAuth2Field::ClientKey).trim().to_owned(),
+            key_id: form.text(OAuth2Field::KeyId).trim().to_owned(),
+            signing_alg: SigningAlg::ALL[form.choice(OAuth2Field::SigningAlg).min(SigningAlg::ALL.len() - 1)],
+            assertion_audience: AssertionAudience::ALL
+                [form.choice(OAuth2Field::AssertionAudience).min(AssertionAudience::ALL.len() - 1)],
+            client_certificate: form.text(OAuth2Field::ClientCertificate).trim().to_owned(),
+            par: form.toggle(OAuth2Field::Par),
+            par_endpoint: form.text(OAuth2Field::ParEndpoint).trim().to_owned(),
+            dpop: form.toggle(OAuth2Field::Dpop),
         }),
     };
     let mut errors: Vec<FieldError<FieldKey>> = Vec::new();
@@ -260,7 +410,35 @@ pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConf
             AuthField::OAuth2(f) => f.into(),
         })
     }));
+    if let AuthConfig::OAuth2(c) = &config {
+        errors.extend(check_pasted_key(c));
+    }
     if errors.is_empty() { Ok((name, config)) } else { Err(phrase(form, errors)) }
+}
+
+/// A pasted key or certificate is read before it is saved, so a bad one is said at once (a file is
+/// read when the authorization is tested: the form does no file I/O).
+fn check_pasted_key(c: &OAuth2Config) -> Vec<FieldError<FieldKey>> {
+    let mut errors = Vec::new();
+    let pasted = |v: &str| v.contains("-----BEGIN") || v.trim_start().starts_with('{');
+    if c.client_auth.uses_key() && pasted(&c.client_key) {
+        match crate::flow::keys::PrivateKey::parse(&c.client_key) {
+            Err(e) => errors.push(FieldError::invalid(OAuth2Field::ClientKey.into(), e.to_string())),
+            Ok(key) if c.client_auth == ClientAuth::PrivateKeyJwt => {
+                if let Err(e) = key.fits(c.signing_alg) {
+                    errors.push(FieldError::invalid(OAuth2Field::SigningAlg.into(), e.to_string()));
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    if c.client_auth.uses_certificate()
+        && pasted(&c.client_certificate)
+        && let Err(e) = crate::flow::keys::certificate_info(&c.client_certificate)
+    {
+        errors.push(FieldError::invalid(OAuth2Field::ClientCertificate.into(), e.to_string()));
+    }
+    errors
 }
 
 /// What the form says for an empty field: what to put there.
@@ -288,6 +466,18 @@ pub fn missing(form: &Form, field: FieldKey) -> String {
         }
         FieldKey::OAuth2(OAuth2Field::RedirectUri) => {
             format!("Enter the redirect URI registered with the provider, e.g. {DEFAULT_REDIRECT_URI}.")
+        }
+        FieldKey::OAuth2(OAuth2Field::ClientKey) => {
+            format!(
+                "Paste the private key (PEM or JWK) or give its file's path; {} generates a new key pair.",
+                key_for(Context::FormText, Action::GenerateKey)
+            )
+        }
+        FieldKey::OAuth2(OAuth2Field::ClientCertificate) => {
+            "Paste the client certificate (PEM) or give its file's path.".into()
+        }
+        FieldKey::OAuth2(OAuth2Field::ParEndpoint) => {
+            "Enter the PAR endpoint's URL, or set the Issuer so discovery finds it.".into()
         }
         _ => "Fill this in.".into(),
     }

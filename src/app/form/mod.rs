@@ -120,6 +120,24 @@ impl Field {
         }
     }
 
+    /// A masked text of several lines (a pasted private key).
+    pub fn secret_multiline(
+        key: impl Into<FieldKey>,
+        label: &'static str,
+        help: impl Into<Cow<'static, str>>,
+        value: &str,
+    ) -> Field {
+        let mut area = text_area(value);
+        area.set_mask_char(crate::model::redact::MASK);
+        Field {
+            key: key.into(),
+            label: label.into(),
+            help: help.into(),
+            input: FieldInput::Text { area, multiline: true, secret: true },
+            hidden: false,
+        }
+    }
+
     pub fn multiline(
         key: impl Into<FieldKey>,
         label: &'static str,
@@ -216,6 +234,11 @@ impl Field {
                 format!("{} to choose one or create one.", key_for(Context::FormChoice, Action::Submit))
             }
             FieldInput::Text { .. } | FieldInput::Button => String::new(),
+        };
+        let how = if self.key == FieldKey::OAuth2(OAuth2Field::ClientKey) {
+            format!("{how} {} generates a new EC P-256 key pair.", key_for(Context::FormText, Action::GenerateKey))
+        } else {
+            how
         };
         [self.help.as_ref(), how.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
     }
@@ -424,6 +447,7 @@ impl Form {
     pub fn available(&self, action: Action) -> bool {
         match action {
             Action::Reveal => self.fields.iter().any(Field::is_secret),
+            Action::GenerateKey => self.fields.iter().any(|f| f.key == FieldKey::OAuth2(OAuth2Field::ClientKey)),
             _ => true,
         }
     }
@@ -457,13 +481,23 @@ impl Form {
                 }
                 self.move_focus(if down { 1 } else { -1 });
             }
-            Action::Left => self.cycle_choice(-1, data),
-            Action::Right => self.cycle_choice(1, data),
+            Action::Left => {
+                self.cycle_choice(-1, data);
+                authorization::fields_changed(self);
+            }
+            Action::Right => {
+                self.cycle_choice(1, data);
+                authorization::fields_changed(self);
+            }
+            Action::GenerateKey => return authorization::generate_key(self),
             Action::Reveal => self.toggle_reveal(),
             Action::Submit => match &mut self.focused_mut().input {
                 FieldInput::Text { area, multiline: true, .. } => area.insert_newline(),
                 FieldInput::Text { .. } | FieldInput::Choice { .. } => self.move_focus(1),
-                FieldInput::Toggle(on) => *on = !*on,
+                FieldInput::Toggle(on) => {
+                    *on = !*on;
+                    authorization::fields_changed(self);
+                }
                 FieldInput::Endpoint { purpose, selected } => {
                     let (purpose, current) = (*purpose, selected.map_or(PickerEntry::None, PickerEntry::Endpoint));
                     let entries = self.endpoint_entries(purpose, data);
