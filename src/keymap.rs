@@ -17,6 +17,12 @@ pub enum Action {
     Delete,
     Test,
     Refresh,
+    /// Revoke a saved connection's tokens (RFC 7009).
+    Revoke,
+    /// Ask the provider about a saved connection's token (RFC 7662).
+    Introspect,
+    /// Read the issuer's discovery document into the OAuth 2.0 form.
+    Discover,
     Apps,
     Rename,
     Export,
@@ -160,6 +166,8 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Endpoints, [ch('j'), DOWN], Down, "move down", hidden),
     // The Connections tab.
     bind!(Connections, [ch('r')], Refresh, "refresh the token"),
+    bind!(Connections, [ch('i')], Introspect, "introspect"),
+    bind!(Connections, [ch('v')], Revoke, "revoke"),
     bind!(Connections, [ch('d')], Delete, "delete"),
     bind!(Connections, [ch('k'), UP], Up, "move up", hidden),
     bind!(Connections, [ch('j'), DOWN], Down, "move down", hidden),
@@ -199,6 +207,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormText, [ENTER], Submit, "next field (new line in a multi-line field)", hidden),
     bind!(FormText, [ctrl('r')], Reveal, "reveal/hide the secret"),
     bind!(FormText, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
+    bind!(FormText, [ctrl('d')], Discover, "fill in from the issuer"),
     bind!(FormText, [ESC], Cancel, "cancel"),
     bind!(FormText, [F1], Help, "help"),
     // Forms, on a choice, a toggle or the button.
@@ -208,6 +217,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(FormChoice, [LEFT, ch('h')], Left, "previous choice"),
     bind!(FormChoice, [RIGHT, ch('l'), code(KeyCode::Char(' '))], Right, "next choice / toggle"),
     bind!(FormChoice, [ENTER], Submit, "open the list / press the button"),
+    bind!(FormChoice, [ctrl('d')], Discover, "fill in from the issuer"),
     bind!(FormChoice, [ctrl('r')], Reveal, "reveal/hide the secret", hidden),
     bind!(FormChoice, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormChoice, [ESC], Cancel, "cancel"),
@@ -242,7 +252,7 @@ pub static BINDINGS: &[Binding] = &[
     bind!(TestPane, [ch('j'), DOWN], Down, "next step"),
     bind!(TestPane, [code(KeyCode::PageDown)], ScrollDown, "scroll the detail down", hidden),
     bind!(TestPane, [code(KeyCode::PageUp)], ScrollUp, "scroll the detail up", hidden),
-    bind!(TestPane, [ch('c')], Copy, "copy the URL (OSC 52)"),
+    bind!(TestPane, [ch('c')], Copy, "copy the URL or the user code (OSC 52)"),
     bind!(TestPane, [ch('o')], OpenBrowser, "open in a browser"),
     bind!(TestPane, [ch('p'), ENTER], Paste, "paste the redirected URL or code"),
     bind!(TestPane, [ctrl('r')], Reveal, "reveal/hide secrets"),
@@ -383,6 +393,9 @@ mod tests {
             ScrollUp,
             ScrollDown,
             Interrupt,
+            Revoke,
+            Introspect,
+            Discover,
         ];
         for action in all {
             // Listing a new action above is enforced by this match: it stops compiling without it.
@@ -390,7 +403,7 @@ mod tests {
                 Quit | Help | Up | Down | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename
                 | Export | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left
                 | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy
-                | OpenBrowser | Paste | ScrollUp | ScrollDown | Interrupt => {}
+                | OpenBrowser | Paste | ScrollUp | ScrollDown | Interrupt | Revoke | Introspect | Discover => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

@@ -66,7 +66,7 @@ fn an_oauth2_authorization_with_every_field_and_both_endpoints_created_on_the_wa
     h.focus("PKCE (S256)");
     h.key(KeyCode::Char(' '));
     h.assert_shows("[ ] off");
-    // The form is taller than the screen: Tab scrolls down to the button; Enter on it creates it.
+    // Enter on the button (below the last field) creates it.
     while !h.screen().contains("▶                           [ Create Authorization ]") {
         h.tab(1);
     }
@@ -185,7 +185,7 @@ fn editing_keeps_unchanged_fields_and_says_save() {
     // The new authorization is selected; edit it.
     h.enter();
     h.assert_shows("Edit OAuth 2.0 authorization");
-    // Shift-Tab from the first field goes round to the button, at the bottom of the form.
+    // The form is taller than the screen: Shift-Tab from the first field wraps to its button.
     h.key(KeyCode::BackTab);
     h.assert_shows("[ Save ]");
     h.focus("Scopes");

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::{Message, Origin};
 use crate::flow::{Connection, FlowReport, RecordedRun, TestRun};
+use crate::model::discovery::DiscoveryPlan;
 use crate::model::preset::AppliedPreset;
 use crate::model::redact::Sensitive;
 use crate::model::{self, AuthConfig, Authorization, Endpoint, EndpointPurpose};
@@ -57,6 +58,8 @@ pub enum Job {
     },
     /// Adds a provider preset's authorization and endpoints to the current app.
     AddPreset(Box<PresetRequest>),
+    /// Creates or updates the endpoints discovery found for the current app.
+    SaveDiscoveredEndpoints(Box<DiscoveryPlan>),
 }
 
 /// A provider preset with its questions answered, to add to the current app.
@@ -109,6 +112,11 @@ pub enum Done {
         runs: Vec<TestRun>,
     },
     PresetAdded(Box<PresetAdded>),
+    /// The endpoints of a discovery plan, saved: the id each purpose has now.
+    DiscoveredEndpoints {
+        plan: Box<DiscoveryPlan>,
+        ids: Vec<(EndpointPurpose, i64)>,
+    },
 }
 
 /// What was deleted, for the message.
@@ -434,6 +442,10 @@ impl Keeper {
                 let secret = client_secret.as_ref().map(|s| s.reveal().as_str());
                 let added = store.add_preset(app_id, &applied, &client_id, secret).map_err(TransferError::from)?;
                 Done::PresetAdded(Box::new(PresetAdded { title, docs, notes: applied.notes, base_url, added }))
+            }
+            Job::SaveDiscoveredEndpoints(plan) => {
+                let ids = store.save_discovered_endpoints(app_id, &plan)?;
+                Done::DiscoveredEndpoints { plan, ids }
             }
         })
     }

@@ -26,7 +26,7 @@ pub use data::{Data, Deleted, Done, Job, JobError, Lists, Outcome, PickerEntry, 
 pub use overlay::Overlay;
 pub use tabs::{Tab, Tabs};
 
-use crate::flow::FlowEvent;
+use crate::flow::{FlowEvent, FlowKind};
 use crate::keymap::{self, Action, Context};
 use crate::store::{Store, StoreError};
 use form::FieldKey;
@@ -49,6 +49,8 @@ pub enum Message {
     Flow { run: u64, event: FlowEvent },
     /// A store job ended; its outcome goes to the pane that asked for it.
     Stored(Box<Stored>),
+    /// An issuer's discovery document was read (or not) for the form at this height of the stack.
+    Discovered { overlay: usize, result: Result<Box<crate::flow::Discovery>, String> },
     /// The process got SIGTERM, SIGINT, SIGHUP or SIGQUIT (its number): quit as `q` does —
     /// running tests cancelled, their ports freed and their runs recorded — then exit `128 + n`.
     Signal(i32),
@@ -87,6 +89,18 @@ pub enum Command {
     /// Run a refresh-token grant on a saved connection.
     Refresh {
         connection_id: i64,
+    },
+    /// Revoke a saved connection's tokens (RFC 7009).
+    Revoke {
+        connection_id: i64,
+    },
+    /// Ask the provider about a saved connection's access token (RFC 7662).
+    Introspect {
+        connection_id: i64,
+    },
+    /// Read an issuer's discovery document for the form on top.
+    Discover {
+        issuer: String,
     },
     /// Something for the terminal around the app (copy, open a browser).
     Effect(Effect),
@@ -230,6 +244,14 @@ impl App {
             Message::Resize => {}
             Message::Flow { run, event } => self.flow_event(run, event),
             Message::Stored(stored) => self.stored(*stored),
+            Message::Discovered { overlay, result } => {
+                let commands = match self.overlays.get_mut(overlay) {
+                    Some(Overlay::Form(form)) => form::authorization::discovered(form, result.map(|d| *d), &self.data),
+                    // The form was closed meanwhile: nothing to fill in.
+                    _ => Vec::new(),
+                };
+                self.apply(commands);
+            }
             Message::Signal(signal) => {
                 tracing::info!(signal, "quitting on a signal");
                 self.quit_by_signal = Some(signal);
@@ -288,7 +310,15 @@ impl App {
                     self.submit(origin, Job::AddPreset(request));
                 }
                 Command::Test { authorization_id, answers } => self.start_test(authorization_id, answers),
-                Command::Refresh { connection_id } => self.start_refresh(connection_id),
+                Command::Refresh { connection_id } => self.start_on_connection(connection_id, FlowKind::Refresh),
+                Command::Revoke { connection_id } => self.start_on_connection(connection_id, FlowKind::Revoke),
+                Command::Introspect { connection_id } => self.start_on_connection(connection_id, FlowKind::Introspect),
+                Command::Discover { issuer } => {
+                    let overlay = self.overlays.len().saturating_sub(1);
+                    if let Err(message) = self.runs.discover(issuer, overlay) {
+                        self.error(message);
+                    }
+                }
                 Command::Effect(effect) => self.effects.push(effect),
                 Command::ShowTab(tab) => self.tabs.current = tab,
                 Command::Select { tab, id } => self.tabs.select(tab, id, &self.data),

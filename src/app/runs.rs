@@ -7,7 +7,9 @@ use tokio::sync::mpsc;
 
 use super::form::credentials;
 use super::{App, Command, Done, Job, Message, Origin, Outcome, Overlay, report};
-use crate::flow::{Credentials, FlowEvent, FlowOptions, FlowRequest, FlowRunner, credential_prompts};
+use crate::flow::{
+    Credentials, FlowEvent, FlowKind, FlowOptions, FlowRequest, FlowRunner, TokenChoice, credential_prompts,
+};
 use crate::model::AuthConfig;
 
 use super::test_pane::TestPane;
@@ -55,6 +57,24 @@ impl Runs {
     }
 }
 
+impl Runs {
+    /// Reads an issuer's discovery document in a task; the answer comes back as
+    /// [`Message::Discovered`] for the form at `overlay`.
+    pub fn discover(&mut self, issuer: String, overlay: usize) -> Result<(), String> {
+        let runner = match &self.runner {
+            Some(runner) => runner.clone(),
+            None => self.runner.insert(FlowRunner::new(self.options.clone()).map_err(|e| e.to_string())?).clone(),
+        };
+        let inbox = self.inbox.clone();
+        tokio::spawn(async move {
+            let (result, _) = runner.discover(&issuer).await;
+            let result = result.map(Box::new).map_err(|e| e.to_string());
+            let _ = inbox.send(Message::Discovered { overlay, result }).await;
+        });
+        Ok(())
+    }
+}
+
 impl App {
     /// True while a test runs in a pane (the spinner and elapsed times need redrawing).
     pub fn is_testing(&self) -> bool {
@@ -94,16 +114,22 @@ impl App {
         }
     }
 
-    /// Runs a refresh-token grant on a saved connection, in the test pane.
-    pub(super) fn start_refresh(&mut self, connection_id: i64) {
-        let Some(connection) = self.data.connection(connection_id) else {
+    /// Runs a refresh-token grant, a revocation or an introspection on a saved connection, in the
+    /// test pane.
+    pub(super) fn start_on_connection(&mut self, connection_id: i64, kind: FlowKind) {
+        let Some(connection) = self.data.connection(connection_id).cloned() else {
             return self.error("That connection is gone: it may have been deleted.");
         };
-        let token = connection.tokens.refresh_token.clone().unwrap_or_else(|| String::new().into());
         let Some(auth) = self.data.authorization(connection.authorization_id).cloned() else {
             return self.error("The authorization of that connection is gone.");
         };
-        match FlowRequest::refresh(&auth, &self.data.endpoints, connection_id, token) {
+        let endpoints = &self.data.endpoints;
+        let request = match kind {
+            FlowKind::Revoke => FlowRequest::revoke(&auth, endpoints, &connection, TokenChoice::Both),
+            FlowKind::Introspect => FlowRequest::introspect(&auth, endpoints, &connection, TokenChoice::Access),
+            FlowKind::Refresh | FlowKind::Test => FlowRequest::refresh_connection(&auth, endpoints, &connection),
+        };
+        match request {
             Ok(request) => self.show_run(request),
             Err(e) => self.error(e.to_string()),
         }

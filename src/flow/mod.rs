@@ -439,7 +439,13 @@ impl FlowRequest {
                 }
                 steps.extend([StepId::UserInfo, StepId::Save]);
             }
-            FlowAction::Refresh { .. } => steps.extend([StepId::Refresh, StepId::UserInfo, StepId::Save]),
+            FlowAction::Refresh { .. } => {
+                steps.push(StepId::Refresh);
+                if config.wants_openid() {
+                    steps.push(StepId::IdToken);
+                }
+                steps.extend([StepId::UserInfo, StepId::Save]);
+            }
             FlowAction::Revoke { .. } => steps.extend([StepId::Revocation, StepId::Save]),
             FlowAction::Introspect { .. } => steps.push(StepId::Introspection),
         }

@@ -113,6 +113,13 @@ impl Run<'_> {
                 }
                 let reason = "The token response has no id_token, although openid was requested: the provider may not do OpenID Connect.";
                 self.skip(StepId::IdToken, reason).await;
+            } else if config.wants_openid() {
+                // OpenID Connect Core section 12.2: a refresh may or may not bring a new ID token.
+                self.skip(
+                    StepId::IdToken,
+                    "No new ID token came with the refreshed tokens (a provider may leave it out).",
+                )
+                .await;
             }
             return Ok(());
         };

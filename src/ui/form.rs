@@ -56,7 +56,29 @@ fn warning(field: &Field, form: &Form, app: &App) -> Option<String> {
         (OAuth2Field::Pkce, _) if code_grant => security::pkce_warning(client_auth, form.toggle(key)),
         _ => None,
     };
-    found.map(|w| format!("⚠ {w}"))
+    found.map(|w| format!("⚠ {w}")).or_else(|| metadata_warning(key, form, app))
+}
+
+/// What in the form doesn't fit the issuer's metadata (read by the discovery key), beside the field
+/// to change: the client authentication, the grant, PKCE, the scopes.
+fn metadata_warning(key: OAuth2Field, form: &Form, app: &App) -> Option<String> {
+    let metadata = form.metadata.as_deref()?;
+    let check_names: &[&str] = match key {
+        OAuth2Field::ClientAuth => &["client authentication"],
+        OAuth2Field::Grant => &["grant type"],
+        OAuth2Field::Pkce => &["PKCE"],
+        OAuth2Field::Scopes => &["scopes", "openid scope"],
+        _ => return None,
+    };
+    let config = crate::app::form::authorization::oauth2_config(form);
+    let userinfo = config.userinfo_endpoint.and_then(|id| app.data.endpoint(id)).map(|e| e.url.clone());
+    crate::model::discovery::metadata_checks(&config, metadata, userinfo.as_deref())
+        .into_iter()
+        .find(|c| !c.ok && check_names.contains(&c.name.as_str()))
+        .map(|c| match c.detail {
+            Some(detail) => format!("⚠ Issuer metadata: expected {}, found {} — {detail}", c.expected, c.actual),
+            None => format!("⚠ Issuer metadata: expected {}, found {}", c.expected, c.actual),
+        })
 }
 
 /// The line under a field: its problem when it has one, else its help.

@@ -57,10 +57,13 @@ pub fn draw_kind_chooser(frame: &mut Frame, area: Rect, selected: usize) {
 }
 
 pub fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, message: &str) {
-    let width = 64.min(area.width);
+    // A long question (what discovery would change) gets the width its lines need, as the screen allows.
+    let longest = message.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let width = (longest as u16 + 2).clamp(64, 110).min(area.width);
     let height = wrapped_lines(message, width.saturating_sub(2)) + 4;
     let inner = popup(frame, centered(area, width, height), "Are you sure?");
-    let text = vec![Line::raw(message.to_owned()), Line::raw(""), Line::from(key_hints(app, Context::Confirm))];
+    let mut text: Vec<Line> = message.lines().map(|l| Line::raw(l.to_owned())).collect();
+    text.extend([Line::raw(""), Line::from(key_hints(app, Context::Confirm))]);
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
 }
 

@@ -115,13 +115,14 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(18),
         Constraint::Length(7),
         Constraint::Length(12),
+        Constraint::Length(17),
     ];
     draw_table(
         frame,
         area,
         TableSpec {
             title: "Connections",
-            header: vec!["Authorization", "Identity", "Scopes", "Expiry", "Refresh", "Tested"],
+            header: vec!["Authorization", "Identity", "Scopes", "Expiry", "Refresh", "Tested", "State"],
             widths,
             empty: &format!(
                 "No connections yet: test an OAuth 2.0 authorization ({} on the Authorizations tab).",
@@ -134,13 +135,19 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
             let c = &app.data.connections[i];
             Row::new(vec![
                 c.authorization_name.clone(),
-                c.identity.display(),
+                c.who(),
                 c.tokens.scopes.clone(),
                 crate::flow::describe_expiry(c.tokens.expires_at, now),
                 if c.tokens.refresh_token.is_some() { "yes".into() } else { "no".into() },
                 crate::model::time::parse_utc(&c.tested_at)
                     .map_or_else(|| c.tested_at.clone(), |at| crate::model::time::ago(at, now)),
+                c.status.label().to_owned(),
             ])
+            .style(match c.status {
+                crate::flow::ConnectionStatus::Active => ratatui::style::Style::default(),
+                crate::flow::ConnectionStatus::NeedsLogin => theme::error(),
+                crate::flow::ConnectionStatus::Revoked => theme::dim(),
+            })
         },
     );
 }

@@ -11,9 +11,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme;
 use crate::app::test_pane::{StepView, TestPane};
-use crate::flow::{FlowKind, HttpExchange, ListenerStatus, RunOutcome, StepId, StepStatus};
+use crate::flow::{DeviceCode, HttpExchange, ListenerStatus, RunOutcome, StepId, StepRecord, StepStatus};
 use crate::keymap::{Action, Context, key_for};
 use crate::model::redact::MASK;
+use crate::model::text::{printable, printable_lines};
 
 /// The step list's width: mark, the longest label, elapsed time.
 const STEPS_WIDTH: u16 = 36;
@@ -31,7 +32,7 @@ fn seconds(ms: u128) -> String {
 
 pub fn draw(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser: bool) {
     frame.render_widget(Clear, area);
-    let what = if pane.kind == FlowKind::Refresh { "Refresh" } else { "Test" };
+    let what = pane.kind.label();
     let state = if pane.cancelling {
         format!("cancelling {}", spinner(pane.started))
     } else if pane.is_running() {
@@ -63,11 +64,20 @@ fn draw_outcome(frame: &mut Frame, area: Rect, pane: &TestPane) {
             "Open the URL in a browser and approve; then the callback arrives here, or paste it.",
             theme::focused(),
         ),
+        None if pane.device.is_some() && pane.step(StepId::DeviceApproval).is_some_and(|s| s.record.is_none()) => {
+            Line::styled(
+                "Open the page on any device and enter the code shown below; this waits for your approval.",
+                theme::focused(),
+            )
+        }
         None => Line::styled("Running…", theme::dim()),
         Some(r) => match r.outcome {
             RunOutcome::Ok => {
-                let who = r.identity.as_ref().map(|i| i.display()).unwrap_or_else(|| "ok".into());
-                Line::styled(format!("✓ {who}"), theme::ok())
+                let said = match r.identity.as_ref().filter(|i| !i.is_empty()) {
+                    Some(identity) => identity.display(),
+                    _ => r.message.clone(),
+                };
+                Line::styled(format!("✓ {}", printable(&said)), theme::ok())
             }
             RunOutcome::Failed => Line::styled(format!("✗ {}", r.message), theme::error()),
             RunOutcome::Cancelled if pane.listener.is_some() => {
@@ -130,6 +140,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser:
     if matches!(view.id, StepId::AuthorizationUrl | StepId::Callback) {
         callback_lines(&mut lines, pane, can_open_browser);
     }
+    if matches!(view.id, StepId::DeviceAuthorization | StepId::DeviceApproval)
+        && let Some(device) = &pane.device
+    {
+        device_lines(&mut lines, pane, device, area.width, can_open_browser);
+    }
+    if let Some(record) = &view.record {
+        check_lines(&mut lines, record);
+    }
     if pane.revealed {
         let hide = key_for(Context::TestPane, Action::Reveal);
         lines.push(Line::styled(format!("Secrets shown ({hide} hides them)."), theme::error()));
@@ -182,6 +200,96 @@ fn callback_lines(lines: &mut Vec<Line<'static>>, pane: &TestPane, can_open_brow
         let copy = key_for(Context::TestPane, Action::Copy);
         lines.push(Line::styled(format!("Authorization URL ({copy} copies it{open}):"), theme::title()));
         lines.push(Line::raw(url.clone()));
+    }
+}
+
+/// A device login's detail (RFC 8628 section 3.3): where to go, the user code big, how long it
+/// lasts, how the wait goes, and a QR code of the page with the code in it for a phone.
+fn device_lines(
+    lines: &mut Vec<Line<'static>>,
+    pane: &TestPane,
+    device: &DeviceCode,
+    width: u16,
+    can_open_browser: bool,
+) {
+    let running = pane.is_running() && pane.step(StepId::DeviceApproval).is_none_or(|s| s.record.is_none());
+    if !running {
+        return;
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("On any device with a browser, open:", theme::title()));
+    lines.push(Line::raw(format!("  {}", printable(&device.verification_uri))));
+    lines.push(Line::styled("and enter the code:", theme::title()));
+    let code: String = printable(device.user_code.reveal()).chars().flat_map(|c| [' ', c]).chain([' ']).collect();
+    let pad = " ".repeat(code.chars().count());
+    for text in [&pad, &code, &pad] {
+        lines.push(Line::from(vec![Span::raw("  "), Span::styled(text.clone(), theme::user_code())]));
+    }
+    let left = device.expires_at - crate::model::time::now();
+    let expiry = if left > 0 {
+        format!("The code expires in {}:{:02}", left / 60, left % 60)
+    } else {
+        "The code has expired: test again for a new one".to_owned()
+    };
+    let copy = key_for(Context::TestPane, Action::Copy);
+    let open = if can_open_browser {
+        format!(" · {} opens the page", key_for(Context::TestPane, Action::OpenBrowser))
+    } else {
+        String::new()
+    };
+    lines.push(Line::styled(format!("{expiry} · {copy} copies the code{open}"), theme::dim()));
+    match &pane.device_poll {
+        Some(poll) => lines.push(Line::styled(printable(&poll.message()).into_owned(), theme::dim())),
+        None => lines.push(Line::styled(
+            format!("Waiting for the approval; checking every {} s.", device.interval_secs),
+            theme::dim(),
+        )),
+    }
+    let target = device.verification_uri_complete.as_ref().map_or(device.verification_uri.as_str(), |c| c.reveal());
+    match qr_lines(target) {
+        Some(qr) if qr.first().is_some_and(|l| l.chars().count() + 2 <= usize::from(width)) => {
+            lines.push(Line::styled("Or scan it (the page with the code in it):", theme::dim()));
+            lines.extend(qr.into_iter().map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, theme::qr())])));
+        }
+        Some(_) => lines.push(Line::styled("(A wider terminal shows a QR code of the page.)", theme::dim())),
+        None => {}
+    }
+}
+
+/// A QR code as lines of half blocks (two modules a character), with its quiet zone.
+fn qr_lines(text: &str) -> Option<Vec<String>> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let image = code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build();
+    Some(image.lines().map(str::to_owned).collect())
+}
+
+/// What the step verified, a line each, and the tokens it decoded (header and claims).
+fn check_lines(lines: &mut Vec<Line<'static>>, record: &StepRecord) {
+    if !record.checks.is_empty() {
+        lines.push(Line::raw(""));
+    }
+    for check in &record.checks {
+        let (mark, style) = match (check.ok, check.warning) {
+            (true, _) => ("✓", theme::ok()),
+            (false, true) => ("!", theme::warning()),
+            (false, false) => ("✗", theme::error()),
+        };
+        let mut text = format!("{mark} {}: {}", check.name, check.actual);
+        if !check.ok {
+            text.push_str(&format!(" (expected {})", check.expected));
+        }
+        if let Some(detail) = check.detail.as_ref().filter(|_| !check.ok || check.warning) {
+            text.push_str(&format!(" — {detail}"));
+        }
+        lines.push(Line::styled(printable(&text).into_owned(), style));
+    }
+    for jwt in &record.jwts {
+        for (part, value) in [("header", &jwt.header), ("claims", &jwt.claims)] {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(format!("{} {part} (the token itself is not shown):", jwt.label), theme::title()));
+            let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+            lines.extend(printable_lines(&pretty).lines().map(|l| Line::raw(format!("  {l}"))));
+        }
     }
 }
 

@@ -30,3 +30,11 @@ pub fn focused() -> Style {
 pub fn header() -> Style {
     Style::new().fg(Color::Black).bg(Color::Cyan)
 }
+/// A device login's user code: big is not possible in a terminal, so bold on a bright block.
+pub fn user_code() -> Style {
+    Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
+}
+/// A QR code: dark modules on white whatever the terminal's colours, as scanners expect.
+pub fn qr() -> Style {
+    Style::new().fg(Color::Black).bg(Color::White)
+}

@@ -2,11 +2,15 @@
 //! an authorization again, how the form words a missing value, and saving.
 
 use super::{Field, FieldKey, Form, FormTarget, phrase};
-use crate::app::data::{Done, Job, JobError, Outcome};
-use crate::app::{Command, Tab, report};
+use crate::app::data::{Data, Done, Job, JobError, Outcome};
+use crate::app::overlay::Confirm;
+use crate::app::{Command, Overlay, Tab, report};
+use crate::flow::Discovery;
 use crate::keymap::{Action, Context, key_for};
 use crate::model::authorization::{DEFAULT_REDIRECT_URI, parse_kept_names};
+use crate::model::discovery::{DiscoveryPlan, EndpointChange, metadata_checks};
 use crate::model::signature::CallbackSignature;
+use crate::model::text::{printable, printable_lines};
 use crate::model::{
     ApiKeyConfig, ApiKeyField, AssertionAudience, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig,
     BasicField, ClientAuth, EndpointPurpose, FieldError, Grant, KeyPlacement, OAuth2Config, OAuth2Field, ResponseMode,
@@ -100,13 +104,26 @@ pub fn form(kind: AuthKind, existing: Option<&Authorization>, new_name: &str) ->
 }
 
 fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
-    vec![
+    let mut fields = vec![
         Field::text(OAuth2Field::ClientId, "Client ID", "The client ID the provider gave your app.", &c.client_id),
         Field::secret(
             OAuth2Field::ClientSecret,
             "Client Secret",
             "Leave it empty only for a public client.",
             &c.client_secret,
+        ),
+        Field::choice(
+            OAuth2Field::Grant,
+            "Grant",
+            "A browser login, a code typed on another device (best over SSH), or the client's own token.",
+            Grant::ALL.iter().map(|g| g.label()).collect(),
+            Grant::ALL.iter().position(|g| *g == c.grant).unwrap_or(0),
+        ),
+        Field::text(
+            OAuth2Field::Issuer,
+            "Issuer",
+            "OpenID Connect: the provider's base URL (https://accounts.example.com); the discovery key fills in the rest.",
+            &c.issuer,
         ),
         Field::text(
             OAuth2Field::AuthorizationUri,
@@ -123,14 +140,14 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         Field::endpoint(
             OAuth2Field::TokenEndpoint,
             "Token Endpoint",
-            "Exchanges the code for tokens.",
+            "Gives the tokens.",
             EndpointPurpose::Token,
             c.token_endpoint,
         ),
         Field::endpoint(
             OAuth2Field::UserinfoEndpoint,
             "User Information Endpoint",
-            "Returns the logged-in user.",
+            "Returns the logged-in user (with client credentials: any API, called as a check).",
             EndpointPurpose::UserInfo,
             c.userinfo_endpoint,
         ),
@@ -140,6 +157,34 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             "Where refresh tokens go, if not to the Token Endpoint.",
             EndpointPurpose::Token,
             c.refresh_endpoint,
+        ),
+        Field::endpoint(
+            OAuth2Field::DeviceEndpoint,
+            "Device Endpoint",
+            "The device authorization endpoint: gives a device login's user code (RFC 8628); none: the issuer's.",
+            EndpointPurpose::DeviceAuthorization,
+            c.device_endpoint,
+        ),
+        Field::endpoint(
+            OAuth2Field::RevocationEndpoint,
+            "Revocation Endpoint",
+            "Revokes a connection's tokens (RFC 7009); none: the issuer's.",
+            EndpointPurpose::Revocation,
+            c.revocation_endpoint,
+        ),
+        Field::endpoint(
+            OAuth2Field::IntrospectionEndpoint,
+            "Introspection Endpoint",
+            "Says whether a token is still active (RFC 7662); none: the issuer's.",
+            EndpointPurpose::Introspection,
+            c.introspection_endpoint,
+        ),
+        Field::endpoint(
+            OAuth2Field::JwksEndpoint,
+            "JWKS Endpoint",
+            "The issuer's signing keys, to check ID tokens; none: the issuer's.",
+            EndpointPurpose::Jwks,
+            c.jwks_endpoint,
         ),
         Field::text(
             OAuth2Field::RedirectUri,
@@ -230,34 +275,38 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             "RFC 9449: tokens bound to a key pair kept with the connection; every call carries a proof.",
             c.dpop,
         ),
-    ]
-    .into_iter()
-    .chain(carried_fields(c))
-    .collect::<Vec<_>>()
-    .into_iter()
-    .map(|mut field| {
-        field.hidden |= !shown(field.key, c.client_auth, c.par);
-        field
-    })
-    .collect()
+    ];
+    let (grant, auth, par) = (c.grant, c.client_auth, c.par);
+    for field in &mut fields {
+        field.hidden = !shown(field.key, grant, auth, par);
+    }
+    fields
 }
 
-/// Whether a field of the OAuth 2.0 form is shown: the key and certificate fields only for the
-/// client authentication that uses them, the PAR endpoint only with PAR on.
-fn shown(key: FieldKey, auth: ClientAuth, par: bool) -> bool {
+/// Whether a field of the OAuth 2.0 form is shown: the Authorization URI, Redirect URI, PKCE and
+/// response mode only for the code grant (the only one with a browser login), the device endpoint
+/// only for the device grant, the key and certificate fields only for the client authentication
+/// that uses them, the PAR endpoint only with PAR on. A hidden field keeps its value.
+fn shown(key: FieldKey, grant: Grant, auth: ClientAuth, par: bool) -> bool {
+    let FieldKey::OAuth2(key) = key else { return true };
     match key {
-        FieldKey::OAuth2(OAuth2Field::ClientSecret) => auth.uses_secret(),
-        FieldKey::OAuth2(OAuth2Field::ClientKey) => auth.uses_key(),
-        FieldKey::OAuth2(OAuth2Field::KeyId | OAuth2Field::SigningAlg) => auth == ClientAuth::PrivateKeyJwt,
-        FieldKey::OAuth2(OAuth2Field::AssertionAudience) => auth.uses_assertion(),
-        FieldKey::OAuth2(OAuth2Field::ClientCertificate) => auth.uses_certificate(),
-        FieldKey::OAuth2(OAuth2Field::ParEndpoint) => par,
+        OAuth2Field::AuthorizationUri | OAuth2Field::RedirectUri | OAuth2Field::Pkce | OAuth2Field::ResponseMode => {
+            grant == Grant::AuthorizationCode
+        }
+        OAuth2Field::Par | OAuth2Field::CallbackSignature => grant == Grant::AuthorizationCode,
+        OAuth2Field::ParEndpoint => grant == Grant::AuthorizationCode && par,
+        OAuth2Field::DeviceEndpoint => grant == Grant::DeviceCode,
+        OAuth2Field::ClientSecret => auth.uses_secret(),
+        OAuth2Field::ClientKey => auth.uses_key(),
+        OAuth2Field::KeyId | OAuth2Field::SigningAlg => auth == ClientAuth::PrivateKeyJwt,
+        OAuth2Field::AssertionAudience => auth.uses_assertion(),
+        OAuth2Field::ClientCertificate => auth.uses_certificate(),
         _ => true,
     }
 }
 
-/// After a choice or toggle changed: the fields the new client authentication (or PAR) uses are
-/// shown, the others hidden (their values kept). The carried fields stay hidden.
+/// After a choice or toggle changed: the fields the grant, the client authentication and PAR use
+/// are shown, the others hidden (their values kept).
 pub fn fields_changed(form: &mut Form) {
     if !matches!(
         form.target,
@@ -265,13 +314,10 @@ pub fn fields_changed(form: &mut Form) {
     ) {
         return;
     }
-    let auth = client_auth_of(form);
-    let par = form.toggle(OAuth2Field::Par);
+    let grant = Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)];
+    let (auth, par) = (client_auth_of(form), form.toggle(OAuth2Field::Par));
     for field in &mut form.fields {
-        if CARRIED.iter().any(|k| field.key == FieldKey::OAuth2(*k)) {
-            continue;
-        }
-        field.hidden = !shown(field.key, auth, par);
+        field.hidden = !shown(field.key, grant, auth, par);
     }
 }
 
@@ -316,41 +362,125 @@ pub fn generate_key(form: &mut Form) -> Vec<Command> {
     ]
 }
 
-/// The grant, the issuer and the extra endpoints, carried through the form unseen so an edit keeps
-/// them. (Shown once the form offers them: grants engineer, after the TUI restructure.)
-fn carried_fields(c: &OAuth2Config) -> Vec<Field> {
-    let endpoint = |key: OAuth2Field, purpose: EndpointPurpose, id: Option<i64>| {
-        Field::endpoint(key, purpose.label(), "", purpose, id)
-    };
-    let mut fields = vec![
-        Field::choice(
-            OAuth2Field::Grant,
-            "Grant",
-            "",
-            Grant::ALL.iter().map(|g| g.label()).collect(),
-            Grant::ALL.iter().position(|g| *g == c.grant).unwrap_or(0),
-        ),
-        Field::text(OAuth2Field::Issuer, "Issuer", "", &c.issuer),
-        endpoint(OAuth2Field::DeviceEndpoint, EndpointPurpose::DeviceAuthorization, c.device_endpoint),
-        endpoint(OAuth2Field::RevocationEndpoint, EndpointPurpose::Revocation, c.revocation_endpoint),
-        endpoint(OAuth2Field::IntrospectionEndpoint, EndpointPurpose::Introspection, c.introspection_endpoint),
-        endpoint(OAuth2Field::JwksEndpoint, EndpointPurpose::Jwks, c.jwks_endpoint),
-    ];
-    for field in &mut fields {
-        field.hidden = true;
+/// The OAuth 2.0 fields as the form has them now (unchecked).
+pub fn oauth2_config(form: &Form) -> OAuth2Config {
+    OAuth2Config {
+        client_id: form.text(OAuth2Field::ClientId).trim().to_owned(),
+        client_secret: form.text(OAuth2Field::ClientSecret),
+        authorization_uri: form.text(OAuth2Field::AuthorizationUri).trim().to_owned(),
+        scopes: form.text(OAuth2Field::Scopes),
+        token_endpoint: form.endpoint(OAuth2Field::TokenEndpoint),
+        userinfo_endpoint: form.endpoint(OAuth2Field::UserinfoEndpoint),
+        redirect_uri: form.text(OAuth2Field::RedirectUri).trim().to_owned(),
+        client_auth: ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)],
+        pkce: form.toggle(OAuth2Field::Pkce),
+        response_mode: ResponseMode::ALL[form.choice(OAuth2Field::ResponseMode).min(ResponseMode::ALL.len() - 1)],
+        grant: Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)],
+        issuer: form.text(OAuth2Field::Issuer).trim().to_owned(),
+        device_endpoint: form.endpoint(OAuth2Field::DeviceEndpoint),
+        revocation_endpoint: form.endpoint(OAuth2Field::RevocationEndpoint),
+        introspection_endpoint: form.endpoint(OAuth2Field::IntrospectionEndpoint),
+        jwks_endpoint: form.endpoint(OAuth2Field::JwksEndpoint),
+        client_key: form.text(OAuth2Field::ClientKey).trim().to_owned(),
+        key_id: form.text(OAuth2Field::KeyId).trim().to_owned(),
+        signing_alg: SigningAlg::ALL[form.choice(OAuth2Field::SigningAlg).min(SigningAlg::ALL.len() - 1)],
+        assertion_audience: AssertionAudience::ALL
+            [form.choice(OAuth2Field::AssertionAudience).min(AssertionAudience::ALL.len() - 1)],
+        client_certificate: form.text(OAuth2Field::ClientCertificate).trim().to_owned(),
+        par: form.toggle(OAuth2Field::Par),
+        par_endpoint: form.text(OAuth2Field::ParEndpoint).trim().to_owned(),
+        dpop: form.toggle(OAuth2Field::Dpop),
+        refresh_endpoint: form.endpoint(OAuth2Field::RefreshEndpoint),
+        keep: parse_kept_names(&form.text(OAuth2Field::Keep)),
+        callback_signature: CallbackSignature::ALL
+            [form.choice(OAuth2Field::CallbackSignature).min(CallbackSignature::ALL.len() - 1)],
     }
-    fields
 }
 
-/// The fields of the OAuth 2.0 form that are carried unseen.
-const CARRIED: [OAuth2Field; 6] = [
-    OAuth2Field::Grant,
-    OAuth2Field::Issuer,
-    OAuth2Field::DeviceEndpoint,
-    OAuth2Field::RevocationEndpoint,
-    OAuth2Field::IntrospectionEndpoint,
-    OAuth2Field::JwksEndpoint,
-];
+/// The discovery key: reads the Issuer's discovery document (the answer comes back to
+/// [`discovered`]).
+pub fn discover(form: &mut Form) -> Vec<Command> {
+    let issuer = form.text(OAuth2Field::Issuer).trim().to_owned();
+    let key = FieldKey::OAuth2(OAuth2Field::Issuer);
+    if issuer.is_empty() {
+        let message =
+            "Enter the issuer first, e.g. https://accounts.example.com: its discovery document fills in the rest.";
+        return form.refuse(vec![(key, message.into())]);
+    }
+    if let Err(message) = crate::model::authorization::check_issuer(&issuer) {
+        return form.refuse(vec![(key, message)]);
+    }
+    form.errors.retain(|(k, _)| *k != key);
+    vec![
+        Command::Discover { issuer: issuer.clone() },
+        Command::Info(format!("Reading the discovery document of {issuer}…")),
+    ]
+}
+
+/// The discovery document came (or didn't): what it would change is asked first.
+pub fn discovered(form: &mut Form, result: Result<Discovery, String>, data: &Data) -> Vec<Command> {
+    let discovery = match result {
+        Ok(discovery) => discovery,
+        Err(message) => return form.refuse(vec![(OAuth2Field::Issuer.into(), printable(&message).into_owned())]),
+    };
+    form.metadata = Some(Box::new(discovery.metadata.clone()));
+    let name = form.text(OAuth2Field::Name).trim().to_owned();
+    let name = if name.is_empty() { "Discovered".to_owned() } else { name };
+    let config = oauth2_config(form);
+    let plan = DiscoveryPlan::new(&discovery.metadata, &name, &config, &data.endpoints);
+    let mut preview = config.clone();
+    plan.apply(&mut preview, &[]);
+    let userinfo = plan
+        .endpoints
+        .iter()
+        .find(|p| p.purpose == EndpointPurpose::UserInfo)
+        .map(|p| p.url.clone())
+        .or_else(|| config.userinfo_endpoint.and_then(|id| data.endpoint(id)).map(|e| e.url.clone()));
+    let warnings: Vec<String> = metadata_checks(&preview, &discovery.metadata, userinfo.as_deref())
+        .into_iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("  ! {}", c.line().trim_start_matches("warning ")))
+        .collect();
+    let mut message = format!("Fill in the form from {} ({})?\n", discovery.url, discovery.source.label());
+    for line in plan.describe() {
+        message.push_str(&format!("\n  {line}"));
+    }
+    if !warnings.is_empty() {
+        message.push_str("\n\nWhat doesn't fit the issuer (change it in the form):");
+        for warning in &warnings {
+            message.push_str(&format!("\n{warning}"));
+        }
+    }
+    let on_yes = vec![Command::Store(Job::SaveDiscoveredEndpoints(Box::new(plan)))];
+    vec![Command::Push(Overlay::Confirm(Confirm::new(printable_lines(&message).into_owned(), on_yes)))]
+}
+
+/// The planned endpoints were saved: the form gets the issuer, the Authorization URI (the query
+/// typed into it kept) and the endpoints.
+fn fill_from_discovery(form: &mut Form, plan: &DiscoveryPlan, ids: &[(EndpointPurpose, i64)]) -> Vec<Command> {
+    form.set_text(OAuth2Field::Issuer, &plan.issuer);
+    if let Some(uri) = &plan.authorization_uri {
+        form.set_text(OAuth2Field::AuthorizationUri, uri);
+    }
+    for (purpose, id) in ids {
+        let key = match purpose {
+            EndpointPurpose::Token => OAuth2Field::TokenEndpoint,
+            EndpointPurpose::UserInfo => OAuth2Field::UserinfoEndpoint,
+            EndpointPurpose::DeviceAuthorization => OAuth2Field::DeviceEndpoint,
+            EndpointPurpose::Revocation => OAuth2Field::RevocationEndpoint,
+            EndpointPurpose::Introspection => OAuth2Field::IntrospectionEndpoint,
+            EndpointPurpose::Jwks => OAuth2Field::JwksEndpoint,
+            EndpointPurpose::Other => continue,
+        };
+        form.set_endpoint(key, Some(*id));
+    }
+    form.errors.clear();
+    let created = plan.endpoints.iter().filter(|p| matches!(p.change, EndpointChange::Create { .. })).count();
+    let updated = plan.endpoints.iter().filter(|p| matches!(p.change, EndpointChange::Update { .. })).count();
+    vec![Command::Info(format!(
+        "Filled in from the discovery document: {created} endpoint(s) created, {updated} updated. Save the form to keep the authorization."
+    ))]
+}
 
 /// The name and fields of the authorization the form describes, or the problems to show.
 pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConfig), Vec<(FieldKey, String)>> {
@@ -369,37 +499,7 @@ pub fn to_authorization(form: &Form, kind: AuthKind) -> Result<(String, AuthConf
             password_label: form.text(BasicField::PasswordLabel).trim().to_owned(),
             userinfo_endpoint: form.endpoint(BasicField::UserinfoEndpoint),
         }),
-        AuthKind::OAuth2 => AuthConfig::OAuth2(OAuth2Config {
-            client_id: form.text(OAuth2Field::ClientId).trim().to_owned(),
-            client_secret: form.text(OAuth2Field::ClientSecret),
-            authorization_uri: form.text(OAuth2Field::AuthorizationUri).trim().to_owned(),
-            scopes: form.text(OAuth2Field::Scopes),
-            token_endpoint: form.endpoint(OAuth2Field::TokenEndpoint),
-            userinfo_endpoint: form.endpoint(OAuth2Field::UserinfoEndpoint),
-            redirect_uri: form.text(OAuth2Field::RedirectUri).trim().to_owned(),
-            client_auth: ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)],
-            pkce: form.toggle(OAuth2Field::Pkce),
-            response_mode: ResponseMode::ALL[form.choice(OAuth2Field::ResponseMode).min(ResponseMode::ALL.len() - 1)],
-            grant: Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)],
-            issuer: form.text(OAuth2Field::Issuer).trim().to_owned(),
-            device_endpoint: form.endpoint(OAuth2Field::DeviceEndpoint),
-            revocation_endpoint: form.endpoint(OAuth2Field::RevocationEndpoint),
-            introspection_endpoint: form.endpoint(OAuth2Field::IntrospectionEndpoint),
-            jwks_endpoint: form.endpoint(OAuth2Field::JwksEndpoint),
-            refresh_endpoint: form.endpoint(OAuth2Field::RefreshEndpoint),
-            keep: parse_kept_names(&form.text(OAuth2Field::Keep)),
-            callback_signature: CallbackSignature::ALL
-                [form.choice(OAuth2Field::CallbackSignature).min(CallbackSignature::ALL.len() - 1)],
-            client_key: form.text(OAuth2Field::ClientKey).trim().to_owned(),
-            key_id: form.text(OAuth2Field::KeyId).trim().to_owned(),
-            signing_alg: SigningAlg::ALL[form.choice(OAuth2Field::SigningAlg).min(SigningAlg::ALL.len() - 1)],
-            assertion_audience: AssertionAudience::ALL
-                [form.choice(OAuth2Field::AssertionAudience).min(AssertionAudience::ALL.len() - 1)],
-            client_certificate: form.text(OAuth2Field::ClientCertificate).trim().to_owned(),
-            par: form.toggle(OAuth2Field::Par),
-            par_endpoint: form.text(OAuth2Field::ParEndpoint).trim().to_owned(),
-            dpop: form.toggle(OAuth2Field::Dpop),
-        }),
+        AuthKind::OAuth2 => AuthConfig::OAuth2(oauth2_config(form)),
     };
     let mut errors: Vec<FieldError<FieldKey>> = Vec::new();
     check_name(name_key, &name, &mut errors);
@@ -479,6 +579,10 @@ pub fn missing(form: &Form, field: FieldKey) -> String {
         FieldKey::OAuth2(OAuth2Field::ParEndpoint) => {
             "Enter the PAR endpoint's URL, or set the Issuer so discovery finds it.".into()
         }
+        FieldKey::OAuth2(OAuth2Field::DeviceEndpoint) => format!(
+            "Choose a device authorization endpoint, or create one ({}); or set the Issuer, whose discovery document names one.",
+            key_for(Context::FormChoice, Action::Submit)
+        ),
         _ => "Fill this in.".into(),
     }
 }
@@ -508,6 +612,7 @@ pub fn stored(form: &mut Form, kind: AuthKind, outcome: Outcome) -> Vec<Command>
         Err(JobError::Store(e @ StoreError::DuplicateName { .. })) => {
             form.refuse(vec![(name_key(kind), e.to_string())])
         }
+        Ok(Done::DiscoveredEndpoints { plan, ids }) => fill_from_discovery(form, &plan, &ids),
         other => report(other),
     }
 }

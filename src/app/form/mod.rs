@@ -281,6 +281,9 @@ pub struct Form {
     /// The endpoint list, when open: the index of the highlighted entry.
     pub picker: Option<usize>,
     initial: Vec<String>,
+    /// The issuer's metadata, once the discovery key read it: what doesn't fit it is shown beside
+    /// the field concerned.
+    pub metadata: Option<Box<crate::model::discovery::ProviderMetadata>>,
 }
 
 impl Form {
@@ -295,6 +298,7 @@ impl Form {
             revealed: false,
             picker: None,
             initial,
+            metadata: None,
         }
     }
 
@@ -448,6 +452,7 @@ impl Form {
         match action {
             Action::Reveal => self.fields.iter().any(Field::is_secret),
             Action::GenerateKey => self.fields.iter().any(|f| f.key == FieldKey::OAuth2(OAuth2Field::ClientKey)),
+            Action::Discover => self.fields.iter().any(|f| f.key == FieldKey::OAuth2(OAuth2Field::Issuer)),
             _ => true,
         }
     }
@@ -506,6 +511,7 @@ impl Form {
                 FieldInput::Button => return self.save(),
             },
             Action::Save => return self.save(),
+            Action::Discover => return authorization::discover(self),
             Action::Cancel if self.is_dirty() => {
                 let message = "Discard what you typed in this form?".to_owned();
                 return vec![Command::Push(Overlay::Confirm(super::overlay::Confirm::new(

@@ -1,10 +1,10 @@
-//! The Connections tab: the saved results of successful tests; refresh, delete.
+//! The Connections tab: the saved results of successful tests; refresh, introspect, revoke, delete.
 
 use crate::app::data::Data;
 use crate::app::list::ListCursor;
 use crate::app::overlay::Confirm;
 use crate::app::{Command, Job, Overlay};
-use crate::flow::Connection;
+use crate::flow::{Connection, ConnectionStatus};
 use crate::keymap::Action;
 
 #[derive(Default)]
@@ -19,7 +19,8 @@ impl ConnectionsTab {
 
     pub fn available(&self, action: Action, data: &Data) -> bool {
         match action {
-            Action::Edit | Action::Delete | Action::Refresh => self.selected(data).is_some(),
+            Action::Edit | Action::Delete | Action::Refresh | Action::Introspect => self.selected(data).is_some(),
+            Action::Revoke => self.selected(data).is_some_and(|c| c.status != ConnectionStatus::Revoked),
             _ => true,
         }
     }
@@ -32,6 +33,22 @@ impl ConnectionsTab {
             Action::Refresh => {
                 if let Some(c) = self.selected(data) {
                     return vec![Command::Refresh { connection_id: c.id }];
+                }
+            }
+            Action::Introspect => {
+                if let Some(c) = self.selected(data) {
+                    return vec![Command::Introspect { connection_id: c.id }];
+                }
+            }
+            Action::Revoke => {
+                if let Some(c) = self.selected(data) {
+                    let message = format!(
+                        "Revoke the tokens of \"{}\" as {} at the provider? The connection can't be used or refreshed afterwards.",
+                        c.authorization_name,
+                        c.who()
+                    );
+                    let on_yes = vec![Command::Revoke { connection_id: c.id }];
+                    return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes)))];
                 }
             }
             Action::Delete => {

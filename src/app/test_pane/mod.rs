@@ -14,7 +14,6 @@ use crate::flow::{
 };
 use crate::keymap::{self, Action, Context};
 use crate::model::redact::{MASK, Sensitive};
-use crate::model::text::printable;
 use crate::platform::{Effect, Environment};
 
 /// The paste box: what is pasted holds the authorization code, so it is masked unless revealed.
@@ -188,15 +187,7 @@ impl TestPane {
                 self.log.push(format!("Ignored a request that isn't the callback: {method} {path}"));
             }
             FlowEvent::Notice { step, message } => self.step_mut(step).notices.push(message),
-            FlowEvent::DeviceCode(device) => {
-                let code = printable(device.user_code.reveal()).into_owned();
-                self.log.push(format!(
-                    "On any device, open {} and enter the code {code} (it expires in {} s).",
-                    printable(&device.verification_uri),
-                    device.expires_in_secs
-                ));
-                self.device = Some(device);
-            }
+            FlowEvent::DeviceCode(device) => self.device = Some(device),
             FlowEvent::DevicePoll(poll) => self.device_poll = Some(poll),
             FlowEvent::Exchange { step, redacted, raw } => {
                 let view = self.step_mut(step);
@@ -282,8 +273,10 @@ impl TestPane {
 
     pub fn available(&self, action: Action, env: &Environment) -> bool {
         match action {
-            Action::Copy => self.auth_url.is_some(),
-            Action::OpenBrowser => env.can_open_browser && self.auth_url.is_some() && self.is_running(),
+            Action::Copy => self.auth_url.is_some() || self.device.is_some(),
+            Action::OpenBrowser => {
+                env.can_open_browser && (self.auth_url.is_some() || self.device.is_some()) && self.is_running()
+            }
             Action::Paste => self.is_waiting_for_callback(),
             Action::Test => !self.is_running() && self.kind == FlowKind::Test,
             Action::Refresh => {
@@ -308,6 +301,29 @@ impl TestPane {
             Action::ScrollDown => self.detail_scroll = self.detail_scroll.saturating_add(10),
             Action::ScrollUp => self.detail_scroll = self.detail_scroll.saturating_sub(10),
             Action::Reveal => self.toggle_reveal(),
+            // A device login: the user code, to type (or paste) on the verification page.
+            Action::Copy if self.device.is_some() => {
+                if let Some(device) = &self.device {
+                    return vec![
+                        Command::Effect(Effect::CopyToClipboard(device.user_code.reveal().clone())),
+                        Command::Info(
+                            "Copied the user code to your clipboard (OSC 52; your terminal must allow it).".into(),
+                        ),
+                    ];
+                }
+            }
+            Action::OpenBrowser if self.device.is_some() => {
+                if let Some(device) = &self.device {
+                    let url = device
+                        .verification_uri_complete
+                        .as_ref()
+                        .map_or_else(|| device.verification_uri.clone(), |c| c.reveal().clone());
+                    return vec![
+                        Command::Effect(Effect::OpenBrowser(url)),
+                        Command::Info("Opening the verification page in your browser…".into()),
+                    ];
+                }
+            }
             Action::Copy => {
                 if let Some(url) = self.auth_url.clone() {
                     return vec![

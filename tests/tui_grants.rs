@@ -1,0 +1,171 @@
+//! The grants in the TUI, driven by keys on TestBackend against the real OpenID Connect provider:
+//! the OAuth 2.0 form filled from the issuer's discovery document (Ctrl-D, after asking) and its
+//! fields following the grant; a device-code login in the test pane (the code, the countdown, the
+//! QR code, `c` copying the code), approved on the provider's page; the ID token's checks in the
+//! pane; introspection and revocation from the Connections tab, the revoked state shown.
+
+#[path = "support/oidc.rs"]
+mod oidc;
+#[path = "support/tui.rs"]
+mod tui;
+
+use std::sync::OnceLock;
+
+use authdeck::app::Effect;
+use authdeck::model::discovery::{DiscoveryPlan, ProviderMetadata};
+use authdeck::model::{AuthConfig, ClientAuth, Grant, OAuth2Config};
+use crossterm::event::KeyCode;
+use oidc::OidcProvider;
+use tui::Harness;
+
+fn provider() -> &'static OidcProvider {
+    static PROVIDER: OnceLock<OidcProvider> = OnceLock::new();
+    PROVIDER.get_or_init(OidcProvider::start)
+}
+
+#[test]
+fn discovery_fills_the_form_after_asking_and_the_fields_follow_the_grant() {
+    let provider = provider();
+    let mut h = Harness::new();
+    h.press("n");
+    h.press("o");
+    h.assert_shows("New OAuth 2.0 authorization");
+    h.focus("Name");
+    h.fill("Local");
+    h.focus("Client ID");
+    h.press(oidc::BASIC_CLIENT_ID);
+    h.focus("Client Secret");
+    h.press(oidc::BASIC_CLIENT_SECRET);
+    h.focus("Scopes");
+    h.press("openid profile email");
+
+    // The grant decides what the form asks for.
+    h.focus("Grant");
+    h.key(KeyCode::Right);
+    h.assert_shows("◀ Device code ▶");
+    h.assert_shows("Device Endpoint");
+    h.assert_hides("Redirect URI");
+    h.assert_hides("Authorization URI");
+    h.key(KeyCode::Left);
+    h.assert_shows("Authorization URI");
+    h.assert_hides("Device Endpoint");
+
+    // Without an issuer, the discovery key says what to type.
+    h.ctrl('d');
+    h.assert_shows("Enter the issuer first");
+    h.focus("Issuer");
+    h.press(&provider.issuer);
+    h.ctrl('d');
+    h.wait_for("Fill in the form from");
+    h.assert_shows("Token: create \"Local token\"");
+    h.assert_shows("JWKS (signing keys): create \"Local JWKS\"");
+    h.press("y");
+    h.wait_for("Filled in from the discovery document: 6 endpoint(s) created");
+    h.assert_shows("Local token  ▾");
+    // What doesn't fit the metadata is said beside the field, while the form is open.
+    h.focus("Scopes");
+    h.press(" bogus");
+    h.assert_shows("found not listed:");
+    for _ in 0..6 {
+        h.key(KeyCode::Backspace);
+    }
+    h.assert_hides("found not listed");
+    h.ctrl('s');
+    h.wait_for("Created the OAuth 2.0 authorization \"Local\"");
+
+    let store = h.store();
+    let app = store.apps().unwrap().remove(0);
+    let auth = store.authorizations(app.id).unwrap().into_iter().find(|a| a.name == "Local").unwrap();
+    let AuthConfig::OAuth2(c) = &auth.config else { panic!("not OAuth 2.0") };
+    assert_eq!(c.issuer, provider.issuer);
+    assert_eq!(c.authorization_uri, provider.authorization_endpoint());
+    let refs = auth.config.endpoint_refs();
+    assert!(refs.by_purpose().iter().all(|(_, id)| id.is_some()), "{refs:?}");
+    assert_eq!(store.endpoints(app.id).unwrap().len(), 6);
+}
+
+/// A device-code authorization of the public client, made from the provider's discovery document.
+fn seed_device_authorization(store: &mut authdeck::store::Store) {
+    let provider = provider();
+    let metadata = ProviderMetadata::from_json(&provider.discovery).unwrap();
+    let app_id = store.apps_or_first().unwrap()[0].id;
+    let config = OAuth2Config {
+        client_id: oidc::PUBLIC_CLIENT_ID.into(),
+        client_auth: ClientAuth::None,
+        scopes: "openid profile email offline_access".into(),
+        grant: Grant::DeviceCode,
+        ..Default::default()
+    };
+    let plan = DiscoveryPlan::new(&metadata, "Device", &config, &store.endpoints(app_id).unwrap());
+    store.save_discovered_authorization(app_id, "Device", None, config, &plan).unwrap();
+}
+
+/// The user code on screen: its letters are drawn spaced out ("W D J B - M J H T").
+fn user_code_on(screen: &str) -> Option<String> {
+    screen.lines().find_map(|line| {
+        let chars: Vec<char> = line.chars().collect();
+        chars.windows(17).find_map(|w| {
+            let code: String = w.iter().step_by(2).collect();
+            let spaced = w.iter().skip(1).step_by(2).all(|c| *c == ' ');
+            let shape = code.chars().enumerate().all(|(i, c)| if i == 4 { c == '-' } else { c.is_ascii_uppercase() });
+            (spaced && shape).then_some(code)
+        })
+    })
+}
+
+#[test]
+fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_tab() {
+    let provider = provider();
+    let mut h = Harness::setup().size(130, 60).seed(seed_device_authorization).start();
+    h.key(KeyCode::Down);
+    h.assert_shows("Device");
+    h.press("t");
+    h.wait_for("and enter the code:");
+    h.assert_shows(&format!("{}/device", provider.issuer));
+    // A countdown from 10:00 (the provider's 600 s), whichever second this screen was drawn in.
+    assert!(h.screen().contains("The code expires in 10:00") || h.screen().contains("The code expires in 9:5"));
+    h.assert_shows("Or scan it");
+    let code = user_code_on(&h.screen()).expect("the user code on screen");
+    // c copies the code (OSC 52), to paste on the page.
+    h.press("c");
+    h.assert_shows("Copied the user code");
+    assert_eq!(h.take_effects(), [Effect::CopyToClipboard(code.clone())]);
+
+    // The user approves on another device.
+    let page = format!("{}/device?user_code={code}", provider.issuer);
+    let approved = std::thread::spawn(move || oidc::device_login(&page, false));
+    h.wait_for("✓ Test User");
+    assert_eq!(approved.join().unwrap(), "approved");
+    h.assert_shows("Connection saved");
+
+    // The ID token's checks, one a line, and its decoded claims.
+    h.key(KeyCode::Up);
+    h.key(KeyCode::Up);
+    h.assert_shows("ID token checked");
+    h.assert_shows("✓ signature: valid, key authdeck-test-rsa");
+    h.assert_shows(&format!("✓ iss: {}", provider.issuer));
+    h.assert_shows("✓ aud: public-client");
+    h.assert_shows("ID token claims (the token itself is not shown):");
+    assert!(h.screens.iter().all(|s| !s.contains(&format!("\"{code}\""))), "the code is never in a record on screen");
+
+    // The Connections tab: introspect, then revoke (asked first), then introspect again.
+    h.esc();
+    h.tab(2);
+    h.assert_shows("Connections (1)");
+    h.assert_shows("active");
+    h.press("i");
+    h.wait_for("The access token of connection 1 is active.");
+    h.esc();
+    h.press("v");
+    h.assert_shows("Revoke the tokens of \"Device\"");
+    h.press("y");
+    h.wait_for("Revoked the refresh token and the access token of connection 1.");
+    h.esc();
+    h.assert_shows("revoked");
+    h.press("i");
+    h.wait_for("is inactive");
+    h.esc();
+    // A revoked connection is neither revoked again nor refreshed.
+    h.press("r");
+    h.assert_shows("were revoked");
+}
