@@ -259,7 +259,7 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         ),
         Field::toggle(
             OAuth2Field::Par,
-            "Pushed authorization request",
+            "Pushed request (PAR)",
             "RFC 9126: the parameters are POSTed first; the browser gets only a request_uri.",
             c.par,
         ),
