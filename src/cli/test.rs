@@ -43,7 +43,8 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     // Checked before asking for a key or password that could not be used anyway.
     let mut request = FlowRequest::test(&authorization, &endpoints, Credentials::None)?;
     request.credentials = ask_credentials(&authorization.config).await?;
-    let options = FlowOptions { callback_timeout: Duration::from_secs(args.timeout), ..FlowOptions::default() };
+    let options =
+        FlowOptions { callback_timeout: Duration::from_secs(args.timeout.max(1)), ..FlowOptions::from_environment()? };
     run_request(store, &app, &authorization, request, options, args.json).await
 }
 

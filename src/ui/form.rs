@@ -56,7 +56,7 @@ fn security_warning(field: &Field, form: &Form, app: &App) -> Option<String> {
     let client_auth = ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)];
     let code_grant = Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)] == Grant::AuthorizationCode;
     let role = match key {
-        OAuth2Field::TokenEndpoint => Some(EndpointRole::Token),
+        OAuth2Field::TokenEndpoint | OAuth2Field::RefreshEndpoint => Some(EndpointRole::Token),
         OAuth2Field::UserinfoEndpoint => Some(EndpointRole::UserInfo),
         OAuth2Field::DeviceEndpoint => Some(EndpointRole::DeviceAuthorization),
         OAuth2Field::RevocationEndpoint => Some(EndpointRole::Revocation),
@@ -243,7 +243,7 @@ fn line(rect: Rect, y: u16) -> Rect {
 fn draw_picker(frame: &mut Frame, bounds: Rect, anchor: Rect, v: &View, form: &Form, index: usize) {
     let theme = v.theme;
     let FieldInput::Endpoint { purpose, .. } = form.focused().input else { return };
-    let entries = v.app.data.picker_entries(purpose);
+    let entries = form.endpoint_entries(purpose, &v.app.data);
     let width = bounds.width.saturating_sub(8).min(80);
     let items: Vec<ListItem> = entries
         .iter()
