@@ -283,6 +283,8 @@ pub static BINDINGS: &[Binding] = &[
     // Yes/no questions.
     bind!(Confirm, [ch('y')], Yes, "yes"),
     bind!(Confirm, [ch('n'), ESC], No, "no"),
+    bind!(Confirm, [ch('j'), DOWN], Down, "scroll down", hidden),
+    bind!(Confirm, [ch('k'), UP], Up, "scroll up", hidden),
     // One-line prompts (a name, a path).
     bind!(Prompt, [ENTER], Submit, "OK"),
     bind!(Prompt, [ESC], Cancel, "cancel"),

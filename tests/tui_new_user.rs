@@ -476,6 +476,13 @@ fn a_form_follows_what_is_typed() {
     h.press("Iv1 client");
     h.ctrl('s');
     h.assert_shows("✗ A Client ID has no spaces");
+    // Scopes as parsed, cut with … where the row ends (not cut silently at the border).
+    h.focus("Scopes");
+    let scopes: Vec<String> = (1..=9).map(|i| format!("https://scopes.example.test/auth/scope-{i}")).collect();
+    h.paste(&scopes.join(" "));
+    let row = h.screen().lines().find(|l| l.contains("9 scopes: ")).expect("the scopes as parsed").to_owned();
+    assert!(row.contains("scope-1 · ") && row.trim_end_matches([' ', '│']).ends_with('…'), "{row}");
+    assert!(!row.contains("scope-9"), "{row}");
     h.esc();
     h.press("y");
 
