@@ -311,3 +311,98 @@ fn usage_mistakes_exit_2_and_say_what_to_do() {
     let out = authdeck(dir, &["check", "--all", "--fail-on", "sometimes"], &[]);
     assert_eq!(out.status.code(), Some(2), "clap's own usage errors exit 2 too");
 }
+
+/// Runs a lab request in-process (a runner whose "second" is 5 ms) and records it.
+async fn lab(place: &Place, lab: authdeck::flow::Lab) -> authdeck::flow::FlowReport {
+    let mut store = place.store();
+    let connection = store.connections(1).unwrap().into_iter().next().expect("a connection");
+    let authorization = store.authorization(connection.authorization_id).unwrap();
+    let endpoints = store.endpoints(authorization.app_id).unwrap();
+    let request = authdeck::flow::FlowRequest::lab(&authorization, &endpoints, &connection, lab).unwrap();
+    let runner = authdeck::flow::FlowRunner::new(authdeck::flow::FlowOptions {
+        poll_second: std::time::Duration::from_millis(5),
+        ..Default::default()
+    })
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let handle = runner.spawn(request, tx);
+    let mut report = tokio::time::timeout(WAIT, async {
+        while let Some(event) = rx.recv().await {
+            if let authdeck::flow::FlowEvent::Finished(report) = event {
+                return *report;
+            }
+        }
+        panic!("no Finished")
+    })
+    .await
+    .expect("the lab finished in time");
+    drop(handle);
+    store.record_flow(&mut report).unwrap();
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lab_forces_expiry_and_probes_the_lifetime() {
+    // The access token works for three calls to /me after each refresh, then it is refused.
+    let calls_since_refresh = Arc::new(AtomicUsize::new(0));
+    let calls = calls_since_refresh.clone();
+    let refuse_refresh = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let refuse = refuse_refresh.clone();
+    let handler: Handler =
+        Arc::new(move |seen: &Seen, hits: usize| match seen.target.split('?').next().unwrap_or_default() {
+            "/token" if refuse.load(Ordering::SeqCst) && seen.body.contains("grant_type=refresh_token") => reply(
+                400,
+                "application/json",
+                r#"{"error":"invalid_grant","error_description":"refresh token revoked"}"#,
+            ),
+            "/token" => {
+                calls.store(0, Ordering::SeqCst);
+                json(json!({"access_token": format!("fake-at-{hits}"), "token_type": "Bearer", "expires_in": 20,
+                    "refresh_token": "fake-rt-1"}))
+            }
+            "/me" if calls.fetch_add(1, Ordering::SeqCst) >= 3 => {
+                reply(401, "application/json", r#"{"error":"invalid_token"}"#)
+            }
+            "/me" => json(json!({"id": "u1", "name": "Ann"})),
+            _ => reply(404, "text/plain", "no route"),
+        });
+    let server = FakeServer::start_handler(handler).await;
+    let place = Place::new();
+    logged_in(&place, &server).await;
+
+    // Force expiry: the refresh path, as after a 401.
+    let report = lab(&place, authdeck::flow::Lab::ForceExpiry).await;
+    assert!(report.is_ok(), "{}", report.message);
+    let steps: Vec<_> = report.steps.iter().map(|s| s.step).collect();
+    use authdeck::flow::StepId;
+    assert_eq!(steps, [StepId::MarkedExpired, StepId::Refresh, StepId::UserInfo, StepId::Save]);
+    assert!(report.message.starts_with("Forced expiry: the refresh path works"), "{}", report.message);
+
+    // The lifetime probe: refreshed, then called every "second" until refused.
+    let report = lab(&place, authdeck::flow::Lab::Lifetime { every_secs: 2, max_secs: 100 }).await;
+    assert!(report.is_ok(), "{}", report.message);
+    let probe = report.step(StepId::LifetimeProbe).unwrap();
+    // Three calls work, the fourth is refused; the times are in the runner's short seconds (the
+    // calls' own time counts too, so only their order is asserted).
+    let summary = &probe.summary;
+    assert!(
+        summary.starts_with("refused after ") && summary.contains(" s (4 calls, every 2 s); expires_in said "),
+        "{summary}"
+    );
+    assert!(summary.ends_with("sooner than said"), "{summary}");
+    // Bounded: a token that outlives the bound is said to.
+    calls_since_refresh.store(0, Ordering::SeqCst);
+    let report = lab(&place, authdeck::flow::Lab::Lifetime { every_secs: 1, max_secs: 1 }).await;
+    assert!(report.step(StepId::LifetimeProbe).unwrap().summary.contains("the probe's bound"), "{:?}", report.steps);
+
+    // A forced expiry whose refresh is refused leaves the connection expired and in need of a login.
+    refuse_refresh.store(true, Ordering::SeqCst);
+    let report = lab(&place, authdeck::flow::Lab::ForceExpiry).await;
+    assert!(!report.is_ok());
+    let connection = place.store().connections(1).unwrap().remove(0);
+    assert_eq!(connection.status, authdeck::flow::ConnectionStatus::NeedsLogin);
+    assert!(connection.tokens.expires_at.unwrap() <= authdeck::model::time::now());
+    let runs = place.store().test_runs(connection.authorization_id, 10).unwrap();
+    let kinds: Vec<_> = runs.iter().filter_map(|r| r.kind).map(|k| k.code()).collect();
+    assert_eq!(kinds, ["force_expiry", "lifetime_probe", "lifetime_probe", "force_expiry", "test"]);
+}

@@ -304,7 +304,19 @@ impl Fingerprint {
 
     /// This run's fingerprint, with what it didn't see taken from `older` (a check that reused
     /// the access token saw no token response: the last one stays the one to compare with).
+    /// The last ID token's key is kept only while the keys have it: once a baseline is taken
+    /// without it (accepted drift), that ID token is no one's to compare with.
     pub fn merged_over(self, older: &Fingerprint) -> Fingerprint {
+        let mut merged = self.merge(older);
+        if let (Some(SignedBy { kid: Some(kid), .. }), Some(keys)) = (&merged.id_token, &merged.keys)
+            && !keys.iter().any(|k| k.kid.as_deref() == Some(kid.as_str()))
+        {
+            merged.id_token = None;
+        }
+        merged
+    }
+
+    fn merge(self, older: &Fingerprint) -> Fingerprint {
         Fingerprint {
             discovery: self.discovery.or_else(|| older.discovery.clone()),
             keys: self.keys.or_else(|| older.keys.clone()),
