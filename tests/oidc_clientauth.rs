@@ -172,10 +172,28 @@ async fn private_key_jwt_with_a_key_authdeck_generated() {
         c.client_key = key.to_pem();
         c.key_id = kid.clone();
         c.signing_alg = SigningAlg::ES256;
+        // With PAR and DPoP too: every request that is sent again after a DPoP nonce challenge
+        // carries a fresh assertion (the provider refuses a jti it has seen).
+        c.par = true;
+        c.dpop = true;
     })
     .await;
     let driven = drive(test_request(&s)).await;
     driven.assert_ok();
+    // The token exchange used the newest nonce (no second try); its binding was checked by
+    // introspection, itself authenticated with its own fresh assertion.
+    let token = driven.step(StepId::TokenExchange);
+    let statuses: Vec<u16> = token.exchanges.iter().filter_map(|e| e.response.as_ref().map(|r| r.status)).collect();
+    assert_eq!(statuses, [200, 200], "the code exchange, then the introspection of the new token");
+    assert!(token.checks.iter().any(|c| c.name == "cnf.jkt" && c.ok), "{:?}", token.checks);
+    let assertions: Vec<_> = driven
+        .step(StepId::PushedAuthorization)
+        .jwts
+        .iter()
+        .filter(|j| j.label.starts_with("Client assertion"))
+        .collect();
+    assert_eq!(assertions.len(), 2, "the first pushed request and the one with the nonce");
+    assert_ne!(assertions[0].claims["jti"], assertions[1].claims["jti"]);
     // The issuer offers the method and the algorithm: no warning.
     let discovery = driven.step(StepId::Discovery);
     assert!(discovery.checks.iter().all(|c| c.ok), "{:?}", discovery.checks);

@@ -337,6 +337,8 @@ fn from_a_preset_in_the_tui_to_a_tested_connection() {
     runtime.block_on(async { reqwest::get(&location).await.map(|_| ()).unwrap_or_else(|e| panic!("{e}")) });
     h.wait_for("✓ Ann Lee");
     h.wait_for("✓ Connection saved");
+    h.assert_shows("kept token.team.id: T0FAKE");
+    h.assert_shows("kept token.team.name: Fake Team");
 
     let store = h.store();
     let connections = store.connections(h.app_id()).unwrap();
@@ -407,4 +409,48 @@ fn a_filter_that_matches_nothing_says_so_and_escape_clears_it_first() {
     h.esc();
     h.assert_hides("provider preset");
     h.assert_shows("API-Key");
+}
+
+#[test]
+fn the_oauth_form_shows_what_a_preset_set_and_an_edit_keeps_it() {
+    let mut h = tui::Harness::setup()
+        .seed(|store| {
+            let app = store.apps().unwrap()[0].id;
+            let applied = preset::find("figma").unwrap().apply(&BTreeMap::new(), "http://127.0.0.1:48976/callback");
+            store.add_preset(app, &applied.unwrap(), "figma-client", Some("figma-secret-1")).unwrap();
+        })
+        .size(120, 60)
+        .start();
+    h.key(KeyCode::Down);
+    h.press("e");
+    h.assert_shows("Edit OAuth 2.0 authorization");
+    h.assert_shows("Refresh Endpoint");
+    h.assert_shows("Figma refresh  ▾");
+    h.assert_shows("token.user_id_string");
+    h.focus("Keep with the connection");
+    h.press(", shop");
+    h.ctrl('s');
+    h.assert_shows("\"shop\" is not a value of the run: write callback.NAME");
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Backspace);
+    h.press("userinfo.handle");
+    h.focus("Callback signature");
+    h.key(KeyCode::Right);
+    h.assert_shows("Shopify HMAC-SHA256");
+    h.key(KeyCode::Left);
+    h.focus("Refresh Endpoint");
+    h.enter();
+    h.assert_shows("(none)");
+    h.esc();
+    h.ctrl('s');
+    h.assert_shows("Saved the OAuth 2.0 authorization \"Figma\"");
+
+    let store = h.store();
+    let auth = store.authorizations(h.app_id()).unwrap().into_iter().find(|a| a.name == "Figma").unwrap();
+    let AuthConfig::OAuth2(c) = auth.config else { panic!("OAuth 2.0") };
+    assert_eq!(c.keep, ["token.user_id_string", "userinfo.handle"]);
+    let refresh = store.endpoint(c.refresh_endpoint.expect("the refresh endpoint is kept")).unwrap();
+    assert_eq!(refresh.name, "Figma refresh");
 }

@@ -386,12 +386,7 @@ impl Keeper {
                 store.delete_app(id)?;
                 Done::Deleted(Deleted::App)
             }
-            Job::SaveAuthorization { id: Some(id), name, mut config } => {
-                // Fields the form doesn't show (a preset's refresh endpoint, kept values, callback
-                // signature) are kept as stored.
-                if let Ok(stored) = store.authorization(id) {
-                    config.carry_over_unshown(&stored.config);
-                }
+            Job::SaveAuthorization { id: Some(id), name, config } => {
                 store.update_authorization(id, &name, &config)?;
                 Done::Saved { id }
             }

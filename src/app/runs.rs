@@ -36,7 +36,14 @@ impl Runs {
     fn launch(&mut self, request: FlowRequest) -> Result<TestPane, String> {
         let runner = match &self.runner {
             Some(runner) => runner.clone(),
-            None => self.runner.insert(FlowRunner::new(self.options.clone()).map_err(|e| e.to_string())?).clone(),
+            None => {
+                // The CAs of AUTHDECK_CA_FILE, unless the options were set otherwise (tests).
+                let mut options = self.options.clone();
+                if options.extra_roots.is_empty() {
+                    options.extra_roots = FlowOptions::from_environment().map_err(|e| e.to_string())?.extra_roots;
+                }
+                self.runner.insert(FlowRunner::new(options).map_err(|e| e.to_string())?).clone()
+            }
         };
         self.next += 1;
         let run_id = self.next;

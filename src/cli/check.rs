@@ -145,7 +145,7 @@ pub async fn run(store: &mut Store, args: CheckArgs) -> anyhow::Result<i32> {
         request_timeout: Duration::from_secs(args.timeout),
         // Nothing waits for a person in a check.
         callback_timeout: Duration::from_secs(1),
-        ..FlowOptions::default()
+        ..FlowOptions::from_environment()?
     };
     let runner = FlowRunner::new(options)?;
     let (cancel_tx, cancel_rx) = watch::channel(false);

@@ -109,7 +109,7 @@ async fn run(store: &mut Store, args: &ConnectionArgs, work: Work) -> anyhow::Re
         one_line(&authorization.name),
         one_line(&connection.who())
     ));
-    run_request(store, &app, &authorization, request, FlowOptions::default(), args.json).await
+    run_request(store, &app, &authorization, request, FlowOptions::from_environment()?, args.json).await
 }
 
 /// The connection asked for, or the authorization's most recently tested one.

@@ -96,7 +96,7 @@ struct Created {
 }
 
 pub async fn run(store: &mut Store, args: DiscoverArgs) -> anyhow::Result<i32> {
-    let runner = FlowRunner::new(FlowOptions::default())?;
+    let runner = FlowRunner::new(FlowOptions::from_environment()?)?;
     let (result, _) = runner.discover(&args.issuer).await;
     let discovery = result?;
     let created = match &args.name {

@@ -73,5 +73,5 @@ pub async fn run(store: &mut Store, command: LabCommand) -> anyhow::Result<i32> 
             "Probing every {every_secs} s for at most {max_secs} s (Ctrl-C stops it; what was seen is kept)."
         ));
     }
-    run_request(store, &app, &authorization, request, FlowOptions::default(), target.json).await
+    run_request(store, &app, &authorization, request, FlowOptions::from_environment()?, target.json).await
 }

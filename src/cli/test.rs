@@ -53,7 +53,8 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     }
     request.credentials = ask_credentials(&authorization.config).await?;
     let keep = args.keep_credentials.then(|| request.credentials.clone());
-    let options = FlowOptions { callback_timeout: Duration::from_secs(args.timeout.max(1)), ..FlowOptions::default() };
+    let options =
+        FlowOptions { callback_timeout: Duration::from_secs(args.timeout.max(1)), ..FlowOptions::from_environment()? };
     let code = run_request(store, &app, &authorization, request, options, args.json).await?;
     match keep {
         Some(Credentials::ApiKey(key)) if code == 0 => store.keep_credentials(authorization.id, None, key.reveal())?,

@@ -20,8 +20,9 @@ use super::FlowRequest;
 use super::authorize::random_token;
 use super::engine::{Run, client_vars, token_endpoint};
 use super::error::FlowError;
+use super::http::HttpClient;
 use super::http::{PreparedRequest, RequestBody};
-use super::keys::{KeySource, PrivateKey, read_material};
+use super::keys::{KeySource, PrivateKey, certificate_info, read_material};
 use super::request::render_endpoint;
 use crate::model::run::DecodedJwt;
 use crate::model::{AssertionAudience, ClientAuth, OAuth2Config, SigningAlg};
@@ -121,30 +122,47 @@ impl ClientAuthenticator {
     /// template already does (an `Authorization` header of its own, a `client_secret` field).
     pub fn apply(&self, request: &mut PreparedRequest) -> Result<Applied, FlowError> {
         let client_id = self.client_id.as_str();
+        let mut added: Vec<&str> = Vec::new();
+        let mut assertion = None;
         match self.method {
             ClientAuth::BasicHeader => {
                 if request.header("authorization").is_none() {
                     request.set_header("Authorization", basic_header(client_id, &self.secret));
+                    added.push("an Authorization: Basic header");
                 }
             }
             ClientAuth::RequestBody => {
-                add_body_field(&mut request.body, "client_id", client_id);
-                add_body_field(&mut request.body, "client_secret", &self.secret);
+                for (key, value) in [("client_id", client_id), ("client_secret", self.secret.as_str())] {
+                    if add_body_field(&mut request.body, key, value) {
+                        added.push(key);
+                    }
+                }
             }
             ClientAuth::None | ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth => {
-                add_body_field(&mut request.body, "client_id", client_id);
+                if add_body_field(&mut request.body, "client_id", client_id) {
+                    added.push("client_id");
+                }
             }
             ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt => {
-                let assertion = self.assertion()?;
+                assertion = self.assertion()?;
                 if let Some((token, _)) = &assertion {
-                    add_body_field(&mut request.body, "client_id", client_id);
+                    if add_body_field(&mut request.body, "client_id", client_id) {
+                        added.push("client_id");
+                    }
                     set_body_field(&mut request.body, "client_assertion_type", ASSERTION_TYPE);
                     set_body_field(&mut request.body, "client_assertion", token);
+                    added.push("a fresh client_assertion");
                 }
-                return Ok(Applied { assertion });
             }
         }
-        Ok(Applied { assertion: None })
+        if !added.is_empty() {
+            request.omitted.push(format!(
+                "Added {} for the client authentication ({}).",
+                added.join(" and "),
+                crate::model::discovery::auth_method_name(self.method)
+            ));
+        }
+        Ok(Applied { assertion })
     }
 
     /// Adds a fresh assertion to a form the `oauth2` crate built (it sent `client_id` itself);
@@ -161,6 +179,37 @@ impl ClientAuthenticator {
         }
         Ok(Applied { assertion })
     }
+}
+
+/// For a client that authenticates with a certificate (tls_client_auth, self_signed_tls_client_auth):
+/// the run's HTTP client presenting it, and what the first step says of it.
+pub(crate) fn mtls_client(http: &HttpClient, request: &FlowRequest) -> Result<Option<(HttpClient, String)>, FlowError> {
+    let crate::model::AuthConfig::OAuth2(config) = &request.authorization.config else { return Ok(None) };
+    if !config.client_auth.uses_certificate() {
+        return Ok(None);
+    }
+    let (certificate, source) = read_material(&config.client_certificate, "client certificate")
+        .map_err(|e| FlowError::Config(e.to_string()))?;
+    let info = certificate_info(&certificate)
+        .map_err(|e| FlowError::Config(format!("The client certificate ({}) can't be used: {e}", source.describe())))?;
+    let (key, _) = load_key(&config.client_key)?;
+    let identity = format!("{}\n{}", certificate.trim(), key.to_pem());
+    let client = http.with_identity(&identity)?;
+    let self_signed = info.subject == info.issuer;
+    let mut note = format!(
+        "Presenting the client certificate {} with every request of this run (mTLS, RFC 8705).",
+        info.describe()
+    );
+    match (config.client_auth, self_signed) {
+        (ClientAuth::TlsClientAuth, true) => note.push_str(
+            " It is self-signed: tls_client_auth wants one a CA the provider trusts issued (else choose self_signed_tls_client_auth).",
+        ),
+        (ClientAuth::SelfSignedTlsClientAuth, false) => note.push_str(
+            " It is issued by a CA: for self_signed_tls_client_auth the provider compares it with the one registered (its x5t#S256).",
+        ),
+        _ => {}
+    }
+    Ok(Some((client, note)))
 }
 
 /// The private key of the authorization, read (from the field or its file) and checked.
@@ -193,9 +242,9 @@ fn basic_header(client_id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{}:{}", encode(client_id), encode(secret))))
 }
 
-/// Adds a field to a form or JSON-object body unless it is there already.
-fn add_body_field(body: &mut RequestBody, key: &str, value: &str) {
-    put_body_field(body, key, value, false);
+/// Adds a field to a form or JSON-object body unless it is there already; true when it added it.
+fn add_body_field(body: &mut RequestBody, key: &str, value: &str) -> bool {
+    put_body_field(body, key, value, false)
 }
 
 /// Sets a field of a form or JSON-object body, replacing one of the same name.
@@ -203,25 +252,30 @@ fn set_body_field(body: &mut RequestBody, key: &str, value: &str) {
     put_body_field(body, key, value, true);
 }
 
-fn put_body_field(body: &mut RequestBody, key: &str, value: &str, replace: bool) {
+fn put_body_field(body: &mut RequestBody, key: &str, value: &str, replace: bool) -> bool {
     match body {
-        RequestBody::None => *body = RequestBody::Form(vec![(key.to_owned(), value.to_owned())]),
+        RequestBody::None => {
+            *body = RequestBody::Form(vec![(key.to_owned(), value.to_owned())]);
+            true
+        }
         RequestBody::Form(fields) => {
             if replace {
                 fields.retain(|(k, _)| k != key);
             }
-            if !fields.iter().any(|(k, _)| k == key) {
+            let absent = !fields.iter().any(|(k, _)| k == key);
+            if absent {
                 fields.push((key.to_owned(), value.to_owned()));
             }
+            absent
         }
-        RequestBody::Json(text) => {
-            if let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(text)
-                && (replace || !map.contains_key(key))
-            {
+        RequestBody::Json(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(mut map)) if replace || !map.contains_key(key) => {
                 map.insert(key.to_owned(), Value::String(value.to_owned()));
                 *text = Value::Object(map).to_string();
+                true
             }
-        }
+            _ => false,
+        },
     }
 }
 
@@ -237,6 +291,14 @@ impl Run<'_> {
     ) -> Result<Arc<ClientAuthenticator>, FlowError> {
         if let Some(auth) = &self.client_auth {
             return Ok(auth.clone());
+        }
+        match self.mtls_note.take() {
+            Some(Ok(note)) => self.note(note).await,
+            Some(Err(e)) => {
+                self.mtls_note = Some(Err(e.clone()));
+                return Err(e);
+            }
+            None => {}
         }
         let audience =
             if config.client_auth.uses_assertion() { self.assertion_audience(request, config)? } else { String::new() };
@@ -267,6 +329,21 @@ impl Run<'_> {
                 Ok(render_endpoint(endpoint, &label, &vars, &[])?.url.to_string())
             }
         }
+    }
+
+    /// A request sent again gets a new client assertion in place of the one it carried.
+    pub(super) fn fresh_assertion(&mut self, prepared: &mut PreparedRequest) -> Result<(), FlowError> {
+        let Some(auth) = self.client_auth.clone() else { return Ok(()) };
+        let carries = matches!(&prepared.body, RequestBody::Form(f) if f.iter().any(|(k, _)| k == "client_assertion"));
+        if !carries {
+            return Ok(());
+        }
+        if let Some((token, decoded)) = auth.assertion()? {
+            set_body_field(&mut prepared.body, "client_assertion", &token);
+            self.redactor.add(&token);
+            self.jwt(decoded);
+        }
+        Ok(())
     }
 
     /// Authenticates a request the engine renders: the assertion (if any) is hidden from every
@@ -398,6 +475,7 @@ mod tests {
         let mut r = request();
         auth.apply(&mut r).unwrap();
         assert_eq!(field(&r, "client_id"), Some("my id"));
+        assert_eq!(r.omitted, ["Added client_id for the client authentication (tls_client_auth)."]);
         assert!(r.header("authorization").is_none() && field(&r, "client_secret").is_none());
     }
 }

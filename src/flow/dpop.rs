@@ -203,6 +203,12 @@ impl Run<'_> {
             let nonce = self.dpop.as_ref().and_then(|d| d.nonce.clone());
             let (proof, decoded) = key.proof(&prepared.method, &prepared.url, access_token, nonce.as_deref())?;
             let mut request = prepared.clone();
+            if attempt > 0 {
+                // Sent again: its notes were said, and a client assertion must be a fresh one (its
+                // jti is good once, RFC 7523 section 3).
+                request.omitted.clear();
+                self.fresh_assertion(&mut request)?;
+            }
             request.set_header("DPoP", proof);
             self.jwt(decoded);
             let sent = self.exchange(&request, &read).await;

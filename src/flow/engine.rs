@@ -37,7 +37,15 @@ pub(crate) async fn run(
 ) -> FlowReport {
     let FlowInputs { mut paste, mut cancel } = inputs;
     let started_at = unix_now();
+    // mTLS: every request of the run presents the client certificate (RFC 8705).
+    let mtls = super::assertion::mtls_client(http, &request);
+    let (http, mtls_note) = match &mtls {
+        Ok(Some((client, note))) => (client, Some(Ok(note.clone()))),
+        Ok(None) => (http, None),
+        Err(e) => (http, Some(Err(e.clone()))),
+    };
     let mut run = Run {
+        mtls_note,
         http,
         options,
         events,
@@ -140,6 +148,8 @@ pub(super) struct Run<'a> {
     pub(super) client_auth: Option<std::sync::Arc<ClientAuthenticator>>,
     /// The connection's DPoP key and the newest nonce the servers gave (RFC 9449), when DPoP is on.
     pub(super) dpop: Option<super::dpop::DpopState>,
+    /// mTLS: which certificate the run presents (said by the first step), or why it can't.
+    pub(super) mtls_note: Option<Result<String, FlowError>>,
     /// What the steps learnt, for later templates: the callback's parameters, the token and user
     /// information responses.
     pub(super) context: RunContext,
@@ -150,6 +160,11 @@ pub(super) struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// The step running now, if any.
+    pub(super) fn current_step(&self) -> Option<StepId> {
+        self.current.as_ref().map(|c| c.step)
+    }
+
     pub(super) async fn emit(&self, event: FlowEvent) {
         // A caller that stopped listening still gets the report from `run`.
         let _ = self.events.send(event).await;

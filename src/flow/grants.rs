@@ -451,7 +451,8 @@ impl Run<'_> {
         self.notes(target.notes.clone()).await;
         let client =
             standard_client(config, StandardUrls { introspection: Some(target.url.clone()), ..Default::default() });
-        let http = self.standard_http(StepId::Introspection, &target);
+        // Its exchange belongs to the step that asks (a DPoP binding check asks from the token step).
+        let http = self.standard_http(self.current_step().unwrap_or(StepId::Introspection), &target);
         let access = AccessToken::new(token.token.reveal().clone());
         let result = async {
             let mut call = client.introspect(&access).map_err(|e| FlowError::Config(e.to_string()))?;

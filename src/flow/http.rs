@@ -134,18 +134,52 @@ pub(crate) struct HttpClient {
     client: reqwest::Client,
     timeout: Duration,
     body_limit: usize,
+    /// What it was built with, to build it again with a client certificate.
+    options: FlowOptions,
+}
+
+/// The settings every client of the engine has: redirects off, timeouts, the extra trusted CAs.
+fn builder(options: &FlowOptions) -> Result<reqwest::ClientBuilder, FlowError> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(options.request_timeout)
+        .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("authdeck/", env!("CARGO_PKG_VERSION")));
+    for pem in &options.extra_roots {
+        for root in reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| FlowError::Config(format!("A CA certificate to trust can't be read ({e}).")))?
+        {
+            builder = builder.add_root_certificate(root);
+        }
+    }
+    Ok(builder)
 }
 
 impl HttpClient {
     pub fn new(options: &FlowOptions) -> Result<HttpClient, FlowError> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(options.request_timeout)
-            .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("authdeck/", env!("CARGO_PKG_VERSION")))
+        let client = builder(options)?
             .build()
             .map_err(|e| FlowError::Config(format!("Could not set up the HTTP client: {e}.")))?;
-        Ok(HttpClient { client, timeout: options.request_timeout, body_limit: options.body_limit })
+        Ok(HttpClient {
+            client,
+            timeout: options.request_timeout,
+            body_limit: options.body_limit,
+            options: options.clone(),
+        })
+    }
+
+    /// The same client presenting a TLS client certificate (mTLS, RFC 8705): `identity` is the
+    /// certificate (chain) and its private key, in PEM. rustls through reqwest: no second TLS stack.
+    pub fn with_identity(&self, identity: &str) -> Result<HttpClient, FlowError> {
+        let identity = reqwest::Identity::from_pem(identity.as_bytes()).map_err(|e| {
+            FlowError::Config(format!(
+                "The client certificate and its private key can't be used for TLS ({e}): check that the key belongs to the certificate."
+            ))
+        })?;
+        let client = builder(&self.options)?.identity(identity).build().map_err(|e| {
+            FlowError::Config(format!("Could not set up the HTTP client with the client certificate: {e}."))
+        })?;
+        Ok(HttpClient { client, ..self.clone() })
     }
 
     pub fn body_limit(&self) -> usize {

@@ -125,6 +125,9 @@ pub struct FlowOptions {
     /// so a provider's `interval: 5` and `slow_down` (+5 s) take milliseconds; the events still
     /// report the provider's seconds.
     pub poll_second: Duration,
+    /// CA certificates (PEM) trusted besides the built-in web roots: a company's or a local
+    /// provider's CA (`AUTHDECK_CA_FILE`), the fakes' in tests.
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for FlowOptions {
@@ -134,7 +137,24 @@ impl Default for FlowOptions {
             callback_timeout: Duration::from_secs(10 * 60),
             body_limit: 1024 * 1024,
             poll_second: Duration::from_secs(1),
+            extra_roots: Vec::new(),
         }
+    }
+}
+
+impl FlowOptions {
+    /// The defaults, trusting the CA certificates of `AUTHDECK_CA_FILE` (PEM files, `:`-separated)
+    /// too: a company CA, or a local provider's for mTLS. The error names the file that can't be read.
+    pub fn from_environment() -> Result<FlowOptions, FlowError> {
+        let mut options = FlowOptions::default();
+        let Some(files) = std::env::var_os("AUTHDECK_CA_FILE").filter(|f| !f.is_empty()) else { return Ok(options) };
+        for path in std::env::split_paths(&files) {
+            let pem = std::fs::read(&path).map_err(|e| {
+                FlowError::Config(format!("AUTHDECK_CA_FILE names {}, which can't be read: {e}.", path.display()))
+            })?;
+            options.extra_roots.push(pem);
+        }
+        Ok(options)
     }
 }
 

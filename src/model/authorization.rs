@@ -305,16 +305,6 @@ impl AuthConfig {
         [token, userinfo, self.refresh_endpoint_id()].contains(&Some(id))
     }
 
-    /// Copies the OAuth 2.0 fields a form doesn't show (refresh endpoint, kept values, callback
-    /// signature) from the stored version, so that saving the form keeps them.
-    pub fn carry_over_unshown(&mut self, stored: &AuthConfig) {
-        if let (AuthConfig::OAuth2(new), AuthConfig::OAuth2(old)) = (self, stored) {
-            new.refresh_endpoint = old.refresh_endpoint;
-            new.keep = old.keep.clone();
-            new.callback_signature = old.callback_signature;
-        }
-    }
-
     /// Sets the endpoints from the database columns.
     pub fn set_endpoint_ids(&mut self, token: Option<i64>, userinfo: Option<i64>) {
         let refs = EndpointRefs { token, userinfo, ..self.endpoint_refs() };

@@ -233,7 +233,7 @@ pub fn metadata_checks(
         );
         if !par.ok {
             par = par.with_detail(
-                "the issuer takes authorization requests only through PAR: switch on Pushed authorization request",
+                "the issuer takes authorization requests only through PAR: switch on Pushed request (PAR) in the form",
             );
         }
         checks.push(par);

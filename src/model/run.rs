@@ -71,7 +71,7 @@ impl StepId {
     pub fn label(self) -> &'static str {
         match self {
             StepId::Discovery => "Issuer metadata",
-            StepId::PushedAuthorization => "Pushed authorization request",
+            StepId::PushedAuthorization => "Pushed request (PAR)",
             StepId::AuthorizationUrl => "Authorization URL",
             StepId::Callback => "Waiting for the callback",
             StepId::CallbackCheck => "Callback checked",
@@ -554,8 +554,15 @@ impl FlowReport {
             FlowKind::Test => format!("saved as connection {connection_id}"),
             _ => format!("connection {connection_id} updated"),
         };
+        let mut record = StepRecord::new(StepId::Save, StepStatus::Ok, summary);
+        // What the connection keeps of the run, shown with it (values the provider sent: escaped).
+        record.notes = self
+            .kept
+            .iter()
+            .map(|k| format!("kept {}: {}", super::text::printable(&k.name), super::text::printable(&k.value)))
+            .collect();
         self.steps.retain(|s| s.step != StepId::Save);
-        self.steps.push(StepRecord::new(StepId::Save, StepStatus::Ok, summary));
+        self.steps.push(record);
     }
 
     /// The last step of a run that changed its connection's status (revoked): it was saved with it.

@@ -40,7 +40,7 @@ fn warning(field: &Field, form: &Form, app: &App) -> Option<String> {
     let client_auth = ClientAuth::ALL[form.choice(OAuth2Field::ClientAuth).min(ClientAuth::ALL.len() - 1)];
     let code_grant = Grant::ALL[form.choice(OAuth2Field::Grant).min(Grant::ALL.len() - 1)] == Grant::AuthorizationCode;
     let role = match key {
-        OAuth2Field::TokenEndpoint => Some(EndpointRole::Token),
+        OAuth2Field::TokenEndpoint | OAuth2Field::RefreshEndpoint => Some(EndpointRole::Token),
         OAuth2Field::UserinfoEndpoint => Some(EndpointRole::UserInfo),
         OAuth2Field::DeviceEndpoint => Some(EndpointRole::DeviceAuthorization),
         OAuth2Field::RevocationEndpoint => Some(EndpointRole::Revocation),
@@ -232,7 +232,7 @@ fn line(rect: Rect, y: u16) -> Rect {
 
 fn draw_picker(frame: &mut Frame, bounds: Rect, anchor: Rect, app: &App, form: &Form, index: usize) {
     let FieldInput::Endpoint { purpose, .. } = form.focused().input else { return };
-    let entries = app.data.picker_entries(purpose);
+    let entries = form.endpoint_entries(purpose, &app.data);
     let items: Vec<ListItem> = entries
         .iter()
         .map(|e| match e {

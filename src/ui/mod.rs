@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Overlay::Form(f) => form::draw(frame, body, app, f),
             Overlay::AppPicker(picker) => popups::draw_app_picker(frame, body, app, picker.selected),
             Overlay::KindChooser(chooser) => popups::draw_kind_chooser(frame, body, chooser.selected),
-            Overlay::PresetPicker(picker) => presets::draw_picker(frame, body, app, picker),
+            Overlay::PresetPicker(picker) => presets::draw_picker(frame, body, picker),
             Overlay::PresetNotes(notes) => presets::draw_notes(frame, body, app, notes),
             Overlay::Confirm(confirm) => popups::draw_confirm(frame, body, app, &confirm.message),
             Overlay::Prompt(prompt) => popups::draw_prompt(frame, body, app, prompt),

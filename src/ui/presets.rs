@@ -28,11 +28,11 @@ fn fit(text: &str, width: usize) -> String {
     cut
 }
 
-/// The filter on top, the matching presets (title and summary), the chosen one's documentation and
-/// the keys at the bottom.
-pub fn draw_picker(frame: &mut Frame, area: Rect, app: &App, picker: &PresetPicker) {
+/// The filter on top, the matching presets (title and summary), the chosen one's documentation at
+/// the bottom (the keys are in the footer).
+pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &PresetPicker) {
     let shown = picker.shown();
-    let rect = centered(area, 100, (picker.presets.len() as u16).saturating_add(7));
+    let rect = centered(area, 100, (picker.presets.len() as u16).saturating_add(6));
     let inner = popup(frame, rect, "New authorization from a provider preset");
     if inner.height < 4 || inner.width < 20 {
         return;
@@ -50,14 +50,14 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, app: &App, picker: &PresetPick
         Rect { x: inner.right().saturating_sub(count.len() as u16), y: inner.y, width: count.len() as u16, height: 1 },
     );
 
-    // The list, between the filter (and a blank line) and the two bottom lines.
-    let list = Rect { y: inner.y + 2, height: inner.height.saturating_sub(4), ..inner };
+    // The list, between the filter (and a blank line) and the documentation line.
+    let list = Rect { y: inner.y + 2, height: inner.height.saturating_sub(3), ..inner };
     let width = usize::from(list.width);
     if shown.is_empty() {
         let text = format!("No preset matches \"{}\".", crate::model::text::printable(&picker.filter_text()));
         frame.render_widget(Paragraph::new(Line::styled(text, theme::dim())), Rect { height: 1, ..list });
     } else {
-        let title_width = picker.presets.iter().map(|p| p.title.chars().count()).max().unwrap_or(0).min(width / 2);
+        let title_width = picker.presets.iter().map(|p| p.title.chars().count()).max().unwrap_or(0).min(width * 2 / 5);
         let offset = picker.cursor.window(usize::from(list.height));
         for (row, &index) in shown.iter().enumerate().skip(offset).take(usize::from(list.height)) {
             let p = &picker.presets[index];
@@ -71,14 +71,9 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, app: &App, picker: &PresetPick
     }
 
     let docs = picker.selected().and_then(|(_, p)| p.docs.first()).map(|d| format!("Docs: {d}")).unwrap_or_default();
-    let bottom = inner.bottom().saturating_sub(2);
     frame.render_widget(
         Paragraph::new(Line::styled(fit(&docs, width), theme::dim())),
-        Rect { y: bottom, height: 1, ..inner },
-    );
-    frame.render_widget(
-        Paragraph::new(Line::from(key_hints(app, Context::PresetPicker))),
-        Rect { y: bottom + 1, height: 1, ..inner },
+        Rect { y: inner.bottom().saturating_sub(1), height: 1, ..inner },
     );
 }
 

@@ -7,8 +7,9 @@ use crate::app::overlay::Confirm;
 use crate::app::{Command, Overlay, Tab, report};
 use crate::flow::Discovery;
 use crate::keymap::{Action, Context, key_for};
-use crate::model::authorization::DEFAULT_REDIRECT_URI;
+use crate::model::authorization::{DEFAULT_REDIRECT_URI, parse_kept_names};
 use crate::model::discovery::{DiscoveryPlan, EndpointChange, metadata_checks};
+use crate::model::signature::CallbackSignature;
 use crate::model::text::{printable, printable_lines};
 use crate::model::{
     ApiKeyConfig, ApiKeyField, AssertionAudience, AuthConfig, AuthField, AuthKind, Authorization, BasicConfig,
@@ -151,6 +152,13 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             c.userinfo_endpoint,
         ),
         Field::endpoint(
+            OAuth2Field::RefreshEndpoint,
+            "Refresh Endpoint",
+            "Where refresh tokens go, if not to the Token Endpoint.",
+            EndpointPurpose::Token,
+            c.refresh_endpoint,
+        ),
+        Field::endpoint(
             OAuth2Field::DeviceEndpoint,
             "Device Endpoint",
             "The device authorization endpoint: gives a device login's user code (RFC 8628); none: the issuer's.",
@@ -236,9 +244,22 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
             ResponseMode::ALL.iter().map(|m| m.label()).collect(),
             ResponseMode::ALL.iter().position(|m| *m == c.response_mode).unwrap_or(0),
         ),
+        Field::text(
+            OAuth2Field::Keep,
+            "Keep with the connection",
+            "Run values saved with the connection, e.g. token.instance_url, callback.realmId.",
+            &c.keep.join(", "),
+        ),
+        Field::choice(
+            OAuth2Field::CallbackSignature,
+            "Callback signature",
+            "Checked on the callback before the code is used.",
+            CallbackSignature::ALL.iter().map(|s| s.label()).collect(),
+            CallbackSignature::ALL.iter().position(|s| *s == c.callback_signature).unwrap_or(0),
+        ),
         Field::toggle(
             OAuth2Field::Par,
-            "Pushed authorization request",
+            "Pushed request (PAR)",
             "RFC 9126: the parameters are POSTed first; the browser gets only a request_uri.",
             c.par,
         ),
@@ -272,7 +293,7 @@ fn shown(key: FieldKey, grant: Grant, auth: ClientAuth, par: bool) -> bool {
         OAuth2Field::AuthorizationUri | OAuth2Field::RedirectUri | OAuth2Field::Pkce | OAuth2Field::ResponseMode => {
             grant == Grant::AuthorizationCode
         }
-        OAuth2Field::Par => grant == Grant::AuthorizationCode,
+        OAuth2Field::Par | OAuth2Field::CallbackSignature => grant == Grant::AuthorizationCode,
         OAuth2Field::ParEndpoint => grant == Grant::AuthorizationCode && par,
         OAuth2Field::DeviceEndpoint => grant == Grant::DeviceCode,
         OAuth2Field::ClientSecret => auth.uses_secret(),
@@ -369,7 +390,10 @@ pub fn oauth2_config(form: &Form) -> OAuth2Config {
         par: form.toggle(OAuth2Field::Par),
         par_endpoint: form.text(OAuth2Field::ParEndpoint).trim().to_owned(),
         dpop: form.toggle(OAuth2Field::Dpop),
-        ..OAuth2Config::default()
+        refresh_endpoint: form.endpoint(OAuth2Field::RefreshEndpoint),
+        keep: parse_kept_names(&form.text(OAuth2Field::Keep)),
+        callback_signature: CallbackSignature::ALL
+            [form.choice(OAuth2Field::CallbackSignature).min(CallbackSignature::ALL.len() - 1)],
     }
 }
 

@@ -504,8 +504,8 @@ impl Form {
                     authorization::fields_changed(self);
                 }
                 FieldInput::Endpoint { purpose, selected } => {
-                    let entries = data.picker_entries(*purpose);
-                    let current = selected.map_or(PickerEntry::None, PickerEntry::Endpoint);
+                    let (purpose, current) = (*purpose, selected.map_or(PickerEntry::None, PickerEntry::Endpoint));
+                    let entries = self.endpoint_entries(purpose, data);
                     self.picker = Some(entries.iter().position(|e| *e == current).unwrap_or(0));
                 }
                 FieldInput::Button => return self.save(),
@@ -564,7 +564,7 @@ impl Form {
             // "Create a new endpoint" is only in the list.
             let key = self.focused().key;
             let entries: Vec<PickerEntry> =
-                data.picker_entries(purpose).into_iter().filter(|e| *e != PickerEntry::Create).collect();
+                self.endpoint_entries(purpose, data).into_iter().filter(|e| *e != PickerEntry::Create).collect();
             let current = entries.iter().position(|e| *e == selected.map_or(PickerEntry::None, PickerEntry::Endpoint));
             let next = (current.unwrap_or(0) as isize + delta).rem_euclid(entries.len().max(1) as isize) as usize;
             let id = match entries.get(next) {
@@ -583,7 +583,7 @@ impl Form {
     fn update_picker(&mut self, action: Action, data: &Data) -> Vec<Command> {
         let FieldInput::Endpoint { purpose, .. } = self.focused().input else { return Vec::new() };
         let key = self.focused().key;
-        let entries = data.picker_entries(purpose);
+        let entries = self.endpoint_entries(purpose, data);
         let Some(index) = self.picker else { return Vec::new() };
         match action {
             Action::Up => self.picker = Some(index.saturating_sub(1)),
@@ -607,6 +607,17 @@ impl Form {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// The entries of the focused endpoint field's list: "none" too where the field may stay empty
+    /// (every endpoint field but the Token Endpoint; the Refresh Endpoint, a token request too).
+    pub fn endpoint_entries(&self, purpose: EndpointPurpose, data: &Data) -> Vec<PickerEntry> {
+        let mut entries = data.picker_entries(purpose);
+        let optional = self.focused().key == FieldKey::OAuth2(OAuth2Field::RefreshEndpoint);
+        if optional && entries.first() != Some(&PickerEntry::None) {
+            entries.insert(0, PickerEntry::None);
+        }
+        entries
     }
 
     /// A key no binding took: typed into the focused text box.

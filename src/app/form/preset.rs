@@ -42,21 +42,16 @@ pub fn form(preset: &Preset, index: usize) -> Form {
         })
         .collect();
     if let AuthorizationExport::OAuth2(a) = &preset.authorization {
-        fields.push(Field::text(
-            PresetField::ClientId,
-            "Client ID",
-            "The client ID the provider gave your app when you registered it.",
-            "",
-        ));
+        fields.push(Field::text(PresetField::ClientId, "Client ID", "The client ID the provider gave your app.", ""));
         let secret_help = match a.client_auth {
             ClientAuth::None => "A public client sends none: leave it empty.",
-            _ => "The client secret the provider gave your app; saved sealed, never shown unless revealed.",
+            _ => "The client secret the provider gave your app; saved sealed.",
         };
         fields.push(Field::secret(PresetField::ClientSecret, "Client Secret", secret_help, ""));
         fields.push(Field::text(
             PresetField::RedirectUri,
             "Redirect URI",
-            "Register this exact URI with the provider; a loopback one lets authdeck listen for the callback.",
+            "Register it with the provider; a loopback one lets authdeck listen.",
             DEFAULT_REDIRECT_URI,
         ));
     }

@@ -4,17 +4,14 @@
 //! request_uri that expires before the user logs in (RFC 9126 section 4: the provider then refuses
 //! the authorization request with invalid_request_uri).
 
-#[path = "support/fakes.rs"]
-mod fakes;
-
 use std::sync::{Arc, Mutex};
 
+use super::fakes::*;
 use authdeck::flow::keys::PrivateKey;
 use authdeck::flow::{FlowEvent, RunOutcome, StepId, StepStatus};
 use authdeck::model::{AssertionAudience, AuthConfig, ClientAuth, Endpoint, SigningAlg};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use fakes::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
