@@ -57,6 +57,16 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         (None, Ok(dir)) => dir.join("authdeck.db"),
         (None, Err(e)) => anyhow::bail!("{e}"),
     };
+    // `authdeck check` runs in CI and cron: it never creates a database (a wrong --db would pass
+    // with nothing checked) and never asks anything.
+    let checking = matches!(cli.command, Some(Command::Check(_)));
+    if checking && !db.exists() {
+        cli::output::err_line(&format!(
+            "authdeck: there is no database at {}: log in once (the TUI, or `authdeck test NAME`) on it, or point --db (AUTHDECK_DB) at the one you logged in with.",
+            db.display()
+        ));
+        return Ok(cli::check::USAGE);
+    }
     // Only the TUI and `import` make a database; reading one that isn't there is a mistake in --db.
     if let Some(command) = cli.command.as_ref().filter(|c| c.reads_only())
         && !db.exists()
@@ -68,8 +78,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         );
     }
     // A key file protected by a passphrase asks for it on the terminal when AUTHDECK_PASSPHRASE is unset.
-    let keys = KeySource::from_environment().map_err(anyhow::Error::msg)?.with_passphrase_prompt(|| {
-        if !std::io::stdin().is_terminal() {
+    let keys = KeySource::from_environment().map_err(anyhow::Error::msg)?.with_passphrase_prompt(move || {
+        if checking || !std::io::stdin().is_terminal() {
             return None;
         }
         cli::output::err_prompt("Passphrase of authdeck's key: ");

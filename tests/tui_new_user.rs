@@ -119,6 +119,7 @@ fn report(authorization: i64, outcome: RunOutcome, minutes: i64) -> FlowReport {
         kept: Vec::new(),
         on_connection: None,
         connection_status: None,
+        observed: Default::default(),
     }
 }
 

@@ -207,6 +207,7 @@ fn report(authorization: i64, outcome: RunOutcome, ago: i64) -> FlowReport {
         },
         on_connection: None,
         connection_status: None,
+        observed: Default::default(),
     }
 }
 

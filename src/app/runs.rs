@@ -9,7 +9,7 @@ use super::form::{authorization, credentials};
 use super::overlay::Confirm;
 use super::{App, Command, Done, Job, Message, Origin, Outcome, Overlay, report};
 use crate::flow::{
-    Credentials, FlowEvent, FlowKind, FlowOptions, FlowRequest, FlowRunner, TokenChoice, credential_prompts,
+    Credentials, FlowEvent, FlowKind, FlowOptions, FlowRequest, FlowRunner, Lab, TokenChoice, credential_prompts,
 };
 use crate::model::AuthConfig;
 
@@ -144,6 +144,16 @@ impl App {
         let request = match kind {
             FlowKind::Revoke => FlowRequest::revoke(&auth, endpoints, &connection, TokenChoice::Both),
             FlowKind::Introspect => FlowRequest::introspect(&auth, endpoints, &connection, TokenChoice::Access),
+            FlowKind::ForceExpiry => FlowRequest::lab(&auth, endpoints, &connection, Lab::ForceExpiry),
+            FlowKind::RotationTest => FlowRequest::lab(&auth, endpoints, &connection, Lab::Rotation { reuse: false }),
+            FlowKind::LifetimeProbe => FlowRequest::lab(&auth, endpoints, &connection, Lab::LIFETIME),
+            FlowKind::Check => FlowRequest::check(
+                &auth,
+                endpoints,
+                Some(&connection),
+                Credentials::None,
+                crate::flow::RefreshPolicy::WhenNeeded,
+            ),
             FlowKind::Refresh | FlowKind::Test => FlowRequest::refresh_connection(&auth, endpoints, &connection),
         };
         match request {

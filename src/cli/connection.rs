@@ -113,7 +113,11 @@ async fn run(store: &mut Store, args: &ConnectionArgs, work: Work) -> anyhow::Re
 }
 
 /// The connection asked for, or the authorization's most recently tested one.
-fn pick_connection(store: &Store, authorization: &Authorization, id: Option<i64>) -> anyhow::Result<Connection> {
+pub(super) fn pick_connection(
+    store: &Store,
+    authorization: &Authorization,
+    id: Option<i64>,
+) -> anyhow::Result<Connection> {
     let mut connections: Vec<Connection> = store
         .connections(authorization.app_id)?
         .into_iter()

@@ -1,11 +1,15 @@
 //! The subcommands: list, export, import, test, refresh, revoke, introspect, discover, backup,
-//! key, keys, presets. Each prints for people (or JSON for scripts) and returns an error with a clear
+//! key, keys, presets, check, credentials, lab. Each prints for people (or JSON for scripts) and returns an error with a clear
 //! message; `main` turns that into a non-zero exit.
 
+pub mod check;
 pub mod connection;
+pub mod credentials;
 pub mod discover;
+pub mod junit;
 pub mod key;
 pub mod keys;
+pub mod lab;
 pub mod output;
 pub mod presets;
 pub mod test;
@@ -46,6 +50,13 @@ pub enum Command {
     /// A client's own signing keys (private_key_jwt, mTLS): print the public JWK to register with the provider, or make a new key pair.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Check saved connections headless, for CI and cron: refresh (or reuse) the token, call the user information endpoint, report what the provider changed (drift). Exit 0 ok, 1 failed, 2 usage.
+    Check(check::CheckArgs),
+    /// Where `authdeck check` finds an API-Key or Basic authorization's credentials (the environment variables), whether some are kept; --forget forgets them.
+    Credentials(credentials::CredentialsArgs),
+    /// The refresh lab on a saved connection: force expiry, rotation test (--reuse asks the provider to refuse the old token), lifetime probe.
+    #[command(subcommand)]
+    Lab(lab::LabCommand),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +107,9 @@ impl Command {
                 | Command::Introspect(_)
                 | Command::Backup(_)
                 | Command::Keys(_)
+                | Command::Check(_)
+                | Command::Credentials(_)
+                | Command::Lab(_)
         )
     }
 
@@ -114,6 +128,9 @@ impl Command {
             Command::Key(_) => "do with the key",
             Command::Presets(_) => "add a preset to",
             Command::Keys(_) => "find an authorization's key in",
+            Command::Check(_) => "check",
+            Command::Credentials(_) => "keep or forget credentials in",
+            Command::Lab(_) => "try on a connection in",
         }
     }
 }
@@ -133,6 +150,9 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Key(args) => key::run(store, &args).map(|_| 0),
         Command::Presets(args) => presets::run(store, args),
         Command::Keys(command) => keys::run(store, command),
+        Command::Check(args) => check::run(store, args).await,
+        Command::Credentials(args) => credentials::run(store, &args),
+        Command::Lab(command) => lab::run(store, command).await,
     }
 }
 

@@ -25,6 +25,40 @@ pub fn out_line(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// How a tag is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Warn,
+    Bad,
+}
+
+/// True when stdout may get colour: a terminal, and no `NO_COLOR` (https://no-color.org: set and
+/// not empty turns colour off).
+pub fn colour_on_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// Writes a line that starts with a short tag of authdeck's own (`PASS`, `FAIL`), in colour where
+/// [`colour_on_stdout`] allows, then `rest` escaped.
+pub fn out_tagged(tag: &str, tone: Tone, rest: &str) -> std::io::Result<()> {
+    let tag = format!("{tag:<5}");
+    let tag = if colour_on_stdout() {
+        let code = match tone {
+            Tone::Good => "32",
+            Tone::Warn => "33",
+            Tone::Bad => "1;31",
+        };
+        format!("\u{1b}[{code}m{tag}\u{1b}[0m")
+    } else {
+        tag
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{tag}  {}", printable_lines(rest))?;
+    out.flush()
+}
+
 /// Writes `text` to stdout as it is, after escaping (for a document that ends in its own newline).
 pub fn out_text(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();

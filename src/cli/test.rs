@@ -33,6 +33,10 @@ pub struct TestArgs {
     /// How long to wait for the callback or a paste, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+    /// API-Key and Basic: when the test passes, keep the key (or username and password) sealed in
+    /// the database for `authdeck check` (`authdeck credentials NAME --forget` forgets them).
+    #[arg(long)]
+    pub keep_credentials: bool,
 }
 
 /// Runs the test; the exit code (0 ok, 1 failed, 128 + signal cancelled). Errors before the test starts
@@ -42,10 +46,31 @@ pub async fn run(store: &mut Store, args: TestArgs) -> anyhow::Result<i32> {
     let endpoints = store.endpoints(authorization.app_id)?;
     // Checked before asking for a key or password that could not be used anyway.
     let mut request = FlowRequest::test(&authorization, &endpoints, Credentials::None)?;
+    if args.keep_credentials && matches!(authorization.config, AuthConfig::OAuth2(_)) {
+        bail!(
+            "--keep-credentials is for API-Key and Basic authorizations: an OAuth 2.0 test keeps its tokens as a connection anyway."
+        );
+    }
     request.credentials = ask_credentials(&authorization.config).await?;
+    let keep = args.keep_credentials.then(|| request.credentials.clone());
     let options =
         FlowOptions { callback_timeout: Duration::from_secs(args.timeout.max(1)), ..FlowOptions::from_environment()? };
-    run_request(store, &app, &authorization, request, options, args.json).await
+    let code = run_request(store, &app, &authorization, request, options, args.json).await?;
+    match keep {
+        Some(Credentials::ApiKey(key)) if code == 0 => store.keep_credentials(authorization.id, None, key.reveal())?,
+        Some(Credentials::Basic { username, password }) if code == 0 => {
+            store.keep_credentials(authorization.id, Some(&username), password.reveal())?
+        }
+        Some(_) => err_line("The test did not pass, so the credentials were not kept."),
+        None => return Ok(code),
+    }
+    if code == 0 {
+        err_line(&format!(
+            "Kept the credentials of \"{}\" for `authdeck check`, sealed like the other secrets.",
+            one_line(&authorization.name)
+        ));
+    }
+    Ok(code)
 }
 
 /// Runs a request to its end: progress on stderr (a pasted URL read from stdin while a code flow
@@ -129,7 +154,7 @@ pub(super) async fn run_request(
 }
 
 /// Every check of the run, each with the step it belongs to, for `--json`.
-fn all_checks(report: &FlowReport) -> Vec<serde_json::Value> {
+pub(super) fn all_checks(report: &FlowReport) -> Vec<serde_json::Value> {
     report
         .steps
         .iter()

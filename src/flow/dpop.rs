@@ -18,7 +18,7 @@ use super::error::FlowError;
 use super::http::{HttpReply, PreparedRequest};
 use super::keys::PrivateKey;
 use super::standard::StandardHttp;
-use super::{FlowAction, FlowRequest, HintedToken};
+use super::{FlowRequest, HintedToken};
 use crate::model::OAuth2Config;
 use crate::model::redact::Sensitive;
 use crate::model::run::{CheckRecord, DecodedJwt, Tokens};
@@ -148,10 +148,7 @@ impl Run<'_> {
         if self.dpop.is_some() {
             return Ok(());
         }
-        let saved = match &request.action {
-            FlowAction::Refresh { dpop_key, .. } => dpop_key.clone(),
-            _ => None,
-        };
+        let saved = request.action.saved_dpop_key();
         let key = match (saved, config.dpop) {
             (Some(pem), _) => {
                 let key = DpopKey::from_pem(pem.reveal())?;
@@ -163,7 +160,7 @@ impl Run<'_> {
                 key
             }
             (None, true) => {
-                if matches!(request.action, FlowAction::Refresh { .. }) {
+                if request.action.works_on_saved_tokens() {
                     self.note("DPoP is on, but this connection was saved without a DPoP key: a new key pair is made, and the provider may refuse to bind a token it issued unbound.".into()).await;
                 }
                 let key = DpopKey::generate()?;

@@ -14,9 +14,10 @@ use super::http::{HttpClient, PreparedRequest, exchange_records, read_response};
 use super::oidc::IdTokenContext;
 use super::request::{TemplateVars, basic_credentials, endpoint_uses, refresh_endpoint, render_endpoint};
 use super::standard::Recording;
-use super::{Credentials, FlowAction, FlowInputs, FlowOptions, FlowRequest, redactor_for};
+use super::{Credentials, FlowAction, FlowInputs, FlowOptions, FlowRequest, RefreshPolicy, redactor_for};
 use crate::model::context::{KeptValue, RunContext};
 use crate::model::discovery::ProviderMetadata;
+use crate::model::fingerprint::{Fingerprint, Rotation, Shape};
 use crate::model::mapping;
 use crate::model::redact::{Redactor, Sensitive};
 use crate::model::run::{
@@ -64,6 +65,7 @@ pub(crate) async fn run(
         // A refresh starts from what the connection kept of its test (`callback.realmId`…).
         context: RunContext::from_kept(&request.kept),
         kept: Vec::new(),
+        observed: Fingerprint::default(),
     };
     let result = tokio::select! {
         biased;
@@ -153,6 +155,8 @@ pub(super) struct Run<'a> {
     pub(super) context: RunContext,
     /// The values of the context the authorization keeps, saved with the connection.
     kept: Vec<KeptValue>,
+    /// What the provider answered, for drift: shapes, keys, scopes, lifetimes.
+    pub(super) observed: Fingerprint,
 }
 
 impl Run<'_> {
@@ -331,6 +335,7 @@ impl Run<'_> {
             kept: if outcome == RunOutcome::Ok { self.kept.clone() } else { Vec::new() },
             grant_type: request.grant(),
             introspection: self.introspection.clone(),
+            observed: self.observed.clone(),
             tokens,
             on_connection: request.connection_id(),
             connection_status: self.connection_status,
@@ -345,6 +350,21 @@ impl Run<'_> {
         match (kind, grant, who) {
             (FlowKind::Refresh, _, Some(who)) => format!("Refreshed; the new access token works for {who}."),
             (FlowKind::Refresh, _, None) => "Refreshed: got a new access token.".into(),
+            (FlowKind::Check, _, Some(who))
+                if self.steps.iter().any(|s| s.step == StepId::Refresh && s.status == StepStatus::Ok) =>
+            {
+                format!("Refreshed; the new access token works for {who}.")
+            }
+            (FlowKind::Check, _, None)
+                if self.steps.iter().any(|s| s.step == StepId::Refresh && s.status == StepStatus::Ok) =>
+            {
+                "Refreshed: got a new access token.".into()
+            }
+            (FlowKind::Check, Some(Grant::ClientCredentials), _) => "Got a new client-credentials access token.".into(),
+            (FlowKind::Check, _, Some(who)) if self.tokens.is_none() => {
+                format!("The saved access token still works, for {who}.")
+            }
+            (FlowKind::Check, _, None) if self.tokens.is_none() => "The saved access token is still valid.".into(),
             (_, Some(Grant::ClientCredentials), Some(who)) => {
                 format!("Got a client-credentials access token; the API check answered for {who}.")
             }
@@ -375,6 +395,16 @@ impl Run<'_> {
             FlowAction::Refresh { refresh_token, .. } => self.refresh(request, config, refresh_token).await?,
             FlowAction::Revoke { tokens, .. } => return self.revoke(request, config, tokens).await,
             FlowAction::Introspect { token, .. } => return self.introspect(request, config, token).await,
+            FlowAction::Check { .. } if config.grant == Grant::ClientCredentials => {
+                self.client_credentials_test(request, config).await?
+            }
+            FlowAction::Lab { saved, lab, .. } => self.lab(request, config, saved, *lab).await?,
+            FlowAction::Check { saved, refresh, .. } => {
+                let Some(saved) = saved else {
+                    return Err(FlowError::Config("A check of this grant needs a saved connection.".into()));
+                };
+                self.check_connection(request, config, saved, *refresh).await?
+            }
         }
         self.keep_values(config).await;
         Ok(())
@@ -675,11 +705,13 @@ impl Run<'_> {
             })
             .await?;
         self.context.set_token(&response);
+        self.observed.token = Some(token_shape(&response, &endpoint.mapping, true));
+        self.observe_grant(&tokens);
         let tokens = self.bind_tokens(request, config, tokens).await?;
         Ok((tokens.clone(), token_summary(status, &tokens)))
     }
 
-    async fn refresh(
+    pub(super) async fn refresh(
         &mut self,
         request: &FlowRequest,
         config: &OAuth2Config,
@@ -705,7 +737,7 @@ impl Run<'_> {
         self.user_info(request, config, &tokens, true).await
     }
 
-    async fn refresh_grant(
+    pub(super) async fn refresh_grant(
         &mut self,
         request: &FlowRequest,
         config: &OAuth2Config,
@@ -734,6 +766,9 @@ impl Run<'_> {
             })
             .await?;
         self.context.set_token(&response);
+        self.observed.refresh = Some(token_shape(&response, &endpoint.mapping, false));
+        self.observe_grant(&tokens);
+        self.observed.rotation = Some(rotation(&response, refresh_token, tokens.refresh_token.as_ref()));
         let tokens = self.bind_tokens(request, config, tokens).await?;
         let mut summary = token_summary(status, &tokens);
         if tokens.refresh_token.as_ref() == Some(refresh_token) {
@@ -762,12 +797,27 @@ impl Run<'_> {
             return Ok(());
         };
         self.begin(StepId::UserInfo).await;
+        let result = self.userinfo_call(config, endpoint, tokens, need_identity).await;
+        let identity = self.end(result).await?;
+        self.identity = Some(identity).filter(|i| !i.is_empty());
+        Ok(())
+    }
+
+    /// The user information endpoint called with the access token (as an API check when
+    /// `need_identity` is false), inside the running step.
+    pub(super) async fn userinfo_call(
+        &mut self,
+        config: &OAuth2Config,
+        endpoint: &Endpoint,
+        tokens: &Tokens,
+        need_identity: bool,
+    ) -> Result<(Identity, String), FlowError> {
         let mut vars = client_vars(config);
         vars.set("access_token", tokens.access_token.reveal().clone());
         vars.set_opt("refresh_token", tokens.refresh_token.as_ref().map(|t| t.reveal().as_str()));
         vars.set_context(&self.context);
         let label = format!("user information endpoint \"{}\"", endpoint.name);
-        let result = match render_endpoint(endpoint, &label, &vars, &[]) {
+        match render_endpoint(endpoint, &label, &vars, &[]) {
             Ok(mut prepared) => {
                 if !endpoint_uses(endpoint, "access_token") && prepared.header("authorization").is_none() {
                     let scheme = bearer_scheme(tokens.token_type.as_deref());
@@ -787,10 +837,108 @@ impl Run<'_> {
                 }
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// The observed lifetimes and scopes of new tokens.
+    pub(super) fn observe_grant(&mut self, tokens: &Tokens) {
+        let from = tokens.issued_at.unwrap_or_else(unix_now);
+        self.observed.access_lifetime = tokens.expires_at.map(|at| at - from);
+        self.observed.refresh_lifetime = tokens.refresh_expires_at.map(|at| at - from);
+        self.observed.scopes = Some(tokens.scopes.clone());
+    }
+
+    /// What a token response of the `oauth2` crate (device, client credentials) was: its shape.
+    pub(super) fn observe_standard_token<T: serde::Serialize>(&mut self, response: &T, tokens: &Tokens) {
+        if let Ok(value) = serde_json::to_value(response) {
+            self.observed.token = Some(Shape::of(&value));
+        }
+        self.observe_grant(tokens);
+    }
+
+    /// A check of a saved connection: its access token tried while valid (the user information
+    /// endpoint called with it); refreshed when it has expired, when the provider no longer takes
+    /// it (HTTP 401, as a client refreshes on a 401), or always with [`RefreshPolicy::Always`].
+    async fn check_connection(
+        &mut self,
+        request: &FlowRequest,
+        config: &OAuth2Config,
+        saved: &Tokens,
+        policy: RefreshPolicy,
+    ) -> Result<(), FlowError> {
+        if request.knows_signing_keys() {
+            self.signing_keys_step(request, config).await?;
+        }
+        let now = unix_now();
+        let left = saved.expires_at.map(|at| at - now);
+        let expired = left.is_some_and(|left| left <= super::REUSE_MARGIN_SECS);
+        let has_access = !saved.access_token.reveal().is_empty();
+        let refresh_token = saved.refresh_token.clone().filter(|t| !t.reveal().is_empty());
+        let no_refresh_token = || {
+            FlowError::Config(format!(
+                "The connection has no refresh token to get a new access token with: it needs an interactive login (`authdeck test \"{}\"`), with offline access asked for so the provider issues one.",
+                request.authorization.name
+            ))
         };
-        let identity = self.end(result).await?;
-        self.identity = Some(identity).filter(|i| !i.is_empty());
-        Ok(())
+        let reuse = policy != RefreshPolicy::Always && has_access && !expired;
+        if !reuse {
+            let why = match (policy, has_access, left) {
+                (RefreshPolicy::Always, ..) => "refreshing as asked (--refresh)".to_owned(),
+                (_, false, _) => "the connection has no access token".to_owned(),
+                (_, true, Some(left)) if left <= 0 => {
+                    format!("it expired {} ago", crate::model::time::ago(now + left, now).trim_end_matches(" ago"))
+                }
+                _ => "it expires within a few seconds".to_owned(),
+            };
+            if policy == RefreshPolicy::Never {
+                self.begin(StepId::SavedToken).await;
+                let error = FlowError::Config(format!(
+                    "The saved access token can't be used ({why}), and --no-refresh forbids refreshing it."
+                ));
+                return self.end::<()>(Err(error)).await;
+            }
+            self.skip(StepId::SavedToken, &format!("Not tried: {why}.")).await;
+            let Some(refresh_token) = refresh_token else {
+                self.begin(StepId::Refresh).await;
+                return self.end::<()>(Err(no_refresh_token())).await;
+            };
+            return self.refresh(request, config, &refresh_token).await;
+        }
+        let Some(endpoint) = request.endpoints.userinfo.clone() else {
+            self.skip(StepId::SavedToken, "No user information endpoint to call with the saved token.").await;
+            let Some(refresh_token) = refresh_token.filter(|_| policy != RefreshPolicy::Never) else {
+                self.skip(StepId::Refresh, "The saved access token is still valid.").await;
+                return Ok(());
+            };
+            return self.refresh(request, config, &refresh_token).await;
+        };
+        self.begin(StepId::SavedToken).await;
+        self.prepare_dpop(request, config).await?;
+        let tried = self.userinfo_call(config, &endpoint, saved, true).await;
+        match tried {
+            Ok((identity, summary)) => {
+                self.end(Ok(((), summary))).await?;
+                self.identity = Some(identity).filter(|i| !i.is_empty());
+                self.skip(StepId::Refresh, "The saved access token still works, so it was not refreshed.").await;
+                Ok(())
+            }
+            Err(error) if is_unauthorized(&error) && policy != RefreshPolicy::Never => {
+                let Some(refresh_token) = refresh_token else {
+                    return self.end::<()>(Err(no_refresh_token())).await;
+                };
+                self.note(format!("Not accepted: {error}")).await;
+                let summary = "HTTP 401: no longer accepted, so the check refreshes it, as a client does on a 401";
+                self.end(Ok(((), summary.to_owned()))).await?;
+                self.refresh(request, config, &refresh_token).await
+            }
+            Err(error) if is_unauthorized(&error) => {
+                let error = FlowError::Config(format!(
+                    "The saved access token is no longer accepted ({error}), and --no-refresh forbids refreshing it."
+                ));
+                self.end::<()>(Err(error)).await
+            }
+            Err(error) => self.end::<()>(Err(error)).await,
+        }
     }
 
     /// Calls an endpoint as an API check: a successful answer passes; an identity in it is read.
@@ -886,6 +1034,17 @@ impl Run<'_> {
             })
             .await?;
         self.context.set_userinfo(&response);
+        let mut shape = Shape::of(&response);
+        let mapping = &endpoint.mapping;
+        for (name, entry) in
+            [("user_id", &mapping.user_id), ("user_name", &mapping.user_name), ("user_email", &mapping.user_email)]
+        {
+            if !entry.trim().is_empty() {
+                let found = mapping::read(&response, entry).ok().flatten().is_some_and(|v| !v.trim().is_empty());
+                shape.map(name, entry, found);
+            }
+        }
+        self.observed.userinfo = Some(shape);
         Ok((identity.clone(), format!("HTTP {status}: {}", identity.display())))
     }
 
@@ -1195,6 +1354,64 @@ pub(super) fn token_summary(status: u16, tokens: &Tokens) -> String {
         parts.push(format!("scopes: {}", tokens.scopes));
     }
     parts.join(", ")
+}
+
+/// The shape of a token response, with which of its mapping entries found a value. A refresh
+/// response leaves the refresh token out of the mapped entries: whether one comes is rotation.
+fn token_shape(response: &Value, mapping: &ResponseMapping, with_refresh_token: bool) -> Shape {
+    let mut shape = Shape::of(response);
+    let entries = [
+        ("access_token", &mapping.access_token, "access_token"),
+        ("refresh_token", &mapping.refresh_token, "refresh_token"),
+        ("expires_in", &mapping.expires_in, "expires_in"),
+        ("scope", &mapping.scope, "scope"),
+        ("token_type", &mapping.token_type, "token_type"),
+        ("issued_at", &mapping.issued_at, ""),
+        ("refresh_expires_in", &mapping.refresh_expires_in, ""),
+    ];
+    for (name, entry, default) in entries {
+        if name == "refresh_token" && !with_refresh_token {
+            continue;
+        }
+        let entry = if entry.trim().is_empty() { default } else { entry.trim() };
+        if entry.is_empty() {
+            continue;
+        }
+        let found = mapping::read(response, entry).ok().flatten().is_some_and(|v| !v.trim().is_empty());
+        shape.map(name, entry, found);
+    }
+    shape
+}
+
+/// Whether a refresh answered with a new refresh token, and whether the connection keeps it: a
+/// field named `refresh_token` anywhere in the answer with another value than the one sent, that
+/// the mapping didn't read, is a rotation the connection misses.
+fn rotation(response: &Value, sent: &Sensitive<String>, kept: Option<&Sensitive<String>>) -> Rotation {
+    fn find(value: &Value, depth: usize, out: &mut Vec<String>) {
+        if let Value::Object(map) = value {
+            for (key, v) in map {
+                match v {
+                    Value::String(s) if key == "refresh_token" && !s.is_empty() => out.push(s.clone()),
+                    Value::Object(_) if depth < 3 => find(v, depth + 1, out),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    find(response, 0, &mut found);
+    let mapped_new = kept.is_some_and(|k| k != sent);
+    let unread_new = found.iter().any(|t| t != sent.reveal() && kept.is_none_or(|k| k.reveal() != t));
+    Rotation { rotated: mapped_new || unread_new, kept_old: !mapped_new && unread_new }
+}
+
+/// The provider no longer takes the access token: HTTP 401 (RFC 6750 section 3.1 `invalid_token`).
+pub(super) fn is_unauthorized(error: &FlowError) -> bool {
+    match error {
+        FlowError::Provider { status, error, .. } => *status == 401 || error == "invalid_token",
+        FlowError::Status { status, .. } => *status == 401,
+        _ => false,
+    }
 }
 
 /// "Bearer", whatever case the provider wrote its token type in (RFC 6750 section 2.1).

@@ -249,6 +249,7 @@ impl Run<'_> {
         let response = result?;
         let tokens = tokens_of(&response, config.scopes.trim());
         self.learn(&tokens);
+        self.observe_standard_token(&response, &tokens);
         let tokens = self.bind_tokens(request, config, tokens).await?;
         let summary = format!("approved after {polls} poll(s); {}", token_summary(status, &tokens));
         Ok((tokens, summary))
@@ -324,6 +325,7 @@ impl Run<'_> {
         let response = result?;
         let tokens = tokens_of(&response, config.scopes.trim());
         self.learn(&tokens);
+        self.observe_standard_token(&response, &tokens);
         let tokens = self.bind_tokens(request, config, tokens).await?;
         Ok((tokens.clone(), token_summary(status, &tokens)))
     }

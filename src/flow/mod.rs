@@ -85,6 +85,7 @@ mod grants;
 mod http;
 mod id_token;
 pub mod keys;
+mod lab;
 mod oidc;
 mod par;
 mod request;
@@ -245,7 +246,69 @@ pub(crate) enum FlowAction {
     Revoke { connection_id: i64, tokens: Vec<HintedToken> },
     /// RFC 7662 on one of a saved connection's tokens.
     Introspect { connection_id: i64, token: HintedToken },
+    /// `authdeck check`: the saved connection's access token tried (or refreshed, as `refresh`
+    /// allows), the user information endpoint called, headless; a client-credentials
+    /// authorization gets a new token; API-Key and Basic call with their credentials.
+    Check { connection_id: Option<i64>, saved: Option<Box<Tokens>>, refresh: RefreshPolicy },
+    /// The refresh lab on a saved connection.
+    Lab { connection_id: i64, saved: Box<Tokens>, lab: Lab },
 }
+
+/// What the refresh lab tries on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lab {
+    /// The access token treated as expired (as a client does after a 401), then the refresh path:
+    /// refresh, the ID token, the user information endpoint.
+    ForceExpiry,
+    /// Two refreshes: does the provider rotate refresh tokens? With `reuse`, the replaced refresh
+    /// token is used again (a strict provider refuses it and may revoke the whole grant: ask
+    /// first), then the newest.
+    Rotation { reuse: bool },
+    /// A fresh access token (refreshed first when the connection can), then the user information
+    /// endpoint called every `every_secs` until it is refused, for at most `max_secs`: `expires_in`
+    /// against the token's real life.
+    Lifetime { every_secs: u64, max_secs: u64 },
+}
+
+impl Lab {
+    /// The lifetime probe's defaults: a call every 30 s, for at most 90 minutes (past a one-hour
+    /// token's end).
+    pub const LIFETIME: Lab = Lab::Lifetime { every_secs: 30, max_secs: 90 * 60 };
+}
+
+impl FlowAction {
+    /// The DPoP key a run on a saved connection proves (its tokens are bound to it).
+    pub(crate) fn saved_dpop_key(&self) -> Option<Sensitive<String>> {
+        match self {
+            FlowAction::Refresh { dpop_key, .. } => dpop_key.clone(),
+            FlowAction::Check { saved, .. } => saved.as_ref().and_then(|t| t.dpop_key.clone()),
+            FlowAction::Lab { saved, .. } => saved.dpop_key.clone(),
+            _ => None,
+        }
+    }
+
+    /// True for a run that refreshes a saved connection's tokens.
+    pub(crate) fn works_on_saved_tokens(&self) -> bool {
+        matches!(self, FlowAction::Refresh { .. } | FlowAction::Check { saved: Some(_), .. } | FlowAction::Lab { .. })
+    }
+}
+
+/// When a check may use the refresh-token grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefreshPolicy {
+    /// Reuse the access token while it is valid (and accepted); refresh once it isn't, as a client
+    /// does on expiry or on a 401.
+    #[default]
+    WhenNeeded,
+    /// Never refresh (`--no-refresh`): an expired or refused access token fails the check.
+    Never,
+    /// Refresh every time (`--refresh`), to see the token response, its lifetimes and rotation.
+    Always,
+}
+
+/// How long before its expiry a saved access token is no longer reused by a check: a request
+/// made with it could meet the expiry on the way.
+pub const REUSE_MARGIN_SECS: i64 = 30;
 
 /// Everything a run needs, resolved from the store up front so the engine never reads it.
 #[derive(Debug, Clone)]
@@ -405,9 +468,86 @@ impl FlowRequest {
         Ok(request)
     }
 
+    /// A headless check (`authdeck check`) of an authorization: of its saved `connection`
+    /// (needed by the code and device grants), with the `credentials` an API-Key or Basic one
+    /// needs. A connection whose refresh token was refused or revoked needs an interactive login,
+    /// which is the error's message.
+    pub fn check(
+        authorization: &Authorization,
+        endpoints: &[Endpoint],
+        connection: Option<&Connection>,
+        credentials: Credentials,
+        refresh: RefreshPolicy,
+    ) -> Result<FlowRequest, FlowError> {
+        let mut request = FlowRequest::test(authorization, endpoints, credentials)?;
+        let name = &authorization.name;
+        let needs_connection =
+            matches!(&authorization.config, AuthConfig::OAuth2(c) if c.grant != Grant::ClientCredentials);
+        if let Some(connection) = connection {
+            match connection.status {
+                ConnectionStatus::Revoked => {
+                    return Err(FlowError::Config(format!(
+                        "Connection {} of \"{name}\" was revoked: it needs an interactive login (`authdeck test \"{name}\"`).",
+                        connection.id
+                    )));
+                }
+                ConnectionStatus::NeedsLogin if needs_connection => {
+                    let why = if connection.status_note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", connection.status_note.trim_end_matches('.'))
+                    };
+                    return Err(FlowError::Config(format!(
+                        "The provider refused the refresh token of connection {}{why}: it needs an interactive login (`authdeck test \"{name}\"`).",
+                        connection.id
+                    )));
+                }
+                _ => {}
+            }
+            request.kept = connection.kept.clone();
+        } else if needs_connection {
+            return Err(FlowError::Config(format!(
+                "\"{name}\" has no saved connection: it needs an interactive login first (`authdeck test \"{name}\"`)."
+            )));
+        }
+        let saved = connection.filter(|_| needs_connection).map(|c| Box::new(c.tokens.clone()));
+        request.action = FlowAction::Check { connection_id: connection.map(|c| c.id), saved, refresh };
+        Ok(request)
+    }
+
+    /// The refresh lab on a saved connection of an OAuth 2.0 authorization (one that can't be
+    /// refreshed, revoked or in need of a login, is refused with what to do).
+    pub fn lab(
+        authorization: &Authorization,
+        endpoints: &[Endpoint],
+        connection: &Connection,
+        lab: Lab,
+    ) -> Result<FlowRequest, FlowError> {
+        let mut request = FlowRequest::refresh_connection(authorization, endpoints, connection)?;
+        if connection.status == ConnectionStatus::NeedsLogin {
+            return Err(FlowError::Config(format!(
+                "The provider already refused the refresh token of connection {}: test \"{}\" again to log in anew first.",
+                connection.id, authorization.name
+            )));
+        }
+        if matches!(lab, Lab::Lifetime { .. }) && request.endpoints.userinfo.is_none() {
+            return Err(FlowError::Config(format!(
+                "The lifetime probe calls the user information endpoint until the token is refused, and \"{}\" has none: choose one in its form.",
+                authorization.name
+            )));
+        }
+        request.action =
+            FlowAction::Lab { connection_id: connection.id, saved: Box::new(connection.tokens.clone()), lab };
+        Ok(request)
+    }
+
     /// What this run is: a test of the authorization, or work on one of its connections.
     pub fn kind(&self) -> FlowKind {
         match self.action {
+            FlowAction::Lab { lab: Lab::ForceExpiry, .. } => FlowKind::ForceExpiry,
+            FlowAction::Lab { lab: Lab::Rotation { .. }, .. } => FlowKind::RotationTest,
+            FlowAction::Lab { lab: Lab::Lifetime { .. }, .. } => FlowKind::LifetimeProbe,
+            FlowAction::Check { .. } => FlowKind::Check,
             FlowAction::Test => FlowKind::Test,
             FlowAction::Refresh { .. } => FlowKind::Refresh,
             FlowAction::Revoke { .. } => FlowKind::Revoke,
@@ -418,7 +558,7 @@ impl FlowRequest {
     /// The grant a test runs (`None` for API-Key, Basic and runs on a connection).
     pub fn grant(&self) -> Option<Grant> {
         match (&self.authorization.config, &self.action) {
-            (AuthConfig::OAuth2(c), FlowAction::Test) => Some(c.grant),
+            (AuthConfig::OAuth2(c), FlowAction::Test | FlowAction::Check { .. }) => Some(c.grant),
             _ => None,
         }
     }
@@ -429,7 +569,9 @@ impl FlowRequest {
         let AuthConfig::OAuth2(config) = &self.authorization.config else { return false };
         config.issuer().is_some()
             && match &self.action {
-                FlowAction::Test | FlowAction::Refresh { .. } => true,
+                FlowAction::Test | FlowAction::Refresh { .. } | FlowAction::Check { .. } | FlowAction::Lab { .. } => {
+                    true
+                }
                 FlowAction::Revoke { .. } => self.endpoints.revocation.is_none(),
                 FlowAction::Introspect { .. } => self.endpoints.introspection.is_none(),
             }
@@ -469,14 +611,54 @@ impl FlowRequest {
             }
             FlowAction::Revoke { .. } => steps.extend([StepId::Revocation, StepId::Save]),
             FlowAction::Introspect { .. } => steps.push(StepId::Introspection),
+            FlowAction::Lab { lab, .. } => {
+                steps.extend(match lab {
+                    Lab::ForceExpiry => &[StepId::MarkedExpired, StepId::Refresh][..],
+                    Lab::Rotation { reuse: false } => &[StepId::Refresh, StepId::SecondRefresh],
+                    Lab::Rotation { reuse: true } => {
+                        &[StepId::Refresh, StepId::SecondRefresh, StepId::ReuseOld, StepId::AfterReuse]
+                    }
+                    Lab::Lifetime { .. } => &[StepId::Refresh, StepId::LifetimeProbe],
+                });
+                if *lab == Lab::ForceExpiry {
+                    if config.wants_openid() {
+                        steps.push(StepId::IdToken);
+                    }
+                    steps.push(StepId::UserInfo);
+                }
+                steps.push(StepId::Save);
+            }
+            FlowAction::Check { .. } if config.grant == Grant::ClientCredentials => {
+                steps.push(StepId::ClientCredentials);
+                steps.extend([StepId::UserInfo, StepId::Save]);
+            }
+            FlowAction::Check { .. } => {
+                if self.knows_signing_keys() {
+                    steps.push(StepId::SigningKeys);
+                }
+                steps.extend([StepId::SavedToken, StepId::Refresh]);
+                if config.wants_openid() {
+                    steps.push(StepId::IdToken);
+                }
+                steps.extend([StepId::UserInfo, StepId::Save]);
+            }
         }
         steps
+    }
+
+    /// True when the run can read the issuer's signing keys: a JWKS endpoint, or an Issuer whose
+    /// document names one.
+    pub(crate) fn knows_signing_keys(&self) -> bool {
+        let AuthConfig::OAuth2(config) = &self.authorization.config else { return false };
+        self.endpoints.jwks.is_some() || config.issuer().is_some()
     }
 
     /// The saved connection this run works on.
     pub(crate) fn connection_id(&self) -> Option<i64> {
         match &self.action {
             FlowAction::Test => None,
+            FlowAction::Check { connection_id, .. } => *connection_id,
+            FlowAction::Lab { connection_id, .. } => Some(*connection_id),
             FlowAction::Refresh { connection_id, .. }
             | FlowAction::Revoke { connection_id, .. }
             | FlowAction::Introspect { connection_id, .. } => Some(*connection_id),
@@ -631,6 +813,20 @@ fn redactor_for(request: &FlowRequest) -> Redactor {
         FlowAction::Refresh { refresh_token, .. } => redactor.add(refresh_token.reveal()),
         FlowAction::Revoke { tokens, .. } => tokens.iter().for_each(|t| redactor.add(t.token.reveal())),
         FlowAction::Introspect { token, .. } => redactor.add(token.token.reveal()),
+        FlowAction::Lab { saved, .. } => {
+            for token in
+                [Some(&saved.access_token), saved.refresh_token.as_ref(), saved.id_token.as_ref()].into_iter().flatten()
+            {
+                redactor.add(token.reveal());
+            }
+        }
+        FlowAction::Check { saved, .. } => {
+            let tokens =
+                saved.iter().flat_map(|t| [Some(&t.access_token), t.refresh_token.as_ref(), t.id_token.as_ref()]);
+            for token in tokens.flatten() {
+                redactor.add(token.reveal());
+            }
+        }
     }
     redactor
 }

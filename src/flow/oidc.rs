@@ -11,6 +11,7 @@ use super::id_token::{self, Expected, Signature};
 use super::request::render_endpoint;
 use super::{FlowRequest, discovery};
 use crate::model::discovery::metadata_checks;
+use crate::model::fingerprint::{DiscoverySeen, KeySeen, SignedBy};
 use crate::model::redact::Sensitive;
 use crate::model::run::{CheckRecord, DecodedJwt, StepId, Tokens};
 use crate::model::{Endpoint, EndpointPurpose, OAuth2Config};
@@ -51,6 +52,9 @@ impl Run<'_> {
                     n => format!(", {n} warnings"),
                 };
                 let summary = format!("{} at {}: the issuer matches{warned}", found.source.label(), found.url);
+                if let Ok(document) = serde_json::to_value(&found.metadata) {
+                    self.observed.discovery = Some(DiscoverySeen::of(&document));
+                }
                 self.metadata = Some(found.metadata);
                 Ok(((), summary))
             }
@@ -160,6 +164,8 @@ impl Run<'_> {
             header: decoded.header.clone(),
             claims: decoded.claims.clone(),
         });
+        self.observed.id_token =
+            Some(SignedBy { kid: decoded.kid().map(str::to_owned), alg: decoded.alg().to_owned() });
         let issuer = self.expected_issuer(config);
         let algorithms = self.metadata.as_ref().and_then(|m| m.id_token_signing_alg_values_supported.clone());
         let expected = Expected {
@@ -238,6 +244,27 @@ impl Run<'_> {
         Ok(id_token::signature_check(decoded.alg(), &found, refetched))
     }
 
+    /// A check's step: the issuer's keys read, for the fingerprint (and kept for the ID token).
+    pub(super) async fn signing_keys_step(
+        &mut self,
+        request: &FlowRequest,
+        config: &OAuth2Config,
+    ) -> Result<(), FlowError> {
+        self.begin(StepId::SigningKeys).await;
+        let result = match self.signing_keys(request, config, false).await {
+            Ok(Some(keys)) => {
+                let kids: Vec<String> =
+                    keys.iter().map(|k| k.common.key_id.clone().unwrap_or_else(|| "(no kid)".into())).collect();
+                Ok(((), format!("{} key(s): {}", keys.len(), kids.join(", "))))
+            }
+            Ok(None) => Err(FlowError::Config(
+                "Neither the authorization nor the issuer's discovery document names a JWKS endpoint.".into(),
+            )),
+            Err(e) => Err(e),
+        };
+        self.end(result).await
+    }
+
     /// The issuer's keys: fetched the first time (or again with `again`), then kept for the run.
     /// `None` when there is no JWKS endpoint to ask.
     async fn signing_keys(
@@ -254,16 +281,19 @@ impl Run<'_> {
         };
         let prepared = render_endpoint(&endpoint, &label, &client_vars(config), &[])?;
         let read_label = label.clone();
-        let ((keys, skipped), _) = self
+        let (((keys, skipped), seen), _) = self
             .exchange(&prepared, move |value| {
-                id_token::read_key_set(value).map(|set| (set, Vec::new())).map_err(|detail| FlowError::NotStandard {
-                    endpoint: read_label.clone(),
-                    status: 200,
-                    what: "a JWK set (RFC 7517)",
-                    detail,
+                id_token::read_key_set(value).map(|set| ((set, KeySeen::of_set(value)), Vec::new())).map_err(|detail| {
+                    FlowError::NotStandard {
+                        endpoint: read_label.clone(),
+                        status: 200,
+                        what: "a JWK set (RFC 7517)",
+                        detail,
+                    }
                 })
             })
             .await?;
+        self.observed.keys = Some(seen);
         if skipped > 0 {
             self.note(format!("{skipped} key(s) of the JWKS are of a kind authdeck can't use and were left aside."))
                 .await;

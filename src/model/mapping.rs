@@ -179,6 +179,41 @@ pub fn read(response: &serde_json::Value, entry: &str) -> Result<Option<String>,
     }
 }
 
+/// The response fields an entry reads, as a response's shape names them (`data.0.email` as
+/// `data[].email`): each plain path, or the names an expression uses (`givenName ~ " " ~
+/// familyName` reads `givenName` and `familyName`). An expression that doesn't compile reads none.
+pub fn referenced_paths(entry: &str) -> Vec<String> {
+    let raw: Vec<String> = match MappingEntry::parse(entry) {
+        MappingEntry::Empty => Vec::new(),
+        MappingEntry::Paths(paths) => paths.into_iter().map(str::to_owned).collect(),
+        MappingEntry::Expression(expression) => match environment().compile_expression(expression) {
+            Ok(compiled) => {
+                let mut names: Vec<String> = compiled.undeclared_variables(true).into_iter().collect();
+                names.sort();
+                names.retain(|n| n != "response" && !n.starts_with("response."));
+                names
+            }
+            Err(_) => Vec::new(),
+        },
+    };
+    raw.iter()
+        .map(|path| {
+            let mut out = String::new();
+            for segment in path.split('.') {
+                if segment.chars().all(|c| c.is_ascii_digit()) && !out.is_empty() {
+                    out.push_str("[]");
+                } else {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(segment);
+                }
+            }
+            out
+        })
+        .collect()
+}
+
 /// The names an expression sees: the response's top-level fields, and `response` for the whole
 /// (a response that is a list: `response[0].tenantId`) unless the response has a field of that name.
 fn expression_context(response: &serde_json::Value) -> Value {
@@ -370,6 +405,15 @@ mod tests {
             read(&json!({"expires_in": "3600000"}), "expires_in | int / 1000").unwrap().as_deref(),
             Some("3600")
         );
+    }
+
+    #[test]
+    fn the_fields_an_entry_reads() {
+        assert_eq!(referenced_paths("sub|id"), ["sub", "id"]);
+        assert_eq!(referenced_paths("data.0.email"), ["data[].email"]);
+        assert_eq!(referenced_paths(r#"givenName ~ " " ~ familyName"#), ["familyName", "givenName"]);
+        assert_eq!(referenced_paths("user.profile.name or login"), ["login", "user.profile.name"]);
+        assert!(referenced_paths("").is_empty());
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 pub mod app;
 pub mod authorization;
+pub mod check;
 pub mod context;
 pub mod discovery;
 pub mod endpoint;
 pub mod field;
+pub mod fingerprint;
 pub mod mapping;
 pub mod preset;
 pub mod redact;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::context::KeptValue;
+use crate::model::fingerprint::Fingerprint;
 use crate::model::redact::Sensitive;
 use crate::model::{AuthKind, Grant};
 
@@ -27,6 +28,21 @@ pub enum StepId {
     /// RFC 6749 section 4.4: the client's own token.
     ClientCredentials,
     Refresh,
+    /// A check: the issuer's JWKS read, for what the fingerprint keeps of its keys.
+    SigningKeys,
+    /// A check: the saved access token tried at the user information endpoint (a 401 sends the
+    /// check on to the refresh-token grant, as a client does).
+    SavedToken,
+    /// Refresh lab: the access token marked expired, as a client treats it after a 401.
+    MarkedExpired,
+    /// Refresh lab, rotation test: the second refresh, with the refresh token the first returned.
+    SecondRefresh,
+    /// Refresh lab, rotation test: the refresh token the second refresh replaced, used again.
+    ReuseOld,
+    /// Refresh lab, rotation test: the newest refresh token, after the old one was reused.
+    AfterReuse,
+    /// Refresh lab: the user information endpoint called until the access token stops working.
+    LifetimeProbe,
     /// The ID token's signature and claims, each check on its own line.
     IdToken,
     UserInfo,
@@ -64,6 +80,13 @@ impl StepId {
             StepId::DeviceApproval => "Waiting for approval",
             StepId::ClientCredentials => "Client-credentials token",
             StepId::Refresh => "Refresh-token grant",
+            StepId::SigningKeys => "Issuer's signing keys",
+            StepId::SavedToken => "Saved access token",
+            StepId::MarkedExpired => "Access token marked expired",
+            StepId::SecondRefresh => "Second refresh",
+            StepId::ReuseOld => "Replaced refresh token reused",
+            StepId::AfterReuse => "Newest refresh token after the reuse",
+            StepId::LifetimeProbe => "Lifetime probe",
             StepId::IdToken => "ID token checked",
             StepId::UserInfo => "User information",
             StepId::Revocation => "Token revoked",
@@ -365,10 +388,32 @@ pub enum FlowKind {
     Revoke,
     /// RFC 7662 on a saved connection's token.
     Introspect,
+    /// `authdeck check`: headless, with the saved connection or kept credentials.
+    Check,
+    /// Refresh lab: the access token treated as expired, and the refresh path run as on a 401.
+    ForceExpiry,
+    /// Refresh lab: two refreshes, and (when asked) the replaced refresh token used again.
+    RotationTest,
+    /// Refresh lab: the user information endpoint called until the access token stops working.
+    LifetimeProbe,
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 4] = [FlowKind::Test, FlowKind::Refresh, FlowKind::Revoke, FlowKind::Introspect];
+    pub const ALL: [FlowKind; 8] = [
+        FlowKind::Test,
+        FlowKind::Refresh,
+        FlowKind::Revoke,
+        FlowKind::Introspect,
+        FlowKind::Check,
+        FlowKind::ForceExpiry,
+        FlowKind::RotationTest,
+        FlowKind::LifetimeProbe,
+    ];
+
+    /// True for the refresh lab's runs, which work on a connection's tokens.
+    pub fn is_lab(self) -> bool {
+        matches!(self, FlowKind::ForceExpiry | FlowKind::RotationTest | FlowKind::LifetimeProbe)
+    }
 
     /// The name stored in `test_runs.kind`.
     pub fn code(self) -> &'static str {
@@ -377,6 +422,10 @@ impl FlowKind {
             FlowKind::Refresh => "refresh",
             FlowKind::Revoke => "revoke",
             FlowKind::Introspect => "introspect",
+            FlowKind::Check => "check",
+            FlowKind::ForceExpiry => "force_expiry",
+            FlowKind::RotationTest => "rotation_test",
+            FlowKind::LifetimeProbe => "lifetime_probe",
         }
     }
 
@@ -391,6 +440,10 @@ impl FlowKind {
             FlowKind::Refresh => "Refresh",
             FlowKind::Revoke => "Revoke",
             FlowKind::Introspect => "Introspect",
+            FlowKind::Check => "Check",
+            FlowKind::ForceExpiry => "Force expiry",
+            FlowKind::RotationTest => "Rotation test",
+            FlowKind::LifetimeProbe => "Lifetime probe",
         }
     }
 }
@@ -468,6 +521,10 @@ pub struct FlowReport {
     /// What an introspection answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub introspection: Option<Introspection>,
+    /// What the provider answered, as drift compares it: shapes, keys, scopes, lifetimes (no
+    /// value of a response, no secret).
+    #[serde(default, skip_serializing_if = "Fingerprint::is_empty")]
+    pub observed: Fingerprint,
     /// The tokens to save; only on success of an OAuth 2.0 test or refresh.
     #[serde(skip)]
     pub tokens: Option<Tokens>,
@@ -494,8 +551,8 @@ impl FlowReport {
     /// (called by whoever saves the run, in the same transaction as the connection).
     pub fn add_save_step(&mut self, connection_id: i64) {
         let summary = match self.kind {
-            FlowKind::Refresh => format!("connection {connection_id} updated"),
-            _ => format!("saved as connection {connection_id}"),
+            FlowKind::Test => format!("saved as connection {connection_id}"),
+            _ => format!("connection {connection_id} updated"),
         };
         let mut record = StepRecord::new(StepId::Save, StepStatus::Ok, summary);
         // What the connection keeps of the run, shown with it (values the provider sent: escaped).

@@ -255,51 +255,80 @@ fn insert_test_run(tx: &Transaction<'_>, report: &FlowReport) -> Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
+/// [`Store::record_flow`]'s writes, inside the caller's transaction. A check updates the
+/// connection it ran on (rotated or new tokens) and never makes one, nor changes its identity
+/// (an identity that changed is the check's failure, until a new login).
+pub(super) fn record_in(tx: &Transaction<'_>, vault: &mut Vault, report: &mut FlowReport) -> Result<RecordedRun> {
+    let mut connection_id = None;
+    let saves = report.kind != FlowKind::Check || report.on_connection.is_some();
+    if let (RunOutcome::Ok, Some(tokens), true) = (report.outcome, &report.tokens, saves) {
+        let identity = report.identity.clone().unwrap_or_default();
+        let id = match (report.kind, report.on_connection) {
+            (kind, Some(id))
+                if (kind == FlowKind::Check || kind.is_lab())
+                    && update_connection(tx, vault, id, tokens, None, &report.kept)? =>
+            {
+                id
+            }
+            (FlowKind::Refresh, Some(id))
+                if update_connection(tx, vault, id, tokens, Some(&identity), &report.kept)? =>
+            {
+                id
+            }
+            _ => upsert_connection(
+                tx,
+                vault,
+                report.authorization_id,
+                tokens,
+                &identity,
+                report.grant_type,
+                &report.kept,
+            )?,
+        };
+        let replaces_key = report.kind == FlowKind::Test;
+        save_dpop_key(tx, vault, id, tokens, replaces_key)?;
+        connection_id = Some(id);
+        report.add_save_step(id);
+    }
+    if let (Some(status), Some(id)) = (report.connection_status, report.on_connection)
+        && set_connection_status(tx, id, status, &report.message)?
+    {
+        connection_id = Some(id);
+        if report.outcome == RunOutcome::Ok {
+            report.add_status_step(id, status);
+        }
+    }
+    // The lab's forced expiry stays on the connection when the refresh path failed.
+    if let (FlowKind::ForceExpiry, false, Some(id)) = (report.kind, report.is_ok(), report.on_connection) {
+        tx.execute(
+            "UPDATE connections SET expires_at = ?2 WHERE id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+            params![id, report.finished_at],
+        )?;
+    }
+    // A failed refresh stays on its connection (whatever failed), for the TUI to show.
+    if let (FlowKind::Refresh, Some(id), RunOutcome::Failed) = (report.kind, report.on_connection, report.outcome) {
+        tx.execute("UPDATE connections SET refresh_error = ?2 WHERE id = ?1", params![id, report.message])?;
+    }
+    let run_id = insert_test_run(tx, report)?;
+    Ok(RecordedRun { run_id, connection_id })
+}
+
 impl Store {
     /// Records a finished flow in one transaction: its tokens saved as a connection (a test) or
     /// written over the refreshed one (a refresh), the connection's new status (revoked, or in need
     /// of a new login after a refused refresh), then the test run with its steps, the Save step
     /// ([`FlowReport::add_save_step`]) among them.
+    ///
+    /// A successful test also keeps its fingerprint (what the provider answered), the baseline
+    /// that `authdeck check` compares with.
     pub fn record_flow(&mut self, report: &mut FlowReport) -> Result<RecordedRun> {
         let tx = super::write(&mut self.conn)?;
-        let mut connection_id = None;
-        if let (RunOutcome::Ok, Some(tokens)) = (report.outcome, &report.tokens) {
-            let identity = report.identity.clone().unwrap_or_default();
-            let id = match (report.kind, report.on_connection) {
-                (FlowKind::Refresh, Some(id))
-                    if update_connection(&tx, &mut self.vault, id, tokens, Some(&identity), &report.kept)? =>
-                {
-                    id
-                }
-                _ => upsert_connection(
-                    &tx,
-                    &mut self.vault,
-                    report.authorization_id,
-                    tokens,
-                    &identity,
-                    report.grant_type,
-                    &report.kept,
-                )?,
-            };
-            save_dpop_key(&tx, &mut self.vault, id, tokens, report.kind != FlowKind::Refresh)?;
-            connection_id = Some(id);
-            report.add_save_step(id);
+        let recorded = record_in(&tx, &mut self.vault, report)?;
+        if report.kind == FlowKind::Test && report.is_ok() {
+            super::checks::keep_fingerprint(&tx, report, recorded.connection_id, recorded.run_id)?;
         }
-        if let (Some(status), Some(id)) = (report.connection_status, report.on_connection)
-            && set_connection_status(&tx, id, status, &report.message)?
-        {
-            connection_id = Some(id);
-            if report.outcome == RunOutcome::Ok {
-                report.add_status_step(id, status);
-            }
-        }
-        // A failed refresh stays on its connection (whatever failed), for the TUI to show.
-        if let (FlowKind::Refresh, Some(id), RunOutcome::Failed) = (report.kind, report.on_connection, report.outcome) {
-            tx.execute("UPDATE connections SET refresh_error = ?2 WHERE id = ?1", params![id, report.message])?;
-        }
-        let run_id = insert_test_run(&tx, report)?;
         tx.commit()?;
-        Ok(RecordedRun { run_id, connection_id })
+        Ok(recorded)
     }
 
     /// The test runs of an authorization, newest first (at most `limit`).
@@ -380,6 +409,7 @@ mod tests {
             grant_type: Some(Grant::AuthorizationCode),
             kept: vec![KeptValue { name: "callback.realmId".into(), value: "9341453474484455".into() }],
             introspection: None,
+            observed: Default::default(),
             tokens,
             on_connection: None,
             connection_status: None,

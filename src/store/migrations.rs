@@ -87,7 +87,36 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE connections ADD COLUMN kept TEXT NOT NULL DEFAULT '[]';",
     // 8: a connection's DPoP key pair (RFC 9449), sealed, so a refresh proves the key its tokens are bound to.
     "ALTER TABLE connections ADD COLUMN dpop_key TEXT;",
-    // 9: settings of this database (the app used last), and a connection's last failed refresh.
+    // 9: health checks (`authdeck check`): each check's result and drift, the fingerprints of
+    // good runs (what the provider answered; the newest is what the next check compares with),
+    // and the API-Key / Basic credentials a user chose to keep for checks (the secret sealed).
+    "CREATE TABLE checks (
+        id INTEGER PRIMARY KEY,
+        authorization_id INTEGER NOT NULL REFERENCES authorizations(id) ON DELETE CASCADE,
+        connection_id INTEGER REFERENCES connections(id) ON DELETE CASCADE,
+        run_id INTEGER REFERENCES test_runs(id) ON DELETE SET NULL,
+        checked_at TEXT NOT NULL,
+        result TEXT NOT NULL,
+        message TEXT NOT NULL DEFAULT '',
+        drift TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX checks_authorization ON checks(authorization_id, id);
+    CREATE TABLE fingerprints (
+        id INTEGER PRIMARY KEY,
+        authorization_id INTEGER NOT NULL REFERENCES authorizations(id) ON DELETE CASCADE,
+        connection_id INTEGER REFERENCES connections(id) ON DELETE CASCADE,
+        run_id INTEGER REFERENCES test_runs(id) ON DELETE SET NULL,
+        taken_at TEXT NOT NULL,
+        fingerprint TEXT NOT NULL
+    );
+    CREATE INDEX fingerprints_authorization ON fingerprints(authorization_id, connection_id, id);
+    CREATE TABLE kept_credentials (
+        authorization_id INTEGER PRIMARY KEY REFERENCES authorizations(id) ON DELETE CASCADE,
+        username TEXT,
+        secret TEXT NOT NULL,
+        kept_at TEXT NOT NULL
+    );",
+    // 10: settings of this database (the app used last), and a connection's last failed refresh.
     "CREATE TABLE settings (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL

@@ -3,6 +3,7 @@
 
 mod apps;
 mod authorizations;
+mod checks;
 mod connections;
 mod discovery;
 mod endpoints;
@@ -24,6 +25,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 pub use authorizations::AuthorizationRow;
+pub use checks::{KeptCredentials, RecordedCheck};
 pub use presets::AddedPreset;
 pub use seal::KeySource;
 pub use secrets::UnreadableSecret;

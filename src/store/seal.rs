@@ -58,6 +58,8 @@ pub enum Place {
     ClientKey,
     /// A connection's DPoP key pair (RFC 9449).
     DpopKey,
+    /// An API key or Basic password kept for `authdeck check`.
+    KeptCredential,
 }
 
 impl Place {
@@ -69,6 +71,7 @@ impl Place {
             Place::IdToken => "connections.id_token",
             Place::ClientKey => "authorizations.client_key",
             Place::DpopKey => "connections.dpop_key",
+            Place::KeptCredential => "kept_credentials.secret",
         }
     }
 }

@@ -67,6 +67,7 @@ fn pasted_and_dpop_keys_are_sealed_and_key_paths_stay_plain() {
         tokens: Some(tokens),
         grant_type: None,
         introspection: None,
+        observed: Default::default(),
         on_connection: None,
         connection_status: None,
         kept: Vec::new(),

@@ -15,6 +15,15 @@
 // and after $OIDC_PROVIDER_MAX_LIFETIME seconds (default 1800, 0 = no limit). Run it
 // by hand with an open stdin (a terminal), or with OIDC_PROVIDER_IGNORE_STDIN=1.
 //
+// A restart that keeps its grants, or rotates its keys (what `authdeck check` must notice):
+//   OIDC_PROVIDER_KEYS_FILE=FILE    the signing keys (a private JWK set): read from FILE when it
+//                                   exists, else generated with fresh kids and written there. A
+//                                   new FILE on restart = rotated keys.
+//   OIDC_PROVIDER_STATE_FILE=FILE   grants, tokens and sessions kept in FILE (JSON) and read back
+//                                   at start, so tokens issued before a restart still work.
+//   OIDC_PROVIDER_DROP_TOKEN_FIELDS=a,b  leave these fields out of every token response (a
+//                                   provider that "changed its API", for drift).
+//
 // Endpoints (issuer = http://127.0.0.1:PORT, all also listed in the discovery document):
 //   discovery        GET  /.well-known/openid-configuration
 //   authorization    GET  /auth             (GET only: POST to /auth is not enabled)
@@ -91,6 +100,7 @@
 //   GET  /interaction/<uid>/abort     same as deny
 
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 
 // ---------------------------------------------------------------------------------------
@@ -104,6 +114,7 @@ const log = (msg) => process.stderr.write(`[oidc-test-provider] ${msg}\n`);
 
 // A runtime/version warning from oidc-provider (9.x prefers Node 22 LTS) is harmless here.
 const { default: Provider, errors: oidcErrors } = await import('oidc-provider');
+const { default: MemoryAdapter } = await import('oidc-provider/lib/adapters/memory_adapter.js');
 
 // ---------------------------------------------------------------------------------------
 // configuration from argv / env
@@ -175,11 +186,70 @@ const jwkOf = (type, options, kid) => {
   const { privateKey } = crypto.generateKeyPairSync(type, options);
   return { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig' };
 };
-const signingJwks = [
-  jwkOf('rsa', { modulusLength: 2048 }, 'authdeck-test-rsa'),
-  jwkOf('ec', { namedCurve: 'P-256' }, 'authdeck-test-es256'),
-  jwkOf('ed25519', {}, 'authdeck-test-eddsa'),
+const generateJwks = (suffix) => [
+  jwkOf('rsa', { modulusLength: 2048 }, `authdeck-test-rsa${suffix}`),
+  jwkOf('ec', { namedCurve: 'P-256' }, `authdeck-test-es256${suffix}`),
+  jwkOf('ed25519', {}, `authdeck-test-eddsa${suffix}`),
 ];
+// With a keys file, the keys outlive a restart; a new file is a key rotation (new kids too).
+function loadOrMakeJwks(file) {
+  if (!file) return generateJwks('');
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')).keys;
+  const keys = generateJwks(`-${crypto.randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(file, JSON.stringify({ keys }), { mode: 0o600 });
+  return keys;
+}
+const signingJwks = loadOrMakeJwks(process.env.OIDC_PROVIDER_KEYS_FILE);
+
+// ---------------------------------------------------------------------------------------
+// grants, tokens and sessions: in memory, or kept in a state file across restarts (oidc-provider's
+// own memory adapter over a map written to the file after each change).
+class PersistedStore {
+  constructor(file) {
+    this.file = file;
+    this.map = new Map();
+    if (file && fs.existsSync(file)) {
+      const revive = (_k, v) => {
+        if (v && typeof v === 'object' && Array.isArray(v.$map)) return new Map(v.$map);
+        return v === '$inf' ? Infinity : v;
+      };
+      for (const [key, entry] of JSON.parse(fs.readFileSync(file, 'utf8'), revive)) this.map.set(key, entry);
+    }
+  }
+
+  get(key) {
+    const entry = this.map.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt !== null && entry.expiresAt <= Date.now()) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(key, value, options) {
+    this.map.set(key, { value, expiresAt: options?.maxAge ? Date.now() + options.maxAge : null });
+    this.save();
+  }
+
+  delete(key) {
+    this.map.delete(key);
+    this.save();
+  }
+
+  save() {
+    if (!this.file) return;
+    const replace = (_k, v) => {
+      if (v instanceof Map) return { $map: [...v] };
+      return v === Infinity ? '$inf' : v;
+    };
+    const temporary = `${this.file}.tmp`;
+    fs.writeFileSync(temporary, JSON.stringify([...this.map], replace), { mode: 0o600 });
+    fs.renameSync(temporary, this.file);
+  }
+}
+const stateStore = new PersistedStore(process.env.OIDC_PROVIDER_STATE_FILE);
+const dropTokenFields = (process.env.OIDC_PROVIDER_DROP_TOKEN_FIELDS ?? '').split(/[\s,]+/).filter(Boolean);
 
 // ---------------------------------------------------------------------------------------
 const REDIRECT_URIS = ['http://127.0.0.1/callback', 'http://localhost/callback', ...extraRedirectUris];
@@ -297,6 +367,7 @@ async function successSource(ctx) {
 const configuration = {
   clients,
   findAccount,
+  adapter: (model) => new MemoryAdapter(model, stateStore),
   jwks: { keys: signingJwks },
   enabledJWA: {
     idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
@@ -552,6 +623,22 @@ provider.use(async (ctx, next) => {
     ctx.body = { error: 'invalid_client', error_description: problem };
   }
 });
+
+// A provider whose token responses lost fields (OIDC_PROVIDER_DROP_TOKEN_FIELDS).
+if (dropTokenFields.length) {
+  provider.use(async (ctx, next) => {
+    await next();
+    let route;
+    try {
+      route = ctx.oidc?.route;
+    } catch {
+      return;
+    }
+    if (route === 'token' && ctx.body && typeof ctx.body === 'object') {
+      for (const field of dropTokenFields) delete ctx.body[field];
+    }
+  });
+}
 
 provider.on('server_error', (_ctx, err) => log(`server_error: ${err.stack ?? err}`));
 

@@ -132,10 +132,36 @@ pub struct OidcProvider {
     log: tempfile::NamedTempFile,
 }
 
+/// How to start a provider beyond the defaults: a port (to restart on the same issuer), and the
+/// environment of `provider.js` (`OIDC_PROVIDER_KEYS_FILE`, `OIDC_PROVIDER_STATE_FILE`…).
+#[derive(Debug, Clone, Default)]
+pub struct ProviderOptions {
+    pub port: u16,
+    pub env: Vec<(String, String)>,
+}
+
 impl OidcProvider {
     /// Spawns `node tests/oidc/provider.js 0`, waits (up to 30 s) for `READY <issuer>` and loads
     /// the discovery document. Panics with a clear message when something is missing.
     pub fn start() -> OidcProvider {
+        OidcProvider::start_with(&ProviderOptions::default())
+    }
+
+    /// The port of the issuer (`http://127.0.0.1:PORT`).
+    pub fn port(&self) -> u16 {
+        self.issuer.rsplit(':').next().and_then(|p| p.parse().ok()).expect("the issuer has a port")
+    }
+
+    /// Stops this provider and starts another on the same port (so the same issuer), with `env`:
+    /// a provider restarted, e.g. with rotated keys (`OIDC_PROVIDER_KEYS_FILE` to a new file).
+    pub fn restart(mut self, env: Vec<(String, String)>) -> OidcProvider {
+        let port = self.port();
+        self.stop();
+        OidcProvider::start_with(&ProviderOptions { port, env })
+    }
+
+    /// Like [`OidcProvider::start`], with `options`.
+    pub fn start_with(options: &ProviderOptions) -> OidcProvider {
         check_prerequisites();
         let dir = oidc_dir();
         let log = tempfile::Builder::new()
@@ -147,8 +173,9 @@ impl OidcProvider {
 
         let mut child = Command::new(node_binary())
             .arg(dir.join("provider.js"))
-            .arg("0")
+            .arg(options.port.to_string())
             .current_dir(&dir)
+            .envs(options.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env_remove("OIDC_PROVIDER_IGNORE_STDIN")
             .env_remove("OIDC_PROVIDER_PORT")
             .stdin(Stdio::piped())

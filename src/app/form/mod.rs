@@ -681,14 +681,6 @@ impl Form {
         Vec::new()
     }
 
-    /// The kind of authorization this form edits, if it edits one.
-    fn auth_kind(&self) -> Option<crate::model::AuthKind> {
-        match self.target {
-            FormTarget::NewAuthorization(kind) | FormTarget::EditAuthorization(_, kind) => Some(kind),
-            _ => None,
-        }
-    }
-
     /// The entries of the focused endpoint field's list: "none" too where the field may stay empty
     /// (every endpoint field but the Token Endpoint; the Refresh Endpoint, a token request too).
     pub fn endpoint_entries(&self, purpose: EndpointPurpose, data: &Data) -> Vec<PickerEntry> {
@@ -698,6 +690,14 @@ impl Form {
             entries.insert(0, PickerEntry::None);
         }
         entries
+    }
+
+    /// The kind of authorization this form edits, if it edits one.
+    fn auth_kind(&self) -> Option<crate::model::AuthKind> {
+        match self.target {
+            FormTarget::NewAuthorization(kind) | FormTarget::EditAuthorization(_, kind) => Some(kind),
+            _ => None,
+        }
     }
 
     /// A key no binding took: typed into the focused text box.

@@ -152,6 +152,7 @@ impl TestPane {
             kept: Vec::new(),
             on_connection: None,
             connection_status: None,
+            observed: Default::default(),
         });
         if let Some(i) = pane.steps.iter().rposition(|v| matches!(v.status, StepStatus::Failed | StepStatus::Ok)) {
             pane.select(i);
