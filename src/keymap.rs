@@ -268,6 +268,8 @@ pub static BINDINGS: &[Binding] = &[
     bind!(EndpointPicker, [ESC], Cancel, "close"),
     bind!(EndpointPicker, [ch('k'), UP], Up, "move up", hidden),
     bind!(EndpointPicker, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(EndpointPicker, [ch('g'), HOME], Top, "first entry", hidden),
+    bind!(EndpointPicker, [ch('G'), END], Bottom, "last entry (create a new one)", hidden),
     // The provider presets (letters type into the filter).
     bind!(PresetPicker, [ENTER], Submit, "use this preset"),
     bind!(PresetPicker, [ESC], Cancel, "clear the filter / close"),

@@ -162,6 +162,11 @@ fn at_80_by_24_the_url_is_reachable_whole_and_copying_says_what_was_sent() {
     // And it is an OSC 8 link: the first cells carry the link sequence with the URL.
     let first = h.buffer()[(0, start as u16)].symbol().to_owned();
     assert!(first.starts_with(&format!("\u{1b}]8;;{url}\u{1b}\\")), "{first:?}");
+    // Copied from here, the way round is the URL on this screen, not the key that shows it.
+    h.press("c");
+    assert_eq!(h.take_effects(), [Effect::CopyToClipboard(url.clone())]);
+    h.assert_shows("Or select it above.");
+    h.assert_hides("Or press u");
     h.esc();
 
     // In the pane, PgDn moves a page (less one line): every row of the URL comes into view.
@@ -271,6 +276,29 @@ fn past_runs_are_listed_newest_first_and_shown_in_the_test_pane() {
     h.assert_shows("Past runs of \"Google\"");
     h.esc();
     h.assert_shows("Authorizations 2/2");
+}
+
+#[test]
+fn a_message_longer_than_the_pane_s_two_summary_rows_ends_with_an_ellipsis() {
+    let long = "The user information endpoint \"Provider me\" answered HTTP 401: invalid_token (invalid token \
+        provided). See the response in the step detail and compare it with the provider's documentation.";
+    let mut h = Harness::setup()
+        .size(80, 24)
+        .seed(move |store| {
+            let id = oauth(store, "Google", 1);
+            let mut failed = report(id, RunOutcome::Failed, 5);
+            failed.message = long.into();
+            store.record_flow(&mut failed).unwrap();
+        })
+        .start();
+    h.key(KeyCode::Down);
+    h.press("h");
+    h.enter();
+    h.assert_shows("Run ");
+    let screen = h.screen();
+    let rows: Vec<&str> = screen.lines().skip(2).take(2).map(|r| r.trim_matches('│').trim_end()).collect();
+    assert!(rows[0].starts_with("✗ The user information endpoint"), "{}", h.screen());
+    assert!(rows[1].ends_with('…'), "the second row says there is more:\n{}", h.screen());
 }
 
 // 4. Connection detail: everything known; copying the token or a curl command asks first.
@@ -413,12 +441,43 @@ fn endpoints_of_one_host_can_be_told_apart() {
                 };
                 store.insert_endpoint(&e).unwrap();
             }
+            // What discovery creates on a local provider: one host, long last parts.
+            let mut ids = Vec::new();
+            for (name, path, purpose) in [
+                ("Local introspection", "introspection", EndpointPurpose::Introspection),
+                ("Local revocation", "revocation", EndpointPurpose::Revocation),
+            ] {
+                let url = format!("http://127.0.0.1:18977/token/{path}");
+                ids.push(
+                    store
+                        .insert_endpoint(&Endpoint {
+                            app_id: app,
+                            name: name.into(),
+                            url,
+                            ..Endpoint::new_for(purpose)
+                        })
+                        .unwrap(),
+                );
+            }
+            let config =
+                OAuth2Config { client_id: "c".into(), revocation_endpoint: Some(ids[1]), ..Default::default() };
+            store.insert_authorization(app, "Revokes", &AuthConfig::OAuth2(config)).unwrap();
         })
         .start();
     h.tab(1);
     h.assert_shows("…/token");
     h.assert_shows("…/userinfo");
     h.assert_shows("login.accounts.");
+    h.assert_shows("…/introspection");
+    h.assert_shows("…/revocation");
+    // An endpoint used only as a revocation endpoint is counted as used, and kept.
+    let row = |h: &Harness, name: &str| h.screen().lines().find(|l| l.starts_with(name)).unwrap_or_default().to_owned();
+    assert!(row(&h, "Local revocation").trim_end().ends_with(" 1"), "{}", h.screen());
+    assert!(row(&h, "Local introspecti").trim_end().ends_with(" 0"), "{}", h.screen());
+    h.press("G");
+    h.press("d");
+    h.assert_shows("The endpoint \"Local revocation\" is used by Revokes");
+    h.assert_hides("Delete the endpoint");
 }
 
 // 6. Footer and help.
@@ -523,7 +582,12 @@ fn a_user_endpoint_made_from_an_api_key_form_is_prefilled_for_a_key() {
     h.press("na");
     h.focus("User Information Endpoint");
     h.enter();
-    h.key(KeyCode::Down);
+    // G/End: the last entry, creating one; g/Home: the first.
+    h.press("G");
+    h.assert_shows("▶ + Create a new endpoint");
+    h.key(KeyCode::Home);
+    h.assert_shows("▶ (none)");
+    h.key(KeyCode::End);
     h.enter();
     h.assert_shows("New user information endpoint");
     h.focus("Headers");

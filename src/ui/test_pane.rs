@@ -102,7 +102,17 @@ fn draw_outcome(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
             RunOutcome::Cancelled => Line::styled("Cancelled: the run was recorded.", v.theme.dim()),
         },
     };
-    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
+    // Two rows at most: a longer message ends with … (the step's detail has all of it).
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let width = usize::from(area.width.max(1));
+    let mut rows = wrap(&text, width);
+    let height = usize::from(area.height.max(1));
+    if rows.len() > height {
+        let rest = rows.split_off(height - 1).join(" ");
+        rows.push(fit(&rest, width));
+    }
+    let style = line.spans.first().map_or(line.style, |s| line.style.patch(s.style));
+    frame.render_widget(Paragraph::new(rows.into_iter().map(|r| Line::styled(r, style)).collect::<Vec<_>>()), area);
 }
 
 fn status_mark(v: &View, view: &StepView) -> (String, Style) {

@@ -661,6 +661,8 @@ impl Form {
         match action {
             Action::Up => self.picker = Some(index.saturating_sub(1)),
             Action::Down => self.picker = Some((index + 1).min(entries.len().saturating_sub(1))),
+            Action::Top => self.picker = Some(0),
+            Action::Bottom => self.picker = Some(entries.len().saturating_sub(1)),
             Action::Cancel => self.picker = None,
             Action::Submit => {
                 self.picker = None;

@@ -414,7 +414,7 @@ impl TestPane {
             }
             Action::Copy => {
                 if let Some(url) = &self.auth_url {
-                    return copy_url(url, env);
+                    return copy_url(url, env, false);
                 }
             }
             Action::ShowUrl => {
@@ -496,13 +496,18 @@ fn verification_page(device: &DeviceCode) -> String {
 }
 
 /// Copies the authorization URL with OSC 52, saying what was sent and how to check it arrived:
-/// authdeck can't know whether the terminal accepted it.
-pub fn copy_url(url: &str, env: &Environment) -> Vec<Command> {
-    let show = keymap::key_for(Context::TestPane, Action::ShowUrl);
+/// authdeck can't know whether the terminal accepted it. `shown_whole`: the URL is on screen
+/// whole already (the URL view), to be selected there.
+pub fn copy_url(url: &str, env: &Environment, shown_whole: bool) -> Vec<Command> {
+    let instead = if shown_whole {
+        "Or select it above.".to_owned()
+    } else {
+        format!("Or press {} to show it whole and select it.", keymap::key_for(Context::TestPane, Action::ShowUrl))
+    };
     vec![
         Command::Effect(Effect::CopyToClipboard(url.to_owned())),
         Command::Info(format!(
-            "Sent the URL ({} characters) to your terminal's clipboard (OSC 52). Nothing to paste? {} Or press {show} to show it whole and select it.",
+            "Sent the URL ({} characters) to your terminal's clipboard (OSC 52). Nothing to paste? {} {instead}",
             url.chars().count(),
             env.clipboard_advice()
         )),

@@ -27,7 +27,7 @@ impl UrlView {
 
     pub fn update(&mut self, action: Action, env: &Environment) -> Vec<Command> {
         match action {
-            Action::Copy => copy_url(&self.url, env),
+            Action::Copy => copy_url(&self.url, env, true),
             Action::Cancel => vec![Command::Pop],
             _ => Vec::new(),
         }
