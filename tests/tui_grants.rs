@@ -153,6 +153,28 @@ fn user_code_on(screen: &str) -> Option<String> {
 }
 
 #[test]
+fn at_80_by_24_the_verification_page_says_where_its_qr_code_is() {
+    let mut h = Harness::setup().size(80, 24).seed(seed_device_authorization).start();
+    h.key(KeyCode::Down);
+    h.press("t");
+    h.wait_for("and enter the code:");
+    h.press("u");
+    h.assert_shows("The verification page of the device login, whole");
+    h.assert_shows("A taller terminal shows a QR code of the page here; the test pane has it");
+    h.assert_shows("further down: Esc, then PgDn.");
+    h.esc();
+    // The pane's detail, paged down, has the QR code.
+    let mut qr = false;
+    for _ in 0..4 {
+        h.key(KeyCode::PageDown);
+        qr |= h.screen().contains("█▀▀▀▀▀█");
+    }
+    assert!(qr, "a QR code's finder pattern further down the pane:\n{}", h.screen());
+    h.esc();
+    h.wait_for("Cancelled");
+}
+
+#[test]
 fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_tab() {
     let provider = provider();
     let mut h = Harness::setup().size(130, 60).seed(seed_device_authorization).start();
@@ -170,6 +192,7 @@ fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_ta
     h.assert_shows("Sent the user code (9 characters)");
     assert_eq!(h.take_effects(), [Effect::CopyToClipboard(code.clone())]);
     // u: the page with the code in it, whole, with the code and a QR code of it.
+    h.assert_shows("c copies the code · u shows the page whole");
     h.press("u");
     h.assert_shows("The verification page of the device login, whole");
     h.assert_shows(&format!("{}/device?user_code={code}", provider.issuer));

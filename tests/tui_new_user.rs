@@ -313,7 +313,7 @@ fn a_connection_shows_in_full_and_copies_its_token_or_a_curl_command_after_askin
             let connection = store.record_flow(&mut ok).unwrap().connection_id.unwrap();
             let mut failed = report(id, RunOutcome::Failed, 1);
             (failed.kind, failed.on_connection, failed.message) =
-                (FlowKind::Refresh, Some(connection), "invalid_grant: the refresh token was revoked".into());
+                (FlowKind::Refresh, Some(connection), "invalid_grant: the refresh token was revoked, has expired, or was already used (a provider that rotates refresh tokens accepts each one once)".into());
             store.record_flow(&mut failed).unwrap();
         })
         .start();
@@ -326,6 +326,10 @@ fn a_connection_shows_in_full_and_copies_its_token_or_a_curl_command_after_askin
     h.assert_shows("openid email");
     h.assert_shows("expires in");
     h.assert_shows("failed: invalid_grant: the refresh token was revoked");
+    // Too long for one row, it goes on under itself, not under the labels.
+    let screen = h.screen();
+    let more = screen.lines().find(|l| l.contains("accepts each one once")).expect("the rest of the failure");
+    assert!(more.starts_with(&format!("│{}", " ".repeat(16))) && !more.contains("failed:"), "{screen}");
     h.assert_shows("token.instance_url = https://acme.example.test");
     h.assert_hides("fake-access-token");
 
@@ -424,6 +428,14 @@ fn long_lists_move_by_page_and_to_the_ends_and_filter_by_name() {
     h.assert_shows("Authorizations 42/60");
     h.press("/zzz");
     h.assert_shows("No name has that in it.");
+    h.esc();
+    // Filtered from the end of the list, every row found is shown (none left above the view).
+    h.press("G");
+    h.press("/ROW 1");
+    h.assert_shows("Authorizations 10/10 of 60");
+    for i in 10..20 {
+        h.assert_shows(&format!("Row {i} of sixty"));
+    }
 }
 
 #[test]

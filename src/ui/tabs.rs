@@ -61,7 +61,7 @@ fn draw_table(
     let columns: Vec<u16> =
         Layout::horizontal(widths).spacing(SPACING).split(Rect { height: 1, ..area }).iter().map(|r| r.width).collect();
     let visible = area.height.saturating_sub(1) as usize;
-    let offset = view.cursor.window(visible);
+    let offset = view.cursor.window(visible, rows.len());
     let shown = (offset..rows.len().min(offset + visible)).map(|i| {
         let texts = cells(rows[i], &columns);
         let row = Row::new(texts.into_iter().zip(&columns).map(|(t, w)| fit(&t, usize::from(*w))));

@@ -340,11 +340,7 @@ fn device_lines(lines: &mut Vec<DetailLine>, v: &View, pane: &TestPane, device: 
         String::new()
     };
     let show = key_for(Context::TestPane, Action::ShowUrl);
-    text(
-        lines,
-        format!("{expiry} · {copy} copies the code · {show} shows the page and its QR code whole{open}"),
-        theme.dim(),
-    );
+    text(lines, format!("{expiry} · {copy} copies the code · {show} shows the page whole{open}"), theme.dim());
     match &pane.device_poll {
         Some(poll) => text(lines, printable(&poll.message()), theme.dim()),
         None => {
@@ -504,7 +500,18 @@ pub fn draw_url_view(frame: &mut Frame, area: Rect, v: &View, view: &UrlView) {
         Some(qr) if qr.len() as u16 <= room && qr.first().is_some_and(|l| l.chars().count() <= width) => {
             lines.extend(qr.into_iter().map(|l| Line::styled(l, v.theme.qr())));
         }
-        Some(_) => lines.push(Line::styled("(A bigger terminal shows a QR code of the page here.)", v.theme.dim())),
+        Some(qr) => {
+            // Too narrow here is too narrow in the pane too; too short, the pane scrolls to it.
+            let text = if qr.first().is_some_and(|l| l.chars().count() > width) {
+                "(A wider terminal shows a QR code of the page here.)".to_owned()
+            } else {
+                let back = key_for(Context::UrlView, Action::Cancel);
+                format!(
+                    "(A taller terminal shows a QR code of the page here; the test pane has it further down: {back}, then PgDn.)"
+                )
+            };
+            lines.extend(wrap(&text, width).into_iter().map(|r| Line::styled(r, v.theme.dim())));
+        }
         None => {}
     }
     let below = Rect { y: body.y + shown, height: body.height.saturating_sub(shown), ..body };
