@@ -586,6 +586,20 @@ fn a_form_follows_what_is_typed() {
     h.assert_shows("⚠ \"User information endpoint\" is a user information endpoint");
 }
 
+#[test]
+fn a_form_scrolled_at_80_by_24_starts_at_a_field_never_at_blank_rows() {
+    let mut h = Harness::with_size(80, 24);
+    h.press("no");
+    h.assert_shows("New OAuth 2.0 authorization");
+    for _ in 0..14 {
+        h.key(KeyCode::Tab);
+        let screen = h.screen();
+        let first = screen.lines().nth(2).unwrap_or_default().trim_matches(['│', ' ']).to_owned();
+        assert!(!first.is_empty(), "the form's first row is blank:\n{screen}");
+        assert!(screen.contains("▶ "), "the focused field is in view:\n{screen}");
+    }
+}
+
 // 9. A user information endpoint made from an API-Key form carries no bearer-token header.
 
 #[test]

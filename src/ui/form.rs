@@ -134,8 +134,18 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, form: &Form) {
     let visible: Vec<(usize, &Field)> = form.fields.iter().enumerate().filter(|(_, f)| !f.hidden).collect();
     let heights: Vec<u16> = visible.iter().map(|(_, f)| field_height(v, f, form, inner.width)).collect();
     let focus_pos = visible.iter().position(|(i, _)| *i == form.focus).unwrap_or(0);
-    let focus_end: u16 = heights[..=focus_pos.min(heights.len().saturating_sub(1))].iter().sum();
-    let scroll = focus_end.saturating_sub(inner.height);
+    let focus_pos = focus_pos.min(heights.len().saturating_sub(1));
+    let focus_end: u16 = heights[..=focus_pos].iter().sum();
+    // From a field's first row (never the tail of one cut off above, which would read as blank
+    // rows), the first from which the focused field is in view.
+    let needed = focus_end.saturating_sub(inner.height);
+    let focus_top = focus_end - heights[focus_pos];
+    let tops = heights[..focus_pos].iter().scan(0u16, |top, h| {
+        let this = *top;
+        *top += h;
+        Some(this)
+    });
+    let scroll = tops.chain([focus_top]).find(|top| *top >= needed).unwrap_or(focus_top);
 
     let mut y = 0u16;
     let mut picker_anchor = None;
