@@ -121,7 +121,8 @@ pub fn draw_help(frame: &mut Frame, area: Rect, v: &View, help: &Help) {
     let key = |keys: String, label: &str| {
         Line::from(vec![Span::styled(format!("{keys:>22}  "), v.theme.key()), Span::raw(label.to_owned())])
     };
-    let mut lines: Vec<Line> = bindings.iter().map(|b| key(keymap::describe_keys(b), b.label)).collect();
+    let mut lines: Vec<Line> =
+        bindings.iter().map(|b| key(keymap::describe_keys(b), v.app.hint_label(b.action, b.label, true))).collect();
     if keymap::edits_text(context) {
         lines.push(Line::raw(""));
         lines.push(Line::styled("In the text box:", v.theme.title()));

@@ -474,6 +474,14 @@ pub fn lines(text: &str) -> String {
 }
 
 impl Form {
+    /// What the save key does here when it doesn't save: the form asking for a key to test with
+    /// tests.
+    pub fn save_hint(&self) -> Option<&'static str> {
+        match self.target {
+            FormTarget::TestCredentials(_) => Some("test"),
+            _ => None,
+        }
+    }
     pub fn context(&self) -> Context {
         if self.picker.is_some() {
             Context::EndpointPicker
