@@ -238,6 +238,10 @@ fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_ta
     h.wait_for("Revoked the refresh token and the access token of connection 1.");
     h.esc();
     h.assert_shows("revoked");
+    // Its expiry means nothing any more.
+    let screen = h.screen();
+    let row = screen.lines().find(|l| l.starts_with("Device")).expect("the connection's row");
+    assert!(row.contains(" — ") && !row.contains("expires in"), "{row}");
     h.press("i");
     h.wait_for("is inactive");
     h.esc();
@@ -247,6 +251,7 @@ fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_ta
     // Nor are its tokens offered for copying in its detail.
     h.enter();
     h.assert_shows("Status          revoked");
+    h.assert_shows("Access token    revoked");
     h.assert_hides("c copy the access token");
     h.press("c");
     assert!(h.take_effects().is_empty(), "a revoked token is not copied");

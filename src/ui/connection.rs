@@ -76,7 +76,15 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
         ),
         field("Grant", c.grant.map_or_else(none, |g| g.label().to_owned()), plain),
         field("Token type", c.tokens.token_type.as_deref().map_or_else(none, |s| printable(s).into_owned()), plain),
-        field("Access token", crate::flow::describe_expiry(c.tokens.expires_at, v.unix), plain),
+        field(
+            "Access token",
+            if c.status == ConnectionStatus::Revoked {
+                "revoked".to_owned()
+            } else {
+                crate::flow::describe_expiry(c.tokens.expires_at, v.unix)
+            },
+            plain,
+        ),
         field("Refresh token", refresh, plain),
         field("Tested", tested, plain),
     ]

@@ -99,7 +99,7 @@ fn draw_filter(frame: &mut Frame, area: Rect, v: &View, view: &TableView) {
 pub fn draw_authorizations(frame: &mut Frame, area: Rect, v: &View) {
     let data = &v.app.data;
     let widths =
-        vec![Constraint::Length(9), Constraint::Percentage(22), Constraint::Fill(1), Constraint::Percentage(20)];
+        vec![Constraint::Length(9), Constraint::Fill(2), Constraint::Fill(3), Constraint::Percentage(20)];
     let spec = TableSpec {
         title: Tab::Authorizations.title(),
         header: vec!["Kind", "Name", "Summary", "Last test"],
@@ -188,7 +188,12 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, v: &View) {
             c.authorization_name.clone(),
             c.who(),
             c.tokens.scopes.clone(),
-            crate::flow::describe_expiry(c.tokens.expires_at, v.unix),
+            // A revoked token's expiry means nothing any more.
+            if c.status == ConnectionStatus::Revoked {
+                "—".to_owned()
+            } else {
+                crate::flow::describe_expiry(c.tokens.expires_at, v.unix)
+            },
             refresh.into(),
             crate::model::time::parse_utc(&c.tested_at)
                 .map_or_else(|| c.tested_at.clone(), |at| crate::model::time::ago(at, v.unix)),
