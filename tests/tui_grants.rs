@@ -153,19 +153,40 @@ fn user_code_on(screen: &str) -> Option<String> {
 }
 
 #[test]
-fn at_80_by_24_the_verification_page_says_where_its_qr_code_is() {
+fn at_80_by_24_the_verification_page_has_its_qr_code_whole_and_shorter_says_where_it_is() {
+    // Started here, not first in the seed (as the other device test does).
+    provider();
     let mut h = Harness::setup().size(80, 24).seed(seed_device_authorization).start();
     h.key(KeyCode::Down);
     h.press("t");
     h.wait_for("and enter the code:");
     h.press("u");
     h.assert_shows("The verification page of the device login, whole");
+    // The whole QR code: both top finder patterns on one row, the bottom one's last row below it.
+    let screen = h.screen();
+    let rows: Vec<&str> = screen.lines().collect();
+    let top = rows
+        .iter()
+        .position(|r| r.matches("█▀▀▀▀▀█").count() == 2)
+        .unwrap_or_else(|| panic!("the top of the QR code:\n{screen}"));
+    assert!(rows[top..].iter().any(|r| r.trim_start().starts_with("▀▀▀▀▀▀▀ ")), "its bottom:\n{screen}");
+    h.assert_hides("A taller terminal");
+    h.esc();
+    h.esc();
+    h.wait_for("Cancelled");
+    drop(h);
+
+    // Shorter than that, it says where the code is instead: further down the pane.
+    let mut h = Harness::setup().size(80, 18).seed(seed_device_authorization).start();
+    h.key(KeyCode::Down);
+    h.press("t");
+    h.wait_for("On any device with a browser, open:");
+    h.press("u");
     h.assert_shows("A taller terminal shows a QR code of the page here; the test pane has it");
     h.assert_shows("further down: Esc, then PgDn.");
     h.esc();
-    // The pane's detail, paged down, has the QR code.
     let mut qr = false;
-    for _ in 0..4 {
+    for _ in 0..6 {
         h.key(KeyCode::PageDown);
         qr |= h.screen().contains("█▀▀▀▀▀█");
     }

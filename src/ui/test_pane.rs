@@ -362,9 +362,10 @@ fn device_lines(lines: &mut Vec<DetailLine>, v: &View, pane: &TestPane, device: 
     }
 }
 
-/// A QR code as lines of half blocks (two modules a character), with its quiet zone.
+/// A QR code as lines of half blocks (two modules a character), with its quiet zone. Error
+/// correction level L (7 %): a screen is not a worn sticker, and the smallest code fits 80×24.
 fn qr_lines(text: &str) -> Option<Vec<String>> {
-    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L).ok()?;
     let image = code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build();
     Some(image.lines().map(str::to_owned).collect())
 }
@@ -476,44 +477,54 @@ pub fn draw_url_view(frame: &mut Frame, area: Rect, v: &View, view: &UrlView) {
     };
     let width = usize::from(area.width.max(1));
     let header_rows = wrap(&header, width);
-    let header_height = header_rows.len() as u16 + 1;
-    frame.render_widget(
-        Paragraph::new(header_rows.into_iter().map(|r| Line::styled(r, v.theme.title())).collect::<Vec<_>>()),
-        Rect { height: header_height.min(area.height), ..area },
-    );
-    let url = printable(&view.url);
-    let rows = chunks(&url, width);
-    let body = Rect { y: area.y + header_height, height: area.height.saturating_sub(header_height), ..area };
-    let shown = (rows.len() as u16).min(body.height);
-    frame.render_widget(Paragraph::new(rows.into_iter().map(Line::raw).collect::<Vec<_>>()), body);
-    link::mark(frame.buffer_mut(), Rect { height: shown, ..body }, &view.url);
-    let Some(code) = &view.user_code else { return };
-    let mut lines = vec![
-        Line::raw(""),
-        Line::from(vec![
+    let url_rows = chunks(&printable(&view.url), width);
+    let qr = view.user_code.as_ref().and_then(|_| qr_lines(&view.url));
+    let qr_fits_across = qr.as_ref().and_then(|q| q.first()).is_some_and(|l| l.chars().count() <= width);
+    let qr_rows = qr.as_ref().map_or(0, Vec::len);
+    // Roomy: blank rows around the URL and the QR code with its whole quiet zone (4 modules).
+    // Tight (80×24): no blank rows, and the quiet zone's outer row above and below left out — the
+    // 2 modules left are enough for phone scanners, and the code fits whole.
+    let fixed = header_rows.len() + url_rows.len() + usize::from(view.user_code.is_some());
+    let height = usize::from(area.height);
+    let tight = qr_fits_across && fixed + 2 + qr_rows > height && fixed + qr_rows.saturating_sub(2) <= height;
+    let gap = if tight { 0 } else { 1 };
+
+    let mut lines: Vec<Line> = header_rows.into_iter().map(|r| Line::styled(r, v.theme.title())).collect();
+    lines.extend(std::iter::repeat_n(Line::raw(""), gap));
+    let url_top = lines.len() as u16;
+    let url_height = url_rows.len() as u16;
+    lines.extend(url_rows.into_iter().map(Line::raw));
+    if let Some(code) = &view.user_code {
+        lines.extend(std::iter::repeat_n(Line::raw(""), gap));
+        lines.push(Line::from(vec![
             Span::styled("The code: ", v.theme.title()),
             Span::styled(format!(" {} ", printable(code)), v.theme.user_code()),
-        ]),
-    ];
-    let room = body.height.saturating_sub(shown + lines.len() as u16);
-    match qr_lines(&view.url) {
-        Some(qr) if qr.len() as u16 <= room && qr.first().is_some_and(|l| l.chars().count() <= width) => {
-            lines.extend(qr.into_iter().map(|l| Line::styled(l, v.theme.qr())));
+        ]));
+        let room = height.saturating_sub(lines.len());
+        match qr {
+            Some(mut qr) if qr_fits_across && (tight || qr.len() <= room) => {
+                if tight {
+                    qr.pop();
+                    qr.remove(0);
+                }
+                lines.extend(qr.into_iter().map(|l| Line::styled(l, v.theme.qr())));
+            }
+            Some(_) => {
+                // Too narrow here is too narrow in the pane too; too short, the pane scrolls to it.
+                let text = if qr_fits_across {
+                    let back = key_for(Context::UrlView, Action::Cancel);
+                    format!(
+                        "(A taller terminal shows a QR code of the page here; the test pane has it further down: {back}, then PgDn.)"
+                    )
+                } else {
+                    "(A wider terminal shows a QR code of the page here.)".to_owned()
+                };
+                lines.extend(wrap(&text, width).into_iter().map(|r| Line::styled(r, v.theme.dim())));
+            }
+            None => {}
         }
-        Some(qr) => {
-            // Too narrow here is too narrow in the pane too; too short, the pane scrolls to it.
-            let text = if qr.first().is_some_and(|l| l.chars().count() > width) {
-                "(A wider terminal shows a QR code of the page here.)".to_owned()
-            } else {
-                let back = key_for(Context::UrlView, Action::Cancel);
-                format!(
-                    "(A taller terminal shows a QR code of the page here; the test pane has it further down: {back}, then PgDn.)"
-                )
-            };
-            lines.extend(wrap(&text, width).into_iter().map(|r| Line::styled(r, v.theme.dim())));
-        }
-        None => {}
     }
-    let below = Rect { y: body.y + shown, height: body.height.saturating_sub(shown), ..body };
-    frame.render_widget(Paragraph::new(lines), below);
+    frame.render_widget(Paragraph::new(lines), area);
+    let url_area = Rect { y: area.y + url_top, height: url_height, ..area }.intersection(area);
+    link::mark(frame.buffer_mut(), url_area, &view.url);
 }
