@@ -2,18 +2,20 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/isolated.rs"]
+mod isolated;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn authdeck(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_authdeck")).arg("--db").arg(db).args(args).output().expect("run authdeck")
+    isolated::authdeck(db).args(args).output().expect("run authdeck")
 }
 
 /// A database as the first start of the TUI leaves it: "My App" with its API-Key authorization.
 fn first_start(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("a.db");
-    authdeck::store::Store::open(&db).unwrap().apps_or_first().unwrap();
+    isolated::open(&db).unwrap().apps_or_first().unwrap();
     db
 }
 
@@ -92,7 +94,7 @@ fn a_zero_timeout_and_an_empty_api_key_are_refused() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
     // The default API-Key authorization needs a user information endpoint first.
-    let mut store = authdeck::store::Store::open(&db).unwrap();
+    let mut store = isolated::open(&db).unwrap();
     let app = store.apps().unwrap().remove(0);
     let me = authdeck::model::Endpoint {
         app_id: app.id,
@@ -125,11 +127,23 @@ fn a_file_that_is_not_a_database_fails_clearly_and_stays_untouched() {
 fn the_env_var_chooses_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("from-env.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_authdeck")).env("AUTHDECK_DB", &db).args(["list"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_authdeck"))
+        .env("AUTHDECK_DB", &db)
+        .env("AUTHDECK_KEY_DIR", isolated::key_dir(&db))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .args(["list"])
+        .output()
+        .unwrap();
     assert!(stderr(&out).contains("from-env.db does not exist"), "{}", stderr(&out));
     let out = cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = Command::new(env!("CARGO_BIN_EXE_authdeck")).env("AUTHDECK_DB", &db).args(["list"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_authdeck"))
+        .env("AUTHDECK_DB", &db)
+        .env("AUTHDECK_KEY_DIR", isolated::key_dir(&db))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .args(["list"])
+        .output()
+        .unwrap();
     assert!(stdout(&out).contains("GitHub connector"), "{}", stderr(&out));
 }
 

@@ -1,5 +1,7 @@
 //! The Authorizations tab, its forms and the app picker, driven by keys as a user would.
 
+#[path = "support/isolated.rs"]
+mod isolated;
 #[path = "support/tui.rs"]
 mod tui;
 
@@ -239,7 +241,7 @@ fn quit_stops_the_app() {
 async fn the_real_event_loop_runs_on_the_test_backend() {
     use crossterm::event::{Event, KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
-    let store = authdeck::store::Store::open(&dir.path().join("a.db")).unwrap();
+    let store = isolated::open(&dir.path().join("a.db")).unwrap();
     let mut app = authdeck::app::App::new(store).unwrap();
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
     let keys = "nbq".chars().map(|c| Ok(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))));

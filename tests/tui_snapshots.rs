@@ -5,6 +5,8 @@
 //! timings and random state would differ each time. The clock stands still, and the one time the
 //! database writes itself (when a connection was tested) is written as `<time>`. A last test
 //! checks that no snapshot file holds any secret these tests used.
+#[path = "support/isolated.rs"]
+mod isolated;
 
 #[path = "support/tui.rs"]
 mod tui;
@@ -310,7 +312,7 @@ struct PaneShot {
 impl PaneShot {
     fn new(at: Instant) -> PaneShot {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let mut store = isolated::open(&dir.path().join("p.db")).unwrap();
         store.apps_or_first().unwrap();
         seed(&mut store);
         let mut app = App::new(store).unwrap();
