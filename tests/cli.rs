@@ -2,8 +2,7 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-#[path = "support/isolated.rs"]
-mod isolated;
+use cli::isolated;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -3,10 +3,8 @@
 
 #[path = "support/isolated.rs"]
 mod isolated;
-use std::process::Command;
-use std::sync::{Arc, Barrier};
 
-use authdeck::store::Store;
+use std::sync::{Arc, Barrier};
 
 const WRITERS: usize = 4;
 const IMPORTS_EACH: usize = 8;

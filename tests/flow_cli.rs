@@ -1,17 +1,15 @@
 //! `authdeck test` run as a user runs it (the real binary, a temporary database) against a fake
 //! user information endpoint: the API-Key and Basic prompts on stdin, the exit codes, the messages,
 //! and that nothing typed is printed back.
-#[path = "support/isolated.rs"]
-mod isolated;
 
 #[path = "support/cli.rs"]
 mod cli;
+use cli::isolated;
 
 use std::io::Write;
 use std::net::SocketAddr;
 
 use authdeck::model::{ApiKeyConfig, AuthConfig, BasicConfig, Endpoint, EndpointPurpose, KeyPlacement, OAuth2Config};
-use authdeck::store::Store;
 
 /// A one-thread HTTP server answering every request with `status` and `body`; returns its address
 /// and a receiver of the requests' heads.

@@ -4,16 +4,16 @@
 //!
 //! Every test takes its own free port for the redirect URI, so they run in parallel against one
 //! shared provider; they wait on the engine's events with a timeout, never on a sleep.
+
 #[path = "support/isolated.rs"]
 mod isolated;
-
 #[path = "support/oidc.rs"]
 mod oidc;
 #[path = "support/ports.rs"]
 mod ports;
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 

@@ -6,11 +6,10 @@
 //!
 //! Every test has its own store and redirect port, and waits on the engine's events with a
 //! timeout (the device flow's polling interval is shortened by `FlowOptions::poll_second`).
-#[path = "support/isolated.rs"]
-mod isolated;
 
 #[path = "support/cli.rs"]
 mod cli;
+use cli::isolated;
 #[path = "support/oidc.rs"]
 mod oidc;
 #[path = "support/ports.rs"]

@@ -2,6 +2,7 @@
 
 #[path = "support/isolated.rs"]
 mod isolated;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 

@@ -1,11 +1,10 @@
 //! Hardening of the command line, run as an attacker and a busy user would: hostile text never
 //! reaches the terminal raw, templates can't hang an import, standard input that isn't UTF-8 is
 //! refused line by line, file modes are never widened.
-#[path = "support/isolated.rs"]
-mod isolated;
 
 #[path = "support/cli.rs"]
 mod cli;
+use cli::isolated;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

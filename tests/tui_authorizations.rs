@@ -1,9 +1,8 @@
 //! The Authorizations tab, its forms and the app picker, driven by keys as a user would.
 
-#[path = "support/isolated.rs"]
-mod isolated;
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use authdeck::model::{AuthConfig, KeyPlacement};
 use crossterm::event::KeyCode;

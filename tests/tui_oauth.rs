@@ -1,10 +1,9 @@
 //! The OAuth 2.0 form, endpoints created on the way, the Endpoints tab, and export/import from the
 //! TUI, driven by keys as a user would.
 
-#[path = "support/isolated.rs"]
-mod isolated;
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use authdeck::model::{AuthConfig, ClientAuth, EndpointPurpose};
 use crossterm::event::KeyCode;

@@ -5,11 +5,10 @@
 //! timings and random state would differ each time. The clock stands still, and the one time the
 //! database writes itself (when a connection was tested) is written as `<time>`. A last test
 //! checks that no snapshot file holds any secret these tests used.
-#[path = "support/isolated.rs"]
-mod isolated;
 
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Instant;

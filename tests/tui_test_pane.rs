@@ -1,12 +1,11 @@
 //! The test-connection pane, driven by keys on TestBackend through whole flows against the real
 //! OpenID Connect provider (oidc-provider, with a scripted browser), and the Connections tab.
 
-#[path = "support/isolated.rs"]
-mod isolated;
 #[path = "support/oidc.rs"]
 mod oidc;
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use std::sync::{Arc, Mutex, OnceLock};
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 
 #[path = "isolated.rs"]
-mod isolated;
+pub mod isolated;
 
 /// `authdeck --db DB ARGS…` with `stdin` as its standard input (closed after it).
 pub fn authdeck_with_stdin(db: &Path, args: &[&str], stdin: &str) -> Output {

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 #[path = "isolated.rs"]
-mod isolated;
+pub mod isolated;
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
