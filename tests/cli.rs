@@ -394,3 +394,33 @@ fn presets_add_creates_the_authorization_headless() {
     assert!(stdout(&out).contains("authorization \"Shopify 2\""), "{}", stdout(&out));
     assert!(stdout(&out).contains("No Client Secret was given"), "{}", stdout(&out));
 }
+
+#[test]
+fn client_key_makes_a_key_pair_and_prints_only_its_public_half() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    assert!(cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT).status.success());
+    let out = authdeck(&db, &["client-key", "public", "GitHub OAuth"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("has no private key") && stderr(&out).contains("client-key generate"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = authdeck(&db, &["client-key", "generate", "GitHub OAuth"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let jwk: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("a JWK on stdout");
+    assert_eq!((jwk["kty"].as_str(), jwk["crv"].as_str()), (Some("EC"), Some("P-256")), "{jwk}");
+    assert!(jwk.get("d").is_none(), "never the private part: {jwk}");
+
+    // A second generate would lose the key registered with the provider: refused without --force.
+    let out = authdeck(&db, &["client-key", "generate", "GitHub OAuth"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    let out = authdeck(&db, &["client-key", "public", "GitHub OAuth", "--jwks"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let set: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(set["keys"][0]["x"], jwk["x"], "the same key: {set}");
+    assert!(!stdout(&out).contains("PRIVATE KEY"));
+}
