@@ -462,6 +462,11 @@ fn discover_command_prints_the_document_and_creates_the_authorization() {
     assert!(stdout.starts_with(&format!("Issuer: {}\n", provider.issuer)), "{stdout}");
     assert!(stdout.contains(&format!("Device authorization endpoint: {}/device/auth", provider.issuer)), "{stdout}");
     assert!(stdout.contains("Callbacks carry iss: yes (RFC 9207)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Pushed authorization request endpoint: {}/request", provider.issuer)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("DPoP algorithms: ") && stdout.contains("Client assertion algorithms: "), "{stdout}");
 
     let args = [
         "discover",
@@ -498,6 +503,21 @@ fn discover_command_prints_the_document_and_creates_the_authorization() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Updated the OAuth 2.0 authorization \"Local\""));
     assert_eq!(isolated::open(&db).unwrap().endpoints(app.id).unwrap().len(), 6);
+
+    // A client that signs its assertions: the key file is asked for, then its path kept.
+    let signed = ["discover", &provider.issuer, "--name", "Signed", "--client-id", "jwt-client"];
+    let out = cli::authdeck_with_stdin(&db, &[&signed[..], &["--client-auth", "private-key-jwt"]].concat(), "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(1) && stderr.contains("--client-key PATH"), "{stderr}");
+    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mtls/client-key.pem");
+    let key = key.display().to_string();
+    let with_key = [&signed[..], &["--client-auth", "private-key-jwt", "--client-key", &key]].concat();
+    let out = cli::authdeck_with_stdin(&db, &with_key, "");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = isolated::open(&db).unwrap();
+    let signed = store.authorizations(app.id).unwrap().into_iter().find(|a| a.name == "Signed").unwrap();
+    let AuthConfig::OAuth2(config) = &signed.config else { panic!() };
+    assert_eq!((config.client_auth, config.client_key.as_str()), (ClientAuth::PrivateKeyJwt, key.as_str()));
 
     let out = cli::authdeck_with_stdin(&db, &["discover", &provider.issuer, "--name", "New one"], "");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--client-id"), "{}", String::from_utf8_lossy(&out.stderr));
