@@ -333,13 +333,13 @@ impl Tokens {
 /// "expires in 54 min", "expired", "no expiry given": for the Connections tab.
 pub fn describe_expiry(expires_at: Option<i64>, now: i64) -> String {
     let Some(at) = expires_at else { return "no expiry given".to_owned() };
-    describe_left(at - now)
+    describe_left(at.saturating_sub(now))
 }
 
 /// The refresh token's expiry, when the provider gave one: "refresh token expires in 101 days".
 pub fn describe_refresh_expiry(refresh_expires_at: Option<i64>, now: i64) -> Option<String> {
     let at = refresh_expires_at?;
-    Some(match describe_left(at - now).as_str() {
+    Some(match describe_left(at.saturating_sub(now)).as_str() {
         "expired" => "refresh token expired".to_owned(),
         left => format!("refresh token {left}"),
     })
