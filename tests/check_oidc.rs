@@ -160,6 +160,8 @@ fn junit_cases(path: &Path) -> Vec<(String, String, Option<String>, String)> {
     assert_eq!(suite.attribute("tests"), Some(cases.len().to_string().as_str()));
     let failures = cases.iter().filter(|c| c.children().any(|n| n.has_tag_name("failure"))).count();
     assert_eq!(suite.attribute("failures"), Some(failures.to_string().as_str()));
+    let skipped = cases.iter().filter(|c| c.children().any(|n| n.has_tag_name("skipped"))).count();
+    assert_eq!(suite.attribute("skipped"), Some(skipped.to_string().as_str()));
     cases
         .iter()
         .map(|case| {
@@ -187,13 +189,17 @@ async fn a_login_then_check_junit_passes_as_valid_junit() {
     let report = dir.path().join("report.xml");
     let (code, stdout, stderr) =
         authdeck_async(dir.path(), &["check", "--all", "--junit", report.to_str().unwrap()]).await;
-    // The app's first API-Key authorization has no key to check with: only the OAuth one is asked for below.
+    // The app's first API-Key authorization, never tested and without a key, is skipped.
     assert!(stdout.contains(&format!("PASS   My App / {name}")), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("The saved access token still works, for Test User <test.user@example.test> (test-user-1)."),
         "{stdout}"
     );
-    assert_eq!(code, 1, "the API-Key authorization without a key fails: {stdout}");
+    assert!(stdout.contains("SKIP   My App / API-Key  -  Never tested, and no API key to check with"), "{stdout}");
+    assert!(stdout.contains("2 checks: 1 passed, 1 skipped"), "{stdout}");
+    assert_eq!(code, 0, "{stdout}");
+    let cases = junit_cases(&report);
+    assert_eq!(cases.len(), 2);
 
     let (code, stdout, stderr) =
         authdeck_async(dir.path(), &["check", &name, "--refresh", "--junit", report.to_str().unwrap()]).await;
@@ -359,4 +365,37 @@ async fn a_refresh_token_revoked_between_two_checks_needs_an_interactive_login()
     assert_eq!((code, doc["checks"][0]["result"].as_str()), (1, Some("needs_login")), "{doc}");
     assert!(doc["checks"][0]["message"].as_str().unwrap().contains("it needs an interactive login"), "{doc}");
     assert_eq!(doc["checks"][0]["steps"], serde_json::json!([]), "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_credentials_authorization_is_checked_without_a_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = shared_provider();
+    let mut store = store_at(dir.path());
+    let (found, _) = runner().discover(&provider.issuer).await;
+    let found = found.unwrap();
+    let app = store.apps_or_first().unwrap().remove(0);
+    let config = OAuth2Config {
+        client_id: BASIC.id.into(),
+        client_secret: BASIC.secret.into(),
+        client_auth: BASIC.auth,
+        grant: Grant::ClientCredentials,
+        ..Default::default()
+    };
+    let plan = DiscoveryPlan::new(&found.metadata, "Machine", &config, &store.endpoints(app.id).unwrap());
+    let id = store.save_discovered_authorization(app.id, "Machine", None, config, &plan).unwrap();
+    // No user information endpoint: client-credentials tokens are not for oidc-provider's.
+    let mut authorization = store.authorization(id).unwrap();
+    if let authdeck::model::AuthConfig::OAuth2(c) = &mut authorization.config {
+        c.userinfo_endpoint = None;
+    }
+    store.update_authorization(id, "Machine", &authorization.config).unwrap();
+    drop(store);
+    let (code, stdout, stderr) = authdeck_async(dir.path(), &["check", "Machine"]).await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("PASS   My App / Machine") && stdout.contains("Got a new client-credentials access token."),
+        "{stdout}"
+    );
+    assert!(store_at(dir.path()).connections(app.id).unwrap().is_empty(), "a check makes no connection");
 }

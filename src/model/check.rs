@@ -11,6 +11,9 @@ use super::run::{ConnectionStatus, FlowReport, RunOutcome};
 #[serde(rename_all = "snake_case")]
 pub enum CheckResult {
     Pass,
+    /// Not checked: an API-Key or Basic authorization never tested, with no credentials to check
+    /// it with (the API-Key authorization a new app comes with, say). Only when not named.
+    Skip,
     /// It works; something changed that a connector may want to know of.
     Warn,
     Fail,
@@ -19,12 +22,13 @@ pub enum CheckResult {
 }
 
 impl CheckResult {
-    pub const ALL: [CheckResult; 4] =
-        [CheckResult::Pass, CheckResult::Warn, CheckResult::Fail, CheckResult::NeedsLogin];
+    pub const ALL: [CheckResult; 5] =
+        [CheckResult::Pass, CheckResult::Skip, CheckResult::Warn, CheckResult::Fail, CheckResult::NeedsLogin];
 
     pub fn code(self) -> &'static str {
         match self {
             CheckResult::Pass => "pass",
+            CheckResult::Skip => "skip",
             CheckResult::Warn => "warn",
             CheckResult::Fail => "fail",
             CheckResult::NeedsLogin => "needs_login",
@@ -39,6 +43,7 @@ impl CheckResult {
     pub fn tag(self) -> &'static str {
         match self {
             CheckResult::Pass => "PASS",
+            CheckResult::Skip => "SKIP",
             CheckResult::Warn => "WARN",
             CheckResult::Fail => "FAIL",
             CheckResult::NeedsLogin => "LOGIN",
@@ -49,6 +54,7 @@ impl CheckResult {
     pub fn label(self) -> &'static str {
         match self {
             CheckResult::Pass => "passed",
+            CheckResult::Skip => "skipped",
             CheckResult::Warn => "passed with warnings",
             CheckResult::Fail => "failed",
             CheckResult::NeedsLogin => "needs an interactive login",
@@ -89,7 +95,7 @@ pub enum FailOn {
 impl FailOn {
     pub fn fails(self, result: CheckResult) -> bool {
         match self {
-            FailOn::Warn => result != CheckResult::Pass,
+            FailOn::Warn => !matches!(result, CheckResult::Pass | CheckResult::Skip),
             FailOn::Fail => matches!(result, CheckResult::Fail | CheckResult::NeedsLogin),
         }
     }
@@ -147,6 +153,7 @@ impl CheckSummary {
             .map_or_else(|| self.checked_at.clone(), |at| super::time::ago(at, now));
         let result = self.result.map_or("unknown", |r| match r {
             CheckResult::Pass => "passed",
+            CheckResult::Skip => "skipped",
             CheckResult::Warn => "warned",
             CheckResult::Fail => "failed",
             CheckResult::NeedsLogin => "needs login",

@@ -452,6 +452,24 @@ pub fn diff(before: &Fingerprint, now: &Fingerprint, context: &DriftContext<'_>)
             shape_drift(area, b, n, &mut out);
         }
     }
+    // The first refresh seen: what the mapping found in the login's token response and not in
+    // the refresh's is said (a refresh may leave out the scope, so not that one).
+    if let (None, Some(login), Some(refresh)) = (&before.refresh, &before.token, &now.refresh) {
+        for (name, seen) in &login.mapped {
+            let missing = refresh.mapped.get(name).is_some_and(|n| !n.found);
+            if seen.found && missing && !matches!(name.as_str(), "refresh_token" | "scope") {
+                out.push(Drift::new(
+                    Severity::Warning,
+                    Area::RefreshResponse,
+                    format!(
+                        "the refresh response has no value for {} (\"{}\"), which the login's token response had",
+                        mapping_label(name),
+                        seen.entry
+                    ),
+                ));
+            }
+        }
+    }
     if let (Some(b), Some(n)) = (&before.scopes, &now.scopes) {
         scope_drift(b, n, &mut out);
     }
@@ -761,6 +779,27 @@ mod tests {
         assert_eq!(
             lines(&diff(&before, &gone, &DriftContext::default())),
             ["warning token response: token_type is gone"]
+        );
+    }
+
+    #[test]
+    fn the_first_refresh_is_compared_with_the_login_for_what_the_mapping_finds() {
+        let before = with_token(shape(
+            json!({"access_token": "a", "expires_in": 1}),
+            &[("expires_in", "expires_in", true), ("scope", "scope", true)],
+        ));
+        let now = Fingerprint {
+            refresh: Some(shape(
+                json!({"access_token": "a"}),
+                &[("expires_in", "expires_in", false), ("scope", "scope", false)],
+            )),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&diff(&before, &now, &DriftContext::default())),
+            [
+                "warning refresh response: the refresh response has no value for expires in (\"expires_in\"), which the login's token response had"
+            ]
         );
     }
 
