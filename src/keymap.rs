@@ -10,6 +10,18 @@ pub enum Action {
     Help,
     Up,
     Down,
+    /// The first row (or the top of a text).
+    Top,
+    /// The last row.
+    Bottom,
+    /// Type a filter by name over a list.
+    Filter,
+    /// The recorded runs of an authorization.
+    History,
+    /// The authorization URL on a screen of its own, whole.
+    ShowUrl,
+    /// A curl command that calls the user information endpoint with the saved token.
+    CopyCurl,
     NextTab,
     PrevTab,
     New,
@@ -76,6 +88,14 @@ pub enum Context {
     TestPane,
     /// The test pane while the paste box has the focus: keys type into it.
     TestPaste,
+    /// A tab while its filter is typed into.
+    Filter,
+    /// An authorization's recorded runs.
+    RunHistory,
+    /// A saved connection, in full.
+    ConnectionDetail,
+    /// The authorization URL, whole, on a screen of its own.
+    UrlView,
     /// Keys every tab shares (a tab's own keys come first).
     Tabs,
     /// Keys that work on every screen.
@@ -137,6 +157,10 @@ const BACKTAB: Key = code(KeyCode::BackTab);
 const LEFT: Key = code(KeyCode::Left);
 const RIGHT: Key = code(KeyCode::Right);
 const F1: Key = code(KeyCode::F(1));
+const HOME: Key = code(KeyCode::Home);
+const END: Key = code(KeyCode::End);
+const PGUP: Key = code(KeyCode::PageUp);
+const PGDN: Key = code(KeyCode::PageDown);
 
 macro_rules! bind {
     ($ctx:ident, [$($key:expr),+], $action:ident, $label:expr) => {
@@ -147,46 +171,63 @@ macro_rules! bind {
     };
 }
 
-/// The whole key table, in the order the help screen lists it.
+/// The whole key table, in the order the help screen lists it. Within a screen, the order is also
+/// the footer's priority: when the width runs out, the last ones give way to "? more".
 pub static BINDINGS: &[Binding] = &[
     // The Authorizations tab.
-    bind!(Authorizations, [ch('n')], New, "new authorization"),
+    bind!(Authorizations, [ch('n')], New, "new"),
     bind!(Authorizations, [ENTER, ch('e')], Edit, "edit"),
-    bind!(Authorizations, [ch('t')], Test, "test connection"),
+    bind!(Authorizations, [ch('t')], Test, "test"),
+    bind!(Authorizations, [ch('h')], History, "past runs"),
     bind!(Authorizations, [ch('d')], Delete, "delete"),
-    bind!(Authorizations, [ch('k'), UP], Up, "move up", hidden),
-    bind!(Authorizations, [ch('j'), DOWN], Down, "move down", hidden),
-    bind!(Authorizations, [ch('x')], Export, "export to a file", hidden),
-    bind!(Authorizations, [ch('i')], Import, "import from a file", hidden),
+    bind!(Authorizations, [ch('/')], Filter, "filter"),
+    bind!(Authorizations, [ESC], Cancel, "clear the filter"),
+    bind!(Authorizations, [ch('x')], Export, "export to a file"),
+    bind!(Authorizations, [ch('i')], Import, "import from a file"),
     // The Endpoints tab.
-    bind!(Endpoints, [ch('n')], New, "new endpoint"),
+    bind!(Endpoints, [ch('n')], New, "new"),
     bind!(Endpoints, [ENTER, ch('e')], Edit, "edit"),
     bind!(Endpoints, [ch('d')], Delete, "delete"),
-    bind!(Endpoints, [ch('k'), UP], Up, "move up", hidden),
-    bind!(Endpoints, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(Endpoints, [ch('/')], Filter, "filter"),
+    bind!(Endpoints, [ESC], Cancel, "clear the filter"),
     // The Connections tab.
+    bind!(Connections, [ENTER], Submit, "details"),
     bind!(Connections, [ch('r')], Refresh, "refresh the token"),
     bind!(Connections, [ch('i')], Introspect, "introspect"),
     bind!(Connections, [ch('v')], Revoke, "revoke"),
     bind!(Connections, [ch('d')], Delete, "delete"),
-    bind!(Connections, [ch('k'), UP], Up, "move up", hidden),
-    bind!(Connections, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(Connections, [ch('/')], Filter, "filter"),
+    bind!(Connections, [ESC], Cancel, "clear the filter"),
     // Keys every tab shares.
     bind!(Tabs, [ch('?'), F1], Help, "help"),
     bind!(Tabs, [ch('a')], Apps, "apps"),
-    bind!(Tabs, [TAB], NextTab, "next tab", hidden),
-    bind!(Tabs, [BACKTAB], PrevTab, "previous tab", hidden),
     bind!(Tabs, [ch('q')], Quit, "quit"),
+    bind!(Tabs, [TAB], NextTab, "next tab"),
+    bind!(Tabs, [BACKTAB], PrevTab, "previous tab", hidden),
+    bind!(Tabs, [ch('k'), UP], Up, "move up", hidden),
+    bind!(Tabs, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(Tabs, [PGUP], ScrollUp, "page up", hidden),
+    bind!(Tabs, [PGDN], ScrollDown, "page down", hidden),
+    bind!(Tabs, [ch('g'), HOME], Top, "first row", hidden),
+    bind!(Tabs, [ch('G'), END], Bottom, "last row", hidden),
     // Keys of every screen.
     bind!(Everywhere, [ctrl('c')], Interrupt, "cancel / quit", hidden),
+    // A tab's filter, while typed into.
+    bind!(Filter, [ENTER], Submit, "keep the filter"),
+    bind!(Filter, [ESC], Cancel, "clear the filter"),
+    bind!(Filter, [UP], Up, "move up", hidden),
+    bind!(Filter, [DOWN], Down, "move down", hidden),
+    bind!(Filter, [PGUP], ScrollUp, "page up", hidden),
+    bind!(Filter, [PGDN], ScrollDown, "page down", hidden),
+    bind!(Filter, [F1], Help, "help"),
     // The app picker.
     bind!(AppPicker, [ENTER], Submit, "switch to it"),
+    bind!(AppPicker, [ESC, ch('q')], Cancel, "close"),
     bind!(AppPicker, [ch('n')], New, "new app"),
     bind!(AppPicker, [ch('r')], Rename, "rename"),
     bind!(AppPicker, [ch('d')], Delete, "delete"),
     bind!(AppPicker, [ch('k'), UP], Up, "move up", hidden),
     bind!(AppPicker, [ch('j'), DOWN], Down, "move down", hidden),
-    bind!(AppPicker, [ESC, ch('q')], Cancel, "close"),
     bind!(AppPicker, [ch('?'), F1], Help, "help"),
     // Choosing the kind of a new authorization.
     bind!(KindChooser, [ch('a')], ChooseApiKey, "API-Key"),
@@ -194,39 +235,39 @@ pub static BINDINGS: &[Binding] = &[
     bind!(KindChooser, [ch('o')], ChooseOAuth2, "OAuth 2.0"),
     bind!(KindChooser, [ch('p')], ChoosePreset, "From a preset…"),
     bind!(KindChooser, [ENTER], Submit, "choose"),
+    bind!(KindChooser, [ESC], Cancel, "cancel"),
     bind!(KindChooser, [ch('k'), UP], Up, "move up", hidden),
     bind!(KindChooser, [ch('j'), DOWN], Down, "move down", hidden),
-    bind!(KindChooser, [ESC], Cancel, "cancel"),
     bind!(KindChooser, [ch('?'), F1], Help, "help"),
     // Forms, while a text field has the focus.
     bind!(FormText, [ctrl('s')], Save, "save"),
+    bind!(FormText, [ESC], Cancel, "cancel"),
     bind!(FormText, [TAB], NextField, "next field"),
     bind!(FormText, [BACKTAB], PrevField, "previous field", hidden),
     bind!(FormText, [DOWN], Down, "next field (or line)", hidden),
     bind!(FormText, [UP], Up, "previous field (or line)", hidden),
     bind!(FormText, [ENTER], Submit, "next field (new line in a multi-line field)", hidden),
     bind!(FormText, [ctrl('r')], Reveal, "reveal/hide the secret"),
-    bind!(FormText, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormText, [ctrl('d')], Discover, "fill in from the issuer"),
-    bind!(FormText, [ESC], Cancel, "cancel"),
+    bind!(FormText, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
     bind!(FormText, [F1], Help, "help"),
     // Forms, on a choice, a toggle or the button.
     bind!(FormChoice, [ctrl('s')], Save, "save"),
-    bind!(FormChoice, [TAB, DOWN, ch('j')], NextField, "next field"),
-    bind!(FormChoice, [BACKTAB, UP, ch('k')], PrevField, "previous field", hidden),
+    bind!(FormChoice, [ESC], Cancel, "cancel"),
+    bind!(FormChoice, [ENTER], Submit, "open the list / press the button"),
     bind!(FormChoice, [LEFT, ch('h')], Left, "previous choice"),
     bind!(FormChoice, [RIGHT, ch('l'), code(KeyCode::Char(' '))], Right, "next choice / toggle"),
-    bind!(FormChoice, [ENTER], Submit, "open the list / press the button"),
-    bind!(FormChoice, [ctrl('d')], Discover, "fill in from the issuer"),
+    bind!(FormChoice, [TAB, DOWN, ch('j')], NextField, "next field"),
+    bind!(FormChoice, [BACKTAB, UP, ch('k')], PrevField, "previous field", hidden),
     bind!(FormChoice, [ctrl('r')], Reveal, "reveal/hide the secret", hidden),
+    bind!(FormChoice, [ctrl('d')], Discover, "fill in from the issuer"),
     bind!(FormChoice, [ctrl('g')], GenerateKey, "generate a key pair", hidden),
-    bind!(FormChoice, [ESC], Cancel, "cancel"),
     bind!(FormChoice, [ch('?'), F1], Help, "help"),
     // The endpoint list opened from a form.
     bind!(EndpointPicker, [ENTER], Submit, "choose"),
+    bind!(EndpointPicker, [ESC], Cancel, "close"),
     bind!(EndpointPicker, [ch('k'), UP], Up, "move up", hidden),
     bind!(EndpointPicker, [ch('j'), DOWN], Down, "move down", hidden),
-    bind!(EndpointPicker, [ESC], Cancel, "close"),
     // The provider presets (letters type into the filter).
     bind!(PresetPicker, [ENTER], Submit, "use this preset"),
     bind!(PresetPicker, [ESC], Cancel, "clear the filter / close"),
@@ -245,27 +286,76 @@ pub static BINDINGS: &[Binding] = &[
     // One-line prompts (a name, a path).
     bind!(Prompt, [ENTER], Submit, "OK"),
     bind!(Prompt, [ESC], Cancel, "cancel"),
+    bind!(Prompt, [F1], Help, "help"),
     // The help screen.
     bind!(Help, [ESC, ch('q'), ch('?'), F1], Cancel, "close"),
+    bind!(Help, [ch('j'), DOWN], Down, "scroll down", hidden),
+    bind!(Help, [ch('k'), UP], Up, "scroll up", hidden),
+    bind!(Help, [PGDN], ScrollDown, "page down", hidden),
+    bind!(Help, [PGUP], ScrollUp, "page up", hidden),
     // The test-connection pane.
+    bind!(TestPane, [ESC], Cancel, "cancel/close"),
+    bind!(TestPane, [ch('t')], Test, "test again"),
+    bind!(TestPane, [ch('r')], Refresh, "refresh"),
+    bind!(TestPane, [ch('c')], Copy, "copy URL/code"),
+    bind!(TestPane, [ch('p')], Paste, "paste URL or code"),
+    bind!(TestPane, [ch('u')], ShowUrl, "show whole URL"),
+    bind!(TestPane, [ch('o')], OpenBrowser, "open browser"),
     bind!(TestPane, [ch('k'), UP], Up, "previous step"),
     bind!(TestPane, [ch('j'), DOWN], Down, "next step"),
-    bind!(TestPane, [code(KeyCode::PageDown)], ScrollDown, "scroll the detail down", hidden),
-    bind!(TestPane, [code(KeyCode::PageUp)], ScrollUp, "scroll the detail up", hidden),
-    bind!(TestPane, [ch('c')], Copy, "copy the URL or the user code (OSC 52)"),
-    bind!(TestPane, [ch('o')], OpenBrowser, "open in a browser"),
-    bind!(TestPane, [ch('p'), ENTER], Paste, "paste the redirected URL or code"),
+    bind!(TestPane, [PGDN], ScrollDown, "scroll the detail down", hidden),
+    bind!(TestPane, [PGUP], ScrollUp, "scroll the detail up", hidden),
     bind!(TestPane, [ctrl('r')], Reveal, "reveal/hide secrets"),
-    bind!(TestPane, [ch('r')], Refresh, "refresh the token"),
-    bind!(TestPane, [ch('t')], Test, "test again"),
-    // Not `q`: while waiting, letters may be the start of a pasted code.
-    bind!(TestPane, [ESC], Cancel, "cancel / close"),
     bind!(TestPane, [ch('?'), F1], Help, "help"),
     bind!(TestPaste, [ENTER], Submit, "submit"),
-    bind!(TestPaste, [ctrl('r')], Reveal, "show/hide what you pasted"),
     bind!(TestPaste, [ESC], Cancel, "leave the paste box"),
+    bind!(TestPaste, [ctrl('r')], Reveal, "show/hide what you pasted"),
     bind!(TestPaste, [F1], Help, "help"),
+    // The authorization URL, whole.
+    bind!(UrlView, [ESC, ch('q')], Cancel, "back"),
+    bind!(UrlView, [ch('c')], Copy, "copy it"),
+    bind!(UrlView, [ch('?'), F1], Help, "help"),
+    // An authorization's recorded runs.
+    bind!(RunHistory, [ENTER], Submit, "show the run"),
+    bind!(RunHistory, [ESC, ch('q')], Cancel, "close"),
+    bind!(RunHistory, [ch('k'), UP], Up, "move up", hidden),
+    bind!(RunHistory, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(RunHistory, [ch('g'), HOME], Top, "newest", hidden),
+    bind!(RunHistory, [ch('G'), END], Bottom, "oldest", hidden),
+    bind!(RunHistory, [ch('?'), F1], Help, "help"),
+    // A saved connection.
+    bind!(ConnectionDetail, [ESC, ch('q')], Cancel, "close"),
+    bind!(ConnectionDetail, [ch('c')], Copy, "copy the access token"),
+    bind!(ConnectionDetail, [ch('u')], CopyCurl, "copy a curl command"),
+    bind!(ConnectionDetail, [ch('r')], Refresh, "refresh the token"),
+    bind!(ConnectionDetail, [ch('v')], Revoke, "revoke"),
+    bind!(ConnectionDetail, [ch('i')], Introspect, "introspect"),
+    bind!(ConnectionDetail, [ch('d')], Delete, "delete"),
+    bind!(ConnectionDetail, [ch('j'), DOWN], Down, "scroll down", hidden),
+    bind!(ConnectionDetail, [ch('k'), UP], Up, "scroll up", hidden),
+    bind!(ConnectionDetail, [ch('?'), F1], Help, "help"),
 ];
+
+/// The editing keys of a text box (ratatui-textarea's own, not in the table above: they act on
+/// the text, not the screen), for the help of screens where one has the focus.
+pub const TEXT_EDITING: &[(&str, &str)] = &[
+    ("←/→, Ctrl-B/F", "move by character"),
+    ("Home/End, Ctrl-A/E", "to the start/end of the line"),
+    ("Ctrl-←/→, Alt-B/F", "move by word"),
+    ("Backspace, Ctrl-H", "delete the character before the cursor"),
+    ("Delete", "delete the character under the cursor"),
+    ("Ctrl-W, Alt-Backspace", "delete the word before the cursor"),
+    ("Alt-D", "delete the word after the cursor"),
+    ("Ctrl-K", "delete to the end of the line"),
+    ("Ctrl-J", "delete to the start of the line"),
+    ("Ctrl-U", "undo"),
+    ("Ctrl-Y", "put back what was deleted"),
+];
+
+/// True when a text box has the focus on this screen, so its editing keys apply.
+pub fn edits_text(context: Context) -> bool {
+    matches!(context, Context::FormText | Context::Prompt | Context::TestPaste | Context::Filter)
+}
 
 impl Key {
     /// Shift is ignored (it makes the character, and Shift-Tab arrives as BackTab either way);
@@ -291,6 +381,8 @@ impl Key {
             KeyCode::F(n) => format!("F{n}"),
             KeyCode::PageUp => "PgUp".into(),
             KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
             other => format!("{other:?}"),
         };
         if self.ctrl { format!("Ctrl-{}", name.to_uppercase()) } else { name }
@@ -361,6 +453,12 @@ mod tests {
             Help,
             Up,
             Down,
+            Top,
+            Bottom,
+            Filter,
+            History,
+            ShowUrl,
+            CopyCurl,
             NextTab,
             PrevTab,
             New,
@@ -368,6 +466,9 @@ mod tests {
             Delete,
             Test,
             Refresh,
+            Revoke,
+            Introspect,
+            Discover,
             Apps,
             Rename,
             Export,
@@ -393,17 +494,15 @@ mod tests {
             ScrollUp,
             ScrollDown,
             Interrupt,
-            Revoke,
-            Introspect,
-            Discover,
         ];
         for action in all {
             // Listing a new action above is enforced by this match: it stops compiling without it.
             match action {
-                Quit | Help | Up | Down | NextTab | PrevTab | New | Edit | Delete | Test | Refresh | Apps | Rename
-                | Export | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left
-                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy
-                | OpenBrowser | Paste | ScrollUp | ScrollDown | Interrupt | Revoke | Introspect | Discover => {}
+                Quit | Help | Up | Down | Top | Bottom | Filter | History | ShowUrl | CopyCurl | NextTab | PrevTab
+                | New | Edit | Delete | Test | Refresh | Revoke | Introspect | Discover | Apps | Rename | Export
+                | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left | Right
+                | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy | OpenBrowser
+                | Paste | ScrollUp | ScrollDown | Interrupt => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

@@ -67,6 +67,16 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         ));
         return Ok(cli::check::USAGE);
     }
+    // Only the TUI and `import` make a database; reading one that isn't there is a mistake in --db.
+    if let Some(command) = cli.command.as_ref().filter(|c| c.reads_only())
+        && !db.exists()
+    {
+        anyhow::bail!(
+            "{} does not exist, so there is nothing to {}. Check --db (or AUTHDECK_DB); `authdeck` or `authdeck import FILE` creates a database.",
+            db.display(),
+            command.verb()
+        );
+    }
     // A key file protected by a passphrase asks for it on the terminal when AUTHDECK_PASSPHRASE is unset.
     let keys = KeySource::from_environment().map_err(anyhow::Error::msg)?.with_passphrase_prompt(move || {
         if checking || !std::io::stdin().is_terminal() {

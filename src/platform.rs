@@ -18,8 +18,12 @@ pub struct Environment {
     pub user: Option<String>,
     /// A local display and no SSH session: a browser can be opened here.
     pub can_open_browser: bool,
+    /// `SSH_TTY` or `SSH_CLIENT` is set (an SSH session even without `SSH_CONNECTION`).
+    pub ssh_tty: bool,
     /// Inside tmux: the clipboard sequence is wrapped for it too.
     pub in_tmux: bool,
+    /// `NO_COLOR` is set (https://no-color.org): no colours, only reverse video and bold.
+    pub no_color: bool,
 }
 
 impl Environment {
@@ -35,13 +39,37 @@ impl Environment {
             ssh_connection: var("SSH_CONNECTION"),
             user: var("USER").or_else(|| var("LOGNAME")),
             can_open_browser: can_open_browser(var),
+            ssh_tty: var("SSH_TTY").is_some() || var("SSH_CLIENT").is_some(),
             in_tmux: var("TMUX").is_some(),
+            no_color: var("NO_COLOR").is_some(),
         }
     }
 
     /// True when working over SSH.
     pub fn over_ssh(&self) -> bool {
         self.ssh_connection.is_some()
+    }
+
+    /// Why no browser can be opened here, when none can.
+    pub fn no_browser_reason(&self) -> Option<String> {
+        if self.can_open_browser {
+            None
+        } else if self.over_ssh() || self.ssh_tty {
+            Some(
+                "No browser here: this is an SSH session, so one would open on the server, not in front of you.".into(),
+            )
+        } else {
+            Some("No browser here: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set).".into())
+        }
+    }
+
+    /// How to make OSC 52 copies arrive, for where this runs.
+    pub fn clipboard_advice(&self) -> &'static str {
+        if self.in_tmux {
+            "In tmux, turn on `set -g set-clipboard on` (and allow OSC 52 in the terminal outside it)."
+        } else {
+            "Your terminal must allow OSC 52 (most do; some ask first or need it turned on)."
+        }
     }
 
     /// The `ssh -L` command that forwards the redirect URI's port from the user's machine to this
@@ -61,8 +89,9 @@ pub fn ssh_forward_hint(redirect_uri: &str, ssh_connection: Option<&str>, user: 
         IpAddr::V6(_) => "[::1]".to_owned(),
         IpAddr::V4(_) => "127.0.0.1".to_owned(),
     };
-    let host = if server_ip.contains(':') { format!("[{server_ip}]") } else { server_ip.to_owned() };
-    let login = user.filter(|u| !u.is_empty()).map(|u| format!("{u}@{host}")).unwrap_or(host);
+    // ssh takes an IPv6 host as it is (`user@fe80::1`); brackets are for URLs and scp, not here.
+    let user = user.filter(|u| !u.is_empty()).unwrap_or("<user>");
+    let login = format!("{user}@{server_ip}");
     let ssh_port = if server_port == "22" { String::new() } else { format!(" -p {server_port}") };
     Some(format!("ssh -L {port}:{target}:{port}{ssh_port} {login}"))
 }
@@ -142,7 +171,9 @@ mod tests {
         let hint = ssh_forward_hint(REDIRECT, Some("10.0.0.5 51234 10.0.0.9 22"), Some("ann"));
         assert_eq!(hint.as_deref(), Some("ssh -L 8976:127.0.0.1:8976 ann@10.0.0.9"));
         let hint = ssh_forward_hint("http://localhost:7000/cb", Some("::1 5 fe80::1 2222"), None);
-        assert_eq!(hint.as_deref(), Some("ssh -L 7000:127.0.0.1:7000 -p 2222 [fe80::1]"));
+        assert_eq!(hint.as_deref(), Some("ssh -L 7000:127.0.0.1:7000 -p 2222 <user>@fe80::1"));
+        let hint = ssh_forward_hint(REDIRECT, Some("::1 5 ::1 22"), Some("dev"));
+        assert_eq!(hint.as_deref(), Some("ssh -L 8976:127.0.0.1:8976 dev@::1"));
         assert_eq!(ssh_forward_hint(REDIRECT, None, Some("ann")), None);
         assert_eq!(ssh_forward_hint("https://app.example/cb", Some("a 1 b 22"), None), None);
     }

@@ -10,6 +10,13 @@ fn authdeck(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_authdeck")).arg("--db").arg(db).args(args).output().expect("run authdeck")
 }
 
+/// A database as the first start of the TUI leaves it: "My App" with its API-Key authorization.
+fn first_start(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("a.db");
+    authdeck::store::Store::open(&db).unwrap().apps_or_first().unwrap();
+    db
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -21,7 +28,7 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn list_json_prints_the_default_api_key_authorization() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("a.db");
+    let db = first_start(dir.path());
     let out = authdeck(&db, &["list", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let value: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
@@ -32,12 +39,13 @@ fn list_json_prints_the_default_api_key_authorization() {
     assert_eq!(items[0]["name"], "API-Key");
     assert!(items[0]["id"].is_i64());
     assert!(items[0]["summary"].as_str().unwrap().contains("Authorization"));
+    assert!(items[0]["last_test"].is_null(), "never tested: {}", items[0]);
 }
 
 #[test]
 fn list_prints_one_line_per_authorization() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("a.db");
+    let db = first_start(dir.path());
     let out = authdeck(&db, &["list", "--app", "My App"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 1);
@@ -47,9 +55,58 @@ fn list_prints_one_line_per_authorization() {
 #[test]
 fn list_of_an_unknown_app_fails_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
-    let out = authdeck(&dir.path().join("a.db"), &["list", "--app", "Nope"]);
+    let out = authdeck(&first_start(dir.path()), &["list", "--app", "Nope"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("No app named \"Nope\""), "{}", stderr(&out));
+}
+
+#[test]
+fn export_of_an_unknown_app_names_the_apps_there_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = authdeck(&first_start(dir.path()), &["export", "--app", "Nope"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("No app named \"Nope\". The apps here: \"My App\"."), "{}", stderr(&out));
+}
+
+#[test]
+fn reading_commands_refuse_a_database_that_isnt_there_and_create_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("typo.db");
+    for args in [&["list"][..], &["export"], &["test", "API-Key"]] {
+        let out = authdeck(&db, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains("typo.db does not exist"), "{args:?}: {}", stderr(&out));
+        assert!(!db.exists(), "{args:?} created the database");
+    }
+    // Import creates one, as the TUI does.
+    let out = cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(db.exists());
+}
+
+#[test]
+fn a_zero_timeout_and_an_empty_api_key_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = first_start(dir.path());
+    let out = authdeck(&db, &["test", "API-Key", "--timeout", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+    // The default API-Key authorization needs a user information endpoint first.
+    let mut store = authdeck::store::Store::open(&db).unwrap();
+    let app = store.apps().unwrap().remove(0);
+    let me = authdeck::model::Endpoint {
+        app_id: app.id,
+        url: "http://127.0.0.1:9/me".into(),
+        ..authdeck::model::Endpoint::new_for(authdeck::model::EndpointPurpose::UserInfo)
+    };
+    let me = store.insert_endpoint(&me).unwrap();
+    let mut auth = store.authorizations(app.id).unwrap().remove(0);
+    auth.config.set_endpoint_ids(None, Some(me));
+    store.update_authorization(auth.id, &auth.name, &auth.config).unwrap();
+    drop(store);
+    let out = cli::authdeck_with_stdin(&db, &["test", "API-Key"], "\n");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("The API Key is empty"), "{}", stderr(&out));
 }
 
 #[test]
@@ -69,8 +126,11 @@ fn the_env_var_chooses_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("from-env.db");
     let out = Command::new(env!("CARGO_BIN_EXE_authdeck")).env("AUTHDECK_DB", &db).args(["list"]).output().unwrap();
+    assert!(stderr(&out).contains("from-env.db does not exist"), "{}", stderr(&out));
+    let out = cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(db.exists());
+    let out = Command::new(env!("CARGO_BIN_EXE_authdeck")).env("AUTHDECK_DB", &db).args(["list"]).output().unwrap();
+    assert!(stdout(&out).contains("GitHub connector"), "{}", stderr(&out));
 }
 
 const EXPORT: &str = r#"{

@@ -110,6 +110,7 @@ fn basic_test_failure_exits_non_zero_with_the_reason() {
 fn unknown_names_and_missing_endpoints_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
+    Store::open(&db).unwrap().apps_or_first().unwrap();
     let out = cli::authdeck_with_stdin(&db, &["test", "Nope"], "");
     assert_ne!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("No authorization named \"Nope\""), "{}", text(&out.stderr));

@@ -15,7 +15,7 @@ fn mode(path: &Path) -> u32 {
 fn migrates_an_empty_file_and_creates_the_first_app() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("new.db")).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 9);
+    assert_eq!(store.schema_version().unwrap(), 10);
     let apps = store.apps_or_first().unwrap();
     assert_eq!(apps.len(), 1);
     assert_eq!(apps[0].name, "My App");

@@ -144,6 +144,8 @@ fn a_template_that_would_hang_an_import_is_refused_at_once() {
 fn opening_never_widens_a_mode_and_tightens_a_loose_one_saying_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
+    // `list` reads an existing database only: make one as the first start does.
+    authdeck::store::Store::open(&db).unwrap().apps_or_first().unwrap();
     assert!(authdeck(&db, &["list"]).status.success());
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
 

@@ -151,7 +151,7 @@ fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_ta
     // The Connections tab: introspect, then revoke (asked first), then introspect again.
     h.esc();
     h.tab(2);
-    h.assert_shows("Connections (1)");
+    h.assert_shows("Connections 1/1");
     h.assert_shows("active");
     h.press("i");
     h.wait_for("The access token of connection 1 is active.");

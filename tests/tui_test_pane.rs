@@ -79,6 +79,8 @@ fn add_authorization(store: &mut authdeck::store::Store, port: u16) {
         redirect_uri: format!("http://127.0.0.1:{port}/callback"),
         client_auth: ClientAuth::BasicHeader,
         pkce: true,
+        // The revocation and introspection endpoints are found by discovery.
+        issuer: provider.discovery_url().trim_end_matches("/.well-known/openid-configuration").to_owned(),
         ..Default::default()
     });
     store.insert_authorization(app_id, "Local OIDC", &config).unwrap();
@@ -90,7 +92,7 @@ fn start_and_copy_url(h: &mut Harness) -> String {
     h.assert_shows("Test \"Local OIDC\"");
     h.wait_for("Listening for the callback");
     h.press("c");
-    h.assert_shows("Copied the authorization URL");
+    h.assert_shows("Sent the URL (");
     match h.take_effects().as_slice() {
         [Effect::CopyToClipboard(url)] => url.clone(),
         other => panic!("expected one copy, got {other:?}"),
@@ -154,7 +156,7 @@ fn a_whole_flow_with_the_callback_reaching_the_listener() {
     h.esc();
     h.assert_shows("ok ");
     h.tab(2);
-    h.assert_shows("Connections (1)");
+    h.assert_shows("Connections 1/1");
     h.assert_shows("Test User <test.user@example.test>");
     h.assert_shows("expires in");
 
@@ -199,6 +201,24 @@ fn a_whole_flow_with_the_redirected_url_pasted_then_refresh() {
     h.wait_for("✓ Test User");
     h.assert_shows("Refresh-token grant");
     assert_no_secret_was_shown(&h, &code_of(&redirected));
+
+    // The connection in full: introspect says it is active; revoke (after asking) marks it revoked.
+    h.esc();
+    h.tab(2);
+    h.enter();
+    h.assert_shows("Connection of \"Local OIDC\"");
+    h.press("i");
+    h.wait_for("Introspect \"Local OIDC\" · done");
+    h.assert_shows("active");
+    h.esc();
+    h.press("v");
+    h.assert_shows("Revoke the tokens of \"Local OIDC\"");
+    h.press("y");
+    h.wait_for("Revoke \"Local OIDC\" · done");
+    h.esc();
+    h.wait_for("revoked");
+    h.assert_hides("r refresh");
+    assert_no_secret_was_shown(&h, &code_of(&redirected));
 }
 
 #[test]
@@ -235,10 +255,13 @@ fn over_ssh_the_pane_shows_the_forwarding_command_and_offers_no_browser() {
     h.wait_for("Listening for the callback");
     h.assert_shows(&format!("ssh -L {port}:127.0.0.1:{port} dev@198.51.100.7"));
     h.assert_hides("opens it in a browser");
-    // `o` is not a key here: like any letter, it starts filling the paste box.
+    // `o` says why there is no browser, and opens none.
     h.press("o");
+    h.assert_shows("No browser here: this is an SSH session");
     assert!(h.take_effects().is_empty());
-    h.esc();
+    // A letter that is no key does nothing: it doesn't start the paste box.
+    h.press("x");
+    h.assert_hides("Paste the redirected URL or code ·");
     h.esc();
     h.wait_for("Cancelled: the port was freed");
 }
@@ -282,7 +305,9 @@ fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
         .size(140, 45)
         .seed(move |store| {
             let app_id = store.apps().unwrap()[0].id;
-            let me = Endpoint { app_id, url, ..Endpoint::new_for(EndpointPurpose::UserInfo) };
+            // A header that uses the access token, which a key test has not: it is left out, with a note.
+            let headers = "Accept: application/json\nX-Token: {{access_token}}".into();
+            let me = Endpoint { app_id, url, headers, ..Endpoint::new_for(EndpointPurpose::UserInfo) };
             let me_id = store.insert_endpoint(&me).unwrap();
             let mut auth = store.authorizations(app_id).unwrap().remove(0);
             auth.config.set_endpoint_ids(None, Some(me_id));
@@ -298,6 +323,8 @@ fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
     h.ctrl('s');
     h.wait_for("✓ Key User <key.user@example.test> (42)");
     assert!(h.screens.iter().all(|s| !s.contains("fake-key-123")));
+    // The note is said once, not once as it came and again with the step's record.
+    assert_eq!(h.screen().matches("Left out the header X-Token").count(), 1, "{}", h.screen());
 
     // A wrong key fails with the provider's answer.
     h.press("t");

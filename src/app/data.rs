@@ -15,8 +15,8 @@ use crate::flow::{Connection, FlowReport, RecordedRun, TestRun};
 use crate::model::discovery::DiscoveryPlan;
 use crate::model::preset::AppliedPreset;
 use crate::model::redact::Sensitive;
-use crate::model::{self, AuthConfig, Authorization, Endpoint, EndpointPurpose};
-use crate::store::{AddedPreset, ImportSummary, RecordOutcome, Store, StoreError, TransferError};
+use crate::model::{self, AuthConfig, AuthKind, Authorization, Endpoint, EndpointPurpose};
+use crate::store::{AddedPreset, ImportSummary, LAST_APP, RecordOutcome, Store, StoreError, TransferError};
 
 /// A change to the store (or a read that replaces the cached lists), asked for by a pane.
 #[derive(Debug)]
@@ -206,7 +206,10 @@ impl Data {
     /// hands the store to its own thread, which sends each job's end to `inbox`.
     pub fn load(mut store: Store, inbox: mpsc::Sender<Message>) -> Result<Data, StoreError> {
         let apps = store.apps_or_first()?;
-        let mut keeper = Keeper { store, app_id: apps.first().map(|a| a.id).unwrap_or_default() };
+        // The app used last, when it is still there; else the first.
+        let last = store.setting(LAST_APP)?.and_then(|id| id.parse::<i64>().ok());
+        let app_id = last.filter(|id| apps.iter().any(|a| a.id == *id)).or_else(|| apps.first().map(|a| a.id));
+        let mut keeper = Keeper { store, app_id: app_id.unwrap_or_default() };
         let lists = keeper.lists()?;
         let (jobs, queue) = std_mpsc::channel();
         let worker = std::thread::Builder::new()
@@ -308,9 +311,15 @@ impl Data {
         entries
     }
 
-    /// A new endpoint of this app for `purpose`, pre-filled, with a name no endpoint has yet.
-    pub fn new_endpoint(&self, purpose: EndpointPurpose) -> Endpoint {
-        let template = Endpoint::new_for(purpose);
+    /// A new endpoint of this app for `purpose`, pre-filled (for an authorization of `kind`, when
+    /// it is made from one's form), with a name no endpoint has yet.
+    pub fn new_endpoint(&self, purpose: EndpointPurpose, kind: Option<AuthKind>) -> Endpoint {
+        let mut template = Endpoint::new_for(purpose);
+        // An API key or Basic credentials are placed by the test itself, as the authorization says:
+        // a bearer-token header there would only be left out.
+        if purpose == EndpointPurpose::UserInfo && matches!(kind, Some(AuthKind::ApiKey | AuthKind::Basic)) {
+            template.headers = "Accept: application/json".into();
+        }
         let name = free_name(&template.name, self.endpoints.iter().map(|e| e.name.as_str()));
         Endpoint { app_id: self.app_id, name, ..template }
     }
@@ -370,12 +379,14 @@ impl Keeper {
         Ok(match job {
             Job::SwitchApp(id) => {
                 self.app_id = id;
+                store.set_setting(LAST_APP, &id.to_string())?;
                 let name = store.apps()?.into_iter().find(|a| a.id == id).map(|a| a.name);
                 Done::Switched { name: name.unwrap_or_default() }
             }
             Job::CreateApp(name) => {
                 let app = store.create_app(&name)?;
                 self.app_id = app.id;
+                store.set_setting(LAST_APP, &app.id.to_string())?;
                 Done::Switched { name: app.name }
             }
             Job::RenameApp { id, name } => {

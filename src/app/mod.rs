@@ -17,6 +17,7 @@ pub mod tabs;
 pub mod test_pane;
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 use tokio::sync::mpsc;
@@ -121,6 +122,36 @@ pub enum Command {
     },
 }
 
+/// What a pane may read while it handles a key: the cached data, where authdeck runs, the time.
+pub struct Ctx<'a> {
+    pub data: &'a Data,
+    pub env: &'a Environment,
+    pub now: Instant,
+}
+
+/// The time the app shows and measures by: the real clock, or a fixed one (tests and snapshots,
+/// so elapsed times and "3 min ago" don't change from run to run).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    fixed: Option<(Instant, i64)>,
+}
+
+impl Clock {
+    /// A clock that always says `at`, which is `unix` in Unix seconds.
+    pub fn fixed(at: Instant, unix: i64) -> Clock {
+        Clock { fixed: Some((at, unix)) }
+    }
+
+    pub fn now(&self) -> Instant {
+        self.fixed.map_or_else(Instant::now, |(at, _)| at)
+    }
+
+    /// Now in Unix seconds.
+    pub fn unix(&self) -> i64 {
+        self.fixed.map_or_else(crate::model::time::now, |(_, unix)| unix)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatusKind {
     Info,
@@ -141,6 +172,7 @@ pub struct App {
     pub overlays: Vec<Overlay>,
     pub status: Option<Status>,
     pub env: Environment,
+    pub clock: Clock,
     pub quit: bool,
     /// The signal that made the app quit, if one did (for the exit code).
     pub quit_by_signal: Option<i32>,
@@ -167,6 +199,7 @@ impl App {
             overlays: Vec::new(),
             status: None,
             env: Environment::default(),
+            clock: Clock::default(),
             quit: false,
             quit_by_signal: None,
             runs: Runs::new(inbox_tx.clone()),
@@ -232,15 +265,15 @@ impl App {
             }
             Message::Text(key) => {
                 self.status = None;
-                if let Some(top) = self.overlays.last_mut() {
-                    top.type_key(key);
+                match self.overlays.last_mut() {
+                    Some(top) => top.type_key(key),
+                    None => self.tabs.type_key(key, &self.data),
                 }
             }
-            Message::Paste(text) => {
-                if let Some(top) = self.overlays.last_mut() {
-                    top.paste(&text);
-                }
-            }
+            Message::Paste(text) => match self.overlays.last_mut() {
+                Some(top) => top.paste(&text),
+                None => self.tabs.paste(&text, &self.data),
+            },
             Message::Resize => {}
             Message::Flow { run, event } => self.flow_event(run, event),
             Message::Stored(stored) => self.stored(*stored),
@@ -265,10 +298,13 @@ impl App {
             Action::Interrupt if self.overlays.is_empty() => vec![Command::Quit],
             Action::Interrupt => return self.act(Action::Cancel),
             Action::Help => vec![Command::Push(Overlay::Help(overlay::Help::new(self.context())))],
-            _ => match self.overlays.last_mut() {
-                None => self.tabs.update(action, &self.data),
-                Some(top) => top.update(action, &self.data),
-            },
+            _ => {
+                let ctx = Ctx { data: &self.data, env: &self.env, now: self.clock.now() };
+                match self.overlays.last_mut() {
+                    None => self.tabs.update(action, ctx.data),
+                    Some(top) => top.update(action, &ctx),
+                }
+            }
         };
         self.apply(commands);
     }
@@ -325,7 +361,7 @@ impl App {
                 Command::SetEndpoint { field, id } => {
                     if let Some(Overlay::Form(form)) = self.overlays.last_mut() {
                         form.set_endpoint(field, Some(id));
-                        form.errors.retain(|(key, _)| *key != field);
+                        form.edited(field);
                     }
                 }
             }
@@ -346,7 +382,7 @@ impl App {
         self.tabs.sync(&self.data);
         let Stored { origin, outcome, reload_error, .. } = stored;
         let mut commands = match origin {
-            Origin::Overlay(i) if i < self.overlays.len() => self.overlays[i].stored(outcome),
+            Origin::Overlay(i) if i < self.overlays.len() => self.overlays[i].stored(outcome, &self.data),
             Origin::Run(run) => self.run_recorded(run, outcome),
             Origin::Tabs | Origin::Overlay(_) => report(outcome),
         };
@@ -389,17 +425,27 @@ impl App {
     /// The screen whose keys apply now.
     pub fn context(&self) -> Context {
         match self.overlays.last() {
-            None => self.tabs.current.context(),
+            None => self.tabs.context(),
             Some(top) => top.context(),
         }
     }
 
     /// Whether an action applies now (an action that doesn't neither dispatches nor shows in the
-    /// footer or the help).
+    /// footer).
     pub fn available(&self, action: Action) -> bool {
-        match self.beneath_help().last() {
+        self.available_in(&self.overlays, action)
+    }
+
+    /// Whether an action applies on the screen the help describes (the one under it).
+    pub fn available_under_help(&self, action: Action) -> bool {
+        self.available_in(self.beneath_help(), action)
+    }
+
+    fn available_in(&self, overlays: &[Overlay], action: Action) -> bool {
+        let ctx = Ctx { data: &self.data, env: &self.env, now: self.clock.now() };
+        match overlays.last() {
             None => self.tabs.available(action, &self.data),
-            Some(top) => top.available(action, &self.env),
+            Some(top) => top.available(action, &ctx),
         }
     }
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use tokio::sync::mpsc;
 
-use super::form::credentials;
+use super::form::{authorization, credentials};
+use super::overlay::Confirm;
 use super::{App, Command, Done, Job, Message, Origin, Outcome, Overlay, report};
 use crate::flow::{
     Credentials, FlowEvent, FlowKind, FlowOptions, FlowRequest, FlowRunner, Lab, TokenChoice, credential_prompts,
@@ -33,7 +34,7 @@ impl Runs {
     }
 
     /// Starts a run in a tokio task; the pane that shows it.
-    fn launch(&mut self, request: FlowRequest) -> Result<TestPane, String> {
+    fn launch(&mut self, request: FlowRequest, now: std::time::Instant) -> Result<TestPane, String> {
         let runner = match &self.runner {
             Some(runner) => runner.clone(),
             None => {
@@ -47,7 +48,7 @@ impl Runs {
         };
         self.next += 1;
         let run_id = self.next;
-        let mut pane = TestPane::new(run_id, &request);
+        let mut pane = TestPane::new(run_id, &request, now);
         // Tag the run's events with its id, so a late event of a closed run never lands in a new pane.
         let (tx, mut rx) = mpsc::channel(64);
         let inbox = self.inbox.clone();
@@ -106,6 +107,15 @@ impl App {
     /// are the user's replies), then runs the flow in the test pane.
     pub(super) fn start_test(&mut self, authorization_id: i64, answers: Option<Vec<String>>) {
         let Some(auth) = self.data.authorization(authorization_id).cloned() else { return };
+        // What is missing is said now, not after the browser trip; yes opens the form at it.
+        if answers.is_none()
+            && let Some((form, message)) = authorization::blockers(&auth, &self.data)
+        {
+            let question = format!("{message}\n\nOpen its form at that field?");
+            let on_yes = vec![Command::Push(Overlay::Form(Box::new(form)))];
+            let confirm = Confirm::new(question, on_yes).titled("Not ready to test");
+            return self.apply(vec![Command::Push(Overlay::Confirm(confirm))]);
+        }
         let prompts = credential_prompts(&auth.config);
         let credentials = match answers {
             None if !prompts.is_empty() => {
@@ -153,7 +163,7 @@ impl App {
     }
 
     fn show_run(&mut self, request: FlowRequest) {
-        let mut pane = match self.runs.launch(request) {
+        let mut pane = match self.runs.launch(request, self.clock.now()) {
             Ok(pane) => pane,
             Err(message) => return self.error(message),
         };
@@ -173,8 +183,9 @@ impl App {
             self.runs.running.remove(&run);
             return self.submit(Origin::Run(run), Job::RecordFlow(report));
         }
+        let now = self.clock.now();
         if let Some(pane) = self.pane_of_run(run) {
-            pane.apply(event);
+            pane.apply(event, now);
         }
     }
 

@@ -70,7 +70,7 @@ pub struct ListArgs {
     /// Only the authorizations of this app.
     #[arg(long)]
     pub app: Option<String>,
-    /// One JSON array (fields: app, id, kind, name, summary).
+    /// One JSON array (fields: app, id, kind, name, summary, last_test).
     #[arg(long)]
     pub json: bool,
 }
@@ -92,6 +92,47 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The export file, or `-` for standard input.
     pub file: String,
+}
+
+impl Command {
+    /// True for the commands that read an existing database and must not create one.
+    pub fn reads_only(&self) -> bool {
+        matches!(
+            self,
+            Command::List(_)
+                | Command::Export(_)
+                | Command::Test(_)
+                | Command::Refresh(_)
+                | Command::Revoke(_)
+                | Command::Introspect(_)
+                | Command::Backup(_)
+                | Command::Keys(_)
+                | Command::Check(_)
+                | Command::Credentials(_)
+                | Command::Lab(_)
+        )
+    }
+
+    /// What the command does, for a message.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Command::List(_) => "list",
+            Command::Export(_) => "export",
+            Command::Import(_) => "import",
+            Command::Test(_) => "test",
+            Command::Refresh(_) => "refresh",
+            Command::Revoke(_) => "revoke",
+            Command::Introspect(_) => "introspect",
+            Command::Discover(_) => "discover",
+            Command::Backup(_) => "back up",
+            Command::Key(_) => "do with the key",
+            Command::Presets(_) => "add a preset to",
+            Command::Keys(_) => "find an authorization's key in",
+            Command::Check(_) => "check",
+            Command::Credentials(_) => "keep or forget credentials in",
+            Command::Lab(_) => "try on a connection in",
+        }
+    }
 }
 
 /// Runs a subcommand; the exit code on success.
@@ -122,6 +163,17 @@ struct ListEntry<'a> {
     kind: &'static str,
     name: &'a str,
     summary: String,
+    /// How the last test ended; null when never tested.
+    last_test: Option<LastTestEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct LastTestEntry<'a> {
+    /// `ok`, `failed` or `cancelled`.
+    outcome: &'a str,
+    /// Unix seconds.
+    at: Option<i64>,
+    message: &'a str,
 }
 
 fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
@@ -141,6 +193,11 @@ fn list(store: &mut Store, args: &ListArgs) -> anyhow::Result<()> {
             kind: r.authorization.kind().code(),
             name: &r.authorization.name,
             summary: r.authorization.summary(),
+            last_test: r.authorization.last_test.as_ref().map(|t| LastTestEntry {
+                outcome: &t.outcome,
+                at: t.at,
+                message: &t.message,
+            }),
         })
         .collect();
     if args.json {

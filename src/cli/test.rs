@@ -31,7 +31,7 @@ pub struct TestArgs {
     #[arg(long)]
     pub json: bool,
     /// How long to wait for the callback or a paste, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
     /// API-Key and Basic: when the test passes, keep the key (or username and password) sealed in
     /// the database for `authdeck check` (`authdeck credentials NAME --forget` forgets them).
@@ -233,6 +233,12 @@ fn read_answers(prompts: &[CredentialPrompt]) -> anyhow::Result<Vec<String>> {
         let Some(answer) = answer else {
             bail!("Standard input ended before the {} was given.", prompt.label);
         };
+        if prompt.secret && answer.is_empty() {
+            bail!(
+                "The {} is empty: there is nothing to test with. Give it (it is used once, never saved).",
+                one_line(&prompt.label)
+            );
+        }
         answers.push(answer);
     }
     Ok(answers)

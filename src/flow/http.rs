@@ -48,7 +48,7 @@ impl PreparedRequest {
     }
 
     /// The body as sent, with the content type it goes with.
-    fn encoded_body(&self) -> Option<(String, &'static str)> {
+    pub(crate) fn encoded_body(&self) -> Option<(String, &'static str)> {
         match &self.body {
             RequestBody::None => None,
             RequestBody::Form(fields) => Some((

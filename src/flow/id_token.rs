@@ -51,6 +51,13 @@ impl Decoded<'_> {
     }
 }
 
+/// The header and claims of a saved ID token, to show with its connection (its signature and
+/// claims were checked by the test that got it).
+pub fn decoded_id_token(token: &str) -> Result<crate::model::run::DecodedJwt, String> {
+    let decoded = decode(token)?;
+    Ok(crate::model::run::DecodedJwt { label: "ID token".into(), header: decoded.header, claims: decoded.claims })
+}
+
 /// Reads a compact JWS: three base64url parts, the first two JSON objects.
 pub(crate) fn decode(token: &str) -> Result<Decoded<'_>, String> {
     let parts: Vec<&str> = token.trim().split('.').collect();

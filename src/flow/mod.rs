@@ -101,7 +101,8 @@ pub use callback::{CallbackParams, CallbackSource, loopback_target, parse_paste}
 pub use discovery::Discovery;
 pub use error::{FlowError, hint_for};
 pub use events::{DeviceCode, DevicePoll, FlowEvent, ListenerStatus, PollAnswer};
-pub use id_token::LEEWAY_SECS as ID_TOKEN_LEEWAY_SECS;
+pub use id_token::{LEEWAY_SECS as ID_TOKEN_LEEWAY_SECS, decoded_id_token};
+pub use request::curl_command;
 // The records a run produces live in the model (the store keeps them); re-exported for the callers.
 pub use crate::model::run::{
     CheckRecord, Connection, ConnectionStatus, DecodedJwt, FlowKind, FlowReport, GrantSummary, HttpExchange, Identity,

@@ -246,6 +246,35 @@ pub(crate) fn render_endpoint(
     })
 }
 
+/// A `curl` command that calls `endpoint` (a user information endpoint) with a saved access token,
+/// rendered as a test would send it, each argument quoted for a POSIX shell. It holds the token.
+pub fn curl_command(endpoint: &Endpoint, client_id: &str, access_token: &str) -> Result<String, FlowError> {
+    let mut vars = TemplateVars::default();
+    vars.set("access_token", access_token);
+    vars.set_opt("client_id", Some(client_id));
+    for absent in ["client_secret", "code", "code_verifier", "refresh_token", "api_key", "username", "password"] {
+        vars.set_opt(absent, None);
+    }
+    let label = format!("user information endpoint \"{}\"", endpoint.name);
+    let request = render_endpoint(endpoint, &label, &vars, &[])?;
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut parts = vec!["curl".to_owned()];
+    if request.method != "GET" {
+        parts.push(format!("-X {}", request.method));
+    }
+    for (name, value) in &request.headers {
+        parts.push(format!("-H {}", quote(&format!("{name}: {value}"))));
+    }
+    if let Some((body, content_type)) = request.encoded_body() {
+        if request.header("content-type").is_none() {
+            parts.push(format!("-H {}", quote(&format!("Content-Type: {content_type}"))));
+        }
+        parts.push(format!("--data-raw {}", quote(&body)));
+    }
+    parts.push(quote(request.url.as_str()));
+    Ok(parts.join(" "))
+}
+
 /// The token endpoint's request for a refresh-token grant (RFC 6749 section 6).
 ///
 /// The endpoint's body template is written for the authorization-code grant (`code`,
@@ -318,6 +347,25 @@ pub(crate) fn basic_credentials(username: &str, password: &str) -> String {
 /// True when any part of the endpoint uses the variable.
 pub(crate) fn endpoint_uses(endpoint: &Endpoint, variable: &str) -> bool {
     [&endpoint.url, &endpoint.headers, &endpoint.body].iter().any(|t| uses_variable(t, variable))
+}
+
+#[cfg(test)]
+mod curl_tests {
+    use super::*;
+    use crate::model::EndpointPurpose;
+
+    #[test]
+    fn a_curl_command_carries_the_token_and_quotes_everything() {
+        let endpoint = Endpoint {
+            url: "https://api.example.test/me?x=it's".into(),
+            ..Endpoint::new_for(EndpointPurpose::UserInfo)
+        };
+        let curl = curl_command(&endpoint, "client-1", "fake-token").unwrap();
+        assert_eq!(
+            curl,
+            r"curl -H 'Authorization: Bearer fake-token' -H 'Accept: application/json' 'https://api.example.test/me?x=it%27s'"
+        );
+    }
 }
 
 #[cfg(test)]

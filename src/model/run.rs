@@ -591,6 +591,9 @@ pub struct Connection {
     pub status: ConnectionStatus,
     /// Why it is in that status ("the refresh token was refused: invalid_grant …"), when not active.
     pub status_note: String,
+    /// Why its last refresh failed, whatever the failure (a refused one also changes the status),
+    /// until one succeeds.
+    pub refresh_error: Option<String>,
 }
 
 impl Connection {

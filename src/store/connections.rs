@@ -16,7 +16,8 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 const SELECT_CONNECTION: &str = "SELECT c.id, c.authorization_id, a.name, a.app_id, c.access_token, c.refresh_token,
         c.token_type, c.expires_at, c.scopes, c.user_id, c.user_name, c.user_email, c.tested_at, c.id_token,
-        c.grant_type, c.status, c.status_note, c.refresh_expires_at, c.issued_at, c.kept, c.dpop_key
+        c.grant_type, c.status, c.status_note, c.refresh_expires_at, c.issued_at, c.kept, c.dpop_key,
+        c.refresh_error
     FROM connections c JOIN authorizations a ON a.id = c.authorization_id";
 
 /// A connection as read, its tokens opened; a token whose key isn't here reads as empty
@@ -57,6 +58,7 @@ fn row_to_connection(row: &rusqlite::Row<'_>, vault: &Vault) -> rusqlite::Result
         // A status this version doesn't know reads as active: the provider says the rest.
         status: ConnectionStatus::from_code(&status).unwrap_or_default(),
         status_note: row.get(16)?,
+        refresh_error: row.get(21)?,
     })
 }
 
@@ -175,7 +177,7 @@ fn update_connection(
             "UPDATE connections SET access_token = ?2, refresh_token = ?3, token_type = ?4, expires_at = ?5,
                 scopes = ?6, id_token = coalesce(?7, id_token), status = 'active', status_note = '',
                 refresh_expires_at = ?8, issued_at = ?9, kept = CASE WHEN ?10 = '[]' THEN kept ELSE ?10 END,
-                tested_at = {NOW} WHERE id = ?1"
+                refresh_error = NULL, tested_at = {NOW} WHERE id = ?1"
         ),
         params![
             id,
@@ -302,6 +304,10 @@ pub(super) fn record_in(tx: &Transaction<'_>, vault: &mut Vault, report: &mut Fl
             "UPDATE connections SET expires_at = ?2 WHERE id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
             params![id, report.finished_at],
         )?;
+    }
+    // A failed refresh stays on its connection (whatever failed), for the TUI to show.
+    if let (FlowKind::Refresh, Some(id), RunOutcome::Failed) = (report.kind, report.on_connection, report.outcome) {
+        tx.execute("UPDATE connections SET refresh_error = ?2 WHERE id = ?1", params![id, report.message])?;
     }
     let run_id = insert_test_run(tx, report)?;
     Ok(RecordedRun { run_id, connection_id })
@@ -468,6 +474,22 @@ mod tests {
         store.delete_connection(id).unwrap();
         assert!(store.connections(app_id).unwrap().is_empty());
         assert!(matches!(store.connection(id), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn a_failed_refresh_stays_on_the_connection_until_one_succeeds() {
+        let (mut store, _, auth) = store_with_authorization();
+        let id = store.record_flow(&mut report(auth, RunOutcome::Ok, "u1")).unwrap().connection_id.unwrap();
+        let mut failed = report(auth, RunOutcome::Failed, "u1");
+        (failed.kind, failed.on_connection, failed.message) =
+            (FlowKind::Refresh, Some(id), "The token endpoint answered HTTP 503".into());
+        store.record_flow(&mut failed).unwrap();
+        let error = store.connection(id).unwrap().refresh_error;
+        assert_eq!(error.as_deref(), Some("The token endpoint answered HTTP 503"));
+        let mut ok = report(auth, RunOutcome::Ok, "u1");
+        (ok.kind, ok.on_connection) = (FlowKind::Refresh, Some(id));
+        store.record_flow(&mut ok).unwrap();
+        assert_eq!(store.connection(id).unwrap().refresh_error, None);
     }
 
     #[test]

@@ -116,4 +116,10 @@ pub const MIGRATIONS: &[&str] = &[
         secret TEXT NOT NULL,
         kept_at TEXT NOT NULL
     );",
+    // 10: settings of this database (the app used last), and a connection's last failed refresh.
+    "CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    ALTER TABLE connections ADD COLUMN refresh_error TEXT;",
 ];

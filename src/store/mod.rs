@@ -11,6 +11,7 @@ mod migrations;
 mod presets;
 pub mod seal;
 mod secrets;
+mod settings;
 mod transfer;
 mod unsaved;
 
@@ -28,6 +29,7 @@ pub use checks::{KeptCredentials, RecordedCheck};
 pub use presets::AddedPreset;
 pub use seal::KeySource;
 pub use secrets::UnreadableSecret;
+pub use settings::LAST_APP;
 pub use transfer::{ImportError, ImportSummary, TransferError};
 pub use unsaved::RecordOutcome;
 

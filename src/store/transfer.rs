@@ -24,6 +24,8 @@ pub struct ImportSummary {
     pub authorizations: usize,
     /// The names of the apps created or updated, in the file's order.
     pub app_names: Vec<String>,
+    /// What was imported but looks wrong (a user information endpoint as the token endpoint).
+    pub warnings: Vec<String>,
 }
 
 /// Why an export or an import could not be done.
@@ -58,7 +60,11 @@ impl std::fmt::Display for ImportSummary {
             f,
             "Imported {} app(s), {} endpoint(s) and {} authorization(s).",
             self.apps, self.endpoints, self.authorizations
-        )
+        )?;
+        for warning in &self.warnings {
+            write!(f, "\nWarning: {warning}")?;
+        }
+        Ok(())
     }
 }
 
@@ -292,7 +298,9 @@ fn import_app(
         summary.endpoints += 1;
     }
     for (j, a) in app.authorizations.iter().enumerate() {
-        import_authorization(conn, vault, app_id, a, &format!("{path}.authorizations[{j}]"), &endpoint_ids)?;
+        let path = format!("{path}.authorizations[{j}]");
+        let config = import_authorization(conn, vault, app_id, a, &path, &endpoint_ids)?;
+        summary.warnings.extend(endpoint_warnings(conn, &config, &path)?);
         summary.authorizations += 1;
     }
     Ok(())
@@ -335,6 +343,29 @@ pub(super) fn import_endpoint(
     Ok((endpoint.name, endpoint.id))
 }
 
+/// What looks wrong in an imported authorization's choice of endpoints: one of the other purpose.
+fn endpoint_warnings(conn: &Connection, config: &AuthConfig, path: &str) -> ImportResult<Vec<String>> {
+    let (token, userinfo) = config.endpoint_ids();
+    let mut warnings = Vec::new();
+    for (field, id, wanted) in [("token_endpoint", token, "token"), ("userinfo_endpoint", userinfo, "userinfo")] {
+        let Some(id) = id else { continue };
+        let (name, purpose): (String, String) = conn
+            .query_row("SELECT name, purpose FROM endpoints WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(at(path))?;
+        let mismatch = match (wanted, purpose.as_str()) {
+            ("token", "userinfo") => {
+                Some("a user information endpoint; the token endpoint exchanges the code for tokens")
+            }
+            ("userinfo", "token") => Some("a token endpoint; the user information endpoint returns the logged-in user"),
+            _ => None,
+        };
+        if let Some(what) = mismatch {
+            warnings.push(format!("at {path}.{field}: \"{name}\" is {what}."));
+        }
+    }
+    Ok(warnings)
+}
+
 pub(super) fn import_authorization(
     conn: &Connection,
     vault: &mut Vault,
@@ -342,7 +373,7 @@ pub(super) fn import_authorization(
     a: &AuthorizationExport,
     path: &str,
     endpoint_ids: &HashMap<String, i64>,
-) -> ImportResult<()> {
+) -> ImportResult<AuthConfig> {
     let name = a.name().trim();
     if name.is_empty() {
         return Err(invalid(format!("{path}.name"), "write the authorization's name."));
@@ -447,7 +478,8 @@ pub(super) fn import_authorization(
         }
         None => authorizations::insert_authorization(conn, vault, app_id, name, &config).map(|_| ()),
     }
-    .map_err(at(path))
+    .map_err(at(path))?;
+    Ok(config)
 }
 
 /// A key pasted into the form (a secret), as opposed to the path of a key file (not one).

@@ -7,29 +7,45 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::{theme, wrapped_lines};
+use super::theme::Theme;
+use super::{View, fit, wrapped_lines};
+use crate::app::App;
+use crate::app::PickerEntry;
 use crate::app::form::{Field, FieldInput, FieldKey, Form};
-use crate::app::{App, PickerEntry};
 use crate::model::authorization::{parse_scopes, query_params};
 use crate::model::redact::MASK;
 use crate::model::{ClientAuth, Grant, OAuth2Field};
 
-/// Lines a field takes: its input, then its help or problem (wrapped to `width`), its security
-/// warning if any, then extra lines.
-fn field_height(field: &Field, form: &Form, app: &App, width: u16) -> u16 {
+/// Lines a field takes: its input, then its help or problem (wrapped to `width`), then extra lines.
+fn field_height(v: &View, field: &Field, form: &Form, width: u16) -> u16 {
     let input = match &field.input {
         FieldInput::Text { area, multiline: true, .. } => (area.lines().len() as u16).clamp(3, 8),
         _ => 1,
     };
-    let (note, _) = note(field, form);
-    let column = width.saturating_sub(LABEL_WIDTH);
-    let warning = warning(field, form, app).map_or(0, |w| wrapped_lines(&w, column));
-    input + wrapped_lines(&note, column) + warning + extra_lines(field, form).len() as u16
+    let notes: u16 =
+        notes(v, field, form).iter().map(|(n, _)| wrapped_lines(n, width.saturating_sub(LABEL_WIDTH))).sum();
+    input + notes + extra_lines(v.theme, field, form).len() as u16
+}
+
+/// The lines under a field: its problem when it has one (else its help), and a warning about
+/// what was chosen.
+fn notes(v: &View, field: &Field, form: &Form) -> Vec<(String, Style)> {
+    let mut notes = vec![match form.error(field.key) {
+        Some(message) => (format!("✗ {message}"), v.theme.error()),
+        None => (field.help_text(), v.theme.dim()),
+    }];
+    if let Some(warning) = crate::app::form::warning(form, field, &v.app.data) {
+        notes.push((format!("⚠ {warning}"), v.theme.warning()));
+    }
+    if let Some(warning) = security_warning(field, form, v.app) {
+        notes.push((warning, v.theme.warning()));
+    }
+    notes
 }
 
 /// What RFC 9700 / RFC 8252 advise against in this field as it stands (a secret that would travel
 /// over plain http, a public client without PKCE), shown under it while the user edits.
-fn warning(field: &Field, form: &Form, app: &App) -> Option<String> {
+fn security_warning(field: &Field, form: &Form, app: &App) -> Option<String> {
     use crate::model::security::{self, EndpointRole};
     let FieldKey::OAuth2(key) = field.key else {
         let FieldInput::Endpoint { .. } = field.input else { return None };
@@ -81,20 +97,12 @@ fn metadata_warning(key: OAuth2Field, form: &Form, app: &App) -> Option<String> 
         })
 }
 
-/// The line under a field: its problem when it has one, else its help.
-fn note(field: &Field, form: &Form) -> (String, Style) {
-    match form.error(field.key) {
-        Some(message) => (format!("✗ {message}"), theme::error()),
-        None => (field.help_text(), theme::dim()),
-    }
-}
-
 /// The width of the label column; inputs, help and problems start after it.
 const LABEL_WIDTH: u16 = 28;
 
 /// What the form shows under a field beyond its help: the parameters found in the Authorization URI,
 /// the scopes as parsed.
-fn extra_lines(field: &Field, form: &Form) -> Vec<Line<'static>> {
+fn extra_lines(theme: Theme, field: &Field, form: &Form) -> Vec<Line<'static>> {
     match field.key {
         FieldKey::OAuth2(OAuth2Field::AuthorizationUri) => {
             let params = query_params(&form.text(OAuth2Field::AuthorizationUri));
@@ -102,7 +110,7 @@ fn extra_lines(field: &Field, form: &Form) -> Vec<Line<'static>> {
                 return Vec::new();
             }
             let list = params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("  ");
-            vec![Line::from(vec![Span::styled("kept as typed: ", theme::dim()), Span::raw(list)])]
+            vec![Line::from(vec![Span::styled("kept as typed: ", theme.dim()), Span::raw(list)])]
         }
         FieldKey::OAuth2(OAuth2Field::Scopes) => {
             let scopes = parse_scopes(&form.text(OAuth2Field::Scopes));
@@ -110,21 +118,22 @@ fn extra_lines(field: &Field, form: &Form) -> Vec<Line<'static>> {
                 return Vec::new();
             }
             let text = format!("{} scope{}: ", scopes.len(), if scopes.len() == 1 { "" } else { "s" });
-            vec![Line::from(vec![Span::styled(text, theme::dim()), Span::raw(scopes.join(" · "))])]
+            vec![Line::from(vec![Span::styled(text, theme.dim()), Span::raw(scopes.join(" · "))])]
         }
         _ => Vec::new(),
     }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form) {
+pub fn draw(frame: &mut Frame, area: Rect, v: &View, form: &Form) {
     frame.render_widget(Clear, area);
-    let block = Block::default().borders(Borders::ALL).title(Line::styled(format!(" {} ", form.title), theme::title()));
+    let title = fit(&form.title, usize::from(area.width.saturating_sub(4)));
+    let block = Block::default().borders(Borders::ALL).title(Line::styled(format!(" {title} "), v.theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
     // Scroll so the focused field is in view.
     let visible: Vec<(usize, &Field)> = form.fields.iter().enumerate().filter(|(_, f)| !f.hidden).collect();
-    let heights: Vec<u16> = visible.iter().map(|(_, f)| field_height(f, form, app, inner.width)).collect();
+    let heights: Vec<u16> = visible.iter().map(|(_, f)| field_height(v, f, form, inner.width)).collect();
     let focus_pos = visible.iter().position(|(i, _)| *i == form.focus).unwrap_or(0);
     let focus_end: u16 = heights[..=focus_pos.min(heights.len().saturating_sub(1))].iter().sum();
     let scroll = focus_end.saturating_sub(inner.height);
@@ -139,19 +148,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form) {
         }
         let rect = Rect { x: inner.x, y: inner.y + top - scroll, width: inner.width, height: *height };
         let focused = *index == form.focus;
-        draw_field(frame, rect, app, form, field, focused);
+        draw_field(frame, rect, v, form, field, focused);
         if focused && form.picker.is_some() {
             picker_anchor = Some(rect);
         }
     }
+    if y > scroll + inner.height {
+        let next = crate::keymap::key_for(crate::keymap::Context::FormText, crate::keymap::Action::NextField);
+        let border =
+            Rect { y: inner.y, height: area.height.saturating_sub(1), width: area.width.saturating_sub(1), ..area };
+        super::more_below(frame, border, v.theme, &next);
+    }
     if let (Some(anchor), Some(index)) = (picker_anchor, form.picker) {
-        draw_picker(frame, area, anchor, app, form, index);
+        draw_picker(frame, area, anchor, v, form, index);
     }
 }
 
-fn draw_field(frame: &mut Frame, rect: Rect, app: &App, form: &Form, field: &Field, focused: bool) {
+fn draw_field(frame: &mut Frame, rect: Rect, v: &View, form: &Form, field: &Field, focused: bool) {
+    let theme = v.theme;
     let marker = if focused { "▶ " } else { "  " };
-    let label_style = if focused { theme::focused() } else { theme::title() };
+    let label_style = if focused { theme.focused() } else { theme.title() };
     let mut row = rect.y;
     let label = if matches!(field.input, FieldInput::Button) { "" } else { field.label.as_ref() };
     frame.render_widget(Paragraph::new(Line::styled(format!("{marker}{label}"), label_style)), line(rect, row));
@@ -163,19 +179,20 @@ fn draw_field(frame: &mut Frame, rect: Rect, app: &App, form: &Form, field: &Fie
             if focused {
                 frame.render_widget(area, input_rect);
             } else {
+                let width = usize::from(input_rect.width);
                 let shown: Vec<Line> = area
                     .lines()
                     .iter()
                     .map(|l| {
                         if *secret && !form.revealed {
-                            Line::raw(MASK.to_string().repeat(l.chars().count()))
+                            Line::raw(fit(&MASK.to_string().repeat(l.chars().count()), width))
                         } else {
-                            Line::raw(l.clone())
+                            Line::raw(fit(l, width))
                         }
                     })
                     .collect();
                 let empty = shown.iter().all(|l| l.width() == 0);
-                let text = if empty { vec![Line::styled("(empty)", theme::dim())] } else { shown };
+                let text = if empty { vec![Line::styled("(empty)", theme.dim())] } else { shown };
                 frame.render_widget(Paragraph::new(text), input_rect);
             }
             row += height;
@@ -192,35 +209,28 @@ fn draw_field(frame: &mut Frame, rect: Rect, app: &App, form: &Form, field: &Fie
             row += 1;
         }
         FieldInput::Endpoint { selected, .. } => {
-            let line = match selected.and_then(|id| app.data.endpoint_name(id)) {
-                Some(name) => Line::raw(format!("{name}  ▾")),
-                None => Line::styled("(none chosen)  ▾", theme::dim()),
+            let line = match selected.and_then(|id| v.app.data.endpoint_name(id)) {
+                Some(name) => Line::raw(format!("{}  ▾", fit(name, usize::from(column.width.saturating_sub(3))))),
+                None => Line::styled("(none chosen)  ▾", theme.dim()),
             };
             frame.render_widget(Paragraph::new(line), column);
             row += 1;
         }
         FieldInput::Button => {
-            let style = if focused { theme::selected() } else { theme::title() };
+            let style = if focused { theme.selected() } else { theme.title() };
             frame.render_widget(Paragraph::new(Line::styled(format!("[ {} ]", field.label), style)), column);
             row += 1;
         }
     }
-    let (text, style) = note(field, form);
-    let height = wrapped_lines(&text, column.width);
-    frame.render_widget(
-        Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: false }),
-        Rect { y: row, height, ..column },
-    );
-    row += height;
-    if let Some(warning) = warning(field, form, app) {
-        let height = wrapped_lines(&warning, column.width);
+    for (text, style) in notes(v, field, form) {
+        let height = wrapped_lines(&text, column.width);
         frame.render_widget(
-            Paragraph::new(Line::styled(warning, theme::warning())).wrap(Wrap { trim: false }),
+            Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: false }),
             Rect { y: row, height, ..column },
         );
         row += height;
     }
-    for extra in extra_lines(field, form) {
+    for extra in extra_lines(theme, field, form) {
         frame.render_widget(Paragraph::new(extra), Rect { y: row, ..column });
         row += 1;
     }
@@ -230,30 +240,33 @@ fn line(rect: Rect, y: u16) -> Rect {
     Rect { x: rect.x, y, width: rect.width, height: 1 }
 }
 
-fn draw_picker(frame: &mut Frame, bounds: Rect, anchor: Rect, app: &App, form: &Form, index: usize) {
+fn draw_picker(frame: &mut Frame, bounds: Rect, anchor: Rect, v: &View, form: &Form, index: usize) {
+    let theme = v.theme;
     let FieldInput::Endpoint { purpose, .. } = form.focused().input else { return };
-    let entries = form.endpoint_entries(purpose, &app.data);
+    let entries = form.endpoint_entries(purpose, &v.app.data);
+    let width = bounds.width.saturating_sub(8).min(80);
     let items: Vec<ListItem> = entries
         .iter()
         .map(|e| match e {
-            PickerEntry::None => ListItem::new(Line::styled("(none)", theme::dim())),
+            PickerEntry::None => ListItem::new(Line::styled("(none)", theme.dim())),
             PickerEntry::Endpoint(id) => {
-                let e = app.data.endpoint(*id);
+                let e = v.app.data.endpoint(*id);
                 let text = e
                     .map(|e| format!("{}  ({}, {} {})", e.name, e.purpose.label(), e.method, e.url))
                     .unwrap_or_default();
-                ListItem::new(text)
+                ListItem::new(fit(&text, usize::from(width.saturating_sub(4))))
             }
-            PickerEntry::Create => ListItem::new(Line::styled("+ Create a new endpoint", theme::key())),
+            PickerEntry::Create => ListItem::new(Line::styled("+ Create a new endpoint", theme.key())),
         })
         .collect();
     let height = (items.len() as u16 + 2).min(bounds.height);
     let y = (anchor.y + 1).min(bounds.bottom().saturating_sub(height));
-    let rect = Rect { x: anchor.x + LABEL_WIDTH, y, width: bounds.width.saturating_sub(8).min(80), height };
+    let x = (anchor.x + LABEL_WIDTH).min(bounds.right().saturating_sub(width));
+    let rect = Rect { x, y, width, height };
     frame.render_widget(Clear, rect);
     let list = List::new(items)
         .block(Block::default().borders(Borders::ALL).title(" Choose an endpoint "))
-        .highlight_style(theme::selected())
+        .highlight_style(theme.selected())
         .highlight_symbol("▶ ");
     let mut state = ListState::default().with_selected(Some(index));
     frame.render_stateful_widget(list, rect, &mut state);

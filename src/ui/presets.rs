@@ -3,50 +3,32 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::{centered, key_hints, theme};
-use crate::app::App;
+use super::popups::popup;
+use super::{View, centered, fit, key_hints, wrap};
 use crate::app::overlay::{PresetNotes, PresetPicker};
 use crate::keymap::Context;
 
-fn popup(frame: &mut Frame, area: Rect, title: &str) -> Rect {
-    frame.render_widget(Clear, area);
-    let block = Block::default().borders(Borders::ALL).title(Line::styled(format!(" {title} "), theme::title()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    inner
-}
-
-/// `text` cut to `width` characters, with … when cut.
-fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
 /// The filter on top, the matching presets (title and summary), the chosen one's documentation at
 /// the bottom (the keys are in the footer).
-pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &PresetPicker) {
+pub fn draw_picker(frame: &mut Frame, area: Rect, v: &View, picker: &PresetPicker) {
     let shown = picker.shown();
     let rect = centered(area, 100, (picker.presets.len() as u16).saturating_add(6));
-    let inner = popup(frame, rect, "New authorization from a provider preset");
+    let inner = popup(frame, rect, v.theme, "New authorization from a provider preset");
     if inner.height < 4 || inner.width < 20 {
         return;
     }
     let count = format!("{} of {}", shown.len(), picker.presets.len());
     let label = "Filter: ";
     let filter_width = inner.width.saturating_sub(label.len() as u16 + count.len() as u16 + 2);
-    frame.render_widget(Paragraph::new(Span::styled(label, theme::title())), Rect { height: 1, ..inner });
+    frame.render_widget(Paragraph::new(Span::styled(label, v.theme.title())), Rect { height: 1, ..inner });
     frame.render_widget(
         &picker.filter,
         Rect { x: inner.x + label.len() as u16, y: inner.y, width: filter_width, height: 1 },
     );
     frame.render_widget(
-        Paragraph::new(Span::styled(count.clone(), theme::dim())),
+        Paragraph::new(Span::styled(count.clone(), v.theme.dim())),
         Rect { x: inner.right().saturating_sub(count.len() as u16), y: inner.y, width: count.len() as u16, height: 1 },
     );
 
@@ -55,7 +37,7 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &PresetPicker) {
     let width = usize::from(list.width);
     if shown.is_empty() {
         let text = format!("No preset matches \"{}\".", crate::model::text::printable(&picker.filter_text()));
-        frame.render_widget(Paragraph::new(Line::styled(text, theme::dim())), Rect { height: 1, ..list });
+        frame.render_widget(Paragraph::new(Line::styled(text, v.theme.dim())), Rect { height: 1, ..list });
     } else {
         let title_width = picker.presets.iter().map(|p| p.title.chars().count()).max().unwrap_or(0).min(width * 2 / 5);
         let offset = picker.cursor.window(usize::from(list.height));
@@ -64,7 +46,7 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &PresetPicker) {
             let selected = row == picker.cursor.selected;
             let marker = if selected { "▶ " } else { "  " };
             let text = format!("{marker}{:<title_width$}  {}", fit(&p.title, title_width), p.summary);
-            let style = if selected { theme::selected() } else { ratatui::style::Style::new() };
+            let style = if selected { v.theme.selected() } else { ratatui::style::Style::new() };
             let y = list.y + (row - offset) as u16;
             frame.render_widget(Paragraph::new(Line::styled(fit(&text, width), style)), Rect { y, height: 1, ..list });
         }
@@ -72,19 +54,19 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &PresetPicker) {
 
     let docs = picker.selected().and_then(|(_, p)| p.docs.first()).map(|d| format!("Docs: {d}")).unwrap_or_default();
     frame.render_widget(
-        Paragraph::new(Line::styled(fit(&docs, width), theme::dim())),
+        Paragraph::new(Line::styled(fit(&docs, width), v.theme.dim())),
         Rect { y: inner.bottom().saturating_sub(1), height: 1, ..inner },
     );
 }
 
 /// What was made and what to do at the provider, wrapped and scrollable.
-pub fn draw_notes(frame: &mut Frame, area: Rect, app: &App, notes: &PresetNotes) {
+pub fn draw_notes(frame: &mut Frame, area: Rect, v: &View, notes: &PresetNotes) {
     let width = 96.min(area.width);
     let text_width = usize::from(width.saturating_sub(2));
     let lines: Vec<Line> = notes.lines.iter().flat_map(|l| bullet(l, text_width)).map(Line::raw).collect();
     let text_height = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let rect = centered(area, width, text_height.saturating_add(4));
-    let inner = popup(frame, rect, &notes.title);
+    let inner = popup(frame, rect, v.theme, &notes.title);
     let window = inner.height.saturating_sub(2);
     notes.max_scroll.set(text_height.saturating_sub(window));
     frame.render_widget(
@@ -92,7 +74,7 @@ pub fn draw_notes(frame: &mut Frame, area: Rect, app: &App, notes: &PresetNotes)
         Rect { height: window, ..inner },
     );
     frame.render_widget(
-        Paragraph::new(Line::from(key_hints(app, Context::PresetNotes))),
+        Paragraph::new(Line::from(key_hints(v, Context::PresetNotes, inner.width))),
         Rect { y: inner.bottom().saturating_sub(1), height: 1, ..inner },
     );
 }
@@ -106,43 +88,5 @@ fn bullet(text: &str, width: usize) -> Vec<String> {
             .map(|(i, line)| format!("{}{line}", if i == 0 { "• " } else { "  " }))
             .collect(),
         None => wrap(text, width),
-    }
-}
-
-/// `text` word-wrapped to `width` columns; a word longer than a line (a URL) is broken across
-/// lines. An empty text is one empty line. Drawn as it is, so the popup's height is exact.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let (used, len) = (line.chars().count(), word.chars().count());
-        if used > 0 && used + 1 + len <= width {
-            line.push(' ');
-            line.push_str(word);
-            continue;
-        }
-        if used > 0 {
-            lines.push(std::mem::take(&mut line));
-        }
-        let mut chars: Vec<char> = word.chars().collect();
-        while chars.len() > width {
-            lines.push(chars.drain(..width).collect());
-        }
-        line = chars.into_iter().collect();
-    }
-    lines.push(line);
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrapping_breaks_words_longer_than_a_line() {
-        assert_eq!(wrap("", 10), [""]);
-        assert_eq!(wrap("aaa bbb ccc", 7), ["aaa bbb", "ccc"]);
-        assert_eq!(wrap("see https://x.example/abcdef", 10), ["see", "https://x.", "example/ab", "cdef"]);
     }
 }

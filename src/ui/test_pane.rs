@@ -1,16 +1,21 @@
 //! Drawing the test-connection pane: the steps with their state and elapsed time, the selected
 //! step's detail (the authorization URL, the listener and paste box, requests and responses), and
-//! how the run ended. Secrets are already redacted in what the pane holds, unless revealed.
+//! how the run ended; and the URL alone, whole, on a screen of its own. Secrets are already redacted
+//! in what the pane holds, unless revealed; text from the provider is shown with its control
+//! characters escaped.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::theme;
-use crate::app::test_pane::{StepView, TestPane};
+use super::text::wrap;
+use super::theme::Theme;
+use super::{View, fit, link};
+use crate::app::test_pane::{StepView, TestPane, UrlView};
 use crate::flow::{DeviceCode, HttpExchange, ListenerStatus, RunOutcome, StepId, StepRecord, StepStatus};
 use crate::keymap::{Action, Context, key_for};
 use crate::model::redact::MASK;
@@ -21,32 +26,43 @@ const STEPS_WIDTH: u16 = 36;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-fn spinner(since: Instant) -> &'static str {
-    // One frame per redraw tick (the event loop redraws every 250 ms while a test runs).
-    SPINNER[(since.elapsed().as_millis() / 250 % SPINNER.len() as u128) as usize]
+/// One frame per redraw tick (the event loop redraws every 250 ms while a test runs).
+fn spinner(elapsed: Duration) -> &'static str {
+    SPINNER[(elapsed.as_millis() / 250 % SPINNER.len() as u128) as usize]
+}
+
+fn since(now: Instant, start: Instant) -> Duration {
+    now.saturating_duration_since(start)
 }
 
 fn seconds(ms: u128) -> String {
     if ms < 1000 { format!("{ms} ms") } else { format!("{:.1} s", ms as f64 / 1000.0) }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser: bool) {
+pub fn draw(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     frame.render_widget(Clear, area);
     let what = pane.kind.label();
+    let elapsed = since(v.now, pane.started);
     let state = if pane.cancelling {
-        format!("cancelling {}", spinner(pane.started))
+        format!("cancelling {}", spinner(elapsed))
     } else if pane.is_running() {
-        format!("running {} {}", seconds(pane.started.elapsed().as_millis()), spinner(pane.started))
+        format!("running {} {}", seconds(elapsed.as_millis()), spinner(elapsed))
     } else {
         "done".to_owned()
     };
-    let title = format!(" {what} \"{}\" · {state} ", pane.authorization_name);
-    let block = Block::default().borders(Borders::ALL).title(Line::styled(title, theme::title()));
+    let name = printable(&pane.authorization_name);
+    let title = match &pane.recorded {
+        Some(run) => format!(" Run {} of \"{name}\" · {} ", run.id, run.started_at.replace('T', " ")),
+        None => format!(" {what} \"{name}\" · {state} "),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(fit(&title, usize::from(area.width.saturating_sub(2))), v.theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
     let [outcome, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
-    draw_outcome(frame, outcome, pane);
+    draw_outcome(frame, outcome, v, pane);
     // Side by side where there is room; on a narrow terminal the steps go above, so the URL and the
     // paste box get the full width.
     let [steps, detail] = if body.width >= 100 {
@@ -54,69 +70,69 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser: bo
     } else {
         Layout::vertical([Constraint::Length(pane.steps.len() as u16 + 1), Constraint::Min(3)]).areas(body)
     };
-    draw_steps(frame, steps, pane);
-    draw_detail(frame, detail, pane, can_open_browser);
+    draw_steps(frame, steps, v, pane);
+    draw_detail(frame, detail, v, pane);
 }
 
-fn draw_outcome(frame: &mut Frame, area: Rect, pane: &TestPane) {
+fn draw_outcome(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     let line = match &pane.report {
         None if pane.is_waiting_for_callback() => Line::styled(
             "Open the URL in a browser and approve; then the callback arrives here, or paste it.",
-            theme::focused(),
+            v.theme.focused(),
         ),
         None if pane.device.is_some() && pane.step(StepId::DeviceApproval).is_some_and(|s| s.record.is_none()) => {
             Line::styled(
                 "Open the page on any device and enter the code shown below; this waits for your approval.",
-                theme::focused(),
+                v.theme.focused(),
             )
         }
-        None => Line::styled("Running…", theme::dim()),
+        None => Line::styled("Running…", v.theme.dim()),
         Some(r) => match r.outcome {
             RunOutcome::Ok => {
                 let said = match r.identity.as_ref().filter(|i| !i.is_empty()) {
                     Some(identity) => identity.display(),
                     _ => r.message.clone(),
                 };
-                Line::styled(format!("✓ {}", printable(&said)), theme::ok())
+                Line::styled(format!("✓ {}", printable(&said)), v.theme.ok())
             }
-            RunOutcome::Failed => Line::styled(format!("✗ {}", r.message), theme::error()),
+            RunOutcome::Failed => Line::styled(format!("✗ {}", printable(&r.message)), v.theme.error()),
             RunOutcome::Cancelled if pane.listener.is_some() => {
-                Line::styled("Cancelled: the port was freed and the run recorded.", theme::dim())
+                Line::styled("Cancelled: the port was freed and the run recorded.", v.theme.dim())
             }
-            RunOutcome::Cancelled => Line::styled("Cancelled: the run was recorded.", theme::dim()),
+            RunOutcome::Cancelled => Line::styled("Cancelled: the run was recorded.", v.theme.dim()),
         },
     };
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
 }
 
-fn status_mark(view: &StepView) -> (String, ratatui::style::Style) {
+fn status_mark(v: &View, view: &StepView) -> (String, Style) {
     match view.status {
-        StepStatus::Waiting => ("·".into(), theme::dim()),
-        StepStatus::Running => (spinner(view.started.unwrap_or_else(Instant::now)).into(), theme::focused()),
-        StepStatus::Ok => ("✓".into(), theme::ok()),
-        StepStatus::Failed => ("✗".into(), theme::error()),
-        StepStatus::Skipped => ("–".into(), theme::dim()),
-        StepStatus::Cancelled => ("⊘".into(), theme::dim()),
+        StepStatus::Waiting => ("·".into(), v.theme.dim()),
+        StepStatus::Running => (spinner(since(v.now, view.started.unwrap_or(v.now))).into(), v.theme.focused()),
+        StepStatus::Ok => ("✓".into(), v.theme.ok()),
+        StepStatus::Failed => ("✗".into(), v.theme.error()),
+        StepStatus::Skipped => ("–".into(), v.theme.dim()),
+        StepStatus::Cancelled => ("⊘".into(), v.theme.dim()),
     }
 }
 
-fn draw_steps(frame: &mut Frame, area: Rect, pane: &TestPane) {
+fn draw_steps(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     let lines: Vec<Line> = pane
         .steps
         .iter()
         .enumerate()
         .map(|(i, view)| {
-            let (mark, style) = status_mark(view);
+            let (mark, style) = status_mark(v, view);
             let elapsed = match (&view.record, view.started, view.status) {
                 (Some(r), ..) => seconds(u128::from(r.elapsed_ms)),
-                (None, Some(start), StepStatus::Running) => seconds(start.elapsed().as_millis()),
+                (None, Some(start), StepStatus::Running) => seconds(since(v.now, start).as_millis()),
                 _ => String::new(),
             };
             let label = format!(" {:<27}", view.id.label());
             let mut line =
-                Line::from(vec![Span::styled(mark, style), Span::raw(label), Span::styled(elapsed, theme::dim())]);
+                Line::from(vec![Span::styled(mark, style), Span::raw(label), Span::styled(elapsed, v.theme.dim())]);
             if i == pane.selected {
-                line = line.style(theme::selected());
+                line = line.style(v.theme.selected());
             }
             line
         })
@@ -125,42 +141,75 @@ fn draw_steps(frame: &mut Frame, area: Rect, pane: &TestPane) {
     frame.render_widget(Paragraph::new(lines).block(Block::default().borders(border)), area);
 }
 
-fn draw_detail(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser: bool) {
+/// One line of the detail before wrapping.
+struct DetailLine {
+    text: String,
+    style: Style,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Word-wrapped to the width.
+    Text,
+    /// The authorization URL: broken exactly at the width, and drawn as a link.
+    Url,
+    /// Drawn as it is after `indent` unstyled columns and never wrapped (a QR code, the user code).
+    Fixed { indent: usize },
+}
+
+fn text(lines: &mut Vec<DetailLine>, text: impl Into<String>, style: Style) {
+    lines.push(DetailLine { text: text.into(), style, kind: Kind::Text });
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     let Some(view) = pane.selected_step() else { return };
     let area = Rect { x: area.x + 1, width: area.width.saturating_sub(1), ..area };
-    let mut lines: Vec<Line> = Vec::new();
+    let theme = v.theme;
+    let mut lines: Vec<DetailLine> = Vec::new();
     if let Some(record) = &view.record {
-        lines.push(Line::raw(record.summary.clone()));
-        lines.extend(record.notes.iter().map(|n| Line::styled(format!("• {n}"), theme::dim())));
+        text(&mut lines, printable(&record.summary), Style::new());
+        for note in &record.notes {
+            text(&mut lines, format!("• {}", printable(note)), theme.dim());
+        }
     }
     if let Some(error) = view.error.as_ref().filter(|e| view.record.as_ref().is_none_or(|r| &r.summary != *e)) {
-        lines.push(Line::styled(error.clone(), theme::error()));
+        text(&mut lines, printable(error), theme.error());
     }
-    lines.extend(view.notices.iter().map(|n| Line::styled(format!("• {n}"), theme::dim())));
+    for notice in &view.notices {
+        text(&mut lines, format!("• {}", printable(notice)), theme.dim());
+    }
     if matches!(view.id, StepId::AuthorizationUrl | StepId::Callback) {
-        callback_lines(&mut lines, pane, can_open_browser);
+        callback_lines(&mut lines, v, pane);
     }
     if matches!(view.id, StepId::DeviceAuthorization | StepId::DeviceApproval)
         && let Some(device) = &pane.device
     {
-        device_lines(&mut lines, pane, device, area.width, can_open_browser);
+        device_lines(&mut lines, v, pane, device, area.width);
     }
     if let Some(record) = &view.record {
-        check_lines(&mut lines, record);
+        check_lines(&mut lines, theme, record);
     }
     if pane.revealed {
         let hide = key_for(Context::TestPane, Action::Reveal);
-        lines.push(Line::styled(format!("Secrets shown ({hide} hides them)."), theme::error()));
+        text(&mut lines, format!("Secrets shown ({hide} hides them)."), theme.error());
+        if view.raw.is_empty() && !view.exchanges.is_empty() {
+            text(&mut lines, "A recorded run keeps its requests redacted only.", theme.dim());
+            for exchange in &view.exchanges {
+                exchange_lines(&mut lines, theme, exchange);
+            }
+        }
         for raw in &view.raw {
-            exchange_lines(&mut lines, raw.reveal());
+            exchange_lines(&mut lines, theme, raw.reveal());
         }
     } else {
         for exchange in &view.exchanges {
-            exchange_lines(&mut lines, exchange);
+            exchange_lines(&mut lines, theme, exchange);
         }
     }
     if lines.is_empty() {
-        lines.push(Line::styled("Not reached yet.", theme::dim()));
+        let waiting = if view.status == StepStatus::Running { "In progress…" } else { "Not reached yet." };
+        text(&mut lines, waiting, theme.dim());
     }
     let paste_box = pane.is_waiting_for_callback() && matches!(view.id, StepId::AuthorizationUrl | StepId::Callback);
     let (text_area, box_area) = if paste_box {
@@ -170,60 +219,103 @@ fn draw_detail(frame: &mut Frame, area: Rect, pane: &TestPane, can_open_browser:
     } else {
         (area, None)
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((pane.detail_scroll, 0)), text_area);
+    draw_wrapped(frame, text_area, theme, pane, lines);
     if let Some(b) = box_area {
-        draw_paste_box(frame, b, pane);
+        draw_paste_box(frame, b, v, pane);
     }
 }
 
+/// Wraps the detail's lines to the width (the URL broken exactly at it, with nothing beside it),
+/// draws the part scrolled to, and makes the URL's rows a link.
+fn draw_wrapped(frame: &mut Frame, area: Rect, theme: Theme, pane: &TestPane, lines: Vec<DetailLine>) {
+    let width = usize::from(area.width.max(1));
+    let mut rows: Vec<(Line, bool)> = Vec::new();
+    for line in lines {
+        match line.kind {
+            Kind::Text => {
+                rows.extend(wrap(&line.text, width).into_iter().map(|p| (Line::styled(p, line.style), false)))
+            }
+            Kind::Url => {
+                rows.extend(chunks(&line.text, width).into_iter().map(|p| (Line::styled(p, line.style), true)))
+            }
+            Kind::Fixed { indent } => {
+                let row = Line::from(vec![Span::raw(" ".repeat(indent)), Span::styled(line.text, line.style)]);
+                rows.push((row, false));
+            }
+        }
+    }
+    pane.detail_height.set(area.height);
+    let total = rows.len();
+    let height = usize::from(area.height);
+    // With more below than fits, the last row says so (and never covers a row of text).
+    let room = if total > height { height.saturating_sub(1) } else { height };
+    let scroll = usize::from(pane.detail_scroll).min(total.saturating_sub(room));
+    let below = total > scroll + room;
+    let room = if below { room } else { height };
+    let shown: Vec<(Line, bool)> = rows.into_iter().skip(scroll).take(room).collect();
+    let url_rows: Vec<u16> = shown.iter().enumerate().filter(|(_, (_, url))| *url).map(|(i, _)| i as u16).collect();
+    frame.render_widget(Paragraph::new(shown.into_iter().map(|(l, _)| l).collect::<Vec<_>>()), area);
+    if let Some(url) = &pane.auth_url {
+        for row in url_rows {
+            link::mark(frame.buffer_mut(), Rect { y: area.y + row, height: 1, ..area }, url);
+        }
+    }
+    if below {
+        super::more_below(frame, area, theme, &key_for(Context::TestPane, Action::ScrollDown));
+    }
+}
+
+/// `text` cut into rows of exactly `width` characters (a URL has no spaces to wrap at).
+fn chunks(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect()
+}
+
 /// The waiting step's detail: first what to do (the listener, the ssh hint), then the URL.
-fn callback_lines(lines: &mut Vec<Line<'static>>, pane: &TestPane, can_open_browser: bool) {
+fn callback_lines(lines: &mut Vec<DetailLine>, v: &View, pane: &TestPane) {
+    let theme = v.theme;
     if let Some(listener) = &pane.listener {
-        let style = if matches!(listener, ListenerStatus::PortTaken { .. }) { theme::error() } else { theme::dim() };
-        lines.push(Line::styled(listener.message(), style));
+        let style = if matches!(listener, ListenerStatus::PortTaken { .. }) { theme.error() } else { theme.dim() };
+        text(lines, printable(&listener.message()), style);
     }
     // Only while authdeck listens: with the port taken, forwarding it would hand the code to whoever holds it.
     let listening = matches!(pane.listener, Some(ListenerStatus::Listening { .. }));
     if let Some(hint) = pane.ssh_hint.as_ref().filter(|_| listening) {
-        lines.push(Line::styled("Over SSH, first run this on the machine with the browser:", theme::dim()));
-        lines.push(Line::styled(format!("  {hint}"), theme::key()));
+        text(lines, "Over SSH, first run this on the machine with the browser:", theme.dim());
+        text(lines, format!("  {}", printable(hint)), theme.key());
     }
     for entry in &pane.log {
-        lines.push(Line::styled(entry.clone(), theme::dim()));
+        text(lines, printable(entry), theme.dim());
     }
     if let Some(url) = &pane.auth_url {
-        let open = if can_open_browser && pane.is_running() {
-            format!(" · {} opens it in a browser", key_for(Context::TestPane, Action::OpenBrowser))
-        } else {
-            String::new()
-        };
-        let copy = key_for(Context::TestPane, Action::Copy);
-        lines.push(Line::styled(format!("Authorization URL ({copy} copies it{open}):"), theme::title()));
-        lines.push(Line::raw(url.clone()));
+        let mut how = vec![
+            format!("{} copies it", key_for(Context::TestPane, Action::Copy)),
+            format!("{} shows it whole", key_for(Context::TestPane, Action::ShowUrl)),
+        ];
+        if v.app.env.can_open_browser && pane.is_running() {
+            how.push(format!("{} opens it in a browser", key_for(Context::TestPane, Action::OpenBrowser)));
+        }
+        text(lines, format!("Authorization URL ({}):", how.join(" · ")), theme.title());
+        lines.push(DetailLine { text: printable(url).into_owned(), style: Style::new(), kind: Kind::Url });
     }
 }
 
 /// A device login's detail (RFC 8628 section 3.3): where to go, the user code big, how long it
 /// lasts, how the wait goes, and a QR code of the page with the code in it for a phone.
-fn device_lines(
-    lines: &mut Vec<Line<'static>>,
-    pane: &TestPane,
-    device: &DeviceCode,
-    width: u16,
-    can_open_browser: bool,
-) {
+fn device_lines(lines: &mut Vec<DetailLine>, v: &View, pane: &TestPane, device: &DeviceCode, width: u16) {
     let running = pane.is_running() && pane.step(StepId::DeviceApproval).is_none_or(|s| s.record.is_none());
     if !running {
         return;
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("On any device with a browser, open:", theme::title()));
-    lines.push(Line::raw(format!("  {}", printable(&device.verification_uri))));
-    lines.push(Line::styled("and enter the code:", theme::title()));
+    let theme = v.theme;
+    text(lines, "", Style::new());
+    text(lines, "On any device with a browser, open:", theme.title());
+    text(lines, format!("  {}", printable(&device.verification_uri)), Style::new());
+    text(lines, "and enter the code:", theme.title());
     let code: String = printable(device.user_code.reveal()).chars().flat_map(|c| [' ', c]).chain([' ']).collect();
     let pad = " ".repeat(code.chars().count());
-    for text in [&pad, &code, &pad] {
-        lines.push(Line::from(vec![Span::raw("  "), Span::styled(text.clone(), theme::user_code())]));
+    for row in [&pad, &code, &pad] {
+        lines.push(DetailLine { text: row.clone(), style: theme.user_code(), kind: Kind::Fixed { indent: 2 } });
     }
     let left = device.expires_at - crate::model::time::now();
     let expiry = if left > 0 {
@@ -232,26 +324,29 @@ fn device_lines(
         "The code has expired: test again for a new one".to_owned()
     };
     let copy = key_for(Context::TestPane, Action::Copy);
-    let open = if can_open_browser {
+    let open = if v.app.env.can_open_browser {
         format!(" · {} opens the page", key_for(Context::TestPane, Action::OpenBrowser))
     } else {
         String::new()
     };
-    lines.push(Line::styled(format!("{expiry} · {copy} copies the code{open}"), theme::dim()));
+    text(lines, format!("{expiry} · {copy} copies the code{open}"), theme.dim());
     match &pane.device_poll {
-        Some(poll) => lines.push(Line::styled(printable(&poll.message()).into_owned(), theme::dim())),
-        None => lines.push(Line::styled(
-            format!("Waiting for the approval; checking every {} s.", device.interval_secs),
-            theme::dim(),
-        )),
+        Some(poll) => text(lines, printable(&poll.message()), theme.dim()),
+        None => {
+            text(lines, format!("Waiting for the approval; checking every {} s.", device.interval_secs), theme.dim())
+        }
     }
     let target = device.verification_uri_complete.as_ref().map_or(device.verification_uri.as_str(), |c| c.reveal());
     match qr_lines(target) {
         Some(qr) if qr.first().is_some_and(|l| l.chars().count() + 2 <= usize::from(width)) => {
-            lines.push(Line::styled("Or scan it (the page with the code in it):", theme::dim()));
-            lines.extend(qr.into_iter().map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, theme::qr())])));
+            text(lines, "Or scan it (the page with the code in it):", theme.dim());
+            lines.extend(qr.into_iter().map(|l| DetailLine {
+                text: l,
+                style: theme.qr(),
+                kind: Kind::Fixed { indent: 2 },
+            }));
         }
-        Some(_) => lines.push(Line::styled("(A wider terminal shows a QR code of the page.)", theme::dim())),
+        Some(_) => text(lines, "(A wider terminal shows a QR code of the page.)", theme.dim()),
         None => {}
     }
 }
@@ -264,46 +359,49 @@ fn qr_lines(text: &str) -> Option<Vec<String>> {
 }
 
 /// What the step verified, a line each, and the tokens it decoded (header and claims).
-fn check_lines(lines: &mut Vec<Line<'static>>, record: &StepRecord) {
+fn check_lines(lines: &mut Vec<DetailLine>, theme: Theme, record: &StepRecord) {
     if !record.checks.is_empty() {
-        lines.push(Line::raw(""));
+        text(lines, "", Style::new());
     }
     for check in &record.checks {
         let (mark, style) = match (check.ok, check.warning) {
-            (true, _) => ("✓", theme::ok()),
-            (false, true) => ("!", theme::warning()),
-            (false, false) => ("✗", theme::error()),
+            (true, _) => ("✓", theme.ok()),
+            (false, true) => ("!", theme.warning()),
+            (false, false) => ("✗", theme.error()),
         };
-        let mut text = format!("{mark} {}: {}", check.name, check.actual);
+        let mut line = format!("{mark} {}: {}", check.name, check.actual);
         if !check.ok {
-            text.push_str(&format!(" (expected {})", check.expected));
+            line.push_str(&format!(" (expected {})", check.expected));
         }
         if let Some(detail) = check.detail.as_ref().filter(|_| !check.ok || check.warning) {
-            text.push_str(&format!(" — {detail}"));
+            line.push_str(&format!(" — {detail}"));
         }
-        lines.push(Line::styled(printable(&text).into_owned(), style));
+        text(lines, printable(&line), style);
     }
     for jwt in &record.jwts {
         for (part, value) in [("header", &jwt.header), ("claims", &jwt.claims)] {
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(format!("{} {part} (the token itself is not shown):", jwt.label), theme::title()));
+            text(lines, "", Style::new());
+            text(lines, format!("{} {part} (the token itself is not shown):", printable(&jwt.label)), theme.title());
             let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-            lines.extend(printable_lines(&pretty).lines().map(|l| Line::raw(format!("  {l}"))));
+            for l in printable_lines(&pretty).lines() {
+                text(lines, format!("  {l}"), Style::new());
+            }
         }
     }
 }
 
-fn draw_paste_box(frame: &mut Frame, area: Rect, pane: &TestPane) {
+fn draw_paste_box(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
     let title = if pane.paste_focused {
         format!(
-            " Paste the redirected URL or the code (masked; {} shows it) · {} submits ",
+            " Paste the redirected URL or code · {} shows it · {} submits ",
             key_for(Context::TestPaste, Action::Reveal),
             key_for(Context::TestPaste, Action::Submit)
         )
     } else {
         format!(" {} (or paste) to enter the redirected URL or the code ", key_for(Context::TestPane, Action::Paste))
     };
-    let style = if pane.paste_focused { theme::focused() } else { theme::dim() };
+    let style = if pane.paste_focused { v.theme.focused() } else { v.theme.dim() };
+    let title = fit(&title, usize::from(area.width));
     let block = Block::default().borders(Borders::TOP).title(Line::styled(title, style));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -312,32 +410,62 @@ fn draw_paste_box(frame: &mut Frame, area: Rect, pane: &TestPane) {
         frame.render_widget(&pane.paste, input);
     } else {
         let text = pane.paste.lines().join("");
-        let shown = if pane.revealed { text } else { MASK.to_string().repeat(text.chars().count()) };
+        let shown = if pane.paste_revealed { text } else { MASK.to_string().repeat(text.chars().count()) };
         frame.render_widget(Paragraph::new(shown), input);
     }
     if let Some(error) = &pane.paste_error {
         frame.render_widget(
-            Paragraph::new(Line::styled(format!("✗ {error}"), theme::error())).wrap(Wrap { trim: false }),
+            Paragraph::new(Line::styled(format!("✗ {}", printable(error)), v.theme.error())).wrap(Wrap { trim: false }),
             note,
         );
     }
 }
 
-fn exchange_lines(lines: &mut Vec<Line<'static>>, exchange: &HttpExchange) {
+fn exchange_lines(lines: &mut Vec<DetailLine>, theme: Theme, exchange: &HttpExchange) {
     let r = &exchange.request;
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(format!("→ {} {}", r.method, r.url), theme::title()));
-    lines.extend(r.headers.iter().map(|(k, v)| Line::styled(format!("  {k}: {v}"), theme::dim())));
+    text(lines, "", Style::new());
+    text(lines, format!("→ {} {}", printable(&r.method), printable(&r.url)), theme.title());
+    for (k, value) in &r.headers {
+        text(lines, format!("  {}: {}", printable(k), printable(value)), theme.dim());
+    }
     if let Some(body) = &r.body {
-        lines.extend(body.lines().map(|l| Line::raw(format!("  {l}"))));
+        for l in printable_lines(body).lines() {
+            text(lines, format!("  {l}"), Style::new());
+        }
     }
     match &exchange.response {
         Some(resp) => {
-            let style = if resp.status < 400 { theme::ok() } else { theme::error() };
-            lines.push(Line::styled(format!("← HTTP {} ({} ms)", resp.status, exchange.elapsed_ms), style));
-            lines.extend(resp.headers.iter().map(|(k, v)| Line::styled(format!("  {k}: {v}"), theme::dim())));
-            lines.extend(resp.body.lines().map(|l| Line::raw(format!("  {l}"))));
+            let style = if resp.status < 400 { theme.ok() } else { theme.error() };
+            text(lines, format!("← HTTP {} ({} ms)", resp.status, exchange.elapsed_ms), style);
+            for (k, value) in &resp.headers {
+                text(lines, format!("  {}: {}", printable(k), printable(value)), theme.dim());
+            }
+            for l in printable_lines(&resp.body).lines() {
+                text(lines, format!("  {l}"), Style::new());
+            }
         }
-        None => lines.push(Line::styled("← no response", theme::error())),
+        None => text(lines, "← no response", theme.error()),
     }
+}
+
+/// The authorization URL alone: a line saying what it is, then the URL across the whole width with
+/// no border beside it (a terminal's selection takes it as it is), and as a link.
+pub fn draw_url_view(frame: &mut Frame, area: Rect, v: &View, view: &UrlView) {
+    frame.render_widget(Clear, area);
+    let copy = key_for(Context::UrlView, Action::Copy);
+    let back = key_for(Context::UrlView, Action::Cancel);
+    let header =
+        format!("The authorization URL, whole: select it with the mouse, or {copy} copies it; {back} goes back.");
+    let header_rows = wrap(&header, usize::from(area.width.max(1)));
+    let header_height = header_rows.len() as u16 + 1;
+    frame.render_widget(
+        Paragraph::new(header_rows.into_iter().map(|r| Line::styled(r, v.theme.title())).collect::<Vec<_>>()),
+        Rect { height: header_height.min(area.height), ..area },
+    );
+    let url = printable(&view.url);
+    let rows = chunks(&url, usize::from(area.width.max(1)));
+    let body = Rect { y: area.y + header_height, height: area.height.saturating_sub(header_height), ..area };
+    let shown = (rows.len() as u16).min(body.height);
+    frame.render_widget(Paragraph::new(rows.into_iter().map(Line::raw).collect::<Vec<_>>()), body);
+    link::mark(frame.buffer_mut(), Rect { height: shown, ..body }, &view.url);
 }

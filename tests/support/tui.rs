@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
-use authdeck::app::{App, Effect, Environment};
+use authdeck::app::{App, Clock, Effect, Environment};
 use authdeck::store::Store;
 use authdeck::tui::{self, Host, Turn};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use tokio::sync::mpsc;
 
 /// How long a wait may take before the test fails (a loaded CI machine is slow, never this slow).
@@ -21,6 +22,7 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// One turn of the loop, as the harness sees it.
 struct Frame {
     screen: String,
+    buffer: Buffer,
     turn: Turn,
     effects: Vec<Effect>,
 }
@@ -39,20 +41,39 @@ impl Host<TestBackend> for Watcher {
 
     fn turned(&mut self, terminal: &Terminal<TestBackend>, turn: Turn) {
         let screen = screen_text(terminal.backend());
-        let _ = self.frames.send(Frame { screen, turn, effects: std::mem::take(&mut self.effects) });
+        let buffer = terminal.backend().buffer().clone();
+        let _ = self.frames.send(Frame { screen, buffer, turn, effects: std::mem::take(&mut self.effects) });
     }
 }
 
-fn screen_text(backend: &TestBackend) -> String {
+/// The screen as a person reads it: one line per row, a link's escape sequence left out (its
+/// cells hold the text inside it, and skip the cell it covers).
+pub fn screen_text(backend: &TestBackend) -> String {
+    use ratatui::buffer::CellDiffOption;
     let buffer = backend.buffer();
     let mut out = String::new();
     for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
+        let mut x = 0;
+        while x < buffer.area.width {
+            let cell = &buffer[(x, y)];
+            let text = visible(cell.symbol());
+            out.push_str(text);
+            // A link's cell prints the characters of the cells it covers, which the terminal
+            // never receives again (a test backend keeps what they held before).
+            let covers = if text.len() < cell.symbol().len() { text.chars().count().max(1) } else { 1 };
+            x += if cell.diff_option == CellDiffOption::Skip { 1 } else { covers as u16 };
         }
         out.push('\n');
     }
     out
+}
+
+/// A cell's text without the OSC 8 link around it.
+fn visible(symbol: &str) -> &str {
+    match symbol.strip_prefix("\x1b]8;;").and_then(|rest| rest.split_once("\x1b\\")) {
+        Some((_, text)) => text.strip_suffix("\x1b]8;;\x1b\\").unwrap_or(text),
+        None => symbol,
+    }
 }
 
 /// Arranges the database before the app opens it.
@@ -63,7 +84,9 @@ pub struct Setup {
     width: u16,
     height: u16,
     env: Environment,
+    clock: Clock,
     seed: Option<Seed>,
+    db: Option<(PathBuf, tempfile::TempDir)>,
 }
 
 #[allow(dead_code)]
@@ -79,6 +102,18 @@ impl Setup {
         self
     }
 
+    /// A clock that stands still, so times on screen don't change from run to run.
+    pub fn clock(mut self, clock: Clock) -> Setup {
+        self.clock = clock;
+        self
+    }
+
+    /// Starts on the database another harness used (see [`Harness::close`]).
+    pub fn database(mut self, db: (PathBuf, tempfile::TempDir)) -> Setup {
+        self.db = Some(db);
+        self
+    }
+
     /// Arranges the database before the app opens it (the first app already exists).
     pub fn seed(mut self, seed: impl FnOnce(&mut Store) + 'static) -> Setup {
         self.seed = Some(Box::new(seed));
@@ -86,8 +121,10 @@ impl Setup {
     }
 
     pub fn start(self) -> Harness {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("authdeck.db");
+        let (db, dir) = self.db.unwrap_or_else(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            (dir.path().join("authdeck.db"), dir)
+        });
         let mut store = Store::open(&db).expect("open store");
         store.apps_or_first().expect("first app");
         if let Some(seed) = self.seed {
@@ -95,6 +132,7 @@ impl Setup {
         }
         let mut app = App::new(store).expect("app");
         app.env = self.env;
+        app.clock = self.clock;
         let (keys, key_queue) = mpsc::unbounded_channel::<std::io::Result<Event>>();
         let (frames_tx, frames) = std_mpsc::channel();
         let (width, height) = (self.width, self.height);
@@ -121,6 +159,7 @@ impl Setup {
             sent: 0,
             last_turn: None,
             screen: String::new(),
+            buffer: Buffer::empty(ratatui::layout::Rect::new(0, 0, width, height)),
             screens: Vec::new(),
             effects: Vec::new(),
             db,
@@ -140,6 +179,8 @@ pub struct Harness {
     /// The last turn the loop reported since the last event was sent.
     last_turn: Option<Turn>,
     screen: String,
+    /// The last screen's cells, with their styles and any link sequences.
+    buffer: Buffer,
     /// Every screen drawn, to check that no secret was ever on it.
     pub screens: Vec<String>,
     effects: Vec<Effect>,
@@ -159,7 +200,7 @@ impl Harness {
     }
 
     pub fn setup() -> Setup {
-        Setup { width: 120, height: 40, env: Environment::default(), seed: None }
+        Setup { width: 120, height: 40, env: Environment::default(), clock: Clock::default(), seed: None, db: None }
     }
 
     /// A second connection to the same database, to arrange or check what was saved.
@@ -180,6 +221,7 @@ impl Harness {
                     self.screens.push(frame.screen.clone());
                 }
                 self.screen = frame.screen;
+                self.buffer = frame.buffer;
                 self.effects.extend(frame.effects);
                 self.last_turn = Some(frame.turn);
                 true
@@ -302,6 +344,23 @@ impl Harness {
     /// The screen as text, one line per row.
     pub fn screen(&self) -> String {
         self.screen.clone()
+    }
+
+    /// The last screen's cells (styles, link sequences).
+    pub fn buffer(&self) -> &Buffer {
+        &self.buffer
+    }
+
+    /// Quits (as `q` does on the tabs) and hands back the database, for a next start on it.
+    pub fn close(mut self) -> (PathBuf, tempfile::TempDir) {
+        self.keys = None;
+        while self.next_frame("the app to quit") {}
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("the event loop panicked");
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = std::mem::replace(&mut self._dir, dir);
+        (self.db.clone(), dir)
     }
 
     /// Waits for the loop to end (after `q`, or because the keys ended) and gives the app back.

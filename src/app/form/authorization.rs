@@ -616,3 +616,75 @@ pub fn stored(form: &mut Form, kind: AuthKind, outcome: Outcome) -> Vec<Command>
         other => report(other),
     }
 }
+
+/// What stops `authorization` from being tested, as its form would show it: the form opened at
+/// the first problem (the problems beside their fields), and one line saying what is missing. A
+/// placeholder Client ID (an export file's `replace-with-your-client-id`), a confidential client
+/// without a secret, an API-Key or Basic authorization without a user information endpoint, an
+/// endpoint deleted since: all are caught before the browser trip, not after it.
+pub fn blockers(authorization: &Authorization, data: &Data) -> Option<(Form, String)> {
+    let kind = authorization.kind();
+    let mut form = form(kind, Some(authorization), &authorization.name);
+    let mut problems = to_authorization(&form, kind).err().unwrap_or_default();
+    let mut add = |key: FieldKey, message: String| {
+        if !problems.iter().any(|(k, _)| *k == key) {
+            problems.push((key, message));
+        }
+    };
+    let (token, userinfo) = authorization.config.endpoint_ids();
+    let gone = "That endpoint no longer exists: choose another, or create one.";
+    match &authorization.config {
+        AuthConfig::OAuth2(c) => {
+            if is_placeholder(&c.client_id) {
+                add(
+                    OAuth2Field::ClientId.into(),
+                    "This is still a placeholder: put in the Client ID the provider gave your app.".into(),
+                );
+            }
+            if c.client_auth != ClientAuth::None && is_placeholder(&c.client_secret) {
+                add(OAuth2Field::ClientSecret.into(), "This is still a placeholder: put in your Client Secret.".into());
+            }
+            if token.is_some_and(|id| data.endpoint(id).is_none()) {
+                add(OAuth2Field::TokenEndpoint.into(), gone.into());
+            }
+            if userinfo.is_some_and(|id| data.endpoint(id).is_none()) {
+                add(OAuth2Field::UserinfoEndpoint.into(), gone.into());
+            }
+        }
+        AuthConfig::ApiKey(_) | AuthConfig::Basic(_) => {
+            let key = match kind {
+                AuthKind::ApiKey => ApiKeyField::UserinfoEndpoint.into(),
+                _ => BasicField::UserinfoEndpoint.into(),
+            };
+            match userinfo {
+                None => add(
+                    key,
+                    format!(
+                        "A test calls the user information endpoint with the {}: choose one, or create one ({}).",
+                        if kind == AuthKind::ApiKey { "key" } else { "credentials" },
+                        key_for(Context::FormChoice, Action::Submit)
+                    ),
+                ),
+                Some(id) if data.endpoint(id).is_none() => add(key, gone.into()),
+                Some(_) => {}
+            }
+        }
+    }
+    // In the form's order, so the first one said is the first one met.
+    let position = |key: &FieldKey| form.fields.iter().position(|f| f.key == *key).unwrap_or(usize::MAX);
+    problems.sort_by_key(|(key, _)| position(key));
+    let (first, message) = problems.first()?.clone();
+    let label = form.fields.iter().find(|f| f.key == first).map(|f| f.label.to_string()).unwrap_or_default();
+    let more = match problems.len() {
+        1 => String::new(),
+        n => format!(" ({} more to fix)", n - 1),
+    };
+    form.show_errors(problems);
+    Some((form, format!("\"{}\" can't be tested yet. {label}: {message}{more}", authorization.name)))
+}
+
+/// A value a preset ships for the user to replace (`replace-with-your-client-id`).
+fn is_placeholder(value: &str) -> bool {
+    let value = value.to_ascii_lowercase();
+    value.contains("replace-with") || value.contains("your-client-id") || value.contains("your-client-secret")
+}

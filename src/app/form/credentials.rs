@@ -25,8 +25,22 @@ pub fn form(auth: &Authorization, prompts: &[CredentialPrompt]) -> Form {
     Form::new(format!("Test \"{}\"", auth.name), FormTarget::TestCredentials(auth.id), fields)
 }
 
+/// What is missing: an empty key or password can't test anything (a username may be empty for
+/// services that take only a token as the password).
+pub fn problems(form: &Form) -> Vec<(FieldKey, String)> {
+    form.fields
+        .iter()
+        .filter(|f| f.is_secret() && form.text(f.key).is_empty())
+        .map(|f| (f.key, format!("Enter the {} to test with.", f.label)))
+        .collect()
+}
+
 /// The answers, in the order of the questions: the test starts with them.
-pub fn submit(form: &Form, authorization_id: i64) -> Vec<Command> {
+pub fn submit(form: &mut Form, authorization_id: i64) -> Vec<Command> {
+    let problems = problems(form);
+    if !problems.is_empty() {
+        return form.refuse(problems);
+    }
     let answers: Vec<String> = form.fields.iter().filter(|f| f.is_text()).map(|f| form.text(f.key)).collect();
     vec![Command::Pop, Command::Test { authorization_id, answers: Some(answers) }]
 }

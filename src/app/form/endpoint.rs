@@ -173,13 +173,16 @@ pub fn purpose(form: &Form) -> EndpointPurpose {
 /// The purpose changed from `old`: pre-filled values (and a pre-filled name) follow it.
 pub fn purpose_changed(form: &mut Form, old: EndpointPurpose, data: &Data) {
     retarget_defaults(form, old);
+    if matches!(form.target, FormTarget::NewEndpoint { .. }) {
+        form.title = format!("New {} endpoint", purpose(form).label().to_lowercase());
+    }
     // A name still as pre-filled ("Token endpoint", "Token endpoint 2") follows the purpose too.
     let name = form.text(EndpointField::Name);
     let old_name = Endpoint::new_for(old).name;
     let untouched =
         name.strip_prefix(&old_name).is_some_and(|rest| rest.is_empty() || rest.trim().parse::<u32>().is_ok());
     if untouched {
-        let renamed = data.new_endpoint(purpose(form)).name;
+        let renamed = data.new_endpoint(purpose(form), None).name;
         form.set_text(EndpointField::Name, &renamed);
     }
 }

@@ -431,10 +431,46 @@ pub fn phrase(form: &Form, errors: Vec<FieldError<FieldKey>>) -> Vec<(FieldKey, 
         .collect()
 }
 
-/// Pasted text for a one-line box: line breaks become spaces, the ends trimmed.
+/// A remark on what a field holds that doesn't stop saving (an endpoint of the wrong purpose).
+pub fn warning(form: &Form, field: &Field, data: &Data) -> Option<String> {
+    let FieldInput::Endpoint { purpose, selected: Some(id) } = field.input else { return None };
+    let chosen = data.endpoint(id)?;
+    let name = crate::model::text::printable(&chosen.name);
+    match (purpose, chosen.purpose) {
+        (EndpointPurpose::Token, EndpointPurpose::UserInfo) => Some(format!(
+            "\"{name}\" is a user information endpoint; the token endpoint is the one that exchanges the code for tokens."
+        )),
+        (EndpointPurpose::UserInfo, EndpointPurpose::Token)
+            if matches!(form.target, FormTarget::NewAuthorization(_) | FormTarget::EditAuthorization(..)) =>
+        {
+            Some(format!(
+                "\"{name}\" is a token endpoint; the user information endpoint is the one that returns the logged-in user."
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Pasted text for a one-line box: line breaks and tabs become spaces, other control characters
+/// (an escape sequence copied along with the text) are dropped, the ends trimmed.
 pub fn one_line(text: &str) -> String {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    text.split('\n').map(str::trim).collect::<Vec<_>>().join(" ").trim().to_owned()
+    let joined = text.split('\n').map(str::trim).collect::<Vec<_>>().join(" ");
+    joined
+        .chars()
+        .filter_map(|c| if c == '\t' { Some(' ') } else { (!c.is_control()).then_some(c) })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// Pasted text for a multi-line box: line breaks kept (as `\n`), other control characters dropped.
+pub fn lines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
+        .collect()
 }
 
 impl Form {
@@ -501,6 +537,8 @@ impl Form {
                 FieldInput::Text { .. } | FieldInput::Choice { .. } => self.move_focus(1),
                 FieldInput::Toggle(on) => {
                     *on = !*on;
+                    let key = self.focused().key;
+                    self.edited(key);
                     authorization::fields_changed(self);
                 }
                 FieldInput::Endpoint { purpose, selected } => {
@@ -523,6 +561,38 @@ impl Form {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// The problems validation finds in the form as it is now (none for a form without rules).
+    fn problems(&self) -> Vec<(FieldKey, String)> {
+        match self.target {
+            FormTarget::NewAuthorization(kind) | FormTarget::EditAuthorization(_, kind) => {
+                authorization::to_authorization(self, kind).err().unwrap_or_default()
+            }
+            FormTarget::NewEndpoint { .. } | FormTarget::EditEndpoint(_) => {
+                endpoint::to_endpoint(self, &crate::model::Endpoint::new_for(EndpointPurpose::Other))
+                    .err()
+                    .unwrap_or_default()
+            }
+            FormTarget::TestCredentials(_) => credentials::problems(self),
+            FormTarget::Preset(index) => preset::problems(self, index),
+        }
+    }
+
+    /// `key` was changed: its problem goes once it is fixed (or says what is still wrong). Other
+    /// fields keep theirs until the next save.
+    pub fn edited(&mut self, key: FieldKey) {
+        if !self.errors.iter().any(|(k, _)| *k == key) {
+            return;
+        }
+        match self.problems().into_iter().find(|(k, _)| *k == key) {
+            Some((_, message)) => {
+                if let Some(error) = self.errors.iter_mut().find(|(k, _)| *k == key) {
+                    error.1 = message;
+                }
+            }
+            None => self.errors.retain(|(k, _)| *k != key),
+        }
     }
 
     /// What saving does depends on what the form is for.
@@ -571,13 +641,16 @@ impl Form {
                 Some(PickerEntry::Endpoint(id)) => Some(*id),
                 _ => None,
             };
-            return self.set_endpoint(key, id);
+            self.set_endpoint(key, id);
+            return self.edited(key);
         }
         let before = endpoint::purpose(self);
         self.cycle(delta);
-        if self.focused().key == FieldKey::Endpoint(EndpointField::Purpose) {
+        let key = self.focused().key;
+        if key == FieldKey::Endpoint(EndpointField::Purpose) {
             endpoint::purpose_changed(self, before, data);
         }
+        self.edited(key);
     }
 
     fn update_picker(&mut self, action: Action, data: &Data) -> Vec<Command> {
@@ -595,14 +668,13 @@ impl Form {
                     Some(PickerEntry::Endpoint(id)) => self.set_endpoint(key, Some(*id)),
                     Some(PickerEntry::None) => self.set_endpoint(key, None),
                     Some(PickerEntry::Create) => {
-                        let form = endpoint::form(
-                            &data.new_endpoint(purpose),
-                            FormTarget::NewEndpoint { for_field: Some(key) },
-                        );
+                        let new = data.new_endpoint(purpose, self.auth_kind());
+                        let form = endpoint::form(&new, FormTarget::NewEndpoint { for_field: Some(key) });
                         return vec![Command::Push(Overlay::Form(Box::new(form)))];
                     }
                     None => {}
                 }
+                self.edited(key);
             }
             _ => {}
         }
@@ -620,12 +692,22 @@ impl Form {
         entries
     }
 
+    /// The kind of authorization this form edits, if it edits one.
+    fn auth_kind(&self) -> Option<crate::model::AuthKind> {
+        match self.target {
+            FormTarget::NewAuthorization(kind) | FormTarget::EditAuthorization(_, kind) => Some(kind),
+            _ => None,
+        }
+    }
+
     /// A key no binding took: typed into the focused text box.
     pub fn type_key(&mut self, key: KeyEvent) {
         if self.picker.is_none()
             && let FieldInput::Text { area, .. } = &mut self.focused_mut().input
+            && area.input(key)
         {
-            area.input(key);
+            let key = self.focused().key;
+            self.edited(key);
         }
     }
 
@@ -636,10 +718,12 @@ impl Form {
         }
         if let FieldInput::Text { area, multiline, .. } = &mut self.focused_mut().input {
             if *multiline {
-                area.insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+                area.insert_str(lines(text));
             } else {
                 area.insert_str(one_line(text));
             }
+            let key = self.focused().key;
+            self.edited(key);
         }
     }
 }
@@ -663,6 +747,12 @@ mod tests {
         assert_eq!(form.focused().key, FieldKey::Endpoint(EndpointField::Name));
         form.move_focus(-1);
         assert_eq!(form.focused().key, FieldKey::Submit);
+    }
+
+    #[test]
+    fn pasted_control_characters_never_get_in() {
+        assert_eq!(one_line("  abc\x1b]52;c;aGk=\x07def\r\n ghi\t "), "abc]52;c;aGk=def ghi");
+        assert_eq!(lines("a\r\nb\x1b[2Jc\n"), "a\nb[2Jc\n");
     }
 
     #[test]

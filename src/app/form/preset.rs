@@ -78,13 +78,16 @@ fn preset_at(index: usize) -> Result<Preset, String> {
     preset::find(name)
 }
 
-/// Checks every answer (each problem beside its field), applies the preset, and asks the app to
-/// add it.
-pub fn save(form: &mut Form, index: usize) -> Vec<Command> {
-    let preset = match preset_at(index) {
-        Ok(preset) => preset,
-        Err(e) => return vec![Command::Error(e)],
-    };
+/// The problems in the form as it is now, each for its field (none: it can be added).
+pub fn problems(form: &Form, index: usize) -> Vec<(FieldKey, String)> {
+    match preset_at(index) {
+        Ok(preset) => check(form, &preset).1,
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Every answer checked: the answers given, and the problems found, each for its field.
+fn check(form: &Form, preset: &Preset) -> (BTreeMap<String, String>, Vec<(FieldKey, String)>) {
     let mut errors: Vec<(FieldKey, String)> = Vec::new();
     let mut answers = BTreeMap::new();
     for (i, param) in preset.params.iter().enumerate() {
@@ -132,10 +135,25 @@ pub fn save(form: &mut Form, index: usize) -> Vec<Command> {
             errors.push((PresetField::RedirectUri.into(), problem));
         }
     }
+    (answers, errors)
+}
+
+/// Checks every answer (each problem beside its field), applies the preset, and asks the app to
+/// add it.
+pub fn save(form: &mut Form, index: usize) -> Vec<Command> {
+    let preset = match preset_at(index) {
+        Ok(preset) => preset,
+        Err(e) => return vec![Command::Error(e)],
+    };
+    let (answers, errors) = check(form, &preset);
+    let oauth2 = matches!(&preset.authorization, AuthorizationExport::OAuth2(_));
+    let client_id = form.text(PresetField::ClientId).trim().to_owned();
+    let client_secret = form.text(PresetField::ClientSecret);
+    let redirect_uri = form.text(PresetField::RedirectUri).trim().to_owned();
     if !errors.is_empty() {
         return form.refuse(errors);
     }
-    let applied = match preset.apply(&answers, if oauth2.is_some() { &redirect_uri } else { DEFAULT_REDIRECT_URI }) {
+    let applied = match preset.apply(&answers, if oauth2 { &redirect_uri } else { DEFAULT_REDIRECT_URI }) {
         Ok(applied) => applied,
         Err(problems) => return vec![Command::Error(problems.join(" "))],
     };

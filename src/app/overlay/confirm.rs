@@ -4,6 +4,8 @@ use crate::app::Command;
 use crate::keymap::Action;
 
 pub struct Confirm {
+    pub title: String,
+    /// The question; blank lines part its paragraphs.
     pub message: String,
     /// What "yes" does, after the question closes.
     on_yes: Vec<Command>,
@@ -11,7 +13,13 @@ pub struct Confirm {
 
 impl Confirm {
     pub fn new(message: String, on_yes: Vec<Command>) -> Confirm {
-        Confirm { message, on_yes }
+        Confirm { title: "Are you sure?".into(), message, on_yes }
+    }
+
+    /// The same question under another title.
+    pub fn titled(mut self, title: &str) -> Confirm {
+        self.title = title.into();
+        self
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Command> {

@@ -3,28 +3,31 @@
 
 mod app_picker;
 mod confirm;
+pub mod connection_detail;
 mod help;
 mod kind_chooser;
 mod preset_notes;
 mod preset_picker;
 mod prompt;
+mod run_history;
 
 pub use app_picker::AppPicker;
 pub use confirm::Confirm;
+pub use connection_detail::ConnectionDetail;
 pub use help::Help;
 pub use kind_chooser::{CHOICES as NEW_CHOICES, KindChooser, NewChoice};
 pub use preset_notes::PresetNotes;
 pub use preset_picker::PresetPicker;
 pub use prompt::{Prompt, PromptPurpose};
+pub use run_history::RunHistory;
 
 use crossterm::event::KeyEvent;
 
 use super::data::{Data, Outcome};
 use super::form::Form;
-use super::test_pane::TestPane;
-use super::{Command, report};
+use super::test_pane::{TestPane, UrlView};
+use super::{Command, Ctx, report};
 use crate::keymap::{Action, Context};
-use crate::platform::Environment;
 
 pub enum Overlay {
     AppPicker(AppPicker),
@@ -36,6 +39,9 @@ pub enum Overlay {
     Prompt(Box<Prompt>),
     Help(Help),
     TestPane(Box<TestPane>),
+    UrlView(UrlView),
+    RunHistory(RunHistory),
+    ConnectionDetail(ConnectionDetail),
 }
 
 impl Overlay {
@@ -51,29 +57,37 @@ impl Overlay {
             Overlay::Prompt(_) => Context::Prompt,
             Overlay::Help(_) => Context::Help,
             Overlay::TestPane(pane) => pane.context(),
+            Overlay::UrlView(_) => Context::UrlView,
+            Overlay::RunHistory(_) => Context::RunHistory,
+            Overlay::ConnectionDetail(_) => Context::ConnectionDetail,
         }
     }
 
     /// Whether an action applies now.
-    pub fn available(&self, action: Action, env: &Environment) -> bool {
+    pub fn available(&self, action: Action, ctx: &Ctx) -> bool {
         match self {
             Overlay::Form(form) => form.available(action),
-            Overlay::TestPane(pane) => pane.available(action, env),
+            Overlay::TestPane(pane) => pane.available(action),
+            Overlay::ConnectionDetail(detail) => detail.available(action, ctx),
+            Overlay::RunHistory(history) => action != Action::Submit || history.selected().is_some(),
             _ => true,
         }
     }
 
-    pub fn update(&mut self, action: Action, data: &Data) -> Vec<Command> {
+    pub fn update(&mut self, action: Action, ctx: &Ctx) -> Vec<Command> {
         match self {
-            Overlay::AppPicker(picker) => picker.update(action, data),
-            Overlay::KindChooser(chooser) => chooser.update(action, data),
-            Overlay::PresetPicker(picker) => picker.update(action, data),
+            Overlay::AppPicker(picker) => picker.update(action, ctx.data),
+            Overlay::KindChooser(chooser) => chooser.update(action, ctx.data),
+            Overlay::PresetPicker(picker) => picker.update(action, ctx.data),
             Overlay::PresetNotes(notes) => notes.update(action),
-            Overlay::Form(form) => form.update(action, data),
+            Overlay::Form(form) => form.update(action, ctx.data),
             Overlay::Confirm(confirm) => confirm.update(action),
             Overlay::Prompt(prompt) => prompt.update(action),
             Overlay::Help(help) => help.update(action),
-            Overlay::TestPane(pane) => pane.update(action),
+            Overlay::TestPane(pane) => pane.update(action, ctx.env),
+            Overlay::UrlView(view) => view.update(action, ctx.env),
+            Overlay::RunHistory(history) => history.update(action, ctx),
+            Overlay::ConnectionDetail(detail) => detail.update(action, ctx),
         }
     }
 
@@ -99,11 +113,13 @@ impl Overlay {
     }
 
     /// The outcome of a store job this overlay asked for.
-    pub fn stored(&mut self, outcome: Outcome) -> Vec<Command> {
+    pub fn stored(&mut self, outcome: Outcome, data: &Data) -> Vec<Command> {
         match self {
             Overlay::AppPicker(picker) => picker.stored(outcome),
             Overlay::Form(form) => form.stored(outcome),
-            Overlay::Prompt(prompt) => prompt.stored(outcome),
+            Overlay::Prompt(prompt) => prompt.stored(outcome, data),
+            Overlay::RunHistory(history) => history.stored(outcome),
+            Overlay::ConnectionDetail(detail) => detail.stored(outcome),
             _ => report(outcome),
         }
     }

@@ -7,9 +7,11 @@ use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use super::Confirm;
-use crate::app::data::{Done, Job, JobError, Outcome};
+use crate::app::data::{Data, Done, Job, JobError, Outcome};
 use crate::app::{Command, Overlay, report};
 use crate::keymap::{Action, Context, key_for};
+use crate::model::text::printable;
+use crate::store::ImportSummary;
 
 /// What a prompt asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +84,7 @@ impl Prompt {
     }
 
     /// How the job went: the prompt closes with a message, or shows the problem and stays.
-    pub fn stored(&mut self, outcome: Outcome) -> Vec<Command> {
+    pub fn stored(&mut self, outcome: Outcome, data: &Data) -> Vec<Command> {
         let message = match outcome {
             Ok(Done::Switched { name }) => {
                 // The new app is the current one: the picker under the prompt closes too.
@@ -95,7 +97,7 @@ impl Prompt {
             }
             Ok(Done::Renamed) => format!("Renamed the app to \"{}\".", self.value()),
             Ok(Done::Exported { path }) => format!("Exported to {} (secrets left out).", path.display()),
-            Ok(Done::Imported(summary)) => summary.to_string(),
+            Ok(Done::Imported(summary)) => return imported(&summary, data),
             Ok(other) => return report(Ok(other)),
             Err(JobError::Exists(path)) => {
                 let message = format!("{} exists. Replace it with this export?", path.display());
@@ -108,6 +110,24 @@ impl Prompt {
             }
         };
         vec![Command::Pop, Command::Info(message)]
+    }
+}
+
+/// An import's message: what it did and which apps it went into; when that is another app than
+/// the one shown, a question offers to switch to it.
+fn imported(summary: &ImportSummary, data: &Data) -> Vec<Command> {
+    let names: Vec<String> = summary.app_names.iter().map(|n| format!("\"{}\"", printable(n))).collect();
+    let into = if names.is_empty() { String::new() } else { format!(" It went into {}.", names.join(", ")) };
+    let message = format!("{}{into}", printable(&summary.to_string()));
+    let current = data.current_app().map(|a| a.name.as_str());
+    let other = summary.app_names.iter().find(|n| Some(n.as_str()) != current);
+    match other.and_then(|name| data.apps.iter().find(|a| &a.name == name)) {
+        Some(app) => {
+            let question = format!("{message}\n\nSwitch to \"{}\" now?", printable(&app.name));
+            let on_yes = vec![Command::Store(Job::SwitchApp(app.id))];
+            vec![Command::Pop, Command::Push(Overlay::Confirm(Confirm::new(question, on_yes).titled("Imported")))]
+        }
+        None => vec![Command::Pop, Command::Info(message)],
     }
 }
 

@@ -2,34 +2,31 @@
 
 use crate::app::data::Data;
 use crate::app::form::authorization;
-use crate::app::list::ListCursor;
-use crate::app::overlay::{Confirm, KindChooser, Prompt, PromptPurpose};
+use crate::app::list::TableView;
+use crate::app::overlay::{Confirm, KindChooser, Prompt, PromptPurpose, RunHistory};
 use crate::app::{Command, Job, Overlay};
 use crate::keymap::Action;
 use crate::model::Authorization;
 
 #[derive(Default)]
 pub struct AuthorizationsTab {
-    pub cursor: ListCursor,
+    pub view: TableView,
 }
 
 impl AuthorizationsTab {
     pub fn selected<'a>(&self, data: &'a Data) -> Option<&'a Authorization> {
-        data.authorizations.get(self.cursor.selected)
+        self.view.selected().and_then(|i| data.authorizations.get(i))
     }
 
     pub fn available(&self, action: Action, data: &Data) -> bool {
         match action {
-            Action::Edit | Action::Delete | Action::Test => self.selected(data).is_some(),
+            Action::Edit | Action::Delete | Action::Test | Action::History => self.selected(data).is_some(),
             _ => true,
         }
     }
 
     pub fn update(&mut self, action: Action, data: &Data) -> Vec<Command> {
-        let len = data.authorizations.len();
         match action {
-            Action::Up => self.cursor.step(-1, len),
-            Action::Down => self.cursor.step(1, len),
             Action::New => return vec![Command::Push(Overlay::KindChooser(KindChooser::default()))],
             Action::Edit => {
                 if let Some(a) = self.selected(data) {
@@ -51,6 +48,11 @@ impl AuthorizationsTab {
             Action::Test => {
                 if let Some(a) = self.selected(data) {
                     return vec![Command::Test { authorization_id: a.id, answers: None }];
+                }
+            }
+            Action::History => {
+                if let Some(a) = self.selected(data) {
+                    return RunHistory::open(a);
                 }
             }
             Action::Export => {

@@ -1,35 +1,37 @@
 //! The Connections tab: the saved results of successful tests; refresh, introspect, revoke, delete.
 
 use crate::app::data::Data;
-use crate::app::list::ListCursor;
-use crate::app::overlay::Confirm;
+use crate::app::list::TableView;
+use crate::app::overlay::{Confirm, ConnectionDetail};
 use crate::app::{Command, Job, Overlay};
-use crate::flow::{Connection, ConnectionStatus};
+use crate::flow::Connection;
 use crate::keymap::Action;
 
 #[derive(Default)]
 pub struct ConnectionsTab {
-    pub cursor: ListCursor,
+    pub view: TableView,
 }
 
 impl ConnectionsTab {
     pub fn selected<'a>(&self, data: &'a Data) -> Option<&'a Connection> {
-        data.connections.get(self.cursor.selected)
+        self.view.selected().and_then(|i| data.connections.get(i))
     }
 
     pub fn available(&self, action: Action, data: &Data) -> bool {
         match action {
-            Action::Edit | Action::Delete | Action::Refresh | Action::Introspect => self.selected(data).is_some(),
-            Action::Revoke => self.selected(data).is_some_and(|c| c.status != ConnectionStatus::Revoked),
+            Action::Submit | Action::Delete => self.selected(data).is_some(),
+            Action::Refresh => self.selected(data).is_some_and(|c| c.tokens.refresh_token.is_some()),
             _ => true,
         }
     }
 
     pub fn update(&mut self, action: Action, data: &Data) -> Vec<Command> {
-        let len = data.connections.len();
         match action {
-            Action::Up => self.cursor.step(-1, len),
-            Action::Down => self.cursor.step(1, len),
+            Action::Submit => {
+                if let Some(c) = self.selected(data) {
+                    return vec![Command::Push(Overlay::ConnectionDetail(ConnectionDetail::new(c.id)))];
+                }
+            }
             Action::Refresh => {
                 if let Some(c) = self.selected(data) {
                     return vec![Command::Refresh { connection_id: c.id }];

@@ -2,7 +2,7 @@
 
 use crate::app::data::Data;
 use crate::app::form::{FormTarget, endpoint};
-use crate::app::list::ListCursor;
+use crate::app::list::TableView;
 use crate::app::overlay::Confirm;
 use crate::app::{Command, Job, Overlay};
 use crate::keymap::Action;
@@ -11,12 +11,12 @@ use crate::store::StoreError;
 
 #[derive(Default)]
 pub struct EndpointsTab {
-    pub cursor: ListCursor,
+    pub view: TableView,
 }
 
 impl EndpointsTab {
     pub fn selected<'a>(&self, data: &'a Data) -> Option<&'a Endpoint> {
-        data.endpoints.get(self.cursor.selected)
+        self.view.selected().and_then(|i| data.endpoints.get(i))
     }
 
     pub fn available(&self, action: Action, data: &Data) -> bool {
@@ -27,13 +27,10 @@ impl EndpointsTab {
     }
 
     pub fn update(&mut self, action: Action, data: &Data) -> Vec<Command> {
-        let len = data.endpoints.len();
         match action {
-            Action::Up => self.cursor.step(-1, len),
-            Action::Down => self.cursor.step(1, len),
             Action::New => {
                 let form = endpoint::form(
-                    &data.new_endpoint(EndpointPurpose::Token),
+                    &data.new_endpoint(EndpointPurpose::Token, None),
                     FormTarget::NewEndpoint { for_field: None },
                 );
                 return vec![Command::Push(Overlay::Form(Box::new(form)))];

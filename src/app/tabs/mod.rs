@@ -9,7 +9,10 @@ pub use authorizations::AuthorizationsTab;
 pub use connections::ConnectionsTab;
 pub use endpoints::EndpointsTab;
 
+use crossterm::event::KeyEvent;
+
 use super::data::Data;
+use super::list::TableView;
 use super::overlay::AppPicker;
 use super::{Command, Overlay};
 use crate::keymap::{Action, Context};
@@ -69,13 +72,15 @@ pub struct Tabs {
 
 impl Tabs {
     pub fn new(data: &Data) -> Tabs {
-        Tabs {
+        let mut tabs = Tabs {
             current: Tab::Authorizations,
             authorizations: AuthorizationsTab::default(),
             endpoints: EndpointsTab::default(),
             connections: ConnectionsTab::default(),
             app_id: data.app_id,
-        }
+        };
+        tabs.sync(data);
+        tabs
     }
 
     /// The lists changed: keep the selections within them (from the top for another app).
@@ -86,28 +91,62 @@ impl Tabs {
             self.endpoints = EndpointsTab::default();
             self.connections = ConnectionsTab::default();
         }
-        self.authorizations.cursor.clamp(data.authorizations.len());
-        self.endpoints.cursor.clamp(data.endpoints.len());
-        self.connections.cursor.clamp(data.connections.len());
+        for tab in Tab::ALL {
+            self.refresh(tab, data);
+        }
     }
 
-    /// Selects the row of `id` in `tab`.
+    /// A tab's table view (its selection and filter).
+    pub fn view(&self, tab: Tab) -> &TableView {
+        match tab {
+            Tab::Authorizations => &self.authorizations.view,
+            Tab::Endpoints => &self.endpoints.view,
+            Tab::Connections => &self.connections.view,
+        }
+    }
+
+    fn view_mut(&mut self, tab: Tab) -> &mut TableView {
+        match tab {
+            Tab::Authorizations => &mut self.authorizations.view,
+            Tab::Endpoints => &mut self.endpoints.view,
+            Tab::Connections => &mut self.connections.view,
+        }
+    }
+
+    /// Picks the rows a tab shows (its filter over the names of its list).
+    fn refresh(&mut self, tab: Tab, data: &Data) {
+        let view = self.view_mut(tab);
+        match tab {
+            Tab::Authorizations => view.refresh(data.authorizations.iter().map(|a| a.name.as_str())),
+            Tab::Endpoints => view.refresh(data.endpoints.iter().map(|e| e.name.as_str())),
+            Tab::Connections => view.refresh(data.connections.iter().map(|c| c.authorization_name.as_str())),
+        }
+    }
+
+    /// Shows `tab` with the row of `id` selected (dropping a filter that hides it).
     pub fn select(&mut self, tab: Tab, id: i64, data: &Data) {
         let index = match tab {
             Tab::Authorizations => data.authorizations.iter().position(|a| a.id == id),
             Tab::Endpoints => data.endpoints.iter().position(|e| e.id == id),
             Tab::Connections => data.connections.iter().position(|c| c.id == id),
         };
-        if let Some(index) = index {
-            match tab {
-                Tab::Authorizations => self.authorizations.cursor.selected = index,
-                Tab::Endpoints => self.endpoints.cursor.selected = index,
-                Tab::Connections => self.connections.cursor.selected = index,
-            }
+        let Some(index) = index else { return };
+        if !self.view(tab).rows().contains(&index) {
+            self.view_mut(tab).clear_filter();
+            self.refresh(tab, data);
         }
+        self.view_mut(tab).select(index);
+    }
+
+    /// The screen whose keys apply: the current tab's, or its filter's while it is typed into.
+    pub fn context(&self) -> Context {
+        if self.view(self.current).editing { Context::Filter } else { self.current.context() }
     }
 
     pub fn available(&self, action: Action, data: &Data) -> bool {
+        if action == Action::Cancel {
+            return self.view(self.current).is_filtered() || self.view(self.current).editing;
+        }
         match self.current {
             Tab::Authorizations => self.authorizations.available(action, data),
             Tab::Endpoints => self.endpoints.available(action, data),
@@ -116,22 +155,49 @@ impl Tabs {
     }
 
     pub fn update(&mut self, action: Action, data: &Data) -> Vec<Command> {
+        let tab = self.current;
+        if self.view(tab).editing {
+            let view = self.view_mut(tab);
+            let changes = matches!(action, Action::Cancel);
+            view.update_filter(action);
+            if changes {
+                self.refresh(tab, data);
+            }
+            return Vec::new();
+        }
         match action {
-            Action::Quit => vec![Command::Quit],
-            Action::NextTab => {
-                self.current = self.current.next();
-                Vec::new()
+            Action::Quit => return vec![Command::Quit],
+            Action::NextTab => self.current = tab.next(),
+            Action::PrevTab => self.current = tab.prev(),
+            Action::Apps => return vec![Command::Push(Overlay::AppPicker(AppPicker::new(data)))],
+            Action::Cancel => {
+                self.view_mut(tab).clear_filter();
+                self.refresh(tab, data);
             }
-            Action::PrevTab => {
-                self.current = self.current.prev();
-                Vec::new()
+            _ if self.view_mut(tab).navigate(action) => {}
+            _ => {
+                return match tab {
+                    Tab::Authorizations => self.authorizations.update(action, data),
+                    Tab::Endpoints => self.endpoints.update(action, data),
+                    Tab::Connections => self.connections.update(action, data),
+                };
             }
-            Action::Apps => vec![Command::Push(Overlay::AppPicker(AppPicker::new(data)))],
-            _ => match self.current {
-                Tab::Authorizations => self.authorizations.update(action, data),
-                Tab::Endpoints => self.endpoints.update(action, data),
-                Tab::Connections => self.connections.update(action, data),
-            },
+        }
+        Vec::new()
+    }
+
+    /// A key typed into the current tab's filter.
+    pub fn type_key(&mut self, key: KeyEvent, data: &Data) {
+        let tab = self.current;
+        if self.view_mut(tab).type_key(key) {
+            self.refresh(tab, data);
+        }
+    }
+
+    pub fn paste(&mut self, text: &str, data: &Data) {
+        let tab = self.current;
+        if self.view_mut(tab).paste(text) {
+            self.refresh(tab, data);
         }
     }
 }

@@ -2,17 +2,23 @@
 //! listener, the paste box, and the report the run ended with. The run's events change it in
 //! [`TestPane::apply`]; its keys in [`TestPane::update`].
 
+mod url_view;
+
+pub use url_view::UrlView;
+
+use std::cell::Cell;
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::Command;
+use super::{Command, Overlay};
 use crate::flow::{
     DeviceCode, DevicePoll, FlowEvent, FlowHandle, FlowKind, FlowReport, FlowRequest, HttpExchange, ListenerStatus,
-    StepId, StepRecord, StepStatus,
+    RunOutcome, StepId, StepRecord, StepStatus, TestRun,
 };
 use crate::keymap::{self, Action, Context};
+use crate::model::Authorization;
 use crate::model::redact::{MASK, Sensitive};
 use crate::platform::{Effect, Environment};
 
@@ -77,10 +83,16 @@ pub struct TestPane {
     pub paste_focused: bool,
     /// Why the last pasted text was refused (the text stays in the box to be fixed).
     pub paste_error: Option<String>,
+    /// Show what was pasted in clear (it holds the code).
+    pub paste_revealed: bool,
     /// Show requests and responses unredacted.
     pub revealed: bool,
-    /// How far the detail is scrolled down.
+    /// How far the detail is scrolled down, in lines.
     pub detail_scroll: u16,
+    /// How many lines of detail the last frame showed: a page.
+    pub detail_height: Cell<u16>,
+    /// The recorded run this pane shows (from the history), instead of a live one.
+    pub recorded: Option<RecordedRunView>,
     /// The running flow; `None` once it ended.
     pub handle: Option<FlowHandle>,
     /// Cancel was asked for; waiting for the flow to wind down.
@@ -94,18 +106,69 @@ pub struct TestPane {
     pub device_poll: Option<DevicePoll>,
 }
 
+/// Which recorded run a pane shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRunView {
+    pub id: i64,
+    /// When it started, as the store keeps it (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub started_at: String,
+}
+
 impl TestPane {
-    /// The pane of the run `run_id` of `request`, its steps all waiting.
-    pub fn new(run_id: u64, request: &FlowRequest) -> TestPane {
+    /// The pane of the run `run_id` of `request`, its steps all waiting, started `now`.
+    pub fn new(run_id: u64, request: &FlowRequest, now: Instant) -> TestPane {
         let auth = &request.authorization;
+        TestPane::empty(run_id, auth, request.kind(), &request.steps(), now)
+    }
+
+    /// A recorded run of `authorization`, as it ended: its steps with their redacted requests and
+    /// responses, in the same pane as a live test.
+    pub fn from_run(run: &TestRun, authorization: &Authorization, now: Instant) -> TestPane {
+        let kind = run.kind.unwrap_or(FlowKind::Test);
+        let steps: Vec<StepId> = run.steps.iter().map(|s| s.step).collect();
+        let mut pane = TestPane::empty(0, authorization, kind, &steps, now);
+        for record in &run.steps {
+            let view = pane.step_mut(record.step);
+            view.status = record.status;
+            view.exchanges = record.exchanges.clone();
+            view.record = Some(record.clone());
+        }
+        let time = |at: &str| crate::model::time::parse_utc(at).unwrap_or_default();
+        pane.report = Some(FlowReport {
+            authorization_id: authorization.id,
+            auth_kind: authorization.kind(),
+            kind,
+            outcome: run.outcome.unwrap_or(RunOutcome::Failed),
+            message: run.message.clone(),
+            started_at: time(&run.started_at),
+            finished_at: run.finished_at.as_deref().map_or(0, time),
+            steps: run.steps.clone(),
+            identity: None,
+            grant: None,
+            grant_type: None,
+            introspection: None,
+            tokens: None,
+            kept: Vec::new(),
+            on_connection: None,
+            connection_status: None,
+            observed: Default::default(),
+        });
+        if let Some(i) = pane.steps.iter().rposition(|v| matches!(v.status, StepStatus::Failed | StepStatus::Ok)) {
+            pane.select(i);
+        }
+        pane.recorded = Some(RecordedRunView { id: run.id, started_at: run.started_at.clone() });
+        pane
+    }
+
+    fn empty(run_id: u64, auth: &Authorization, kind: FlowKind, steps: &[StepId], now: Instant) -> TestPane {
         TestPane {
             run_id,
             authorization_id: auth.id,
             authorization_name: auth.name.clone(),
-            kind: request.kind(),
-            steps: request.steps().iter().map(|s| StepView::new(*s)).collect(),
+            kind,
+            steps: steps.iter().map(|s| StepView::new(*s)).collect(),
             selected: 0,
-            started: Instant::now(),
+            started: now,
             auth_url: None,
             redirect_uri: None,
             listener: None,
@@ -114,8 +177,11 @@ impl TestPane {
             paste: paste_box(false),
             paste_focused: false,
             paste_error: None,
+            paste_revealed: false,
             revealed: false,
             detail_scroll: 0,
+            detail_height: Cell::new(0),
+            recorded: None,
             handle: None,
             cancelling: false,
             report: None,
@@ -151,19 +217,19 @@ impl TestPane {
         self.steps.get(self.selected)
     }
 
-    /// Applies one event of the run.
-    pub fn apply(&mut self, event: FlowEvent) {
+    /// Applies one event of the run, which happened `now`.
+    pub fn apply(&mut self, event: FlowEvent, now: Instant) {
         match event {
             FlowEvent::StepStarted { step } => {
                 let view = self.step_mut(step);
                 view.status = StepStatus::Running;
-                view.started = Some(Instant::now());
+                view.started = Some(now);
                 self.follow(step);
             }
             FlowEvent::StepFinished { record } => {
                 if record.step == StepId::Callback {
                     // The callback came: the paste box has done its job.
-                    self.paste = paste_box(self.revealed);
+                    self.paste = paste_box(self.paste_revealed);
                     self.paste_error = None;
                     self.paste_focused = false;
                 }
@@ -203,6 +269,8 @@ impl TestPane {
         let view = self.step_mut(record.step);
         view.status = record.status;
         view.error = error;
+        // The record carries the step's notes: those already shown as they came are not repeated.
+        view.notices.retain(|n| !record.notes.contains(n));
         view.record = Some(record);
     }
 
@@ -221,10 +289,15 @@ impl TestPane {
         }
     }
 
-    /// Shows or hides secrets: the requests and responses, and the pasted text (it holds the code).
+    /// Shows or hides the secrets in the requests and responses.
     pub fn toggle_reveal(&mut self) {
         self.revealed = !self.revealed;
-        if self.revealed { self.paste.clear_mask_char() } else { self.paste.set_mask_char(MASK) }
+    }
+
+    /// Shows or hides what was pasted (it holds the code), and only that.
+    pub fn toggle_paste_reveal(&mut self) {
+        self.paste_revealed = !self.paste_revealed;
+        if self.paste_revealed { self.paste.clear_mask_char() } else { self.paste.set_mask_char(MASK) }
     }
 
     pub fn select(&mut self, index: usize) {
@@ -271,16 +344,16 @@ impl TestPane {
         if self.paste_focused { Context::TestPaste } else { Context::TestPane }
     }
 
-    pub fn available(&self, action: Action, env: &Environment) -> bool {
+    pub fn available(&self, action: Action) -> bool {
         match action {
             Action::Copy => self.auth_url.is_some() || self.device.is_some(),
-            Action::OpenBrowser => {
-                env.can_open_browser && (self.auth_url.is_some() || self.device.is_some()) && self.is_running()
-            }
+            Action::ShowUrl => self.auth_url.is_some(),
+            Action::OpenBrowser => (self.auth_url.is_some() || self.device.is_some()) && self.is_running(),
             Action::Paste => self.is_waiting_for_callback(),
             Action::Test => !self.is_running() && self.kind == FlowKind::Test,
             Action::Refresh => {
                 !self.is_running()
+                    && self.connection_id.is_some()
                     && self.report.as_ref().is_some_and(|r| r.grant.as_ref().is_some_and(|g| g.refresh_token))
             }
             _ => true,
@@ -294,12 +367,14 @@ impl TestPane {
         }
     }
 
-    pub fn update(&mut self, action: Action) -> Vec<Command> {
+    pub fn update(&mut self, action: Action, env: &Environment) -> Vec<Command> {
+        let page = self.detail_height.get().saturating_sub(1).max(1);
         match action {
             Action::Up => self.select(self.selected.saturating_sub(1)),
             Action::Down => self.select(self.selected + 1),
-            Action::ScrollDown => self.detail_scroll = self.detail_scroll.saturating_add(10),
-            Action::ScrollUp => self.detail_scroll = self.detail_scroll.saturating_sub(10),
+            Action::ScrollDown => self.detail_scroll = self.detail_scroll.saturating_add(page),
+            Action::ScrollUp => self.detail_scroll = self.detail_scroll.saturating_sub(page),
+            Action::Reveal if self.paste_focused => self.toggle_paste_reveal(),
             Action::Reveal => self.toggle_reveal(),
             // A device login: the user code, to type (or paste) on the verification page.
             Action::Copy if self.device.is_some() => {
@@ -325,25 +400,29 @@ impl TestPane {
                 }
             }
             Action::Copy => {
-                if let Some(url) = self.auth_url.clone() {
-                    return vec![
-                        Command::Effect(Effect::CopyToClipboard(url)),
-                        Command::Info(
-                            "Copied the authorization URL to your clipboard (OSC 52; your terminal must allow it)."
-                                .into(),
-                        ),
-                    ];
+                if let Some(url) = &self.auth_url {
+                    return copy_url(url, env);
+                }
+            }
+            Action::ShowUrl => {
+                if let Some(url) = &self.auth_url {
+                    return vec![Command::Push(Overlay::UrlView(UrlView::new(url.clone())))];
                 }
             }
             Action::OpenBrowser => {
-                if let Some(url) = self.auth_url.clone() {
-                    return vec![
+                let Some(url) = self.auth_url.clone() else { return Vec::new() };
+                return match env.no_browser_reason() {
+                    Some(why) => vec![Command::Info(format!(
+                        "{why} Open the URL on your own machine: {} copies it, {} shows it whole.",
+                        keymap::key_for(Context::TestPane, Action::Copy),
+                        keymap::key_for(Context::TestPane, Action::ShowUrl),
+                    ))],
+                    None => vec![
                         Command::Effect(Effect::OpenBrowser(url)),
                         Command::Info("Opening the authorization URL in your browser…".into()),
-                    ];
-                }
+                    ],
+                };
             }
-            Action::Paste if self.paste_focused => self.submit_paste(),
             Action::Paste => self.focus_paste(),
             Action::Submit => self.submit_paste(),
             Action::Test => return vec![Command::Test { authorization_id: self.authorization_id, answers: None }],
@@ -365,14 +444,10 @@ impl TestPane {
         Vec::new()
     }
 
-    /// A key no binding took: while waiting for the callback, typing fills the paste box.
+    /// A key no binding took: typed into the paste box when it has the focus (only `p` or a paste
+    /// gives it the focus, so a stray letter does nothing).
     pub fn type_key(&mut self, key: KeyEvent) {
-        if !self.is_waiting_for_callback() {
-            return;
-        }
-        let printable = matches!(key.code, KeyCode::Char(_)) && !key.modifiers.contains(KeyModifiers::CONTROL);
-        if self.paste_focused || printable {
-            self.focus_paste();
+        if self.paste_focused && self.is_waiting_for_callback() {
             self.paste.input(key);
         }
     }
@@ -387,6 +462,9 @@ impl TestPane {
 
     /// Hands the paste box's text to the waiting flow.
     fn submit_paste(&mut self) {
+        if !self.paste_focused {
+            return;
+        }
         let text = self.paste.lines().join("").trim().to_owned();
         if text.is_empty() {
             self.paste_error =
@@ -397,4 +475,18 @@ impl TestPane {
         let sent = self.handle.as_ref().is_some_and(|h| h.paste(text));
         self.paste_error = if sent { None } else { Some("The test is no longer waiting for a callback.".into()) };
     }
+}
+
+/// Copies the authorization URL with OSC 52, saying what was sent and how to check it arrived:
+/// authdeck can't know whether the terminal accepted it.
+pub fn copy_url(url: &str, env: &Environment) -> Vec<Command> {
+    let show = keymap::key_for(Context::TestPane, Action::ShowUrl);
+    vec![
+        Command::Effect(Effect::CopyToClipboard(url.to_owned())),
+        Command::Info(format!(
+            "Sent the URL ({} characters) to your terminal's clipboard (OSC 52). Nothing to paste? {} Or press {show} to show it whole and select it.",
+            url.chars().count(),
+            env.clipboard_advice()
+        )),
+    ]
 }
