@@ -437,11 +437,14 @@ pub fn worst(drift: &[Drift]) -> Option<Severity> {
 /// compared.
 pub fn diff(before: &Fingerprint, now: &Fingerprint, context: &DriftContext<'_>) -> Vec<Drift> {
     let mut out = Vec::new();
+    // The last ID token is this run's when it got one (a refresh after the keys rotated brings
+    // one signed by a new key: the connection has caught up), else the last good run's.
+    let last_id_token = now.id_token.as_ref().or(before.id_token.as_ref());
     if let (Some(b), Some(n)) = (&before.discovery, &now.discovery) {
-        discovery_drift(b, n, context, before.id_token.as_ref(), &mut out);
+        discovery_drift(b, n, context, last_id_token, &mut out);
     }
     if let (Some(b), Some(n)) = (&before.keys, &now.keys) {
-        key_drift(b, n, before.id_token.as_ref(), &mut out);
+        key_drift(b, n, last_id_token, &mut out);
     }
     for (area, b, n) in [
         (Area::TokenResponse, &before.token, &now.token),
@@ -843,6 +846,11 @@ mod tests {
         // The same kid with other key material counts as gone for the signature.
         let replaced = Fingerprint { keys: Some(key("k1", "zzz")), ..Default::default() };
         assert_eq!(worst(&diff(&before, &replaced, &DriftContext::default())), Some(Severity::Failure));
+        // A refresh after the rotation brought an ID token signed by the new key: only warnings.
+        let caught_up =
+            Fingerprint { id_token: Some(SignedBy { kid: Some("k2".into()), alg: "RS256".into() }), ..rotated.clone() };
+        let drift = diff(&before, &caught_up, &DriftContext::default());
+        assert_eq!(worst(&drift), Some(Severity::Warning), "{}", lines(&drift).join("\n"));
     }
 
     #[test]
