@@ -585,7 +585,9 @@ fn shape_drift(area: Area, before: &Shape, now: &Shape, out: &mut Vec<Drift>) {
     let mapped: BTreeSet<String> = before.mapped_paths().into_iter().chain(now.mapped_paths()).collect();
     let is_mapped = |path: &str| mapped.iter().any(|m| m == path || m.starts_with(&format!("{path}.")));
     for (name, seen) in &before.mapped {
-        if seen.found && now.mapped.get(name).is_some_and(|n| !n.found) {
+        // A plain path gone is said once, below, as the field gone.
+        let said_below = before.fields.contains_key(&seen.entry) && !now.fields.contains_key(&seen.entry);
+        if seen.found && !said_below && now.mapped.get(name).is_some_and(|n| !n.found) {
             out.push(Drift::new(
                 Failure,
                 area,
@@ -766,6 +768,13 @@ mod tests {
         assert_eq!(worst(&drift), Some(Severity::Failure));
         let shown = lines(&drift).join("\n");
         assert!(shown.contains("expires_in is gone (the response mapping reads it)"), "{shown}");
+        assert_eq!(shown.matches("expires_in").count(), 1, "said once: {shown}");
+        // Still there but empty: the mapping finds nothing, though no field is gone.
+        let emptied = with_token(shape(
+            json!({"access_token": "a", "expires_in": "", "token_type": "Bearer"}),
+            &[("access_token", "access_token", true), ("expires_in", "expires_in", false)],
+        ));
+        let shown = lines(&diff(&before, &emptied, &DriftContext::default())).join("\n");
         assert!(shown.contains("the mapping of expires in (\"expires_in\") finds no value any more"), "{shown}");
 
         let gained = with_token(shape(
