@@ -268,7 +268,10 @@ async fn api_keys_come_from_the_environment_or_the_kept_credentials() {
     let out = authdeck(dir, &["check", "Stripe key"], &[("AUTHDECK_STRIPE_KEY_KEY", "fake-api-key-123")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("PASS   Keys App / Stripe key"), "{stdout}");
+    assert!(
+        stdout.contains("PASS   Keys App / Stripe key") && stdout.contains("The API key works, for Key owner (k1)."),
+        "{stdout}"
+    );
     assert!(!stdout.contains("fake-api-key-123"));
     let seen = server.seen();
     assert_eq!(seen.last().unwrap().headers.get("x-api-key").map(String::as_str), Some("Bearer fake-api-key-123"));
