@@ -50,6 +50,17 @@ impl CheckResult {
         }
     }
 
+    /// One word (or two) for a table cell: "passed", "warned", "needs login".
+    pub fn word(self) -> &'static str {
+        match self {
+            CheckResult::Pass => "passed",
+            CheckResult::Skip => "skipped",
+            CheckResult::Warn => "warned",
+            CheckResult::Fail => "failed",
+            CheckResult::NeedsLogin => "needs login",
+        }
+    }
+
     /// "passed", "warned", "failed", "needs an interactive login".
     pub fn label(self) -> &'static str {
         match self {
@@ -151,13 +162,7 @@ impl CheckSummary {
     pub fn describe(&self, now: i64) -> String {
         let when = super::time::parse_utc(&self.checked_at)
             .map_or_else(|| self.checked_at.clone(), |at| super::time::ago(at, now));
-        let result = self.result.map_or("unknown", |r| match r {
-            CheckResult::Pass => "passed",
-            CheckResult::Skip => "skipped",
-            CheckResult::Warn => "warned",
-            CheckResult::Fail => "failed",
-            CheckResult::NeedsLogin => "needs login",
-        });
+        let result = self.result.map_or("unknown", CheckResult::word);
         match self.drift.len() {
             0 => format!("{result} {when}"),
             1 => format!("{result} {when}, 1 change"),
