@@ -543,8 +543,15 @@ fn key_drift(before: &[KeySeen], now: &[KeySeen], signed_by: Option<&SignedBy>, 
     let by_id =
         |keys: &[KeySeen]| -> BTreeMap<String, KeySeen> { keys.iter().map(|k| (k.identity(), k.clone())).collect() };
     let (old, new) = (by_id(before), by_id(now));
+    // The key that signed the last ID token: gone, or another key under its kid.
+    let signing_gone = signed_by.and_then(|s| s.kid.as_deref()).filter(|kid| {
+        let was = old.get(*kid);
+        !new.get(*kid).is_some_and(|n| was.is_none_or(|w| w.thumbprint == n.thumbprint))
+    });
     for (id, key) in &old {
         match new.get(id) {
+            // The signing key gone is said once, as the failure below.
+            None if signing_gone == Some(id.as_str()) => {}
             None => out.push(Drift::new(Warning, Area::Keys, format!("{} was removed", key.describe()))),
             Some(n) if n.thumbprint != key.thumbprint => out.push(
                 Drift::new(Warning, Area::Keys, format!("{} is another key now (same kid)", key.describe()))
@@ -564,19 +571,14 @@ fn key_drift(before: &[KeySeen], now: &[KeySeen], signed_by: Option<&SignedBy>, 
             out.push(Drift::new(Warning, Area::Keys, format!("{} was added", key.describe())));
         }
     }
-    // The key that signed the last good run's ID token: gone, or another key under its kid.
-    if let Some(SignedBy { kid: Some(kid), alg }) = signed_by {
-        let was = old.get(kid);
-        let still = new.get(kid).is_some_and(|n| was.is_none_or(|w| w.thumbprint == n.thumbprint));
-        if !still {
-            out.push(Drift::new(
-                Failure,
-                Area::Keys,
-                format!(
-                    "the key that signed the last ID token (kid {kid}, {alg}) is no longer in the JWKS: ID tokens signed before no longer verify, and a client that cached the keys must fetch them again"
-                ),
-            ));
-        }
+    if let (Some(kid), Some(SignedBy { alg, .. })) = (signing_gone, signed_by) {
+        out.push(Drift::new(
+            Failure,
+            Area::Keys,
+            format!(
+                "the key that signed the last ID token (kid {kid}, {alg}) is no longer in the JWKS: ID tokens signed before no longer verify, and a client that cached the keys must fetch them again"
+            ),
+        ));
     }
 }
 
@@ -841,7 +843,7 @@ mod tests {
         let drift = diff(&before, &rotated, &DriftContext::default());
         let shown = lines(&drift).join("\n");
         assert_eq!(worst(&drift), Some(Severity::Failure), "{shown}");
-        assert!(shown.contains("kid k1 (RSA, RS256) was removed"), "{shown}");
+        assert!(!shown.contains("kid k1 (RSA, RS256) was removed"), "the failure says it: {shown}");
         assert!(shown.contains("kid k2 (RSA, RS256) was added"), "{shown}");
         assert!(
             shown.contains("the key that signed the last ID token (kid k1, RS256) is no longer in the JWKS"),
