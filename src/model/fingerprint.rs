@@ -546,7 +546,7 @@ fn key_drift(before: &[KeySeen], now: &[KeySeen], signed_by: Option<&SignedBy>, 
     // The key that signed the last ID token: gone, or another key under its kid.
     let signing_gone = signed_by.and_then(|s| s.kid.as_deref()).filter(|kid| {
         let was = old.get(*kid);
-        !new.get(*kid).is_some_and(|n| was.is_none_or(|w| w.thumbprint == n.thumbprint))
+        new.get(*kid).is_none_or(|n| was.is_some_and(|w| w.thumbprint != n.thumbprint))
     });
     for (id, key) in &old {
         match new.get(id) {
