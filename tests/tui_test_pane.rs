@@ -208,6 +208,22 @@ fn a_whole_flow_with_the_redirected_url_pasted_then_refresh() {
     h.tab(2);
     h.enter();
     h.assert_shows("Connection of \"Local OIDC\"");
+    h.assert_shows("Last check      none yet (`authdeck check` runs one headless)");
+    // The refresh lab, on the connection: force expiry, then the rotation test; the reuse test
+    // asks first (it may cost the grant).
+    h.press("e");
+    h.wait_for("Force expiry \"Local OIDC\" · done");
+    h.assert_shows("✓ Token marked expired       ");
+    h.assert_shows("✓ Test User");
+    h.esc();
+    h.press("o");
+    h.wait_for("Rotation test \"Local OIDC\" · done");
+    h.assert_shows("The provider does not rotate refresh tokens");
+    h.esc();
+    h.press("O");
+    h.assert_shows("then send the replaced refresh token again?");
+    h.esc();
+    h.assert_shows("Connection of \"Local OIDC\"");
     h.press("i");
     h.wait_for("Introspect \"Local OIDC\" · done");
     h.assert_shows("active");

@@ -25,7 +25,7 @@ use crate::model::run::{
     StepId, StepRecord, StepStatus, Tokens,
 };
 use crate::model::signature::{self, CallbackSignature, SignatureCheck};
-use crate::model::{AuthConfig, Endpoint, Grant, KeyPlacement, OAuth2Config, ResponseMapping};
+use crate::model::{AuthConfig, AuthKind, Endpoint, Grant, KeyPlacement, OAuth2Config, ResponseMapping};
 
 /// Runs every step of `request`, stopping at the first failure or at a cancel.
 pub(crate) async fn run(
@@ -309,7 +309,7 @@ impl Run<'_> {
     fn report(&self, request: &FlowRequest, started_at: i64, result: Result<(), FlowError>) -> FlowReport {
         let kind = request.kind();
         let (outcome, message) = match result {
-            Ok(()) => (RunOutcome::Ok, self.success_message(kind, request.grant())),
+            Ok(()) => (RunOutcome::Ok, self.success_message(kind, request.authorization.kind(), request.grant())),
             Err(FlowError::Cancelled) => {
                 let at = match self.steps.last() {
                     Some(s) if s.status == StepStatus::Cancelled => format!(" during \"{}\"", s.step.label()),
@@ -342,11 +342,22 @@ impl Run<'_> {
         }
     }
 
-    fn success_message(&self, kind: FlowKind, grant: Option<Grant>) -> String {
+    fn success_message(&self, kind: FlowKind, auth: AuthKind, grant: Option<Grant>) -> String {
         if let Some(done) = &self.done {
             return done.clone();
         }
         let who = self.identity.as_ref().filter(|i| !i.is_empty()).map(Identity::display);
+        let credentials = match auth {
+            AuthKind::ApiKey => Some("The API key works"),
+            AuthKind::Basic => Some("The username and password work"),
+            AuthKind::OAuth2 => None,
+        };
+        if let (FlowKind::Check, Some(credentials)) = (kind, credentials) {
+            return match who {
+                Some(who) => format!("{credentials}, for {who}."),
+                None => format!("{credentials}."),
+            };
+        }
         match (kind, grant, who) {
             (FlowKind::Refresh, _, Some(who)) => format!("Refreshed; the new access token works for {who}."),
             (FlowKind::Refresh, _, None) => "Refreshed: got a new access token.".into(),

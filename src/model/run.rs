@@ -82,10 +82,10 @@ impl StepId {
             StepId::Refresh => "Refresh-token grant",
             StepId::SigningKeys => "Issuer's signing keys",
             StepId::SavedToken => "Saved access token",
-            StepId::MarkedExpired => "Access token marked expired",
+            StepId::MarkedExpired => "Token marked expired",
             StepId::SecondRefresh => "Second refresh",
-            StepId::ReuseOld => "Replaced refresh token reused",
-            StepId::AfterReuse => "Newest refresh token after the reuse",
+            StepId::ReuseOld => "Old refresh token reused",
+            StepId::AfterReuse => "Newest token after reuse",
             StepId::LifetimeProbe => "Lifetime probe",
             StepId::IdToken => "ID token checked",
             StepId::UserInfo => "User information",
@@ -634,6 +634,16 @@ pub struct RecordedRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_refresh_labs_step_labels_fit_the_test_panes_step_column() {
+        // The pane gives a label 26 characters and a space before the elapsed time.
+        for step in
+            [StepId::MarkedExpired, StepId::SecondRefresh, StepId::ReuseOld, StepId::AfterReuse, StepId::LifetimeProbe]
+        {
+            assert!(step.label().chars().count() <= 26, "{:?}: {}", step, step.label());
+        }
+    }
 
     #[test]
     fn identity_display_uses_what_is_known() {

@@ -73,6 +73,23 @@ impl Store {
                 });
             }
         }
+        // Credentials kept for `authdeck check`.
+        let mut stmt = self.conn.prepare(
+            "SELECT a.name, p.name, k.secret FROM kept_credentials k JOIN authorizations a ON a.id = k.authorization_id
+             JOIN apps p ON p.id = a.app_id ORDER BY p.name, a.id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (name, app, sealed) in rows {
+            if let Err(why) = self.vault.check(&sealed) {
+                out.push(UnreadableSecret {
+                    what: format!("the credentials kept for checks of \"{name}\" (app \"{app}\")"),
+                    how: format!("keep them again: `authdeck test \"{name}\" --app \"{app}\" --keep-credentials`"),
+                    key_id: missing_key(why),
+                });
+            }
+        }
         Ok(out)
     }
 
