@@ -67,8 +67,21 @@ pub enum StoreError {
     NotFound(String),
     #[error("Stored data is damaged: {0}")]
     Corrupt(String),
-    #[error("Database error: {0}")]
+    #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
+}
+
+/// SQLite's own words, except for the one a user meets and can act on: another writer that
+/// held the file longer than the busy timeout.
+fn sqlite_message(error: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    match error.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked) => format!(
+            "The database is busy: another authdeck (or a backup) has been writing to it for more than {} s. Nothing was changed; try again when it has finished.",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        _ => format!("Database error: {error}"),
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -338,5 +351,19 @@ fn map_unique(e: rusqlite::Error, what: &'static str, name: &str) -> StoreError 
             StoreError::DuplicateName { what, name: name.to_owned() }
         }
         other => StoreError::Sqlite(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_writer_that_outlasts_the_busy_timeout_is_named_with_what_to_do() {
+        let busy = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None);
+        let message = StoreError::from(busy).to_string();
+        assert!(message.contains("another authdeck") && message.contains("try again"), "{message}");
+        let other = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        assert!(StoreError::from(other).to_string().starts_with("Database error: "));
     }
 }
