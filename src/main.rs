@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, EventStream};
+use crossterm::event::{DisableBracketedPaste, EventStream};
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
@@ -161,9 +161,9 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
     });
     enable_raw_mode().context("Cannot put the terminal in raw mode")?;
     let result = async {
-        execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+        // Never `terminal.clear()`: it asks the terminal where the cursor is (tui::enter_screen).
+        tui::enter_screen(&mut stdout())?;
         let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
-        terminal.clear()?;
         let env = app.env.clone();
         tui::run(&mut terminal, app, EventStream::new(), &mut |effect| platform::carry_out(effect, &env)).await
     }
