@@ -8,6 +8,7 @@
 
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Instant;
@@ -310,7 +311,7 @@ struct PaneShot {
 impl PaneShot {
     fn new(at: Instant) -> PaneShot {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let mut store = isolated::open(&dir.path().join("p.db")).unwrap();
         store.apps_or_first().unwrap();
         seed(&mut store);
         let mut app = App::new(store).unwrap();

@@ -5,6 +5,7 @@
 mod oidc;
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -343,7 +344,7 @@ async fn quitting_mid_test_records_the_run_and_frees_the_port() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.db");
     let port = free_port();
-    let mut store = authdeck::store::Store::open(&path).unwrap();
+    let mut store = isolated::open(&path).unwrap();
     add_authorization(&mut store, port);
     let mut app = authdeck::app::App::new(store).unwrap();
     let key = |code| Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
@@ -358,7 +359,7 @@ async fn quitting_mid_test_records_the_run_and_frees_the_port() {
     authdeck::tui::run(&mut terminal, &mut app, futures_util::stream::iter(events), &mut |_| Ok(())).await.unwrap();
     assert!(app.quit);
     drop(app);
-    let store = authdeck::store::Store::open(&path).unwrap();
+    let store = isolated::open(&path).unwrap();
     let id = store.authorization_rows(None).unwrap()[1].authorization.id;
     let runs = store.test_runs(id, 10).unwrap();
     assert_eq!(runs.len(), 1, "the run was recorded");
