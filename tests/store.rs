@@ -322,7 +322,7 @@ fn a_second_import_updates_endpoints_and_authorizations_in_place() {
 fn a_new_database_is_a_wal_database_and_lists_endpoints_as_sqlite_orders_names() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("order.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = isolated::open(&path).unwrap();
     let app = store.apps_or_first().unwrap().remove(0);
     let names = ["beta", "Alpha", "alpha", "Émile", "émile", "_under", "Zed", "zed 2", "a", "ALPHA"];
     for name in names {
