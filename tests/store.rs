@@ -317,3 +317,26 @@ fn a_second_import_updates_endpoints_and_authorizations_in_place() {
     assert_eq!(basic.username_label, "Email");
     assert_eq!(basic.userinfo_endpoint, Some(endpoint[0].id));
 }
+
+#[test]
+fn a_new_database_is_a_wal_database_and_lists_endpoints_as_sqlite_orders_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("order.db");
+    let mut store = isolated::open(&path).unwrap();
+    let app = store.apps_or_first().unwrap().remove(0);
+    let names = ["beta", "Alpha", "alpha", "Émile", "émile", "_under", "Zed", "zed 2", "a", "ALPHA"];
+    for name in names {
+        let mut endpoint = Endpoint::new_for(EndpointPurpose::Other);
+        endpoint.app_id = app.id;
+        endpoint.name = name.into();
+        store.insert_endpoint(&endpoint).unwrap();
+    }
+    let listed: Vec<String> = store.endpoints(app.id).unwrap().into_iter().map(|e| e.name).collect();
+    // SQLite's own NOCASE order, ties by id (the order they were made in).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut stmt = conn.prepare("SELECT name FROM endpoints ORDER BY name COLLATE NOCASE, id").unwrap();
+    let expected: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(listed, expected);
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+}
