@@ -280,6 +280,8 @@ pub static BINDINGS: &[Binding] = &[
     bind!(EndpointPicker, [ESC], Cancel, "close"),
     bind!(EndpointPicker, [ch('k'), UP], Up, "move up", hidden),
     bind!(EndpointPicker, [ch('j'), DOWN], Down, "move down", hidden),
+    bind!(EndpointPicker, [ch('g'), HOME], Top, "first entry", hidden),
+    bind!(EndpointPicker, [ch('G'), END], Bottom, "last entry (create a new one)", hidden),
     // The provider presets (letters type into the filter).
     bind!(PresetPicker, [ENTER], Submit, "use this preset"),
     bind!(PresetPicker, [ESC], Cancel, "clear the filter / close"),
@@ -295,6 +297,8 @@ pub static BINDINGS: &[Binding] = &[
     // Yes/no questions.
     bind!(Confirm, [ch('y')], Yes, "yes"),
     bind!(Confirm, [ch('n'), ESC], No, "no"),
+    bind!(Confirm, [ch('j'), DOWN], Down, "scroll down", hidden),
+    bind!(Confirm, [ch('k'), UP], Up, "scroll up", hidden),
     // One-line prompts (a name, a path).
     bind!(Prompt, [ENTER], Submit, "OK"),
     bind!(Prompt, [ESC], Cancel, "cancel"),

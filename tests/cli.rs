@@ -91,7 +91,7 @@ fn a_zero_timeout_and_an_empty_api_key_are_refused() {
     let db = first_start(dir.path());
     let out = authdeck(&db, &["test", "API-Key", "--timeout", "0"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout") && stderr(&out).contains("0 is not in 1..=86400"), "{}", stderr(&out));
     // The default API-Key authorization needs a user information endpoint first.
     let mut store = isolated::open(&db).unwrap();
     let app = store.apps().unwrap().remove(0);

@@ -57,6 +57,8 @@ fn discovery_fills_the_form_after_asking_and_the_fields_follow_the_grant() {
     h.press(&provider.issuer);
     h.ctrl('d');
     h.wait_for("Fill in the form from");
+    // Where the answer came from is said (under the question).
+    h.assert_shows(&format!("Read {}/.well-known/openid-configuration", provider.issuer));
     h.assert_shows("Token: create \"Local token\"");
     h.assert_shows("JWKS (signing keys): create \"Local JWKS\"");
     h.press("y");
@@ -82,6 +84,43 @@ fn discovery_fills_the_form_after_asking_and_the_fields_follow_the_grant() {
     let refs = auth.config.endpoint_refs();
     assert!(refs.by_purpose().iter().all(|(_, id)| id.is_some()), "{refs:?}");
     assert_eq!(store.endpoints(app.id).unwrap().len(), 6);
+}
+
+#[test]
+fn a_question_taller_than_the_screen_scrolls_and_keeps_its_keys_in_sight() {
+    let provider = provider();
+    let issuer = provider.issuer.clone();
+    let mut h = Harness::setup()
+        .size(80, 16)
+        .seed(move |store| {
+            let app_id = store.apps_or_first().unwrap()[0].id;
+            let config = OAuth2Config { issuer, client_id: "some-client".into(), ..Default::default() };
+            store.insert_authorization(app_id, "Short", &AuthConfig::OAuth2(config)).unwrap();
+        })
+        .start();
+    // (A new database has examples too; the seeded one is named last.)
+    h.press("/Short");
+    h.enter();
+    h.enter();
+    h.assert_shows("Edit OAuth 2.0 authorization");
+    h.ctrl('d');
+    h.wait_for("Fill in the form from");
+    h.assert_shows("↓ more (j)");
+    h.assert_shows("y yes");
+    h.assert_hides("JWKS (signing keys)");
+    for _ in 0..30 {
+        h.press("j");
+    }
+    h.assert_shows("JWKS (signing keys)");
+    h.assert_hides("↓ more (j)");
+    h.assert_hides("Fill in the form from");
+    h.assert_shows("y yes");
+    h.press("k");
+    h.assert_shows("↓ more (j)");
+    // Scrolling is not an answer: n still says no, and nothing was created.
+    h.press("n");
+    h.assert_hides("Fill in the form from");
+    assert!(h.store().endpoints(h.app_id()).unwrap().is_empty());
 }
 
 /// A device-code authorization of the public client, made from the provider's discovery document.
@@ -114,6 +153,28 @@ fn user_code_on(screen: &str) -> Option<String> {
 }
 
 #[test]
+fn at_80_by_24_the_verification_page_says_where_its_qr_code_is() {
+    let mut h = Harness::setup().size(80, 24).seed(seed_device_authorization).start();
+    h.key(KeyCode::Down);
+    h.press("t");
+    h.wait_for("and enter the code:");
+    h.press("u");
+    h.assert_shows("The verification page of the device login, whole");
+    h.assert_shows("A taller terminal shows a QR code of the page here; the test pane has it");
+    h.assert_shows("further down: Esc, then PgDn.");
+    h.esc();
+    // The pane's detail, paged down, has the QR code.
+    let mut qr = false;
+    for _ in 0..4 {
+        h.key(KeyCode::PageDown);
+        qr |= h.screen().contains("█▀▀▀▀▀█");
+    }
+    assert!(qr, "a QR code's finder pattern further down the pane:\n{}", h.screen());
+    h.esc();
+    h.wait_for("Cancelled");
+}
+
+#[test]
 fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_tab() {
     let provider = provider();
     let mut h = Harness::setup().size(130, 60).seed(seed_device_authorization).start();
@@ -128,8 +189,23 @@ fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_ta
     let code = user_code_on(&h.screen()).expect("the user code on screen");
     // c copies the code (OSC 52), to paste on the page.
     h.press("c");
-    h.assert_shows("Copied the user code");
+    h.assert_shows("Sent the user code (9 characters)");
     assert_eq!(h.take_effects(), [Effect::CopyToClipboard(code.clone())]);
+    // u: the page with the code in it, whole, with the code and a QR code of it.
+    h.assert_shows("c copies the code · u shows the page whole");
+    h.press("u");
+    h.assert_shows("The verification page of the device login, whole");
+    h.assert_shows(&format!("{}/device?user_code={code}", provider.issuer));
+    h.assert_shows(&format!("The code:  {code}"));
+    assert!(h.screen().contains("█▀▀▀▀▀█"), "a QR code's finder pattern:\n{}", h.screen());
+    h.esc();
+    // o with no display says why, and where to go instead.
+    h.press("o");
+    h.assert_shows("No browser here");
+    // (The message wraps at the screen's width: its start, then its end.)
+    h.assert_shows(&format!("Open {}/device on any", provider.issuer));
+    h.assert_shows("u shows the page and a QR code of it.");
+    assert!(h.take_effects().is_empty(), "no browser started");
 
     // The user approves on another device.
     let page = format!("{}/device?user_code={code}", provider.issuer);
@@ -162,10 +238,22 @@ fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_ta
     h.wait_for("Revoked the refresh token and the access token of connection 1.");
     h.esc();
     h.assert_shows("revoked");
+    // Its expiry means nothing any more.
+    let screen = h.screen();
+    let row = screen.lines().find(|l| l.starts_with("Device")).expect("the connection's row");
+    assert!(row.contains(" — ") && !row.contains("expires in"), "{row}");
     h.press("i");
     h.wait_for("is inactive");
     h.esc();
     // A revoked connection is neither revoked again nor refreshed.
     h.press("r");
     h.assert_shows("were revoked");
+    // Nor are its tokens offered for copying in its detail.
+    h.enter();
+    h.assert_shows("Status          revoked");
+    h.assert_shows("Access token    revoked");
+    h.assert_hides("c copy the access token");
+    h.press("c");
+    assert!(h.take_effects().is_empty(), "a revoked token is not copied");
+    h.assert_hides("Copy a secret");
 }

@@ -162,6 +162,11 @@ fn at_80_by_24_the_url_is_reachable_whole_and_copying_says_what_was_sent() {
     // And it is an OSC 8 link: the first cells carry the link sequence with the URL.
     let first = h.buffer()[(0, start as u16)].symbol().to_owned();
     assert!(first.starts_with(&format!("\u{1b}]8;;{url}\u{1b}\\")), "{first:?}");
+    // Copied from here, the way round is the URL on this screen, not the key that shows it.
+    h.press("c");
+    assert_eq!(h.take_effects(), [Effect::CopyToClipboard(url.clone())]);
+    h.assert_shows("Or select it above.");
+    h.assert_hides("Or press u");
     h.esc();
 
     // In the pane, PgDn moves a page (less one line): every row of the URL comes into view.
@@ -273,6 +278,29 @@ fn past_runs_are_listed_newest_first_and_shown_in_the_test_pane() {
     h.assert_shows("Authorizations 2/2");
 }
 
+#[test]
+fn a_message_longer_than_the_pane_s_two_summary_rows_ends_with_an_ellipsis() {
+    let long = "The user information endpoint \"Provider me\" answered HTTP 401: invalid_token (invalid token \
+        provided). See the response in the step detail and compare it with the provider's documentation.";
+    let mut h = Harness::setup()
+        .size(80, 24)
+        .seed(move |store| {
+            let id = oauth(store, "Google", 1);
+            let mut failed = report(id, RunOutcome::Failed, 5);
+            failed.message = long.into();
+            store.record_flow(&mut failed).unwrap();
+        })
+        .start();
+    h.key(KeyCode::Down);
+    h.press("h");
+    h.enter();
+    h.assert_shows("Run ");
+    let screen = h.screen();
+    let rows: Vec<&str> = screen.lines().skip(2).take(2).map(|r| r.trim_matches('│').trim_end()).collect();
+    assert!(rows[0].starts_with("✗ The user information endpoint"), "{}", h.screen());
+    assert!(rows[1].ends_with('…'), "the second row says there is more:\n{}", h.screen());
+}
+
 // 4. Connection detail: everything known; copying the token or a curl command asks first.
 
 #[test]
@@ -285,7 +313,7 @@ fn a_connection_shows_in_full_and_copies_its_token_or_a_curl_command_after_askin
             let connection = store.record_flow(&mut ok).unwrap().connection_id.unwrap();
             let mut failed = report(id, RunOutcome::Failed, 1);
             (failed.kind, failed.on_connection, failed.message) =
-                (FlowKind::Refresh, Some(connection), "invalid_grant: the refresh token was revoked".into());
+                (FlowKind::Refresh, Some(connection), "invalid_grant: the refresh token was revoked, has expired, or was already used (a provider that rotates refresh tokens accepts each one once)".into());
             store.record_flow(&mut failed).unwrap();
         })
         .start();
@@ -298,6 +326,10 @@ fn a_connection_shows_in_full_and_copies_its_token_or_a_curl_command_after_askin
     h.assert_shows("openid email");
     h.assert_shows("expires in");
     h.assert_shows("failed: invalid_grant: the refresh token was revoked");
+    // Too long for one row, it goes on under itself, not under the labels.
+    let screen = h.screen();
+    let more = screen.lines().find(|l| l.contains("accepts each one once")).expect("the rest of the failure");
+    assert!(more.starts_with(&format!("│{}", " ".repeat(16))) && !more.contains("failed:"), "{screen}");
     h.assert_shows("token.instance_url = https://acme.example.test");
     h.assert_hides("fake-access-token");
 
@@ -379,7 +411,7 @@ fn long_lists_move_by_page_and_to_the_ends_and_filter_by_name() {
     h.key(KeyCode::Home);
     h.assert_shows("Authorizations 1/60");
     // Cut cells end with an ellipsis.
-    h.assert_shows("Row 01 of sixty, …");
+    h.assert_shows("Row 01 of sixty, wi…");
 
     h.press("/");
     h.press("ROW 4");
@@ -396,6 +428,14 @@ fn long_lists_move_by_page_and_to_the_ends_and_filter_by_name() {
     h.assert_shows("Authorizations 42/60");
     h.press("/zzz");
     h.assert_shows("No name has that in it.");
+    h.esc();
+    // Filtered from the end of the list, every row found is shown (none left above the view).
+    h.press("G");
+    h.press("/ROW 1");
+    h.assert_shows("Authorizations 10/10 of 60");
+    for i in 10..20 {
+        h.assert_shows(&format!("Row {i} of sixty"));
+    }
 }
 
 #[test]
@@ -413,12 +453,43 @@ fn endpoints_of_one_host_can_be_told_apart() {
                 };
                 store.insert_endpoint(&e).unwrap();
             }
+            // What discovery creates on a local provider: one host, long last parts.
+            let mut ids = Vec::new();
+            for (name, path, purpose) in [
+                ("Local introspection", "introspection", EndpointPurpose::Introspection),
+                ("Local revocation", "revocation", EndpointPurpose::Revocation),
+            ] {
+                let url = format!("http://127.0.0.1:18977/token/{path}");
+                ids.push(
+                    store
+                        .insert_endpoint(&Endpoint {
+                            app_id: app,
+                            name: name.into(),
+                            url,
+                            ..Endpoint::new_for(purpose)
+                        })
+                        .unwrap(),
+                );
+            }
+            let config =
+                OAuth2Config { client_id: "c".into(), revocation_endpoint: Some(ids[1]), ..Default::default() };
+            store.insert_authorization(app, "Revokes", &AuthConfig::OAuth2(config)).unwrap();
         })
         .start();
     h.tab(1);
     h.assert_shows("…/token");
     h.assert_shows("…/userinfo");
     h.assert_shows("login.accounts.");
+    h.assert_shows("…/introspection");
+    h.assert_shows("…/revocation");
+    // An endpoint used only as a revocation endpoint is counted as used, and kept.
+    let row = |h: &Harness, name: &str| h.screen().lines().find(|l| l.starts_with(name)).unwrap_or_default().to_owned();
+    assert!(row(&h, "Local revocation").trim_end().ends_with(" 1"), "{}", h.screen());
+    assert!(row(&h, "Local introspecti").trim_end().ends_with(" 0"), "{}", h.screen());
+    h.press("G");
+    h.press("d");
+    h.assert_shows("The endpoint \"Local revocation\" is used by Revokes");
+    h.assert_hides("Delete the endpoint");
 }
 
 // 6. Footer and help.
@@ -477,6 +548,13 @@ fn a_form_follows_what_is_typed() {
     h.press("Iv1 client");
     h.ctrl('s');
     h.assert_shows("✗ A Client ID has no spaces");
+    // Scopes as parsed, cut with … where the row ends (not cut silently at the border).
+    h.focus("Scopes");
+    let scopes: Vec<String> = (1..=9).map(|i| format!("https://scopes.example.test/auth/scope-{i}")).collect();
+    h.paste(&scopes.join(" "));
+    let row = h.screen().lines().find(|l| l.contains("9 scopes: ")).expect("the scopes as parsed").to_owned();
+    assert!(row.contains("scope-1 · ") && row.trim_end_matches([' ', '│']).ends_with('…'), "{row}");
+    assert!(!row.contains("scope-9"), "{row}");
     h.esc();
     h.press("y");
 
@@ -508,6 +586,20 @@ fn a_form_follows_what_is_typed() {
     h.assert_shows("⚠ \"User information endpoint\" is a user information endpoint");
 }
 
+#[test]
+fn a_form_scrolled_at_80_by_24_starts_at_a_field_never_at_blank_rows() {
+    let mut h = Harness::with_size(80, 24);
+    h.press("no");
+    h.assert_shows("New OAuth 2.0 authorization");
+    for _ in 0..14 {
+        h.key(KeyCode::Tab);
+        let screen = h.screen();
+        let first = screen.lines().nth(2).unwrap_or_default().trim_matches(['│', ' ']).to_owned();
+        assert!(!first.is_empty(), "the form's first row is blank:\n{screen}");
+        assert!(screen.contains("▶ "), "the focused field is in view:\n{screen}");
+    }
+}
+
 // 9. A user information endpoint made from an API-Key form carries no bearer-token header.
 
 #[test]
@@ -516,7 +608,12 @@ fn a_user_endpoint_made_from_an_api_key_form_is_prefilled_for_a_key() {
     h.press("na");
     h.focus("User Information Endpoint");
     h.enter();
-    h.key(KeyCode::Down);
+    // G/End: the last entry, creating one; g/Home: the first.
+    h.press("G");
+    h.assert_shows("▶ + Create a new endpoint");
+    h.key(KeyCode::Home);
+    h.assert_shows("▶ (none)");
+    h.key(KeyCode::End);
     h.enter();
     h.assert_shows("New user information endpoint");
     h.focus("Headers");

@@ -335,6 +335,12 @@ fn an_api_key_is_asked_for_masked_and_tested_at_the_user_endpoint() {
     h.press("t");
     h.assert_shows("Test \"API-Key\"");
     h.assert_shows("API Key");
+    // Its Ctrl-S tests (what its button says), in the footer and the help.
+    h.assert_shows("Ctrl-S test");
+    h.assert_hides("Ctrl-S save");
+    h.key(KeyCode::F(1));
+    h.assert_shows("Ctrl-S  test");
+    h.esc();
     h.press("fake-key-123");
     h.assert_hides("fake-key-123");
     h.ctrl('s');

@@ -297,14 +297,7 @@ impl Data {
 
     /// The names of the authorizations that use an endpoint.
     pub fn endpoint_users(&self, id: i64) -> Vec<String> {
-        self.authorizations
-            .iter()
-            .filter(|a| {
-                let (token, userinfo) = a.config.endpoint_ids();
-                token == Some(id) || userinfo == Some(id)
-            })
-            .map(|a| a.name.clone())
-            .collect()
+        self.authorizations.iter().filter(|a| a.config.uses_endpoint(id)).map(|a| a.name.clone()).collect()
     }
 
     /// The entries of the endpoint list for a field: endpoints of that purpose first, then the others,

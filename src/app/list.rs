@@ -47,10 +47,12 @@ impl ListCursor {
         true
     }
 
-    /// The first row to draw so the selection is visible in `height` rows.
-    pub fn window(&self, height: usize) -> usize {
+    /// The first row to draw so the selection is visible in `height` rows of a list of `len`,
+    /// and no row is left empty while rows above could fill it (a list that got shorter — a
+    /// filter typed at its end — is shown from its start again).
+    pub fn window(&self, height: usize, len: usize) -> usize {
         self.page.set(height);
-        let mut offset = self.offset.get();
+        let mut offset = self.offset.get().min(len.saturating_sub(height));
         if self.selected < offset {
             offset = self.selected;
         } else if height > 0 && self.selected >= offset + height {
@@ -199,7 +201,7 @@ mod tests {
     #[test]
     fn pages_and_ends() {
         let mut cursor = ListCursor::default();
-        cursor.window(10);
+        cursor.window(10, 25);
         assert!(cursor.navigate(Action::ScrollDown, 25));
         assert_eq!(cursor.selected, 10);
         cursor.navigate(Action::Bottom, 25);

@@ -442,6 +442,13 @@ impl App {
         self.available_in(&self.overlays, action)
     }
 
+    /// The words of a key's hint on the screen on top (or, `under_help`, the one the help
+    /// describes): the key table's, unless that screen says otherwise.
+    pub fn hint_label(&self, action: Action, label: &'static str, under_help: bool) -> &'static str {
+        let overlays = if under_help { self.beneath_help() } else { &self.overlays };
+        overlays.last().and_then(|top| top.hint_label(action)).unwrap_or(label)
+    }
+
     /// Whether an action applies on the screen the help describes (the one under it).
     pub fn available_under_help(&self, action: Action) -> bool {
         self.available_in(self.beneath_help(), action)

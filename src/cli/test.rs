@@ -30,8 +30,8 @@ pub struct TestArgs {
     /// Print one JSON object (outcome, message, identity, grant, redacted steps) on stdout.
     #[arg(long)]
     pub json: bool,
-    /// How long to wait for the callback or a paste, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    /// How long to wait for the callback or a paste, in seconds (1 to 86400, a day).
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     /// API-Key and Basic: when the test passes, keep the key (or username and password) sealed in
     /// the database for `authdeck check` (`authdeck credentials NAME --forget` forgets them).

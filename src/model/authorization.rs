@@ -299,10 +299,10 @@ impl AuthConfig {
         }
     }
 
-    /// Whether this authorization uses the endpoint in any of its fields.
+    /// Whether this authorization uses the endpoint in any of its fields (as the store's
+    /// `endpoint_users` query counts them: every purpose and the refresh endpoint).
     pub fn uses_endpoint(&self, id: i64) -> bool {
-        let (token, userinfo) = self.endpoint_ids();
-        [token, userinfo, self.refresh_endpoint_id()].contains(&Some(id))
+        self.refresh_endpoint_id() == Some(id) || self.endpoint_refs().by_purpose().iter().any(|(_, e)| *e == Some(id))
     }
 
     /// Sets the endpoints from the database columns.

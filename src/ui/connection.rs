@@ -17,6 +17,9 @@ use crate::model::check::CheckResult;
 use crate::model::fingerprint::Severity;
 use crate::model::text::printable;
 
+/// The width of the label column; values start after it.
+const LABEL_WIDTH: u16 = 16;
+
 pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) {
     frame.render_widget(Clear, area);
     let Some(c) = v.app.data.connection(detail.connection_id) else {
@@ -27,8 +30,16 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
     };
     let title = format!("Connection of \"{}\"", printable(&c.authorization_name));
     let inner = popup(frame, area, v.theme, &title);
-    let field = |label: &str, value: String, style: Style| {
-        Line::from(vec![Span::styled(format!("{label:<16}"), v.theme.title()), Span::styled(value, style)])
+    // A value longer than its column goes on below, under itself (not under the labels).
+    let value_width = usize::from(inner.width.saturating_sub(LABEL_WIDTH)).max(8);
+    let field = |label: &str, value: String, style: Style| -> Vec<Line<'static>> {
+        let rows = super::wrap(&value, value_width).into_iter().enumerate();
+        rows.map(|(i, row)| {
+            let width = usize::from(LABEL_WIDTH);
+            let head = if i == 0 { format!("{label:<width$}") } else { " ".repeat(width) };
+            Line::from(vec![Span::styled(head, v.theme.title()), Span::styled(row, style)])
+        })
+        .collect()
     };
     let plain = Style::new();
     let none = || "—".to_owned();
@@ -53,13 +64,13 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
         (Some(_), None) => "yes".to_owned(),
         (Some(_), Some(expiry)) => format!("yes, {}", expiry.trim_start_matches("refresh token ")),
     };
-    let mut lines = vec![
+    let mut lines: Vec<Line> = [
         status,
         field("User", printable(&c.who()).into_owned(), plain),
         field("User id", identity.id.as_deref().map_or_else(none, |s| printable(s).into_owned()), plain),
         field("Name", identity.name.as_deref().map_or_else(none, |s| printable(s).into_owned()), plain),
         field("Email", identity.email.as_deref().map_or_else(none, |s| printable(s).into_owned()), plain),
-        Line::raw(""),
+        vec![Line::raw("")],
         field(
             "Scopes",
             if c.tokens.scopes.is_empty() { none() } else { printable(&c.tokens.scopes).into_owned() },
@@ -67,18 +78,29 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
         ),
         field("Grant", c.grant.map_or_else(none, |g| g.label().to_owned()), plain),
         field("Token type", c.tokens.token_type.as_deref().map_or_else(none, |s| printable(s).into_owned()), plain),
-        field("Access token", crate::flow::describe_expiry(c.tokens.expires_at, v.unix), plain),
+        field(
+            "Access token",
+            if c.status == ConnectionStatus::Revoked {
+                "revoked".to_owned()
+            } else {
+                crate::flow::describe_expiry(c.tokens.expires_at, v.unix)
+            },
+            plain,
+        ),
         field("Refresh token", refresh, plain),
         field("Tested", tested, plain),
-    ];
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if c.tokens.dpop_key.is_some() {
-        lines.push(field("Bound", "to a DPoP key kept with it (RFC 9449)".into(), plain));
+        lines.extend(field("Bound", "to a DPoP key kept with it (RFC 9449)".into(), plain));
     }
     lines.extend(last_check(v, c.id));
     // A refused refresh already says so in the status; another failure is said here.
     if let Some(error) = c.refresh_error.as_ref().filter(|e| c.status_note != **e) {
         lines.push(Line::raw(""));
-        lines.push(field("Last refresh", format!("failed: {}", printable(error)), v.theme.error()));
+        lines.extend(field("Last refresh", format!("failed: {}", printable(error)), v.theme.error()));
     }
     if !c.kept.is_empty() {
         lines.push(Line::raw(""));
@@ -96,7 +118,7 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
                 lines.extend(pretty.lines().map(|l| Line::raw(format!("  {}", printable(l)))));
             }
             Err(e) => {
-                lines.push(field("ID token", format!("kept, but unreadable: {}", printable(&e)), v.theme.error()))
+                lines.extend(field("ID token", format!("kept, but unreadable: {}", printable(&e)), v.theme.error()))
             }
         }
     }

@@ -7,7 +7,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::theme::Theme;
 use super::{View, fit, wrapped_lines};
 use crate::app::App;
 use crate::app::PickerEntry;
@@ -24,7 +23,7 @@ fn field_height(v: &View, field: &Field, form: &Form, width: u16) -> u16 {
     };
     let notes: u16 =
         notes(v, field, form).iter().map(|(n, _)| wrapped_lines(n, width.saturating_sub(LABEL_WIDTH))).sum();
-    input + notes + extra_lines(v.theme, field, form).len() as u16
+    input + notes + extra_lines(field, form).len() as u16
 }
 
 /// The lines under a field: its problem when it has one (else its help), and a warning about
@@ -100,9 +99,9 @@ fn metadata_warning(key: OAuth2Field, form: &Form, app: &App) -> Option<String> 
 /// The width of the label column; inputs, help and problems start after it.
 const LABEL_WIDTH: u16 = 28;
 
-/// What the form shows under a field beyond its help: the parameters found in the Authorization URI,
-/// the scopes as parsed.
-fn extra_lines(theme: Theme, field: &Field, form: &Form) -> Vec<Line<'static>> {
+/// What the form shows under a field beyond its help, a row each (what, then the list, cut with
+/// … to the width): the parameters found in the Authorization URI, the scopes as parsed.
+fn extra_lines(field: &Field, form: &Form) -> Vec<(String, String)> {
     match field.key {
         FieldKey::OAuth2(OAuth2Field::AuthorizationUri) => {
             let params = query_params(&form.text(OAuth2Field::AuthorizationUri));
@@ -110,7 +109,7 @@ fn extra_lines(theme: Theme, field: &Field, form: &Form) -> Vec<Line<'static>> {
                 return Vec::new();
             }
             let list = params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("  ");
-            vec![Line::from(vec![Span::styled("kept as typed: ", theme.dim()), Span::raw(list)])]
+            vec![("kept as typed: ".to_owned(), list)]
         }
         FieldKey::OAuth2(OAuth2Field::Scopes) => {
             let scopes = parse_scopes(&form.text(OAuth2Field::Scopes));
@@ -118,7 +117,7 @@ fn extra_lines(theme: Theme, field: &Field, form: &Form) -> Vec<Line<'static>> {
                 return Vec::new();
             }
             let text = format!("{} scope{}: ", scopes.len(), if scopes.len() == 1 { "" } else { "s" });
-            vec![Line::from(vec![Span::styled(text, theme.dim()), Span::raw(scopes.join(" · "))])]
+            vec![(text, scopes.join(" · "))]
         }
         _ => Vec::new(),
     }
@@ -135,8 +134,18 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, form: &Form) {
     let visible: Vec<(usize, &Field)> = form.fields.iter().enumerate().filter(|(_, f)| !f.hidden).collect();
     let heights: Vec<u16> = visible.iter().map(|(_, f)| field_height(v, f, form, inner.width)).collect();
     let focus_pos = visible.iter().position(|(i, _)| *i == form.focus).unwrap_or(0);
-    let focus_end: u16 = heights[..=focus_pos.min(heights.len().saturating_sub(1))].iter().sum();
-    let scroll = focus_end.saturating_sub(inner.height);
+    let focus_pos = focus_pos.min(heights.len().saturating_sub(1));
+    let focus_end: u16 = heights[..=focus_pos].iter().sum();
+    // From a field's first row (never the tail of one cut off above, which would read as blank
+    // rows), the first from which the focused field is in view.
+    let needed = focus_end.saturating_sub(inner.height);
+    let focus_top = focus_end - heights[focus_pos];
+    let tops = heights[..focus_pos].iter().scan(0u16, |top, h| {
+        let this = *top;
+        *top += h;
+        Some(this)
+    });
+    let scroll = tops.chain([focus_top]).find(|top| *top >= needed).unwrap_or(focus_top);
 
     let mut y = 0u16;
     let mut picker_anchor = None;
@@ -199,7 +208,9 @@ fn draw_field(frame: &mut Frame, rect: Rect, v: &View, form: &Form, field: &Fiel
         }
         FieldInput::Choice { options, selected } => {
             let value = options.get(*selected).copied().unwrap_or_default();
-            let text = if focused { format!("◀ {value} ▶") } else { value.to_owned() };
+            let width = usize::from(column.width);
+            let text =
+                if focused { format!("◀ {} ▶", fit(value, width.saturating_sub(4))) } else { fit(value, width) };
             frame.render_widget(Paragraph::new(text), column);
             row += 1;
         }
@@ -230,7 +241,9 @@ fn draw_field(frame: &mut Frame, rect: Rect, v: &View, form: &Form, field: &Fiel
         );
         row += height;
     }
-    for extra in extra_lines(theme, field, form) {
+    for (what, list) in extra_lines(field, form) {
+        let room = usize::from(column.width).saturating_sub(what.chars().count());
+        let extra = Line::from(vec![Span::styled(what, theme.dim()), Span::raw(fit(&list, room))]);
         frame.render_widget(Paragraph::new(extra), Rect { y: row, ..column });
         row += 1;
     }

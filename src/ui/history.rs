@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, history: &RunHistory) {
         return;
     }
     let height = usize::from(inner.height);
-    let offset = history.cursor.window(height);
+    let offset = history.cursor.window(height, runs.len());
     let width = usize::from(inner.width);
     let lines: Vec<Line> = runs
         .iter()

@@ -111,8 +111,11 @@ fn draw_footer(frame: &mut Frame, area: Rect, v: &View) {
 pub(crate) fn key_hints(v: &View, context: Context, width: u16) -> Vec<Span<'static>> {
     let bindings: Vec<&Binding> = keymap::bindings(context, true).filter(|b| v.app.available(b.action)).collect();
     let help = bindings.iter().find(|b| b.action == Action::Help).map(|b| keymap::describe_keys(b));
-    let pieces: Vec<(String, &str)> =
-        bindings.iter().filter(|b| b.action != Action::Help).map(|b| (keymap::describe_keys(b), b.label)).collect();
+    let pieces: Vec<(String, &str)> = bindings
+        .iter()
+        .filter(|b| b.action != Action::Help)
+        .map(|b| (keymap::describe_keys(b), v.app.hint_label(b.action, b.label, false)))
+        .collect();
     // "key label" and the two spaces after it.
     let measure = |keys: &str, label: &str| keys.chars().count() + 1 + label.chars().count() + 2;
     let width = usize::from(width);

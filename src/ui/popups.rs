@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::theme::Theme;
-use super::{View, centered, fit, key_hints, wrapped_lines};
+use super::{View, centered, fit, key_hints};
 use crate::app::overlay::{Confirm, Help, NEW_CHOICES, Prompt};
 use crate::keymap::{self, Action, Context};
+use crate::model::text::printable;
 
 pub(crate) fn popup(frame: &mut Frame, area: Rect, theme: Theme, title: &str) -> Rect {
     frame.render_widget(Clear, area);
@@ -59,12 +60,42 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, v: &View, confirm: &Confirm) 
     // A long question (what discovery would change) gets the width its lines need, as the screen allows.
     let longest = confirm.message.lines().map(|l| l.chars().count()).max().unwrap_or(0);
     let width = (longest as u16 + 2).clamp(72, 110).min(area.width);
-    let height = wrapped_lines(&confirm.message, width.saturating_sub(2)) + 4;
+    let rows: Vec<String> =
+        confirm.message.lines().flat_map(|l| hanging(&printable(l), usize::from(width.saturating_sub(2)))).collect();
+    // The question, a blank row, the keys; taller than the screen, the question scrolls.
+    let height = (rows.len() as u16).saturating_add(4).min(area.height);
     let inner = popup(frame, centered(area, width, height), v.theme, &confirm.title);
-    let mut text: Vec<Line> = confirm.message.lines().map(|l| Line::raw(l.to_owned())).collect();
-    text.push(Line::raw(""));
-    text.push(Line::from(key_hints(v, Context::Confirm, inner.width)));
-    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
+    let room = inner.height.saturating_sub(2);
+    let max_scroll = (rows.len() as u16).saturating_sub(room);
+    confirm.max_scroll.set(max_scroll);
+    let scroll = confirm.scroll.min(max_scroll);
+    let text: Vec<Line> = rows.into_iter().skip(usize::from(scroll)).take(usize::from(room)).map(Line::raw).collect();
+    let text_area = Rect { height: room, ..inner };
+    frame.render_widget(Paragraph::new(text), text_area);
+    if scroll < max_scroll {
+        // On the blank row under the question, so it covers none of it.
+        let with_blank = Rect { height: room + 1, ..inner };
+        super::more_below(frame, with_blank, v.theme, &keymap::key_for(Context::Confirm, Action::Down));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(key_hints(v, Context::Confirm, inner.width))),
+        Rect { y: inner.bottom().saturating_sub(1), height: 1, ..inner },
+    );
+}
+
+/// `line` wrapped to `width`; an indented line's next rows go further in, under its text (a list
+/// item stays one item).
+fn hanging(line: &str, width: usize) -> Vec<String> {
+    let lead = line.chars().take_while(|c| *c == ' ').count();
+    if lead == 0 || lead + 12 > width {
+        return super::wrap(line, width);
+    }
+    let body = &line[lead..];
+    super::wrap(body, width - lead - 2)
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| format!("{}{row}", " ".repeat(if i == 0 { lead } else { lead + 2 })))
+        .collect()
 }
 
 pub fn draw_prompt(frame: &mut Frame, area: Rect, v: &View, prompt: &Prompt) {
@@ -90,7 +121,8 @@ pub fn draw_help(frame: &mut Frame, area: Rect, v: &View, help: &Help) {
     let key = |keys: String, label: &str| {
         Line::from(vec![Span::styled(format!("{keys:>22}  "), v.theme.key()), Span::raw(label.to_owned())])
     };
-    let mut lines: Vec<Line> = bindings.iter().map(|b| key(keymap::describe_keys(b), b.label)).collect();
+    let mut lines: Vec<Line> =
+        bindings.iter().map(|b| key(keymap::describe_keys(b), v.app.hint_label(b.action, b.label, true))).collect();
     if keymap::edits_text(context) {
         lines.push(Line::raw(""));
         lines.push(Line::styled("In the text box:", v.theme.title()));

@@ -40,7 +40,7 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, v: &View, picker: &PresetPicke
         frame.render_widget(Paragraph::new(Line::styled(text, v.theme.dim())), Rect { height: 1, ..list });
     } else {
         let title_width = picker.presets.iter().map(|p| p.title.chars().count()).max().unwrap_or(0).min(width * 2 / 5);
-        let offset = picker.cursor.window(usize::from(list.height));
+        let offset = picker.cursor.window(usize::from(list.height), shown.len());
         for (row, &index) in shown.iter().enumerate().skip(offset).take(usize::from(list.height)) {
             let p = &picker.presets[index];
             let selected = row == picker.cursor.selected;

@@ -62,7 +62,7 @@ fn draw_table(
     let columns: Vec<u16> =
         Layout::horizontal(widths).spacing(SPACING).split(Rect { height: 1, ..area }).iter().map(|r| r.width).collect();
     let visible = area.height.saturating_sub(1) as usize;
-    let offset = view.cursor.window(visible);
+    let offset = view.cursor.window(visible, rows.len());
     let shown = (offset..rows.len().min(offset + visible)).map(|i| {
         let texts = cells(rows[i], &columns);
         let row = Row::new(texts.into_iter().zip(&columns).map(|(t, w)| fit(&t, usize::from(*w))));
@@ -100,7 +100,7 @@ fn draw_filter(frame: &mut Frame, area: Rect, v: &View, view: &TableView) {
 pub fn draw_authorizations(frame: &mut Frame, area: Rect, v: &View) {
     let data = &v.app.data;
     let widths =
-        vec![Constraint::Length(9), Constraint::Percentage(22), Constraint::Fill(1), Constraint::Percentage(20)];
+        vec![Constraint::Length(9), Constraint::Fill(2), Constraint::Fill(3), Constraint::Percentage(20)];
     let spec = TableSpec {
         title: Tab::Authorizations.title(),
         header: vec!["Kind", "Name", "Summary", "Last test"],
@@ -194,7 +194,12 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, v: &View) {
             c.authorization_name.clone(),
             c.who(),
             c.tokens.scopes.clone(),
-            crate::flow::describe_expiry(c.tokens.expires_at, v.unix),
+            // A revoked token's expiry means nothing any more.
+            if c.status == ConnectionStatus::Revoked {
+                "—".to_owned()
+            } else {
+                crate::flow::describe_expiry(c.tokens.expires_at, v.unix)
+            },
             refresh.into(),
             crate::model::time::parse_utc(&c.tested_at)
                 .map_or_else(|| c.tested_at.clone(), |at| crate::model::time::ago(at, v.unix)),

@@ -102,7 +102,17 @@ fn draw_outcome(frame: &mut Frame, area: Rect, v: &View, pane: &TestPane) {
             RunOutcome::Cancelled => Line::styled("Cancelled: the run was recorded.", v.theme.dim()),
         },
     };
-    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
+    // Two rows at most: a longer message ends with … (the step's detail has all of it).
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let width = usize::from(area.width.max(1));
+    let mut rows = wrap(&text, width);
+    let height = usize::from(area.height.max(1));
+    if rows.len() > height {
+        let rest = rows.split_off(height - 1).join(" ");
+        rows.push(fit(&rest, width));
+    }
+    let style = line.spans.first().map_or(line.style, |s| line.style.patch(s.style));
+    frame.render_widget(Paragraph::new(rows.into_iter().map(|r| Line::styled(r, style)).collect::<Vec<_>>()), area);
 }
 
 fn status_mark(v: &View, view: &StepView) -> (String, Style) {
@@ -329,7 +339,8 @@ fn device_lines(lines: &mut Vec<DetailLine>, v: &View, pane: &TestPane, device: 
     } else {
         String::new()
     };
-    text(lines, format!("{expiry} · {copy} copies the code{open}"), theme.dim());
+    let show = key_for(Context::TestPane, Action::ShowUrl);
+    text(lines, format!("{expiry} · {copy} copies the code · {show} shows the page whole{open}"), theme.dim());
     match &pane.device_poll {
         Some(poll) => text(lines, printable(&poll.message()), theme.dim()),
         None => {
@@ -448,24 +459,61 @@ fn exchange_lines(lines: &mut Vec<DetailLine>, theme: Theme, exchange: &HttpExch
     }
 }
 
-/// The authorization URL alone: a line saying what it is, then the URL across the whole width with
-/// no border beside it (a terminal's selection takes it as it is), and as a link.
+/// A URL alone: a line saying what it is, then the URL across the whole width with no border
+/// beside it (a terminal's selection takes it as it is), and as a link. A device login's page also
+/// gets its user code and, where the screen has room, a QR code of it.
 pub fn draw_url_view(frame: &mut Frame, area: Rect, v: &View, view: &UrlView) {
     frame.render_widget(Clear, area);
     let copy = key_for(Context::UrlView, Action::Copy);
     let back = key_for(Context::UrlView, Action::Cancel);
-    let header =
-        format!("The authorization URL, whole: select it with the mouse, or {copy} copies it; {back} goes back.");
-    let header_rows = wrap(&header, usize::from(area.width.max(1)));
+    let header = match view.user_code {
+        None => {
+            format!("The authorization URL, whole: select it with the mouse, or {copy} copies it; {back} goes back.")
+        }
+        Some(_) => format!(
+            "The verification page of the device login, whole: open it on any device (select it, or {copy} copies it), or scan the QR code; {back} goes back."
+        ),
+    };
+    let width = usize::from(area.width.max(1));
+    let header_rows = wrap(&header, width);
     let header_height = header_rows.len() as u16 + 1;
     frame.render_widget(
         Paragraph::new(header_rows.into_iter().map(|r| Line::styled(r, v.theme.title())).collect::<Vec<_>>()),
         Rect { height: header_height.min(area.height), ..area },
     );
     let url = printable(&view.url);
-    let rows = chunks(&url, usize::from(area.width.max(1)));
+    let rows = chunks(&url, width);
     let body = Rect { y: area.y + header_height, height: area.height.saturating_sub(header_height), ..area };
     let shown = (rows.len() as u16).min(body.height);
     frame.render_widget(Paragraph::new(rows.into_iter().map(Line::raw).collect::<Vec<_>>()), body);
     link::mark(frame.buffer_mut(), Rect { height: shown, ..body }, &view.url);
+    let Some(code) = &view.user_code else { return };
+    let mut lines = vec![
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("The code: ", v.theme.title()),
+            Span::styled(format!(" {} ", printable(code)), v.theme.user_code()),
+        ]),
+    ];
+    let room = body.height.saturating_sub(shown + lines.len() as u16);
+    match qr_lines(&view.url) {
+        Some(qr) if qr.len() as u16 <= room && qr.first().is_some_and(|l| l.chars().count() <= width) => {
+            lines.extend(qr.into_iter().map(|l| Line::styled(l, v.theme.qr())));
+        }
+        Some(qr) => {
+            // Too narrow here is too narrow in the pane too; too short, the pane scrolls to it.
+            let text = if qr.first().is_some_and(|l| l.chars().count() > width) {
+                "(A wider terminal shows a QR code of the page here.)".to_owned()
+            } else {
+                let back = key_for(Context::UrlView, Action::Cancel);
+                format!(
+                    "(A taller terminal shows a QR code of the page here; the test pane has it further down: {back}, then PgDn.)"
+                )
+            };
+            lines.extend(wrap(&text, width).into_iter().map(|r| Line::styled(r, v.theme.dim())));
+        }
+        None => {}
+    }
+    let below = Rect { y: body.y + shown, height: body.height.saturating_sub(shown), ..body };
+    frame.render_widget(Paragraph::new(lines), below);
 }

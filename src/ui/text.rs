@@ -36,7 +36,9 @@ pub fn fit_url(url: &str, width: usize) -> String {
     }
     let tail = short.rsplit_once('/').map(|(_, last)| last).filter(|t| !t.is_empty()).unwrap_or("");
     let tail_width = display_width(tail) + 1;
-    if width < 12 || tail_width > width / 2 {
+    // The last segment says most (`/revocation` and `/introspection` of one host): kept whole
+    // while at least 8 columns of the start stay beside it.
+    if width < 12 || tail_width + 9 > width {
         return fit(short, width);
     }
     let head: String = {
@@ -126,6 +128,10 @@ mod tests {
         let b = fit_url("https://api.example.test/v2/organizations/accounts/userinfo", 34);
         assert_eq!(a, "api.example.test/v2/organiz…/token");
         assert!(b.ends_with("…/userinfo") && b.starts_with("api.example.test/"), "{b}");
+        // One host, long last parts (a local provider's revocation and introspection).
+        let r = fit_url("http://127.0.0.1:18977/token/revocation", 25);
+        let i = fit_url("http://127.0.0.1:18977/token/introspection", 25);
+        assert_eq!((r.as_str(), i.as_str()), ("http://127.0.…/revocation", "http://127…/introspection"));
         assert_eq!(fit_url("https://a.test/t", 34), "a.test/t");
         assert!(fit_url("https://a.test/t", 34).chars().count() <= 34);
     }

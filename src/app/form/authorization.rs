@@ -122,7 +122,10 @@ fn oauth2_fields(c: &OAuth2Config) -> Vec<Field> {
         Field::text(
             OAuth2Field::Issuer,
             "Issuer",
-            "OpenID Connect: the provider's base URL (https://accounts.example.com); the discovery key fills in the rest.",
+            format!(
+                "OpenID Connect: the provider's base URL (https://accounts.example.com); {} fills in the rest.",
+                key_for(Context::FormText, Action::Discover)
+            ),
             &c.issuer,
         ),
         Field::text(
@@ -452,7 +455,10 @@ pub fn discovered(form: &mut Form, result: Result<Discovery, String>, data: &Dat
         }
     }
     let on_yes = vec![Command::Store(Job::SaveDiscoveredEndpoints(Box::new(plan)))];
-    vec![Command::Push(Overlay::Confirm(Confirm::new(printable_lines(&message).into_owned(), on_yes)))]
+    vec![
+        Command::Info(format!("Read {}: what it would change is asked first.", printable(&discovery.url))),
+        Command::Push(Overlay::Confirm(Confirm::new(printable_lines(&message).into_owned(), on_yes))),
+    ]
 }
 
 /// The planned endpoints were saved: the form gets the issuer, the Authorization URI (the query

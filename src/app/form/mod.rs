@@ -474,6 +474,14 @@ pub fn lines(text: &str) -> String {
 }
 
 impl Form {
+    /// What the save key does here when it doesn't save: the form asking for a key to test with
+    /// tests.
+    pub fn save_hint(&self) -> Option<&'static str> {
+        match self.target {
+            FormTarget::TestCredentials(_) => Some("test"),
+            _ => None,
+        }
+    }
     pub fn context(&self) -> Context {
         if self.picker.is_some() {
             Context::EndpointPicker
@@ -661,6 +669,8 @@ impl Form {
         match action {
             Action::Up => self.picker = Some(index.saturating_sub(1)),
             Action::Down => self.picker = Some((index + 1).min(entries.len().saturating_sub(1))),
+            Action::Top => self.picker = Some(0),
+            Action::Bottom => self.picker = Some(entries.len().saturating_sub(1)),
             Action::Cancel => self.picker = None,
             Action::Submit => {
                 self.picker = None;

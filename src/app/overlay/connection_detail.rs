@@ -34,8 +34,12 @@ impl ConnectionDetail {
     pub fn available(&self, action: Action, ctx: &Ctx) -> bool {
         let connection = ctx.data.connection(self.connection_id);
         match action {
-            Action::Copy => connection.is_some_and(|c| !c.tokens.access_token.reveal().is_empty()),
-            Action::CopyCurl => connection.is_some_and(|c| curl(c, ctx).is_some()),
+            // A revoked token is of no use to anyone: nothing to copy.
+            Action::Copy => connection
+                .is_some_and(|c| c.status != ConnectionStatus::Revoked && !c.tokens.access_token.reveal().is_empty()),
+            Action::CopyCurl => {
+                connection.is_some_and(|c| c.status != ConnectionStatus::Revoked && curl(c, ctx).is_some())
+            }
             Action::Refresh => {
                 connection.is_some_and(|c| c.tokens.refresh_token.is_some() && c.status != ConnectionStatus::Revoked)
             }

@@ -63,6 +63,15 @@ impl Overlay {
         }
     }
 
+    /// What a key's hint says here when it isn't the key table's word: a form's save key does
+    /// what its button says ("test" in the form asking for a key to test with).
+    pub fn hint_label(&self, action: Action) -> Option<&'static str> {
+        match self {
+            Overlay::Form(form) if action == Action::Save => form.save_hint(),
+            _ => None,
+        }
+    }
+
     /// Whether an action applies now.
     pub fn available(&self, action: Action, ctx: &Ctx) -> bool {
         match self {

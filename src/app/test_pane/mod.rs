@@ -20,6 +20,7 @@ use crate::flow::{
 use crate::keymap::{self, Action, Context};
 use crate::model::Authorization;
 use crate::model::redact::{MASK, Sensitive};
+use crate::model::text::printable;
 use crate::platform::{Effect, Environment};
 
 /// The paste box: what is pasted holds the authorization code, so it is masked unless revealed.
@@ -346,8 +347,8 @@ impl TestPane {
 
     pub fn available(&self, action: Action) -> bool {
         match action {
-            Action::Copy => self.auth_url.is_some() || self.device.is_some(),
-            Action::ShowUrl => self.auth_url.is_some(),
+            Action::Copy => self.auth_url.is_some() || (self.device.is_some() && self.is_running()),
+            Action::ShowUrl => self.auth_url.is_some() || (self.device.is_some() && self.is_running()),
             Action::OpenBrowser => (self.auth_url.is_some() || self.device.is_some()) && self.is_running(),
             Action::Paste => self.is_waiting_for_callback(),
             Action::Test => !self.is_running() && self.kind == FlowKind::Test,
@@ -379,29 +380,41 @@ impl TestPane {
             // A device login: the user code, to type (or paste) on the verification page.
             Action::Copy if self.device.is_some() => {
                 if let Some(device) = &self.device {
+                    let code = device.user_code.reveal();
                     return vec![
-                        Command::Effect(Effect::CopyToClipboard(device.user_code.reveal().clone())),
-                        Command::Info(
-                            "Copied the user code to your clipboard (OSC 52; your terminal must allow it).".into(),
-                        ),
+                        Command::Effect(Effect::CopyToClipboard(code.clone())),
+                        Command::Info(format!(
+                            "Sent the user code ({} characters) to your terminal's clipboard (OSC 52). Nothing to paste? {}",
+                            code.chars().count(),
+                            env.clipboard_advice()
+                        )),
                     ];
                 }
             }
             Action::OpenBrowser if self.device.is_some() => {
                 if let Some(device) = &self.device {
-                    let url = device
-                        .verification_uri_complete
-                        .as_ref()
-                        .map_or_else(|| device.verification_uri.clone(), |c| c.reveal().clone());
-                    return vec![
-                        Command::Effect(Effect::OpenBrowser(url)),
-                        Command::Info("Opening the verification page in your browser…".into()),
-                    ];
+                    return match env.no_browser_reason() {
+                        Some(why) => vec![Command::Info(format!(
+                            "{why} Open {} on any device and enter the code; {} shows the page and a QR code of it.",
+                            printable(&device.verification_uri),
+                            keymap::key_for(Context::TestPane, Action::ShowUrl),
+                        ))],
+                        None => vec![
+                            Command::Effect(Effect::OpenBrowser(verification_page(device))),
+                            Command::Info("Opening the verification page in your browser…".into()),
+                        ],
+                    };
+                }
+            }
+            Action::ShowUrl if self.auth_url.is_none() => {
+                if let Some(device) = &self.device {
+                    let view = UrlView::verification(verification_page(device), device.user_code.reveal().clone());
+                    return vec![Command::Push(Overlay::UrlView(view))];
                 }
             }
             Action::Copy => {
                 if let Some(url) = &self.auth_url {
-                    return copy_url(url, env);
+                    return copy_url(url, env, false);
                 }
             }
             Action::ShowUrl => {
@@ -477,14 +490,24 @@ impl TestPane {
     }
 }
 
+/// A device login's verification page: with the code in it where the provider gave that.
+fn verification_page(device: &DeviceCode) -> String {
+    device.verification_uri_complete.as_ref().map_or_else(|| device.verification_uri.clone(), |c| c.reveal().clone())
+}
+
 /// Copies the authorization URL with OSC 52, saying what was sent and how to check it arrived:
-/// authdeck can't know whether the terminal accepted it.
-pub fn copy_url(url: &str, env: &Environment) -> Vec<Command> {
-    let show = keymap::key_for(Context::TestPane, Action::ShowUrl);
+/// authdeck can't know whether the terminal accepted it. `shown_whole`: the URL is on screen
+/// whole already (the URL view), to be selected there.
+pub fn copy_url(url: &str, env: &Environment, shown_whole: bool) -> Vec<Command> {
+    let instead = if shown_whole {
+        "Or select it above.".to_owned()
+    } else {
+        format!("Or press {} to show it whole and select it.", keymap::key_for(Context::TestPane, Action::ShowUrl))
+    };
     vec![
         Command::Effect(Effect::CopyToClipboard(url.to_owned())),
         Command::Info(format!(
-            "Sent the URL ({} characters) to your terminal's clipboard (OSC 52). Nothing to paste? {} Or press {show} to show it whole and select it.",
+            "Sent the URL ({} characters) to your terminal's clipboard (OSC 52). Nothing to paste? {} {instead}",
             url.chars().count(),
             env.clipboard_advice()
         )),
