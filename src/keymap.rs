@@ -33,6 +33,14 @@ pub enum Action {
     Revoke,
     /// Ask the provider about a saved connection's token (RFC 7662).
     Introspect,
+    /// The refresh lab: the access token treated as expired, then the refresh path.
+    ForceExpiry,
+    /// The refresh lab: two refreshes, does the provider rotate refresh tokens?
+    RotationTest,
+    /// The refresh lab: the rotation test, then the replaced refresh token used again (asks first).
+    ReuseTest,
+    /// The refresh lab: user information called until the access token is refused (asks first).
+    LifetimeProbe,
     /// Read the issuer's discovery document into the OAuth 2.0 form.
     Discover,
     Apps,
@@ -195,6 +203,10 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Connections, [ch('r')], Refresh, "refresh the token"),
     bind!(Connections, [ch('i')], Introspect, "introspect"),
     bind!(Connections, [ch('v')], Revoke, "revoke"),
+    bind!(Connections, [ch('e')], ForceExpiry, "lab: force expiry", hidden),
+    bind!(Connections, [ch('o')], RotationTest, "lab: rotation test", hidden),
+    bind!(Connections, [ch('O')], ReuseTest, "lab: rotation and reuse test (asks first)", hidden),
+    bind!(Connections, [ch('l')], LifetimeProbe, "lab: lifetime probe (asks first)", hidden),
     bind!(Connections, [ch('d')], Delete, "delete"),
     bind!(Connections, [ch('/')], Filter, "filter"),
     bind!(Connections, [ESC], Cancel, "clear the filter"),
@@ -334,6 +346,10 @@ pub static BINDINGS: &[Binding] = &[
     bind!(ConnectionDetail, [ch('r')], Refresh, "refresh the token"),
     bind!(ConnectionDetail, [ch('v')], Revoke, "revoke"),
     bind!(ConnectionDetail, [ch('i')], Introspect, "introspect"),
+    bind!(ConnectionDetail, [ch('e')], ForceExpiry, "lab: force expiry"),
+    bind!(ConnectionDetail, [ch('o')], RotationTest, "lab: rotation test"),
+    bind!(ConnectionDetail, [ch('O')], ReuseTest, "lab: rotation and reuse test (asks first)", hidden),
+    bind!(ConnectionDetail, [ch('l')], LifetimeProbe, "lab: lifetime probe (asks first)", hidden),
     bind!(ConnectionDetail, [ch('d')], Delete, "delete"),
     bind!(ConnectionDetail, [ch('j'), DOWN], Down, "scroll down", hidden),
     bind!(ConnectionDetail, [ch('k'), UP], Up, "scroll up", hidden),
@@ -472,6 +488,10 @@ mod tests {
             Refresh,
             Revoke,
             Introspect,
+            ForceExpiry,
+            RotationTest,
+            ReuseTest,
+            LifetimeProbe,
             Discover,
             Apps,
             Rename,
@@ -503,10 +523,11 @@ mod tests {
             // Listing a new action above is enforced by this match: it stops compiling without it.
             match action {
                 Quit | Help | Up | Down | Top | Bottom | Filter | History | ShowUrl | CopyCurl | NextTab | PrevTab
-                | New | Edit | Delete | Test | Refresh | Revoke | Introspect | Discover | Apps | Rename | Export
-                | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left | Right
-                | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy | OpenBrowser
-                | Paste | ScrollUp | ScrollDown | Interrupt => {}
+                | New | Edit | Delete | Test | Refresh | Revoke | Introspect | ForceExpiry | RotationTest
+                | ReuseTest | LifetimeProbe | Discover | Apps | Rename | Export | Import | Yes | No | Cancel
+                | Submit | Save | NextField | PrevField | Reveal | Left | Right | ChooseApiKey | ChooseBasic
+                | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy | OpenBrowser | Paste | ScrollUp | ScrollDown
+                | Interrupt => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

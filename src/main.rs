@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, EventStream};
+use crossterm::event::{DisableBracketedPaste, EventStream};
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
@@ -121,6 +121,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
 /// can't be written (a read-only folder, another user's file) is no reason to stop: no log then.
 fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).ok()?;
     // Created owner-only before the appender opens it.
     std::fs::OpenOptions::new().append(true).create(true).mode(0o600).open(dir.join("authdeck.log")).ok()?;
@@ -129,9 +132,19 @@ fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuar
         .filename_prefix("authdeck.log")
         .build(dir)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AUTHDECK_LOG").unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
+    // The writer thread's queue: tracing-appender's default of 128,000 lines is a channel of
+    // 4 MB allocated and touched up front — a third of the memory of an idle authdeck. authdeck
+    // logs a few lines per action; 2,048 lines (64 KB) absorb any burst it makes, and lines past
+    // that are dropped (lossy, as before) rather than slowing the screen down.
+    let (writer, guard) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().buffered_lines_limit(2048).finish(appender);
+    // `AUTHDECK_LOG=debug`, or per module (`authdeck::flow=trace,info`): `Targets` reads what
+    // the README promises without `EnvFilter`'s regex engine (~270 KB of the binary).
+    let filter = std::env::var("AUTHDECK_LOG")
+        .ok()
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).finish().with(filter).try_init().ok()?;
     Some(guard)
 }
 
@@ -161,9 +174,9 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
     });
     enable_raw_mode().context("Cannot put the terminal in raw mode")?;
     let result = async {
-        execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+        // Never `terminal.clear()`: it asks the terminal where the cursor is (tui::enter_screen).
+        tui::enter_screen(&mut stdout())?;
         let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
-        terminal.clear()?;
         let env = app.env.clone();
         tui::run(&mut terminal, app, EventStream::new(), &mut |effect| platform::carry_out(effect, &env)).await
     }

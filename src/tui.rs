@@ -3,9 +3,11 @@
 //! a timer: an idle app uses no CPU). Generic over the ratatui backend, so tests run this very loop
 //! on `TestBackend`.
 
+use std::io::Write;
 use std::time::Duration;
 
-use crossterm::event::Event;
+use crossterm::event::{EnableBracketedPaste, Event};
+use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen};
 use futures_util::{Stream, StreamExt};
 use ratatui::{Terminal, backend::Backend};
 
@@ -109,8 +111,88 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
+/// Takes over the screen before the first frame: the alternate screen, bracketed paste, and the
+/// screen cleared, written at once. Never asks the terminal anything: ratatui's
+/// `Terminal::clear` asks where the cursor is (`ESC[6n`) to put it back, and a terminal that
+/// never answers (a recorder, some serial consoles) made authdeck give up after 2 s, while over
+/// SSH every start waited a round trip for the answer. A full-screen app needs no cursor
+/// position, and a `Terminal` made with `Terminal::new` (a full-screen viewport) asks for none;
+/// this clear stands in for `Terminal::clear` (its new back buffer is blank already).
+pub fn enter_screen(out: &mut impl Write) -> std::io::Result<()> {
+    crossterm::queue!(out, EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
+    out.flush()
+}
+
 /// Draws the app's state once.
 pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &App) -> anyhow::Result<()> {
     terminal.draw(|frame| crate::ui::draw(frame, app)).map_err(|e| anyhow::anyhow!("Drawing failed: {e}"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taking_over_the_screen_asks_the_terminal_nothing() {
+        let mut out = Vec::new();
+        enter_screen(&mut out).expect("writing to a Vec");
+        let written = String::from_utf8_lossy(&out);
+        assert!(written.contains("\x1b[?1049h"), "the alternate screen: {written:?}");
+        assert!(written.contains("\x1b[?2004h"), "bracketed paste: {written:?}");
+        assert!(written.contains("\x1b[2J"), "the screen cleared: {written:?}");
+        assert!(!written.contains("\x1b[6n"), "no cursor position asked: {written:?}");
+    }
+
+    #[test]
+    fn the_first_frame_needs_no_answer_from_the_terminal() {
+        // A backend that fails the test if anything asks it where the cursor is, as a terminal
+        // that never answers would hang the start.
+        struct Mute(ratatui::backend::TestBackend);
+        impl Backend for Mute {
+            type Error = std::convert::Infallible;
+            fn draw<'a, I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>>(
+                &mut self,
+                content: I,
+            ) -> Result<(), Self::Error> {
+                self.0.draw(content)
+            }
+            fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+                self.0.hide_cursor()
+            }
+            fn show_cursor(&mut self) -> Result<(), Self::Error> {
+                self.0.show_cursor()
+            }
+            fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
+                panic!("the start asked the terminal for the cursor position (ESC[6n)")
+            }
+            fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+                &mut self,
+                position: P,
+            ) -> Result<(), Self::Error> {
+                self.0.set_cursor_position(position)
+            }
+            fn clear(&mut self) -> Result<(), Self::Error> {
+                self.0.clear()
+            }
+            fn clear_region(&mut self, clear_type: ratatui::backend::ClearType) -> Result<(), Self::Error> {
+                self.0.clear_region(clear_type)
+            }
+            fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
+                self.0.size()
+            }
+            fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
+                self.0.window_size()
+            }
+            fn flush(&mut self) -> Result<(), Self::Error> {
+                self.0.flush()
+            }
+        }
+        let store = crate::store::Store::open_in_memory().expect("a store in memory");
+        let app = App::new(store).expect("the app");
+        let mut terminal = Terminal::new(Mute(ratatui::backend::TestBackend::new(80, 24))).expect("infallible");
+        draw(&mut terminal, &app).expect("the first frame");
+        let screen = format!("{:?}", terminal.backend().0.buffer());
+        assert!(screen.contains("Authorizations"), "{screen}");
+    }
 }

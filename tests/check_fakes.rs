@@ -174,7 +174,7 @@ async fn token_responses_that_lose_or_gain_a_field_and_an_identity_that_changed(
         stdout.contains("failure refresh response: expires_in is gone (the response mapping reads it)"),
         "{stdout}"
     );
-    assert!(stdout.contains("the mapping of expires in (\"expires_in\") finds no value any more"), "{stdout}");
+    assert!(!stdout.contains("the mapping of expires in"), "the field gone is said once: {stdout}");
     assert!(stdout.contains("But the provider's answers drifted."), "{stdout}");
 
     // It gains a field instead (compared with the last good run, not the failed one): a warning,
@@ -251,16 +251,27 @@ async fn api_keys_come_from_the_environment_or_the_kept_credentials() {
     let out = authdeck(dir, &["check", "--app", "Keys App"], &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("FAIL   Keys App / Stripe key  -  No API key to check with: set AUTHDECK_STRIPE_KEY_KEY (or AUTHDECK_KEYS_APP_STRIPE_KEY_KEY)"), "{stdout}");
+    // Found by --app and never tested: skipped, saying what it needs.
+    assert!(stdout.contains("SKIP   Keys App / Stripe key  -  Never tested, and no API key to check with: set AUTHDECK_STRIPE_KEY_KEY (or AUTHDECK_KEYS_APP_STRIPE_KEY_KEY)"), "{stdout}");
     assert!(stdout.contains("LOGIN  Keys App / Not logged in  -  \"Not logged in\" has no saved connection: it needs an interactive login first"), "{stdout}");
     assert!(stdout.contains("run: authdeck test 'Not logged in' --app 'Keys App'"), "{stdout}");
-    assert!(stdout.contains("2 checks: 1 failed, 1 needs an interactive login"), "{stdout}");
+    assert!(stdout.contains("2 checks: 1 skipped, 1 needs an interactive login"), "{stdout}");
+    let doc = json_of(&String::from_utf8_lossy(&authdeck(dir, &["check", "--app", "Keys App", "--json"], &[]).stdout));
+    assert_eq!((doc["checks"][0]["result"].as_str(), doc["summary"]["skipped"].as_u64()), (Some("skip"), Some(1)));
+    // Named, it is a failure: a CI that lost its secret must not pass.
+    let out = authdeck(dir, &["check", "Stripe key"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with("FAIL   Keys App / Stripe key  -  No API key to check with"), "{stdout}");
 
     // From the environment: the key goes where the authorization says, and never to the output.
     let out = authdeck(dir, &["check", "Stripe key"], &[("AUTHDECK_STRIPE_KEY_KEY", "fake-api-key-123")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("PASS   Keys App / Stripe key"), "{stdout}");
+    assert!(
+        stdout.contains("PASS   Keys App / Stripe key") && stdout.contains("The API key works, for Key owner (k1)."),
+        "{stdout}"
+    );
     assert!(!stdout.contains("fake-api-key-123"));
     let seen = server.seen();
     assert_eq!(seen.last().unwrap().headers.get("x-api-key").map(String::as_str), Some("Bearer fake-api-key-123"));
@@ -284,6 +295,14 @@ async fn api_keys_come_from_the_environment_or_the_kept_credentials() {
     let out = authdeck(dir, &["credentials", "Stripe key", "--forget"], &[]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(place.store().kept_credentials(key_auth).unwrap(), None);
+    // Checked once, it is no longer skipped when its key goes missing: --app fails on it too.
+    let report = dir.join("report.xml");
+    let out = authdeck(dir, &["check", "--app", "Keys App", "--junit", report.to_str().unwrap()], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL   Keys App / Stripe key  -  No API key to check with: set"), "{stdout}");
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(xml.contains("failures=\"2\" errors=\"0\" skipped=\"0\""), "{xml}");
 }
 
 #[test]

@@ -160,6 +160,8 @@ fn junit_cases(path: &Path) -> Vec<(String, String, Option<String>, String)> {
     assert_eq!(suite.attribute("tests"), Some(cases.len().to_string().as_str()));
     let failures = cases.iter().filter(|c| c.children().any(|n| n.has_tag_name("failure"))).count();
     assert_eq!(suite.attribute("failures"), Some(failures.to_string().as_str()));
+    let skipped = cases.iter().filter(|c| c.children().any(|n| n.has_tag_name("skipped"))).count();
+    assert_eq!(suite.attribute("skipped"), Some(skipped.to_string().as_str()));
     cases
         .iter()
         .map(|case| {
@@ -187,13 +189,17 @@ async fn a_login_then_check_junit_passes_as_valid_junit() {
     let report = dir.path().join("report.xml");
     let (code, stdout, stderr) =
         authdeck_async(dir.path(), &["check", "--all", "--junit", report.to_str().unwrap()]).await;
-    // The app's first API-Key authorization has no key to check with: only the OAuth one is asked for below.
+    // The app's first API-Key authorization, never tested and without a key, is skipped.
     assert!(stdout.contains(&format!("PASS   My App / {name}")), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("The saved access token still works, for Test User <test.user@example.test> (test-user-1)."),
         "{stdout}"
     );
-    assert_eq!(code, 1, "the API-Key authorization without a key fails: {stdout}");
+    assert!(stdout.contains("SKIP   My App / API-Key  -  Never tested, and no API key to check with"), "{stdout}");
+    assert!(stdout.contains("2 checks: 1 passed, 1 skipped"), "{stdout}");
+    assert_eq!(code, 0, "{stdout}");
+    let cases = junit_cases(&report);
+    assert_eq!(cases.len(), 2);
 
     let (code, stdout, stderr) =
         authdeck_async(dir.path(), &["check", &name, "--refresh", "--junit", report.to_str().unwrap()]).await;
@@ -260,14 +266,29 @@ async fn a_provider_restarted_with_rotated_keys_shows_the_jwks_drift() {
     assert!(has("failure", "the key that signed the last ID token (kid authdeck-test-rsa-"), "{drift:?}");
     assert!(has("failure", ") is no longer in the JWKS"), "{drift:?}");
     assert!(has("warning", "was removed") && has("warning", "was added"), "{drift:?}");
+    let signing_removed =
+        |(s, _, m): &(String, String, String)| s == "warning" && m.contains("-rsa-") && m.ends_with("was removed");
+    assert!(!drift.iter().any(signing_removed), "the signing key gone is said once, as the failure: {drift:?}");
     // The token itself still works (the grants outlived the restart): only the keys drifted.
     assert!(check["message"].as_str().unwrap().contains("still works"), "{check}");
-    // The failed check is no baseline: the drift is reported again until accepted.
+    // A refresh brings an ID token signed by a new key: the connection caught up, so the keys'
+    // change is only a warning, said once.
+    let (code, stdout, _) = authdeck_async(dir.path(), &["check", &name, "--refresh"]).await;
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.starts_with("WARN ") && stdout.contains("kid authdeck-test-rsa-"), "{stdout}");
+    assert!(!stdout.contains("the key that signed the last ID token"), "{stdout}");
     let (code, stdout, _) = authdeck_async(dir.path(), &["check", &name]).await;
-    assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains("warning signing keys (JWKS): kid authdeck-test-rsa-"), "{stdout}");
+    assert!(code == 0 && stdout.starts_with("PASS "), "{stdout}");
+
+    // Rotated again, no refresh: the failed check is no baseline, so the drift is reported again
+    // until accepted.
+    let provider = provider.restart(env("keys-3.json"));
+    let (code, stdout, _) = authdeck_async(dir.path(), &["check", &name]).await;
+    assert_eq!(code, 1, "{stdout}\n{}", provider.logs());
     let (code, stdout, _) = authdeck_async(dir.path(), &["check", &name, "--accept"]).await;
-    assert!(code == 1 && stdout.contains("Accepted: what the provider answers now is the new baseline."), "{stdout}");
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("failure signing keys (JWKS): the key that signed the last ID token"), "{stdout}");
+    assert!(stdout.contains("Accepted: what the provider answers now is the new baseline."), "{stdout}");
     let (code, stdout, _) = authdeck_async(dir.path(), &["check", &name]).await;
     assert_eq!(code, 0, "after --accept the new keys are the baseline: {stdout}");
 }
@@ -359,4 +380,37 @@ async fn a_refresh_token_revoked_between_two_checks_needs_an_interactive_login()
     assert_eq!((code, doc["checks"][0]["result"].as_str()), (1, Some("needs_login")), "{doc}");
     assert!(doc["checks"][0]["message"].as_str().unwrap().contains("it needs an interactive login"), "{doc}");
     assert_eq!(doc["checks"][0]["steps"], serde_json::json!([]), "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_credentials_authorization_is_checked_without_a_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = shared_provider();
+    let mut store = store_at(dir.path());
+    let (found, _) = runner().discover(&provider.issuer).await;
+    let found = found.unwrap();
+    let app = store.apps_or_first().unwrap().remove(0);
+    let config = OAuth2Config {
+        client_id: BASIC.id.into(),
+        client_secret: BASIC.secret.into(),
+        client_auth: BASIC.auth,
+        grant: Grant::ClientCredentials,
+        ..Default::default()
+    };
+    let plan = DiscoveryPlan::new(&found.metadata, "Machine", &config, &store.endpoints(app.id).unwrap());
+    let id = store.save_discovered_authorization(app.id, "Machine", None, config, &plan).unwrap();
+    // No user information endpoint: client-credentials tokens are not for oidc-provider's.
+    let mut authorization = store.authorization(id).unwrap();
+    if let authdeck::model::AuthConfig::OAuth2(c) = &mut authorization.config {
+        c.userinfo_endpoint = None;
+    }
+    store.update_authorization(id, "Machine", &authorization.config).unwrap();
+    drop(store);
+    let (code, stdout, stderr) = authdeck_async(dir.path(), &["check", "Machine"]).await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("PASS   My App / Machine") && stdout.contains("Got a new client-credentials access token."),
+        "{stdout}"
+    );
+    assert!(store_at(dir.path()).connections(app.id).unwrap().is_empty(), "a check makes no connection");
 }

@@ -2,18 +2,19 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+use cli::isolated;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn authdeck(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_authdeck")).arg("--db").arg(db).args(args).output().expect("run authdeck")
+    isolated::authdeck(db).args(args).output().expect("run authdeck")
 }
 
 /// A database as the first start of the TUI leaves it: "My App" with its API-Key authorization.
 fn first_start(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("a.db");
-    authdeck::store::Store::open(&db).unwrap().apps_or_first().unwrap();
+    isolated::open(&db).unwrap().apps_or_first().unwrap();
     db
 }
 
@@ -92,7 +93,7 @@ fn a_zero_timeout_and_an_empty_api_key_are_refused() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--timeout") && stderr(&out).contains("0 is not in 1..=86400"), "{}", stderr(&out));
     // The default API-Key authorization needs a user information endpoint first.
-    let mut store = authdeck::store::Store::open(&db).unwrap();
+    let mut store = isolated::open(&db).unwrap();
     let app = store.apps().unwrap().remove(0);
     let me = authdeck::model::Endpoint {
         app_id: app.id,
@@ -125,11 +126,23 @@ fn a_file_that_is_not_a_database_fails_clearly_and_stays_untouched() {
 fn the_env_var_chooses_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("from-env.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_authdeck")).env("AUTHDECK_DB", &db).args(["list"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_authdeck"))
+        .env("AUTHDECK_DB", &db)
+        .env("AUTHDECK_KEY_DIR", isolated::key_dir(&db))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .args(["list"])
+        .output()
+        .unwrap();
     assert!(stderr(&out).contains("from-env.db does not exist"), "{}", stderr(&out));
     let out = cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = Command::new(env!("CARGO_BIN_EXE_authdeck")).env("AUTHDECK_DB", &db).args(["list"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_authdeck"))
+        .env("AUTHDECK_DB", &db)
+        .env("AUTHDECK_KEY_DIR", isolated::key_dir(&db))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .args(["list"])
+        .output()
+        .unwrap();
     assert!(stdout(&out).contains("GitHub connector"), "{}", stderr(&out));
 }
 
@@ -380,4 +393,34 @@ fn presets_add_creates_the_authorization_headless() {
     );
     assert!(stdout(&out).contains("authorization \"Shopify 2\""), "{}", stdout(&out));
     assert!(stdout(&out).contains("No Client Secret was given"), "{}", stdout(&out));
+}
+
+#[test]
+fn client_key_makes_a_key_pair_and_prints_only_its_public_half() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    assert!(cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT).status.success());
+    let out = authdeck(&db, &["client-key", "public", "GitHub OAuth"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("has no private key") && stderr(&out).contains("client-key generate"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = authdeck(&db, &["client-key", "generate", "GitHub OAuth"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let jwk: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("a JWK on stdout");
+    assert_eq!((jwk["kty"].as_str(), jwk["crv"].as_str()), (Some("EC"), Some("P-256")), "{jwk}");
+    assert!(jwk.get("d").is_none(), "never the private part: {jwk}");
+
+    // A second generate would lose the key registered with the provider: refused without --force.
+    let out = authdeck(&db, &["client-key", "generate", "GitHub OAuth"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    let out = authdeck(&db, &["client-key", "public", "GitHub OAuth", "--jwks"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let set: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(set["keys"][0]["x"], jwk["x"], "the same key: {set}");
+    assert!(!stdout(&out).contains("PRIVATE KEY"));
 }

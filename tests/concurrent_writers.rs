@@ -1,10 +1,10 @@
 //! "Two authdecks on one file wait for each other": several `authdeck import` processes write one
 //! database at once, for a while, and not one fails nor loses a row.
 
-use std::process::Command;
-use std::sync::{Arc, Barrier};
+#[path = "support/isolated.rs"]
+mod isolated;
 
-use authdeck::store::Store;
+use std::sync::{Arc, Barrier};
 
 const WRITERS: usize = 4;
 const IMPORTS_EACH: usize = 8;
@@ -31,7 +31,7 @@ fn import_file(writer: usize, round: usize) -> String {
 fn concurrent_imports_wait_for_each_other() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("shared.db");
-    Store::open(&db).unwrap();
+    isolated::open(&db).unwrap();
     let start = Arc::new(Barrier::new(WRITERS));
     let writers: Vec<_> = (0..WRITERS)
         .map(|writer| {
@@ -42,13 +42,7 @@ fn concurrent_imports_wait_for_each_other() {
                 for round in 0..IMPORTS_EACH {
                     let file = dir.join(format!("import-{writer}-{round}.json"));
                     std::fs::write(&file, import_file(writer, round)).unwrap();
-                    let out = Command::new(env!("CARGO_BIN_EXE_authdeck"))
-                        .arg("--db")
-                        .arg(&db)
-                        .arg("import")
-                        .arg(&file)
-                        .output()
-                        .unwrap();
+                    let out = isolated::authdeck(&db).arg("import").arg(&file).output().unwrap();
                     if !out.status.success() {
                         failures.push(String::from_utf8_lossy(&out.stderr).into_owned());
                     }
@@ -60,7 +54,7 @@ fn concurrent_imports_wait_for_each_other() {
     let failures: Vec<String> = writers.into_iter().flat_map(|w| w.join().unwrap()).collect();
     assert!(failures.is_empty(), "{} of {} imports failed: {failures:?}", failures.len(), WRITERS * IMPORTS_EACH);
 
-    let store = Store::open(&db).unwrap();
+    let store = isolated::open(&db).unwrap();
     let apps = store.apps().unwrap();
     let own = apps.iter().filter(|a| a.name.starts_with("App ")).count();
     assert_eq!(own, WRITERS * IMPORTS_EACH, "every import's own app is there");

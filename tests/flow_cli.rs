@@ -4,12 +4,12 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+use cli::isolated;
 
 use std::io::Write;
 use std::net::SocketAddr;
 
 use authdeck::model::{ApiKeyConfig, AuthConfig, BasicConfig, Endpoint, EndpointPurpose, KeyPlacement, OAuth2Config};
-use authdeck::store::Store;
 
 /// A one-thread HTTP server answering every request with `status` and `body`; returns its address
 /// and a receiver of the requests' heads.
@@ -45,7 +45,7 @@ fn fake_server(status: u16, body: &'static str) -> (SocketAddr, std::sync::mpsc:
 /// endpoint at `url`.
 fn database(dir: &std::path::Path, config: AuthConfig, url: String) -> std::path::PathBuf {
     let path = dir.join("a.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = isolated::open(&path).unwrap();
     let app = store.create_app("Fake").unwrap();
     let mut me = Endpoint { app_id: app.id, url, ..Endpoint::new_for(EndpointPurpose::UserInfo) };
     me.mapping.user_id = "id".into();
@@ -110,12 +110,12 @@ fn basic_test_failure_exits_non_zero_with_the_reason() {
 fn unknown_names_and_missing_endpoints_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    Store::open(&db).unwrap().apps_or_first().unwrap();
+    isolated::open(&db).unwrap().apps_or_first().unwrap();
     let out = cli::authdeck_with_stdin(&db, &["test", "Nope"], "");
     assert_ne!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("No authorization named \"Nope\""), "{}", text(&out.stderr));
 
-    let mut store = Store::open(&db).unwrap();
+    let mut store = isolated::open(&db).unwrap();
     let app = store.apps_or_first().unwrap().remove(0);
     let config = AuthConfig::OAuth2(OAuth2Config { client_id: "x".into(), ..Default::default() });
     store.insert_authorization(app.id, "No endpoints", &config).unwrap();
@@ -132,7 +132,7 @@ fn unknown_names_and_missing_endpoints_are_explained() {
 fn a_callback_that_never_comes_times_out() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    let mut store = Store::open(&db).unwrap();
+    let mut store = isolated::open(&db).unwrap();
     let app = store.apps_or_first().unwrap().remove(0);
     let token = Endpoint {
         app_id: app.id,

@@ -5,13 +5,15 @@
 //! Every test takes its own free port for the redirect URI, so they run in parallel against one
 //! shared provider; they wait on the engine's events with a timeout, never on a sleep.
 
+#[path = "support/isolated.rs"]
+mod isolated;
 #[path = "support/oidc.rs"]
 mod oidc;
 #[path = "support/ports.rs"]
 mod ports;
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -350,7 +352,7 @@ async fn the_wrong_client_authentication_method_is_reported() {
 fn database_for(client: &Client, dir: &std::path::Path) -> (std::path::PathBuf, String) {
     let path = dir.join("authdeck.db");
     let provider = provider();
-    let mut store = Store::open(&path).unwrap();
+    let mut store = isolated::open(&path).unwrap();
     let app = store.create_app("OIDC test app").unwrap();
     let token =
         Endpoint { app_id: app.id, url: provider.token_endpoint(), ..Endpoint::new_for(EndpointPurpose::Token) };
@@ -394,9 +396,7 @@ fn run_cli(client: &Client, paste: bool) -> CliRun {
     let (db, redirect_uri) = database_for(client, dir.path());
     let port = url::Url::parse(&redirect_uri).unwrap().port().unwrap();
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
-        .arg("--db")
-        .arg(&db)
+    let mut child = isolated::authdeck(&db)
         .args(["test", "OIDC", "--json", "--timeout", "60"])
         .env("XDG_DATA_HOME", dir.path().join("data"))
         .env("AUTHDECK_LOG", "trace")
@@ -438,7 +438,7 @@ fn run_cli(client: &Client, paste: bool) -> CliRun {
         std::fs::read_to_string(dir.path().join("data").join("authdeck").join("authdeck.log")).unwrap_or_default();
     let code = url::Url::parse(&redirected).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let mut secrets = vec![code];
-    for c in Store::open(&db).unwrap().connections(1).unwrap() {
+    for c in isolated::open(&db).unwrap().connections(1).unwrap() {
         secrets.push(c.tokens.access_token.reveal().clone());
         secrets.extend(c.tokens.refresh_token.map(|t| t.reveal().clone()));
     }

@@ -9,6 +9,7 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+use cli::isolated;
 #[path = "support/oidc.rs"]
 mod oidc;
 #[path = "support/ports.rs"]
@@ -357,7 +358,7 @@ async fn client_credentials_with_basic_and_with_post() {
 /// has after `t` in the TUI or `authdeck test`.
 async fn database_with_a_connection(client: &Client, dir: &std::path::Path) -> (std::path::PathBuf, String, i64) {
     let path = dir.join("authdeck.db");
-    let mut s = discovered(Store::open(&path).unwrap(), client, Grant::AuthorizationCode, SCOPES).await;
+    let mut s = discovered(isolated::open(&path).unwrap(), client, Grant::AuthorizationCode, SCOPES).await;
     let driven = drive(test_request(&s), false).await;
     driven.assert_ok();
     let mut report = driven.report;
@@ -379,7 +380,7 @@ fn json_of(out: &std::process::Output) -> serde_json::Value {
 async fn refresh_rotates_a_public_clients_token_and_its_reuse_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (db, name, id) = database_with_a_connection(&PUBLIC, dir.path()).await;
-    let before = Store::open(&db).unwrap().connection(id).unwrap();
+    let before = isolated::open(&db).unwrap().connection(id).unwrap();
     let old_refresh = before.tokens.refresh_token.clone().unwrap();
 
     // Headless: the rotated tokens are saved.
@@ -390,7 +391,7 @@ async fn refresh_rotates_a_public_clients_token_and_its_reuse_is_refused() {
     assert_eq!(json["connection_id"], id);
     let steps: Vec<&str> = json["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(steps, ["discovery", "refresh", "id_token", "user_info", "save"]);
-    let store = Store::open(&db).unwrap();
+    let store = isolated::open(&db).unwrap();
     let after = store.connection(id).unwrap();
     assert_ne!(after.tokens.refresh_token.as_ref().unwrap(), &old_refresh, "the public client's refresh token rotated");
     assert_ne!(after.tokens.access_token, before.tokens.access_token);
@@ -431,7 +432,7 @@ async fn revoke_then_introspect_says_inactive() {
         stderr.contains("[ok] 1. Token revoked") && stderr.contains("refresh token and access token revoked"),
         "{stderr}"
     );
-    assert_eq!(Store::open(&db).unwrap().connection(id).unwrap().status, ConnectionStatus::Revoked);
+    assert_eq!(isolated::open(&db).unwrap().connection(id).unwrap().status, ConnectionStatus::Revoked);
 
     let out = cli::authdeck_with_stdin(&db, &["introspect", &name, "--json"], "");
     let json = json_of(&out);
@@ -444,7 +445,7 @@ async fn revoke_then_introspect_says_inactive() {
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr.contains("were revoked") && stderr.contains("again to log in anew"), "{stderr}");
     // The connection's tokens never reach the output.
-    let tokens = Store::open(&db).unwrap().connection(id).unwrap().tokens;
+    let tokens = isolated::open(&db).unwrap().connection(id).unwrap().tokens;
     for out in [&stdout, &stderr] {
         assert!(!out.contains(tokens.access_token.reveal().as_str()));
     }
@@ -461,6 +462,11 @@ fn discover_command_prints_the_document_and_creates_the_authorization() {
     assert!(stdout.starts_with(&format!("Issuer: {}\n", provider.issuer)), "{stdout}");
     assert!(stdout.contains(&format!("Device authorization endpoint: {}/device/auth", provider.issuer)), "{stdout}");
     assert!(stdout.contains("Callbacks carry iss: yes (RFC 9207)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Pushed authorization request endpoint: {}/request", provider.issuer)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("DPoP algorithms: ") && stdout.contains("Client assertion algorithms: "), "{stdout}");
 
     let args = [
         "discover",
@@ -484,7 +490,7 @@ fn discover_command_prints_the_document_and_creates_the_authorization() {
     assert_eq!(auth["ok"], true, "basic is offered: {auth}");
     assert!(!json.to_string().contains("fake-post-secret"));
 
-    let store = Store::open(&db).unwrap();
+    let store = isolated::open(&db).unwrap();
     let app = store.apps().unwrap().remove(0);
     let authorization = store.authorizations(app.id).unwrap().into_iter().find(|a| a.name == "Local").unwrap();
     let AuthConfig::OAuth2(config) = &authorization.config else { panic!() };
@@ -496,7 +502,22 @@ fn discover_command_prints_the_document_and_creates_the_authorization() {
     let out = cli::authdeck_with_stdin(&db, &["discover", &provider.issuer, "--name", "Local"], "");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Updated the OAuth 2.0 authorization \"Local\""));
-    assert_eq!(Store::open(&db).unwrap().endpoints(app.id).unwrap().len(), 6);
+    assert_eq!(isolated::open(&db).unwrap().endpoints(app.id).unwrap().len(), 6);
+
+    // A client that signs its assertions: the key file is asked for, then its path kept.
+    let signed = ["discover", &provider.issuer, "--name", "Signed", "--client-id", "jwt-client"];
+    let out = cli::authdeck_with_stdin(&db, &[&signed[..], &["--client-auth", "private-key-jwt"]].concat(), "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(1) && stderr.contains("--client-key PATH"), "{stderr}");
+    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mtls/client-key.pem");
+    let key = key.display().to_string();
+    let with_key = [&signed[..], &["--client-auth", "private-key-jwt", "--client-key", &key]].concat();
+    let out = cli::authdeck_with_stdin(&db, &with_key, "");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = isolated::open(&db).unwrap();
+    let signed = store.authorizations(app.id).unwrap().into_iter().find(|a| a.name == "Signed").unwrap();
+    let AuthConfig::OAuth2(config) = &signed.config else { panic!() };
+    assert_eq!((config.client_auth, config.client_key.as_str()), (ClientAuth::PrivateKeyJwt, key.as_str()));
 
     let out = cli::authdeck_with_stdin(&db, &["discover", &provider.issuer, "--name", "New one"], "");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--client-id"), "{}", String::from_utf8_lossy(&out.stderr));
@@ -509,7 +530,7 @@ fn discover_command_prints_the_document_and_creates_the_authorization() {
 async fn revoking_only_the_access_token_sends_it_with_its_hint() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _, id) = database_with_a_connection(&POST, dir.path()).await;
-    let store = Store::open(&db).unwrap();
+    let store = isolated::open(&db).unwrap();
     let connection = store.connection(id).unwrap();
     let authorization = store.authorization(connection.authorization_id).unwrap();
     let endpoints = store.endpoints(authorization.app_id).unwrap();

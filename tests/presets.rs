@@ -173,7 +173,26 @@ async fn check_rfc(p: &'static Provider) {
     let (mut driven, refused) = provider::test_run(&c, &runner).await;
     let what = provider::outcome(&driven, &fake);
     match p.rfc {
-        Rfc::Works => assert!(driven.report.is_ok(), "{}: {what}", p.preset),
+        Rfc::Works => {
+            // It connects, but without what the preset carries: the identity as the provider
+            // documents it, the values kept for later calls, or the expiry read as documented.
+            assert!(driven.report.is_ok(), "{}: {what}", p.preset);
+            let identity = driven.report.identity.as_ref().map(|i| i.display()).unwrap_or_default();
+            let kept = provider::expected_kept(p, &fake.base());
+            let now = authdeck::model::time::now();
+            let left = driven.report.tokens.as_ref().and_then(|t| t.expires_at).map(|at| at - now);
+            let expiry_as_documented = match (left, p.expect.expires_in) {
+                (Some(got), Some(want)) => (want - 60..=want).contains(&got),
+                (got, want) => got == want,
+            };
+            let lacks = [
+                (identity != p.expect.identity).then(|| format!("identity {identity:?}")),
+                (provider::kept_of(&driven) != kept).then(|| "the kept values".to_owned()),
+                (!expiry_as_documented).then(|| format!("expiry in {left:?} s")),
+            ];
+            let lacks: Vec<String> = lacks.into_iter().flatten().collect();
+            assert!(!lacks.is_empty(), "{}: the RFC 6749 configuration does everything the preset does", p.preset);
+        }
         Rfc::AuthorizeRefused => assert!(refused, "{}: the authorization request should be refused: {what}", p.preset),
         Rfc::FailsAt(step, text) => {
             assert_eq!(driven.report.outcome, RunOutcome::Failed, "{}: {what}", p.preset);

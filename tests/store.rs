@@ -1,5 +1,8 @@
 //! The SQLite store: migrations, persistence, file modes, refusing foreign files, concurrent writers.
 
+#[path = "support/isolated.rs"]
+mod isolated;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -14,7 +17,7 @@ fn mode(path: &Path) -> u32 {
 #[test]
 fn migrates_an_empty_file_and_creates_the_first_app() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("new.db")).unwrap();
+    let mut store = isolated::open(&dir.path().join("new.db")).unwrap();
     assert_eq!(store.schema_version().unwrap(), 10);
     let apps = store.apps_or_first().unwrap();
     assert_eq!(apps.len(), 1);
@@ -29,7 +32,7 @@ fn reopening_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keep.db");
     {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = isolated::open(&path).unwrap();
         let app = store.create_app("Keeper").unwrap();
         let mut endpoint = Endpoint::new_for(EndpointPurpose::UserInfo);
         endpoint.app_id = app.id;
@@ -39,7 +42,7 @@ fn reopening_keeps_everything() {
         config.set_endpoint_ids(None, Some(id));
         store.insert_authorization(app.id, "Basic login", &config).unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    let store = isolated::open(&path).unwrap();
     let app = store.app_by_name("Keeper").unwrap().unwrap();
     let auths = store.authorizations(app.id).unwrap();
     assert_eq!(auths.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["API-Key", "Basic login"]);
@@ -52,7 +55,7 @@ fn reopening_keeps_everything() {
 fn the_file_and_its_wal_files_are_private() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("private.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = isolated::open(&path).unwrap();
     store.create_app("Write something").unwrap();
     assert_eq!(mode(&path), 0o600);
     for suffix in ["-wal", "-shm"] {
@@ -68,7 +71,7 @@ fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
     let path = dir.path().join("notes.txt");
     let content = b"These are my notes, not a database.\n".repeat(20);
     std::fs::write(&path, &content).unwrap();
-    let err = Store::open(&path).err().expect("refused");
+    let err = isolated::open(&path).err().expect("refused");
     assert!(matches!(err, StoreError::NotAuthdeck { .. }), "{err}");
     let message = err.to_string();
     assert!(message.contains("notes.txt") && message.contains("--db"), "{message}");
@@ -85,7 +88,7 @@ fn another_programs_database_is_refused_and_left_untouched() {
         conn.execute_batch("CREATE TABLE songs (title TEXT); INSERT INTO songs VALUES ('x');").unwrap();
     }
     let before = std::fs::read(&path).unwrap();
-    let err = Store::open(&path).err().expect("refused");
+    let err = isolated::open(&path).err().expect("refused");
     assert!(err.to_string().contains("another program"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
@@ -94,13 +97,13 @@ fn another_programs_database_is_refused_and_left_untouched() {
 fn a_newer_schema_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("future.db");
-    drop(Store::open(&path).unwrap());
+    drop(isolated::open(&path).unwrap());
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
     }
     let before = std::fs::read(&path).unwrap();
-    let err = Store::open(&path).err().expect("refused");
+    let err = isolated::open(&path).err().expect("refused");
     assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
     assert!(err.to_string().contains("Upgrade authdeck"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -111,7 +114,7 @@ fn a_folder_that_cannot_be_created_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, b"x").unwrap();
-    let err = Store::open(&blocker.join("sub").join("a.db")).err().expect("refused");
+    let err = isolated::open(&blocker.join("sub").join("a.db")).err().expect("refused");
     assert!(matches!(err, StoreError::CreateDir { .. }), "{err}");
     assert!(err.to_string().contains("--db"), "{err}");
 }
@@ -120,12 +123,12 @@ fn a_folder_that_cannot_be_created_is_a_clear_error() {
 fn two_connections_writing_at_once_both_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.db");
-    drop(Store::open(&path).unwrap());
+    drop(isolated::open(&path).unwrap());
     let writers: Vec<_> = (0..2)
         .map(|w| {
             let path = path.clone();
             std::thread::spawn(move || {
-                let mut store = Store::open(&path).unwrap();
+                let mut store = isolated::open(&path).unwrap();
                 for i in 0..25 {
                     store.create_app(&format!("writer {w} app {i}")).unwrap();
                 }
@@ -135,7 +138,7 @@ fn two_connections_writing_at_once_both_succeed() {
     for w in writers {
         w.join().unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    let store = isolated::open(&path).unwrap();
     assert_eq!(store.apps().unwrap().len(), 50);
     // Each app came with its API-Key authorization, in the same transaction.
     assert_eq!(store.authorization_rows(None).unwrap().len(), 50);
@@ -205,7 +208,7 @@ fn files_of(path: &Path) -> (Vec<u8>, Vec<u8>) {
 fn a_newer_schema_still_in_the_wal_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let original = dir.path().join("original.db");
-    let mut store = Store::open(&original).unwrap();
+    let mut store = isolated::open(&original).unwrap();
     store.create_app("Before the upgrade").unwrap();
     drop(store);
     let conn = rusqlite::Connection::open(&original).unwrap();
@@ -216,7 +219,7 @@ fn a_newer_schema_still_in_the_wal_is_refused_and_left_untouched() {
     drop(conn);
 
     let before = files_of(&path);
-    let err = Store::open(&path).err().expect("refused");
+    let err = isolated::open(&path).err().expect("refused");
     assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
     assert!(files_of(&path) == before, "the database and its -wal file must be byte-identical");
 }
@@ -234,7 +237,7 @@ fn another_programs_wal_database_is_refused_and_left_untouched() {
     drop(conn);
 
     let before = files_of(&path);
-    let err = Store::open(&path).err().expect("refused");
+    let err = isolated::open(&path).err().expect("refused");
     assert!(err.to_string().contains("another program"), "{err}");
     assert!(files_of(&path) == before, "the database and its -wal file must be byte-identical");
 }
@@ -243,7 +246,7 @@ fn another_programs_wal_database_is_refused_and_left_untouched() {
 fn a_damaged_endpoint_row_is_reported_not_defaulted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("damaged.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = isolated::open(&path).unwrap();
     let app = store.create_app("A").unwrap();
     let mut endpoint = Endpoint::new_for(EndpointPurpose::Token);
     endpoint.app_id = app.id;
@@ -313,4 +316,27 @@ fn a_second_import_updates_endpoints_and_authorizations_in_place() {
     let AuthConfig::Basic(basic) = &authorizations[0].config else { panic!("still Basic") };
     assert_eq!(basic.username_label, "Email");
     assert_eq!(basic.userinfo_endpoint, Some(endpoint[0].id));
+}
+
+#[test]
+fn a_new_database_is_a_wal_database_and_lists_endpoints_as_sqlite_orders_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("order.db");
+    let mut store = isolated::open(&path).unwrap();
+    let app = store.apps_or_first().unwrap().remove(0);
+    let names = ["beta", "Alpha", "alpha", "Émile", "émile", "_under", "Zed", "zed 2", "a", "ALPHA"];
+    for name in names {
+        let mut endpoint = Endpoint::new_for(EndpointPurpose::Other);
+        endpoint.app_id = app.id;
+        endpoint.name = name.into();
+        store.insert_endpoint(&endpoint).unwrap();
+    }
+    let listed: Vec<String> = store.endpoints(app.id).unwrap().into_iter().map(|e| e.name).collect();
+    // SQLite's own NOCASE order, ties by id (the order they were made in).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut stmt = conn.prepare("SELECT name FROM endpoints ORDER BY name COLLATE NOCASE, id").unwrap();
+    let expected: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(listed, expected);
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
 }

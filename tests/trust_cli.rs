@@ -4,13 +4,14 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+use cli::isolated;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn authdeck(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_authdeck")).arg("--db").arg(db).args(args).output().expect("run authdeck")
+    isolated::authdeck(db).args(args).output().expect("run authdeck")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -89,7 +90,7 @@ fn oauth_database(dir: &Path) -> std::path::PathBuf {
 fn oauth_database_with_token_url(dir: &Path, token_url: &str) -> std::path::PathBuf {
     use authdeck::model::{AuthConfig, Endpoint, EndpointPurpose, OAuth2Config};
     let db = dir.join("a.db");
-    let mut store = authdeck::store::Store::open(&db).unwrap();
+    let mut store = isolated::open(&db).unwrap();
     let app = store.apps_or_first().unwrap().remove(0);
     let token = Endpoint { app_id: app.id, url: token_url.into(), ..Endpoint::new_for(EndpointPurpose::Token) };
     let token_id = store.insert_endpoint(&token).unwrap();
@@ -145,7 +146,7 @@ fn opening_never_widens_a_mode_and_tightens_a_loose_one_saying_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     // `list` reads an existing database only: make one as the first start does.
-    authdeck::store::Store::open(&db).unwrap().apps_or_first().unwrap();
+    isolated::open(&db).unwrap().apps_or_first().unwrap();
     assert!(authdeck(&db, &["list"]).status.success());
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
 
@@ -242,9 +243,7 @@ fn sigterm_and_sighup_cancel_a_headless_test_free_the_port_and_record_it() {
     for (signal, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
         let dir = tempfile::tempdir().unwrap();
         let db = oauth_database(dir.path());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
-            .arg("--db")
-            .arg(&db)
+        let mut child = isolated::authdeck(&db)
             .args(["test", "OAuth", "--timeout", "60"])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())

@@ -46,6 +46,7 @@ fn kill_9_during_imports_leaves_each_whole_or_absent() {
             .arg("import")
             .arg(&file)
             .env("AUTHDECK_KEY_DIR", &keys)
+            .env("XDG_DATA_HOME", dir.path().join("data"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

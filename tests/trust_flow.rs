@@ -144,3 +144,62 @@ async fn a_public_client_without_pkce_is_warned_in_the_report() {
     assert!(notes.contains("Warning: PKCE is off for a public client"), "{notes}");
     assert!(!notes.contains("plain http://"), "loopback endpoints are not warned about: {notes}");
 }
+
+/// After a real flow, the database file alone reveals no secret: not the client secret, the
+/// tokens or the code in the run's recorded exchanges (the run history), nor a password kept for
+/// `authdeck check` — in the file and its WAL, while open and after closing.
+#[tokio::test]
+async fn after_a_real_flow_the_database_files_reveal_no_secret() {
+    use authdeck::model::{AuthKind, Endpoint, EndpointPurpose};
+    use authdeck::store::{KeySource, Store};
+    const ACCESS: &str = "at-fake-4f1c9e2d7b";
+    const REFRESH: &str = "rt-fake-8a3e5c1b9d";
+    const PASSWORD: &str = "fake-kept-password-61";
+    let server = FakeServer::start(vec![
+        (
+            "/token",
+            json(serde_json::json!({"access_token": ACCESS, "refresh_token": REFRESH, "token_type": "Bearer", "expires_in": 3600})),
+        ),
+        ("/me", json(serde_json::json!({"sub": "u1", "name": "Ann"}))),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let mut store = Store::open_with_keys(&db, KeySource::dir(dir.path().join("keys"))).unwrap();
+    let app = store.create_app("Sealed").unwrap();
+    let endpoint =
+        |purpose, path: &str| Endpoint { app_id: app.id, url: server.url(path), ..Endpoint::new_for(purpose) };
+    let token = store.insert_endpoint(&endpoint(EndpointPurpose::Token, "/token")).unwrap();
+    let userinfo = store.insert_endpoint(&endpoint(EndpointPurpose::UserInfo, "/me")).unwrap();
+    let redirect = format!("http://127.0.0.1:{}/callback", free_port());
+    let mut authorization = oauth2(ClientAuth::RequestBody, redirect.clone(), true);
+    if let AuthConfig::OAuth2(c) = &mut authorization.config {
+        (c.token_endpoint, c.userinfo_endpoint) = (Some(token), Some(userinfo));
+    }
+    let id = store.insert_authorization(app.id, "OAuth", &authorization.config).unwrap();
+    let authorization = store.authorization(id).unwrap();
+    let endpoints = store.endpoints(app.id).unwrap();
+    let driven = drive(oauth_request(&authorization, &endpoints), &runner(), paste_callback(redirect)).await;
+    assert_eq!(driven.report.outcome, RunOutcome::Ok, "{}", driven.report.message);
+    let mut report = driven.report;
+    store.record_flow(&mut report).unwrap();
+    let basic = store.insert_authorization(app.id, "Basic", &AuthConfig::new_of_kind(AuthKind::Basic)).unwrap();
+    store.keep_credentials(basic, Some("ann"), PASSWORD).unwrap();
+    assert_eq!(store.test_runs(id, 10).unwrap().len(), 1, "the run is in the history");
+
+    let bytes = || {
+        let mut all = Vec::new();
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            all.extend(std::fs::read(format!("{}{suffix}", db.display())).unwrap_or_default());
+        }
+        all
+    };
+    let open = bytes();
+    drop(store);
+    for (when, bytes) in [("open", open), ("closed", bytes())] {
+        assert!(bytes.windows(6).any(|w| w == b"Sealed"), "the rest stays plain ({when})");
+        for secret in [CLIENT_SECRET, ACCESS, REFRESH, CODE, PASSWORD] {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret} is in the files ({when})");
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use authdeck::model::{AuthConfig, KeyPlacement};
 use crossterm::event::KeyCode;
@@ -239,7 +240,7 @@ fn quit_stops_the_app() {
 async fn the_real_event_loop_runs_on_the_test_backend() {
     use crossterm::event::{Event, KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
-    let store = authdeck::store::Store::open(&dir.path().join("a.db")).unwrap();
+    let store = isolated::open(&dir.path().join("a.db")).unwrap();
     let mut app = authdeck::app::App::new(store).unwrap();
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
     let keys = "nbq".chars().map(|c| Ok(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))));

@@ -3,6 +3,7 @@
 
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use authdeck::model::{AuthConfig, ClientAuth, EndpointPurpose};
 use crossterm::event::KeyCode;
@@ -95,12 +96,7 @@ fn an_oauth2_authorization_with_every_field_and_both_endpoints_created_on_the_wa
     assert!(!c.pkce);
 
     // And in `authdeck list --json`.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_authdeck"))
-        .arg("--db")
-        .arg(&h.db)
-        .args(["list", "--json"])
-        .output()
-        .unwrap();
+    let out = isolated::authdeck(&h.db).args(["list", "--json"]).output().unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(list.as_array().unwrap().iter().any(|a| a["kind"] == "oauth2" && a["name"] == "GitHub"), "{list}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));

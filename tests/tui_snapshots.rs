@@ -8,6 +8,7 @@
 
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Instant;
@@ -300,6 +301,56 @@ fn the_help_a_connection_and_past_runs() {
     }
 }
 
+/// The last `authdeck check` of a connection: its result on the Connections tab (when wide enough),
+/// and in the connection's detail its message and each change the provider made (the diff).
+#[test]
+fn a_connection_shows_its_last_check_and_drift() {
+    use authdeck::model::check::CheckResult;
+    use authdeck::model::fingerprint::{Area, Drift, Severity};
+    let mut h = Harness::setup()
+        .clock(clock(Instant::now()))
+        .seed(|store| {
+            seed(store);
+            let app = store.apps().unwrap()[0].id;
+            let connection = store.connections(app).unwrap().remove(0);
+            let mut check = report(connection.authorization_id, RunOutcome::Ok, 300);
+            check.kind = FlowKind::Check;
+            check.tokens = None;
+            check.on_connection = Some(connection.id);
+            check.message = "The saved access token still works, for Test User.".into();
+            let drift = [
+                (
+                    Severity::Failure,
+                    "the key that signed the last ID token (kid snapshot-key, RS256) is no longer in the JWKS",
+                ),
+                (Severity::Warning, "kid new-key (RSA, RS256) was added"),
+            ]
+            .map(|(severity, message)| Drift {
+                severity,
+                area: Area::Keys,
+                message: message.into(),
+                before: None,
+                after: None,
+            });
+            store.record_check(&mut check, CheckResult::Fail, &drift, false).unwrap();
+        })
+        .start();
+    h.tab(2);
+    h.assert_shows("Tested       State    Check");
+    h.assert_shows("active   failed");
+    h.enter();
+    h.assert_shows("Last check      failed 5 min ago, 2 changes");
+    h.assert_shows("                The saved access token still works, for Test User.");
+    h.assert_shows(
+        "  failure signing keys (JWKS): the key that signed the last ID token (kid snapshot-key, RS256) is no",
+    );
+    h.assert_shows("  warning signing keys (JWKS): kid new-key (RSA, RS256) was added");
+    // 80 columns: the table leaves the check to the detail.
+    let mut h = Harness::setup().size(80, 24).clock(clock(Instant::now())).seed(seed).start();
+    h.tab(2);
+    h.assert_hides("Check");
+}
+
 /// The test pane of a run of "Google", as its events build it, drawn at `size` by the app's own
 /// drawing code.
 struct PaneShot {
@@ -310,7 +361,7 @@ struct PaneShot {
 impl PaneShot {
     fn new(at: Instant) -> PaneShot {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let mut store = isolated::open(&dir.path().join("p.db")).unwrap();
         store.apps_or_first().unwrap();
         seed(&mut store);
         let mut app = App::new(store).unwrap();

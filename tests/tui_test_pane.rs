@@ -5,6 +5,7 @@
 mod oidc;
 #[path = "support/tui.rs"]
 mod tui;
+use tui::isolated;
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -207,6 +208,22 @@ fn a_whole_flow_with_the_redirected_url_pasted_then_refresh() {
     h.tab(2);
     h.enter();
     h.assert_shows("Connection of \"Local OIDC\"");
+    h.assert_shows("Last check      none yet (`authdeck check` runs one headless)");
+    // The refresh lab, on the connection: force expiry, then the rotation test; the reuse test
+    // asks first (it may cost the grant).
+    h.press("e");
+    h.wait_for("Force expiry \"Local OIDC\" · done");
+    h.assert_shows("✓ Token marked expired       ");
+    h.assert_shows("✓ Test User");
+    h.esc();
+    h.press("o");
+    h.wait_for("Rotation test \"Local OIDC\" · done");
+    h.assert_shows("The provider does not rotate refresh tokens");
+    h.esc();
+    h.press("O");
+    h.assert_shows("then send the replaced refresh token again?");
+    h.esc();
+    h.assert_shows("Connection of \"Local OIDC\"");
     h.press("i");
     h.wait_for("Introspect \"Local OIDC\" · done");
     h.assert_shows("active");
@@ -349,7 +366,7 @@ async fn quitting_mid_test_records_the_run_and_frees_the_port() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.db");
     let port = free_port();
-    let mut store = authdeck::store::Store::open(&path).unwrap();
+    let mut store = isolated::open(&path).unwrap();
     add_authorization(&mut store, port);
     let mut app = authdeck::app::App::new(store).unwrap();
     let key = |code| Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
@@ -364,7 +381,7 @@ async fn quitting_mid_test_records_the_run_and_frees_the_port() {
     authdeck::tui::run(&mut terminal, &mut app, futures_util::stream::iter(events), &mut |_| Ok(())).await.unwrap();
     assert!(app.quit);
     drop(app);
-    let store = authdeck::store::Store::open(&path).unwrap();
+    let store = isolated::open(&path).unwrap();
     let id = store.authorization_rows(None).unwrap()[1].authorization.id;
     let runs = store.test_runs(id, 10).unwrap();
     assert_eq!(runs.len(), 1, "the run was recorded");

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::{Message, Origin};
 use crate::flow::{Connection, FlowReport, RecordedRun, TestRun};
+use crate::model::check::CheckSummary;
 use crate::model::discovery::DiscoveryPlan;
 use crate::model::preset::AppliedPreset;
 use crate::model::redact::Sensitive;
@@ -163,6 +164,9 @@ pub struct Lists {
     pub authorizations: Vec<Authorization>,
     pub endpoints: Vec<Endpoint>,
     pub connections: Vec<Connection>,
+    /// The newest `authdeck check` of each connection (and of each authorization checked
+    /// without one), newest first.
+    pub checks: Vec<CheckSummary>,
     /// How many authorizations each app has.
     pub counts: HashMap<i64, usize>,
 }
@@ -282,6 +286,11 @@ impl Data {
         self.connections.iter().find(|c| c.id == id)
     }
 
+    /// The newest `authdeck check` of a connection.
+    pub fn last_check(&self, connection_id: i64) -> Option<&CheckSummary> {
+        self.checks.iter().find(|c| c.connection_id == Some(connection_id))
+    }
+
     pub fn endpoint_name(&self, id: i64) -> Option<&str> {
         self.endpoint(id).map(|e| e.name.as_str())
     }
@@ -360,6 +369,7 @@ impl Keeper {
             authorizations: self.store.authorizations(self.app_id)?,
             endpoints: self.store.endpoints(self.app_id)?,
             connections: self.store.connections(self.app_id)?,
+            checks: self.store.last_checks(self.app_id)?,
             counts: self.store.authorization_counts()?,
             app_id: self.app_id,
             apps,

@@ -99,6 +99,11 @@ pub enum Command {
     Introspect {
         connection_id: i64,
     },
+    /// The refresh lab on a saved connection: force expiry, rotation test, lifetime probe.
+    Lab {
+        connection_id: i64,
+        lab: crate::flow::Lab,
+    },
     /// Read an issuer's discovery document for the form on top.
     Discover {
         issuer: String,
@@ -349,6 +354,7 @@ impl App {
                 Command::Refresh { connection_id } => self.start_on_connection(connection_id, FlowKind::Refresh),
                 Command::Revoke { connection_id } => self.start_on_connection(connection_id, FlowKind::Revoke),
                 Command::Introspect { connection_id } => self.start_on_connection(connection_id, FlowKind::Introspect),
+                Command::Lab { connection_id, lab } => self.start_lab(connection_id, lab),
                 Command::Discover { issuer } => {
                     let overlay = self.overlays.len().saturating_sub(1);
                     if let Err(message) = self.runs.discover(issuer, overlay) {

@@ -9,9 +9,10 @@ use super::form::{authorization, credentials};
 use super::overlay::Confirm;
 use super::{App, Command, Done, Job, Message, Origin, Outcome, Overlay, report};
 use crate::flow::{
-    Credentials, FlowEvent, FlowKind, FlowOptions, FlowRequest, FlowRunner, Lab, TokenChoice, credential_prompts,
+    Connection, Credentials, FlowError, FlowEvent, FlowKind, FlowOptions, FlowRequest, FlowRunner, Lab, TokenChoice,
+    credential_prompts,
 };
-use crate::model::AuthConfig;
+use crate::model::{AuthConfig, Authorization, Endpoint};
 
 use super::test_pane::TestPane;
 
@@ -134,29 +135,42 @@ impl App {
     /// Runs a refresh-token grant, a revocation or an introspection on a saved connection, in the
     /// test pane.
     pub(super) fn start_on_connection(&mut self, connection_id: i64, kind: FlowKind) {
+        self.run_on_connection(connection_id, |auth, endpoints, connection| match kind {
+            FlowKind::Revoke => FlowRequest::revoke(auth, endpoints, connection, TokenChoice::Both),
+            FlowKind::Introspect => FlowRequest::introspect(auth, endpoints, connection, TokenChoice::Access),
+            FlowKind::ForceExpiry => FlowRequest::lab(auth, endpoints, connection, Lab::ForceExpiry),
+            FlowKind::RotationTest => FlowRequest::lab(auth, endpoints, connection, Lab::Rotation { reuse: false }),
+            FlowKind::LifetimeProbe => FlowRequest::lab(auth, endpoints, connection, Lab::LIFETIME),
+            FlowKind::Check => FlowRequest::check(
+                auth,
+                endpoints,
+                Some(connection),
+                Credentials::None,
+                crate::flow::RefreshPolicy::WhenNeeded,
+            ),
+            FlowKind::Refresh | FlowKind::Test => FlowRequest::refresh_connection(auth, endpoints, connection),
+        })
+    }
+
+    /// The refresh lab on a saved connection, in the test pane.
+    pub(super) fn start_lab(&mut self, connection_id: i64, lab: Lab) {
+        self.run_on_connection(connection_id, |auth, endpoints, connection| {
+            FlowRequest::lab(auth, endpoints, connection, lab)
+        })
+    }
+
+    fn run_on_connection(
+        &mut self,
+        connection_id: i64,
+        request: impl FnOnce(&Authorization, &[Endpoint], &Connection) -> Result<FlowRequest, FlowError>,
+    ) {
         let Some(connection) = self.data.connection(connection_id).cloned() else {
             return self.error("That connection is gone: it may have been deleted.");
         };
         let Some(auth) = self.data.authorization(connection.authorization_id).cloned() else {
             return self.error("The authorization of that connection is gone.");
         };
-        let endpoints = &self.data.endpoints;
-        let request = match kind {
-            FlowKind::Revoke => FlowRequest::revoke(&auth, endpoints, &connection, TokenChoice::Both),
-            FlowKind::Introspect => FlowRequest::introspect(&auth, endpoints, &connection, TokenChoice::Access),
-            FlowKind::ForceExpiry => FlowRequest::lab(&auth, endpoints, &connection, Lab::ForceExpiry),
-            FlowKind::RotationTest => FlowRequest::lab(&auth, endpoints, &connection, Lab::Rotation { reuse: false }),
-            FlowKind::LifetimeProbe => FlowRequest::lab(&auth, endpoints, &connection, Lab::LIFETIME),
-            FlowKind::Check => FlowRequest::check(
-                &auth,
-                endpoints,
-                Some(&connection),
-                Credentials::None,
-                crate::flow::RefreshPolicy::WhenNeeded,
-            ),
-            FlowKind::Refresh | FlowKind::Test => FlowRequest::refresh_connection(&auth, endpoints, &connection),
-        };
-        match request {
+        match request(&auth, &self.data.endpoints, &connection) {
             Ok(request) => self.show_run(request),
             Err(e) => self.error(e.to_string()),
         }

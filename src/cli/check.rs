@@ -95,6 +95,8 @@ pub const USAGE: i32 = 2;
 
 /// One authorization to check, and how.
 struct Target {
+    /// Named on the command line (else found by --app or --all).
+    named: bool,
     app: String,
     authorization: Authorization,
     connection: Option<Connection>,
@@ -233,6 +235,7 @@ fn select(store: &Store, args: &CheckArgs) -> Result<Vec<Target>, String> {
     }
     let rows = store.authorization_rows(app).map_err(|e| e.to_string())?;
     let target = |row: &crate::store::AuthorizationRow| Target {
+        named: !args.names.is_empty(),
         app: row.app.clone(),
         authorization: row.authorization.clone(),
         connection: None,
@@ -294,7 +297,16 @@ fn plan(store: &Store, mut target: Target, policy: RefreshPolicy) -> Target {
         Ok(credentials) => credentials,
         Err(message) => {
             let hint = Some(format!("{} --keep-credentials", login));
-            target.plan = Err(Unrunnable { result: CheckResult::Fail, message, hint });
+            // One never tested (nor checked) that nobody named, like the API-Key authorization a
+            // new app comes with: nothing to check yet, which is no failure. Named, or tested
+            // once, a missing secret fails: a CI job that lost its secret must not pass.
+            let checked_before = store.checks(authorization.id, 1).map_or(true, |c| !c.is_empty());
+            let (result, message) = if target.named || authorization.last_test.is_some() || checked_before {
+                (CheckResult::Fail, message)
+            } else {
+                (CheckResult::Skip, format!("Never tested, and {}", lowercase_first(&message)))
+            };
+            target.plan = Err(Unrunnable { result, message, hint });
             return target;
         }
     };
@@ -310,6 +322,11 @@ fn plan(store: &Store, mut target: Target, policy: RefreshPolicy) -> Target {
         });
     target.connection = connection;
     target
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// `authdeck test 'NAME' --app 'APP'`, quoted for a shell.
@@ -339,7 +356,7 @@ fn credentials(store: &Store, app: &str, authorization: &Authorization) -> Resul
             None => match kept()? {
                 Some(kept) => Ok(Credentials::ApiKey(kept.secret)),
                 None => Err(format!(
-                    "No API key to check with: set {} (or {}), or keep the key for checks",
+                    "No API key to check with: set {} (or {}), or keep the key for checks.",
                     names("KEY"),
                     credential_variables(app, &authorization.name, authorization.id, "KEY")[0]
                 )),
@@ -352,7 +369,7 @@ fn credentials(store: &Store, app: &str, authorization: &Authorization) -> Resul
             match (username, password) {
                 (Some(username), Some(password)) => Ok(Credentials::Basic { username, password }),
                 _ => Err(format!(
-                    "No username and password to check with: set {} and {}, or keep them for checks",
+                    "No username and password to check with: set {} and {}, or keep them for checks.",
                     names("USERNAME"),
                     names("PASSWORD")
                 )),
@@ -547,6 +564,7 @@ fn print_line(checked: &Checked, json: bool) -> anyhow::Result<()> {
 fn tag_style(result: CheckResult) -> output::Tone {
     match result {
         CheckResult::Pass => output::Tone::Good,
+        CheckResult::Skip => output::Tone::Warn,
         CheckResult::Warn => output::Tone::Warn,
         CheckResult::Fail | CheckResult::NeedsLogin => output::Tone::Bad,
     }
@@ -609,6 +627,7 @@ fn junit_report(checked: &[Checked], seconds: f64, fail_on: FailOn) -> String {
                 name: c.authorization.name.clone(),
                 seconds: c.seconds,
                 failure: fail_on.fails(c.result).then(|| (c.result.code().to_owned(), message)),
+                skipped: (c.result == CheckResult::Skip).then(|| c.message.clone()),
                 output: transcript(c),
             }
         })
@@ -645,6 +664,7 @@ fn json_document(checked: &[Checked], seconds: f64, exit_code: i32) -> serde_jso
         "summary": {
             "total": checked.len(),
             "passed": count(CheckResult::Pass),
+            "skipped": count(CheckResult::Skip),
             "warned": count(CheckResult::Warn),
             "failed": count(CheckResult::Fail),
             "needs_login": count(CheckResult::NeedsLogin),

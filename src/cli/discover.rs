@@ -31,9 +31,16 @@ pub struct DiscoverArgs {
     /// where other users and the shell's history would see it).
     #[arg(long)]
     pub client_secret_stdin: bool,
-    /// How the client authenticates (default: what the issuer offers first).
+    /// How the client authenticates (default: the first the issuer offers that the client has
+    /// what it takes for).
     #[arg(long, value_enum, value_name = "HOW")]
     pub client_auth: Option<ClientAuthArg>,
+    /// The client's private key, a PEM or JWK file (private_key_jwt, mTLS); its path is stored.
+    #[arg(long, value_name = "PATH")]
+    pub client_key: Option<String>,
+    /// The client certificate, a PEM file (mTLS); its path is stored.
+    #[arg(long, value_name = "PATH")]
+    pub client_certificate: Option<String>,
     /// The scopes, as the provider wants them separated (default: openid profile email, those offered).
     #[arg(long)]
     pub scopes: Option<String>,
@@ -56,6 +63,15 @@ pub enum ClientAuthArg {
     Post,
     /// A public client: client_id only.
     None,
+    /// private_key_jwt: a JWT signed with the client's private key (--client-key PATH).
+    PrivateKeyJwt,
+    /// client_secret_jwt: a JWT signed (HS256) with the Client Secret.
+    ClientSecretJwt,
+    /// tls_client_auth: a client certificate a CA issued (--client-certificate PATH --client-key PATH).
+    TlsClientAuth,
+    /// self_signed_tls_client_auth: a self-signed client certificate registered with the provider
+    /// (--client-certificate PATH --client-key PATH).
+    SelfSignedTlsClientAuth,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -146,6 +162,10 @@ fn metadata_lines(discovery: &Discovery) -> Vec<String> {
     if let Some(auth) = &m.authorization_endpoint {
         lines.push(format!("Authorization endpoint: {}", one_line(auth)));
     }
+    if let Some(par) = &m.pushed_authorization_request_endpoint {
+        let required = if m.require_pushed_authorization_requests { " (required)" } else { "" };
+        lines.push(format!("Pushed authorization request endpoint{required}: {}", one_line(par)));
+    }
     for purpose in [
         EndpointPurpose::Token,
         EndpointPurpose::UserInfo,
@@ -163,7 +183,9 @@ fn metadata_lines(discovery: &Discovery) -> Vec<String> {
         ("Grant types", &m.grant_types_supported),
         ("Client authentication", &m.token_endpoint_auth_methods_supported),
         ("PKCE methods", &m.code_challenge_methods_supported),
+        ("Client assertion algorithms", &m.token_endpoint_auth_signing_alg_values_supported),
         ("ID token algorithms", &m.id_token_signing_alg_values_supported),
+        ("DPoP algorithms", &m.dpop_signing_alg_values_supported),
     ];
     for (label, values) in lists {
         if let Some(values) = values {
@@ -217,12 +239,22 @@ fn save(store: &mut Store, args: &DiscoverArgs, name: &str, discovery: &Discover
         std::io::stdin().lock().read_line(&mut line).context("Cannot read the Client Secret from standard input")?;
         config.client_secret = line.trim_end_matches(['\r', '\n']).to_owned();
     }
+    if let Some(path) = &args.client_key {
+        config.client_key = path.trim().to_owned();
+    }
+    if let Some(path) = &args.client_certificate {
+        config.client_certificate = path.trim().to_owned();
+    }
     config.client_auth = match args.client_auth {
         Some(ClientAuthArg::Basic) => ClientAuth::BasicHeader,
         Some(ClientAuthArg::Post) => ClientAuth::RequestBody,
         Some(ClientAuthArg::None) => ClientAuth::None,
+        Some(ClientAuthArg::PrivateKeyJwt) => ClientAuth::PrivateKeyJwt,
+        Some(ClientAuthArg::ClientSecretJwt) => ClientAuth::ClientSecretJwt,
+        Some(ClientAuthArg::TlsClientAuth) => ClientAuth::TlsClientAuth,
+        Some(ClientAuthArg::SelfSignedTlsClientAuth) => ClientAuth::SelfSignedTlsClientAuth,
         None if existing.is_some() => config.client_auth,
-        None => metadata.preferred_client_auth(!config.client_secret.is_empty()),
+        None => metadata.preferred_client_auth(&config),
     };
     if let Some(grant) = args.grant {
         config.grant = grant.into();
@@ -253,7 +285,13 @@ fn save(store: &mut Store, args: &DiscoverArgs, name: &str, discovery: &Discover
             (OAuth2Field::AuthorizationUri, None) => {
                 "The discovery document names no authorization endpoint: choose another --grant.".to_owned()
             }
-            (OAuth2Field::ClientAuth, Some(reason)) => format!("{reason} (--client-auth basic or post)"),
+            (OAuth2Field::ClientKey, None) => {
+                "This client authentication signs with the client's private key: --client-key PATH (a PEM or JWK file).".to_owned()
+            }
+            (OAuth2Field::ClientCertificate, None) => {
+                "mTLS presents a client certificate: --client-certificate PATH (PEM) with its --client-key PATH.".to_owned()
+            }
+            (OAuth2Field::ClientAuth, Some(reason)) => format!("{reason} (--client-auth HOW: see --help)"),
             (field, reason) => reason.unwrap_or_else(|| format!("Give a value for {}.", field.code())),
         };
         bail!("{message}");

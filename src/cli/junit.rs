@@ -23,6 +23,8 @@ pub struct Case {
     pub seconds: f64,
     /// Set when the case failed: its type (`fail`, `needs_login`, `warn`) and one-line message.
     pub failure: Option<(String, String)>,
+    /// Set when it was not checked: why.
+    pub skipped: Option<String>,
     /// The steps, drift and notes, one per line (already redacted).
     pub output: String,
 }
@@ -30,9 +32,12 @@ pub struct Case {
 /// The whole report; `timestamp` as `YYYY-MM-DDTHH:MM:SS` (UTC).
 pub fn report(cases: &[Case], seconds: f64, timestamp: &str) -> String {
     let failures = cases.iter().filter(|c| c.failure.is_some()).count();
+    let skipped = cases.iter().filter(|c| c.failure.is_none() && c.skipped.is_some()).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let counts =
-        format!("tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{seconds:.3}\"", cases.len());
+    let counts = format!(
+        "tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{seconds:.3}\"",
+        cases.len()
+    );
     let _ = writeln!(out, "<testsuites name=\"authdeck check\" {counts}>");
     let _ = writeln!(out, "  <testsuite name=\"authdeck check\" {counts} timestamp=\"{}\">", attribute(timestamp));
     for case in cases {
@@ -52,6 +57,8 @@ pub fn report(cases: &[Case], seconds: f64, timestamp: &str) -> String {
                 attribute(message),
                 text(message)
             );
+        } else if let Some(why) = &case.skipped {
+            let _ = writeln!(out, "      <skipped message=\"{}\"/>", attribute(why));
         }
         if !case.output.is_empty() {
             let _ = writeln!(out, "      <system-out>{}</system-out>", text(&case.output));
@@ -105,12 +112,20 @@ mod tests {
     #[test]
     fn the_counts_follow_the_cases() {
         let cases = [
-            Case { class: "App".into(), name: "ok".into(), seconds: 0.5, failure: None, output: "[ok] step".into() },
+            Case {
+                class: "App".into(),
+                name: "ok".into(),
+                seconds: 0.5,
+                failure: None,
+                skipped: None,
+                output: "[ok] step".into(),
+            },
             Case {
                 class: "App".into(),
                 name: "bad".into(),
                 seconds: 1.25,
                 failure: Some(("fail".into(), "went wrong".into())),
+                skipped: None,
                 output: String::new(),
             },
         ];

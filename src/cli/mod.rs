@@ -3,12 +3,12 @@
 //! message; `main` turns that into a non-zero exit.
 
 pub mod check;
+pub mod client_key;
 pub mod connection;
 pub mod credentials;
 pub mod discover;
 pub mod junit;
 pub mod key;
-pub mod keys;
 pub mod lab;
 pub mod output;
 pub mod presets;
@@ -43,13 +43,13 @@ pub enum Command {
     Discover(discover::DiscoverArgs),
     /// Write a consistent copy of the database to FILE, while authdeck runs (secrets stay sealed).
     Backup(BackupArgs),
-    /// Where the key that seals the secrets is; `protect` / `unprotect` add or remove a passphrase.
+    /// Where the key that seals the database's secrets is; `protect` / `unprotect` add or remove a passphrase. (A client's signing key: `authdeck client-key`.)
     Key(key::KeyArgs),
     /// List the provider presets (GitHub, Slack, Salesforce…), show one, or add one to an app.
     Presets(presets::PresetsArgs),
-    /// A client's own signing keys (private_key_jwt, mTLS): print the public JWK to register with the provider, or make a new key pair.
+    /// An authorization's own client key (private_key_jwt, mTLS): print the public JWK to register with the provider, or make a new key pair. (`authdeck key` is the database's sealing key.)
     #[command(subcommand)]
-    Keys(keys::KeysCommand),
+    ClientKey(client_key::ClientKeyCommand),
     /// Check saved connections headless, for CI and cron: refresh (or reuse) the token, call the user information endpoint, report what the provider changed (drift). Exit 0 ok, 1 failed, 2 usage.
     Check(check::CheckArgs),
     /// Where `authdeck check` finds an API-Key or Basic authorization's credentials (the environment variables), whether some are kept; --forget forgets them.
@@ -106,7 +106,7 @@ impl Command {
                 | Command::Revoke(_)
                 | Command::Introspect(_)
                 | Command::Backup(_)
-                | Command::Keys(_)
+                | Command::ClientKey(_)
                 | Command::Check(_)
                 | Command::Credentials(_)
                 | Command::Lab(_)
@@ -127,7 +127,7 @@ impl Command {
             Command::Backup(_) => "back up",
             Command::Key(_) => "do with the key",
             Command::Presets(_) => "add a preset to",
-            Command::Keys(_) => "find an authorization's key in",
+            Command::ClientKey(_) => "find an authorization's key in",
             Command::Check(_) => "check",
             Command::Credentials(_) => "keep or forget credentials in",
             Command::Lab(_) => "try on a connection in",
@@ -149,7 +149,7 @@ pub async fn run(command: Command, store: &mut Store) -> anyhow::Result<i32> {
         Command::Backup(args) => backup(store, &args).map(|_| 0),
         Command::Key(args) => key::run(store, &args).map(|_| 0),
         Command::Presets(args) => presets::run(store, args),
-        Command::Keys(command) => keys::run(store, command),
+        Command::ClientKey(command) => client_key::run(store, command),
         Command::Check(args) => check::run(store, args).await,
         Command::Credentials(args) => credentials::run(store, &args),
         Command::Lab(command) => lab::run(store, command).await,

@@ -181,6 +181,13 @@ impl ClientAuthenticator {
     }
 }
 
+/// The SHA-256 thumbprint (x5t#S256) of the client certificate the run presents, when it can be
+/// read (when it can't, the first step already failed on it).
+pub(crate) fn certificate_thumbprint(config: &OAuth2Config) -> Option<String> {
+    let (certificate, _) = read_material(&config.client_certificate, "client certificate").ok()?;
+    certificate_info(&certificate).ok().map(|info| info.thumbprint)
+}
+
 /// For a client that authenticates with a certificate (tls_client_auth, self_signed_tls_client_auth):
 /// the run's HTTP client presenting it, and what the first step says of it.
 pub(crate) fn mtls_client(http: &HttpClient, request: &FlowRequest) -> Result<Option<(HttpClient, String)>, FlowError> {

@@ -218,6 +218,17 @@ pub(crate) struct CallbackListener {
     receiver: mpsc::Receiver<ListenerMessage>,
     /// How many accepts fail on purpose before the real ones: a hook for the back-off test, 0 otherwise.
     failing_accepts: usize,
+    /// The limits::HEAD_TIMEOUT, CONNECTION_TIMEOUT and CONNECTIONS this listener applies (the
+    /// tests shorten them).
+    timeouts: Timeouts,
+    max_connections: usize,
+}
+
+/// How long one connection may take.
+#[derive(Debug, Clone, Copy)]
+struct Timeouts {
+    head: Duration,
+    connection: Duration,
 }
 
 /// What every connection of a listener knows.
@@ -266,6 +277,8 @@ impl CallbackListener {
             resume_at: None,
             receiver,
             failing_accepts: 0,
+            timeouts: Timeouts { head: limits::HEAD_TIMEOUT, connection: limits::CONNECTION_TIMEOUT },
+            max_connections: limits::CONNECTIONS,
         })
     }
 
@@ -280,7 +293,7 @@ impl CallbackListener {
     /// Accepts connections until one brings something to report.
     pub async fn next(&mut self) -> ListenerMessage {
         loop {
-            let can_accept = self.connections.len() < limits::CONNECTIONS && self.resume_at.is_none();
+            let can_accept = self.connections.len() < self.max_connections && self.resume_at.is_none();
             tokio::select! {
                 Some(message) = self.receiver.recv() => return message,
                 Some(_) = self.connections.join_next(), if !self.connections.is_empty() => {}
@@ -288,7 +301,7 @@ impl CallbackListener {
                 accepted = accept_any(&self.listeners, &mut self.failing_accepts), if can_accept => match accepted {
                     Ok(stream) => {
                         self.backoff.succeeded();
-                        self.connections.spawn(serve_connection(stream, self.shared.clone()));
+                        self.connections.spawn(serve_connection(stream, self.shared.clone(), self.timeouts));
                     }
                     Err(e) => {
                         let pause = self.backoff.failed();
@@ -319,12 +332,12 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
 }
 
 /// Serves one request on one connection, within the limits; reports what hyper refused.
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, timeouts: Timeouts) {
     let service_shared = shared.clone();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(limits::HEAD_TIMEOUT)
+        .header_read_timeout(timeouts.head)
         .keep_alive(false)
         .max_buf_size(limits::HEAD)
         .max_headers(limits::HEADERS);
@@ -335,7 +348,7 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
             async move { Ok::<_, std::convert::Infallible>(answer(request, &shared).await) }
         }),
     );
-    let reason = match tokio::time::timeout(limits::CONNECTION_TIMEOUT, connection).await {
+    let reason = match tokio::time::timeout(timeouts.connection, connection).await {
         Ok(Ok(())) => return,
         Ok(Err(e)) if e.is_parse_too_large() => format!(
             "a request whose head is over {} KiB (answered 431 Request Header Fields Too Large)",
@@ -344,7 +357,7 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
         Ok(Err(e)) if e.is_parse() => format!("a request that isn't valid HTTP/1 ({e}; answered 400 Bad Request)"),
         // A client that goes away, or sends nothing before the header timeout: nothing to tell.
         Ok(Err(_)) => return,
-        Err(_) => format!("a connection still open after {} s (closed)", limits::CONNECTION_TIMEOUT.as_secs()),
+        Err(_) => format!("a connection still open after {} s (closed)", timeouts.connection.as_secs()),
     };
     let _ = shared.sender.send(ListenerMessage::Refused { reason }).await;
 }
@@ -637,6 +650,54 @@ mod tests {
         let message = next(&mut listener).await;
         assert!(matches!(message, ListenerMessage::Refused { ref reason } if reason.contains("431")), "{message:?}");
         huge.await.unwrap();
+    }
+
+    /// A client that opens a connection and sends part of a request head, then nothing.
+    async fn slow_client(port: u16) -> TcpStream {
+        use tokio::io::AsyncWriteExt;
+        let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        s.write_all(b"GET /callback?code=c1&st").await.unwrap();
+        s
+    }
+
+    /// Reads until the listener closes the connection.
+    async fn closed(mut s: TcpStream) {
+        use tokio::io::AsyncReadExt;
+        let mut rest = Vec::new();
+        let _ = s.read_to_end(&mut rest).await;
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_finishes_its_request_is_closed_slowloris() {
+        let (mut listener, port) = listening().await;
+        listener.timeouts.head = Duration::from_millis(200);
+        let slow = tokio::spawn(closed(slow_client(port).await));
+        // The listener closes it (hyper's header timeout) and has nothing to report of it.
+        tokio::select! {
+            message = listener.next() => panic!("nothing to report of a slow client: {message:?}"),
+            done = tokio::time::timeout(Duration::from_secs(10), slow) => done.expect("closed by the listener").unwrap(),
+        }
+        // It took nothing from a real callback.
+        let hit = tokio::spawn(get(port, "/callback?code=c1&state=s1"));
+        assert!(matches!(next(&mut listener).await, ListenerMessage::Callback(_)));
+        hit.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn connections_past_the_cap_wait_for_a_free_one() {
+        let (mut listener, port) = listening().await;
+        listener.max_connections = 2;
+        listener.timeouts.head = Duration::from_secs(60);
+        let (first, second) = (slow_client(port).await, slow_client(port).await);
+        let hit = tokio::spawn(get(port, "/callback?code=c1&state=s1"));
+        // Both slots held by the slow clients: the callback waits in the kernel's backlog.
+        let waited = tokio::time::timeout(Duration::from_millis(300), listener.next()).await;
+        assert!(waited.is_err(), "served past the cap: {waited:?}");
+        // One of them goes away: its slot serves the callback.
+        drop(first);
+        assert!(matches!(next(&mut listener).await, ListenerMessage::Callback(_)));
+        assert!(hit.await.unwrap().starts_with("HTTP/1.1 200"));
+        drop(second);
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::FlowRequest;
 use super::assertion::strip_nulls;
 use super::authorize::random_token;
 use super::engine::Run;
@@ -18,10 +19,8 @@ use super::error::FlowError;
 use super::http::{HttpReply, PreparedRequest};
 use super::keys::PrivateKey;
 use super::standard::StandardHttp;
-use super::{FlowRequest, HintedToken};
 use crate::model::OAuth2Config;
-use crate::model::redact::Sensitive;
-use crate::model::run::{CheckRecord, DecodedJwt, Tokens};
+use crate::model::run::{DecodedJwt, Tokens};
 
 /// A connection's DPoP key pair.
 #[derive(Clone)]
@@ -222,84 +221,6 @@ impl Run<'_> {
             break;
         }
         result.unwrap_or_else(|| Err(FlowError::Config("The server asked for a DPoP nonce twice.".into())))
-    }
-
-    /// After a DPoP token request: the token must be a DPoP token (RFC 9449 section 5), bound to
-    /// this key (`cnf.jkt`, when a JWT access token or introspection shows it); the key then goes
-    /// with the tokens, to be kept sealed with the connection.
-    pub(super) async fn bind_tokens(
-        &mut self,
-        request: &FlowRequest,
-        config: &OAuth2Config,
-        mut tokens: Tokens,
-    ) -> Result<Tokens, FlowError> {
-        let Some(key) = self.dpop.as_ref().map(|d| d.key.clone()) else { return Ok(tokens) };
-        let token_type = tokens.token_type.clone().unwrap_or_else(|| "(none)".into());
-        let is_dpop = token_type.eq_ignore_ascii_case("DPoP");
-        let check = CheckRecord::new("DPoP token_type", is_dpop, "DPoP", &token_type);
-        if !is_dpop {
-            self.check(check.with_detail(
-                "the provider ignored the proof: check that the client may use DPoP (dpop_bound_access_tokens)",
-            ));
-            return Err(FlowError::Config(format!(
-                "The provider sent a {token_type} token, not a DPoP one: it did not bind the token to the key. Check that DPoP is enabled for this client, or switch DPoP off."
-            )));
-        }
-        self.check(check);
-        let jkt = key.thumbprint();
-        match self.bound_key(request, config, &tokens).await {
-            Some((seen, how)) => {
-                let ok = seen == jkt;
-                self.check(CheckRecord::new("cnf.jkt", ok, &jkt, &seen).with_detail(how));
-                if !ok {
-                    return Err(FlowError::Config(format!(
-                        "The token is bound to another key (cnf.jkt {seen}, this connection's is {jkt})."
-                    )));
-                }
-            }
-            None => self.check(
-                CheckRecord::new("cnf.jkt", false, &jkt, "not visible")
-                    .with_detail("the access token is opaque and there is no introspection to ask: the binding can't be seen from here")
-                    .as_warning(),
-            ),
-        }
-        tokens.dpop_key = Some(Sensitive::new(key.to_pem()));
-        Ok(tokens)
-    }
-
-    /// The `cnf.jkt` the access token names: in its claims when it is a JWT, else by introspection
-    /// (RFC 7662) when the client may ask; with how it was seen.
-    async fn bound_key(
-        &mut self,
-        request: &FlowRequest,
-        config: &OAuth2Config,
-        tokens: &Tokens,
-    ) -> Option<(String, String)> {
-        let token = tokens.access_token.reveal();
-        if let Ok(decoded) = super::id_token::decode(token)
-            && let Some(jkt) = decoded.claims.pointer("/cnf/jkt").and_then(Value::as_str)
-        {
-            return Some((jkt.to_owned(), "read from the JWT access token's claims".into()));
-        }
-        let introspection = request.endpoints.introspection.is_some()
-            || self
-                .metadata
-                .as_ref()
-                .is_some_and(|m| m.endpoint(crate::model::EndpointPurpose::Introspection).is_some());
-        if !introspection || !config.client_auth.authenticates() {
-            return None;
-        }
-        let hinted = HintedToken { hint: "access_token", token: tokens.access_token.clone() };
-        match self.introspect_token(request, config, &hinted).await {
-            Ok((answer, _)) => match answer.claims.get("cnf").and_then(|c| c.get("jkt")).and_then(Value::as_str) {
-                Some(jkt) => Some((jkt.to_owned(), "as introspection says".into())),
-                None => Some(("(none: introspection shows no cnf.jkt)".into(), "as introspection says".into())),
-            },
-            Err(e) => {
-                self.note(format!("Introspecting the new token to see its binding failed: {e}")).await;
-                None
-            }
-        }
     }
 
     /// A DPoP token goes as `Authorization: DPoP …` (RFC 9449 section 7.1), also where the

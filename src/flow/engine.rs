@@ -25,7 +25,7 @@ use crate::model::run::{
     StepId, StepRecord, StepStatus, Tokens,
 };
 use crate::model::signature::{self, CallbackSignature, SignatureCheck};
-use crate::model::{AuthConfig, Endpoint, Grant, KeyPlacement, OAuth2Config, ResponseMapping};
+use crate::model::{AuthConfig, AuthKind, Endpoint, Grant, KeyPlacement, OAuth2Config, ResponseMapping};
 
 /// Runs every step of `request`, stopping at the first failure or at a cancel.
 pub(crate) async fn run(
@@ -309,7 +309,7 @@ impl Run<'_> {
     fn report(&self, request: &FlowRequest, started_at: i64, result: Result<(), FlowError>) -> FlowReport {
         let kind = request.kind();
         let (outcome, message) = match result {
-            Ok(()) => (RunOutcome::Ok, self.success_message(kind, request.grant())),
+            Ok(()) => (RunOutcome::Ok, self.success_message(kind, request.authorization.kind(), request.grant())),
             Err(FlowError::Cancelled) => {
                 let at = match self.steps.last() {
                     Some(s) if s.status == StepStatus::Cancelled => format!(" during \"{}\"", s.step.label()),
@@ -342,11 +342,22 @@ impl Run<'_> {
         }
     }
 
-    fn success_message(&self, kind: FlowKind, grant: Option<Grant>) -> String {
+    fn success_message(&self, kind: FlowKind, auth: AuthKind, grant: Option<Grant>) -> String {
         if let Some(done) = &self.done {
             return done.clone();
         }
         let who = self.identity.as_ref().filter(|i| !i.is_empty()).map(Identity::display);
+        let credentials = match auth {
+            AuthKind::ApiKey => Some("The API key works"),
+            AuthKind::Basic => Some("The username and password work"),
+            AuthKind::OAuth2 => None,
+        };
+        if let (FlowKind::Check, Some(credentials)) = (kind, credentials) {
+            return match who {
+                Some(who) => format!("{credentials}, for {who}."),
+                None => format!("{credentials}."),
+            };
+        }
         match (kind, grant, who) {
             (FlowKind::Refresh, _, Some(who)) => format!("Refreshed; the new access token works for {who}."),
             (FlowKind::Refresh, _, None) => "Refreshed: got a new access token.".into(),
@@ -870,7 +881,7 @@ impl Run<'_> {
             self.signing_keys_step(request, config).await?;
         }
         let now = unix_now();
-        let left = saved.expires_at.map(|at| at - now);
+        let left = saved.expires_at.map(|at| at.saturating_sub(now));
         let expired = left.is_some_and(|left| left <= super::REUSE_MARGIN_SECS);
         let has_access = !saved.access_token.reveal().is_empty();
         let refresh_token = saved.refresh_token.clone().filter(|t| !t.reveal().is_empty());
@@ -1305,10 +1316,10 @@ fn read_tokens(
     let from = issued_at.unwrap_or(now);
     let expires_at = read_number(value, &mapping.expires_in, "expires_in", label, "expires in")?
         .filter(|e| *e > 0.0)
-        .map(|e| from + e as i64);
+        .map(|e| from.saturating_add(e as i64));
     let refresh_expires_at = read_number(value, &mapping.refresh_expires_in, "", label, "refresh token expires in")?
         .filter(|e| *e > 0.0)
-        .map(|e| from + e as i64);
+        .map(|e| from.saturating_add(e as i64));
     let scopes = read_entry(value, &mapping.scope, "scope", label, "granted scopes")?
         .unwrap_or_else(|| requested_scopes.to_owned());
     let token_type = read_entry(value, &mapping.token_type, "token_type", label, "token type")?;
@@ -1335,7 +1346,7 @@ pub(super) fn token_summary(status: u16, tokens: &Tokens) -> String {
     let now = unix_now();
     let mut parts = vec![format!("HTTP {status}: {} access token", tokens.token_type.as_deref().unwrap_or("an"))];
     match tokens.expires_at {
-        Some(at) => parts.push(format!("expires in {} s", (at - now).max(0))),
+        Some(at) => parts.push(format!("expires in {} s", at.saturating_sub(now).max(0))),
         None => parts.push("no expiry given".into()),
     }
     if let Some(at) = tokens.issued_at {
@@ -1574,6 +1585,19 @@ mod tests {
         let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
         assert_eq!((tokens.issued_at, tokens.expires_at), (Some(1_278_448_832), None));
         assert!(token_summary(200, &tokens).contains("no expiry given"), "{}", token_summary(200, &tokens));
+    }
+
+    #[test]
+    fn an_absurd_lifetime_is_the_farthest_expiry_not_an_overflow() {
+        let mapping = ResponseMapping::for_purpose(crate::model::EndpointPurpose::Token);
+        for lifetime in [json!(1e300), json!(i64::MAX), json!(u64::MAX)] {
+            let v = json!({"access_token": "a", "expires_in": lifetime, "refresh_token_expires_in": lifetime});
+            let (tokens, _) = read_tokens(&v, &mapping, "t", "", None).unwrap();
+            assert_eq!(tokens.expires_at, Some(i64::MAX), "{lifetime}");
+            assert!(token_summary(200, &tokens).contains("expires in"), "{}", token_summary(200, &tokens));
+        }
+        let v = json!({"access_token": "a", "issued_at": i64::MIN, "expires_in": 60});
+        assert!(read_tokens(&v, &mapping, "t", "", None).is_ok());
     }
 
     #[test]

@@ -162,7 +162,7 @@ impl Run<'_> {
             user_code: Sensitive::new(details.user_code().secret().clone()),
             verification_uri: verification_uri.clone(),
             verification_uri_complete: complete.map(Sensitive::new),
-            expires_at: crate::model::time::now() + i64::try_from(expires_in_secs).unwrap_or(i64::MAX / 2),
+            expires_at: crate::model::time::now().saturating_add(i64::try_from(expires_in_secs).unwrap_or(i64::MAX)),
             expires_in_secs,
             interval_secs,
         }))

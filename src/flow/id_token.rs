@@ -301,12 +301,12 @@ pub(crate) fn claim_checks(decoded: &Decoded<'_>, expected: &Expected<'_>) -> Ve
     let now = expected.now;
     checks.push(match decoded.claim_time("exp") {
         Some(exp) => {
-            let ok = now <= exp + LEEWAY_SECS;
+            let ok = now <= exp.saturating_add(LEEWAY_SECS);
             let check = CheckRecord::new(
                 "exp",
                 ok,
                 format!("after now ({}), with {LEEWAY_SECS} s leeway", format_utc(now)),
-                format!("{} ({})", format_utc(exp), relative(exp - now)),
+                format!("{} ({})", format_utc(exp), relative(exp.saturating_sub(now))),
             );
             if ok {
                 check
@@ -323,7 +323,7 @@ pub(crate) fn claim_checks(decoded: &Decoded<'_>, expected: &Expected<'_>) -> Ve
                 "iat",
                 ok,
                 format!("not after now ({}), with {LEEWAY_SECS} s leeway", format_utc(now)),
-                format!("{} ({})", format_utc(iat), relative(iat - now)),
+                format!("{} ({})", format_utc(iat), relative(iat.saturating_sub(now))),
             );
             if ok {
                 check
@@ -369,7 +369,7 @@ pub(crate) fn claim_checks(decoded: &Decoded<'_>, expected: &Expected<'_>) -> Ve
 
 /// "in 3599 s", "42 s ago".
 fn relative(seconds: i64) -> String {
-    if seconds >= 0 { format!("in {seconds} s") } else { format!("{} s ago", -seconds) }
+    if seconds >= 0 { format!("in {seconds} s") } else { format!("{} s ago", seconds.unsigned_abs()) }
 }
 
 /// `at_hash` / `c_hash`: the left half of the hash of the value, base64url (OpenID Connect Core
@@ -445,6 +445,24 @@ mod tests {
         assert_eq!(names, ["iss", "aud", "azp", "exp", "iat", "nonce", "at_hash", "sub"]);
         assert!(checks.iter().all(|c| c.ok), "{checks:?}");
         assert_eq!(checks[3].actual, "2027-01-15T08:10:00Z (in 600 s)");
+    }
+
+    #[test]
+    fn times_at_the_ends_of_the_range_are_read_without_overflow() {
+        let now = 1_800_000_000;
+        for (exp, iat) in [(i64::MAX, i64::MIN), (i64::MIN, i64::MAX)] {
+            let claims = json!({"iss": "https://id.example.test", "aud": "cid", "exp": exp, "iat": iat, "sub": "u1"});
+            let t = token(&json!({"alg": "RS256"}), &claims);
+            let checks = claim_checks(&decode(&t).unwrap(), &expected(now));
+            let exp_check = checks.iter().find(|c| c.name == "exp").unwrap();
+            assert_eq!(exp_check.ok, exp == i64::MAX, "{exp_check:?}");
+            assert!(!exp_check.actual.is_empty());
+        }
+        // A number too large for i64 (1e30) is read as the largest time, not wrapped.
+        let claims = json!({"iss": "https://id.example.test", "aud": "cid", "exp": 1e30, "iat": now, "sub": "u1"});
+        let t = token(&json!({"alg": "RS256"}), &claims);
+        let checks = claim_checks(&decode(&t).unwrap(), &expected(now));
+        assert!(checks.iter().find(|c| c.name == "exp").is_some_and(|c| c.ok), "{checks:?}");
     }
 
     #[test]

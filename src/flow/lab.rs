@@ -52,7 +52,9 @@ impl Run<'_> {
         self.begin(StepId::MarkedExpired).await;
         let now = crate::model::time::now();
         let was = match saved.expires_at {
-            Some(at) if at - now > REUSE_MARGIN_SECS => format!("it had {} s left", at - now),
+            Some(at) if at.saturating_sub(now) > REUSE_MARGIN_SECS => {
+                format!("it had {} s left", at.saturating_sub(now))
+            }
             Some(_) => "it had expired already".to_owned(),
             None => "the provider gave no expiry".to_owned(),
         };

@@ -75,6 +75,7 @@
 
 mod assertion;
 mod authorize;
+mod binding;
 mod callback;
 mod discovery;
 pub mod dpop;

@@ -92,7 +92,9 @@ pub(crate) fn expiry_note(pushed: &Pushed) -> String {
     match pushed.expires_in {
         Some(secs) => format!(
             "The pushed request (request_uri) expires in {secs} s, at {}: open the URL and log in before then, or the provider refuses it (invalid_request_uri).",
-            crate::model::time::format_utc(crate::model::time::now() + i64::try_from(secs).unwrap_or(0))
+            crate::model::time::format_utc(
+                crate::model::time::now().saturating_add(i64::try_from(secs).unwrap_or(i64::MAX))
+            )
         ),
         None => "The provider did not say when the pushed request (request_uri) expires: log in soon.".into(),
     }

@@ -471,7 +471,7 @@ pub(crate) fn tokens_of(response: &AnyTokenResponse, requested_scopes: &str) -> 
         .iter()
         .find_map(|k| extra.get(*k).and_then(Value::as_i64))
         .filter(|s| *s > 0)
-        .map(|s| crate::model::time::now() + s);
+        .map(|s| crate::model::time::now().saturating_add(s));
     Tokens {
         access_token: Sensitive::new(response.access_token().secret().clone()),
         refresh_token: response.refresh_token().map(|t| Sensitive::new(t.secret().clone())),
@@ -480,7 +480,7 @@ pub(crate) fn tokens_of(response: &AnyTokenResponse, requested_scopes: &str) -> 
         expires_at: response
             .expires_in()
             .filter(|d| !d.is_zero())
-            .map(|d| crate::model::time::now() + i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)),
+            .map(|d| crate::model::time::now().saturating_add(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))),
         scopes,
         dpop_key: None,
         refresh_expires_at,

@@ -348,6 +348,15 @@ impl AuthConfig {
         value.unwrap_or(serde_json::Value::Null)
     }
 
+    /// Like [`AuthConfig::from_json`], from the column's text itself (no `Value` in between).
+    pub fn from_json_str(kind: AuthKind, text: &str) -> Result<AuthConfig, serde_json::Error> {
+        Ok(match kind {
+            AuthKind::ApiKey => AuthConfig::ApiKey(serde_json::from_str(text)?),
+            AuthKind::Basic => AuthConfig::Basic(serde_json::from_str(text)?),
+            AuthKind::OAuth2 => AuthConfig::OAuth2(serde_json::from_str(text)?),
+        })
+    }
+
     pub fn from_json(kind: AuthKind, value: serde_json::Value) -> Result<AuthConfig, serde_json::Error> {
         Ok(match kind {
             AuthKind::ApiKey => AuthConfig::ApiKey(serde_json::from_value(value)?),

@@ -11,6 +11,9 @@ use super::run::{ConnectionStatus, FlowReport, RunOutcome};
 #[serde(rename_all = "snake_case")]
 pub enum CheckResult {
     Pass,
+    /// Not checked: an API-Key or Basic authorization never tested, with no credentials to check
+    /// it with (the API-Key authorization a new app comes with, say). Only when not named.
+    Skip,
     /// It works; something changed that a connector may want to know of.
     Warn,
     Fail,
@@ -19,12 +22,13 @@ pub enum CheckResult {
 }
 
 impl CheckResult {
-    pub const ALL: [CheckResult; 4] =
-        [CheckResult::Pass, CheckResult::Warn, CheckResult::Fail, CheckResult::NeedsLogin];
+    pub const ALL: [CheckResult; 5] =
+        [CheckResult::Pass, CheckResult::Skip, CheckResult::Warn, CheckResult::Fail, CheckResult::NeedsLogin];
 
     pub fn code(self) -> &'static str {
         match self {
             CheckResult::Pass => "pass",
+            CheckResult::Skip => "skip",
             CheckResult::Warn => "warn",
             CheckResult::Fail => "fail",
             CheckResult::NeedsLogin => "needs_login",
@@ -39,9 +43,21 @@ impl CheckResult {
     pub fn tag(self) -> &'static str {
         match self {
             CheckResult::Pass => "PASS",
+            CheckResult::Skip => "SKIP",
             CheckResult::Warn => "WARN",
             CheckResult::Fail => "FAIL",
             CheckResult::NeedsLogin => "LOGIN",
+        }
+    }
+
+    /// One word (or two) for a table cell: "passed", "warned", "needs login".
+    pub fn word(self) -> &'static str {
+        match self {
+            CheckResult::Pass => "passed",
+            CheckResult::Skip => "skipped",
+            CheckResult::Warn => "warned",
+            CheckResult::Fail => "failed",
+            CheckResult::NeedsLogin => "needs login",
         }
     }
 
@@ -49,6 +65,7 @@ impl CheckResult {
     pub fn label(self) -> &'static str {
         match self {
             CheckResult::Pass => "passed",
+            CheckResult::Skip => "skipped",
             CheckResult::Warn => "passed with warnings",
             CheckResult::Fail => "failed",
             CheckResult::NeedsLogin => "needs an interactive login",
@@ -89,7 +106,7 @@ pub enum FailOn {
 impl FailOn {
     pub fn fails(self, result: CheckResult) -> bool {
         match self {
-            FailOn::Warn => result != CheckResult::Pass,
+            FailOn::Warn => !matches!(result, CheckResult::Pass | CheckResult::Skip),
             FailOn::Fail => matches!(result, CheckResult::Fail | CheckResult::NeedsLogin),
         }
     }
@@ -145,12 +162,7 @@ impl CheckSummary {
     pub fn describe(&self, now: i64) -> String {
         let when = super::time::parse_utc(&self.checked_at)
             .map_or_else(|| self.checked_at.clone(), |at| super::time::ago(at, now));
-        let result = self.result.map_or("unknown", |r| match r {
-            CheckResult::Pass => "passed",
-            CheckResult::Warn => "warned",
-            CheckResult::Fail => "failed",
-            CheckResult::NeedsLogin => "needs login",
-        });
+        let result = self.result.map_or("unknown", CheckResult::word);
         match self.drift.len() {
             0 => format!("{result} {when}"),
             1 => format!("{result} {when}, 1 change"),

@@ -128,18 +128,18 @@ impl ProviderMetadata {
         self.grant_types_supported.clone().unwrap_or_else(|| vec!["authorization_code".into(), "implicit".into()])
     }
 
-    /// The client authentication this provider would have a client use: the first of the methods
-    /// it offers that authdeck can do (with a secret, or none without one).
-    pub fn preferred_client_auth(&self, has_secret: bool) -> ClientAuth {
+    /// The client authentication this provider would have this client use: the first method it
+    /// offers that the client has what it takes for (a secret, a private key, a certificate; none
+    /// without a secret), else the first it offers at all (the client must then be given what
+    /// that method takes: [`client_auth_advice`] says what), else the one chosen.
+    pub fn preferred_client_auth(&self, config: &OAuth2Config) -> ClientAuth {
         let methods = self.token_auth_methods();
-        let offered = |m: &str| methods.iter().any(|x| x == m);
-        match (has_secret, offered("client_secret_basic"), offered("client_secret_post"), offered("none")) {
-            (false, _, _, true) => ClientAuth::None,
-            (_, true, _, _) => ClientAuth::BasicHeader,
-            (_, false, true, _) => ClientAuth::RequestBody,
-            (false, ..) => ClientAuth::None,
-            _ => ClientAuth::BasicHeader,
-        }
+        let offered = |auth: &ClientAuth| methods.iter().any(|m| m == auth_method_name(*auth));
+        let ranked = || PREFERENCE.iter().copied().filter(offered);
+        ranked()
+            .find(|auth| missing_for(*auth, config).is_none())
+            .or_else(|| ranked().next())
+            .unwrap_or(config.client_auth)
     }
 
     /// The scopes a new authorization asks for: `openid` with `profile` and `email` when offered
@@ -165,6 +165,54 @@ pub fn auth_method_name(auth: ClientAuth) -> &'static str {
         ClientAuth::ClientSecretJwt => "client_secret_jwt",
         ClientAuth::TlsClientAuth => "tls_client_auth",
         ClientAuth::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
+    }
+}
+
+/// The order authdeck prefers the methods in, when an issuer offers several: the secret as a
+/// header (the RFC 6749 default), then in the body; the signed assertions; the certificates;
+/// a public client last.
+const PREFERENCE: [ClientAuth; 7] = [
+    ClientAuth::BasicHeader,
+    ClientAuth::RequestBody,
+    ClientAuth::PrivateKeyJwt,
+    ClientAuth::ClientSecretJwt,
+    ClientAuth::TlsClientAuth,
+    ClientAuth::SelfSignedTlsClientAuth,
+    ClientAuth::None,
+];
+
+/// What the client lacks for `auth`, if anything: a secret, a private key, a certificate (or has
+/// a secret a public client wouldn't send).
+fn missing_for(auth: ClientAuth, config: &OAuth2Config) -> Option<&'static str> {
+    let has = |value: &str| !value.trim().is_empty();
+    match auth {
+        ClientAuth::BasicHeader | ClientAuth::RequestBody | ClientAuth::ClientSecretJwt
+            if !has(&config.client_secret) =>
+        {
+            Some("the Client Secret")
+        }
+        ClientAuth::PrivateKeyJwt if !has(&config.client_key) => Some("a Private key (Ctrl-G in the form makes one)"),
+        ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth
+            if !has(&config.client_certificate) || !has(&config.client_key) =>
+        {
+            Some("the Client certificate and its Private key")
+        }
+        ClientAuth::None if has(&config.client_secret) => Some("no Client Secret (a public client sends none)"),
+        _ => None,
+    }
+}
+
+/// What to change for `better` (a method the issuer offers): its name, and what else it takes.
+pub fn client_auth_advice(better: ClientAuth, config: &OAuth2Config) -> String {
+    let (label, name) = (better.label(), auth_method_name(better));
+    let set = if label.contains(name) {
+        format!("set Client authentication to {label}")
+    } else {
+        format!("set Client authentication to {label} ({name})")
+    };
+    match missing_for(better, config) {
+        Some(what) => format!("{set} and give it {what}"),
+        None => set,
     }
 }
 
@@ -199,8 +247,8 @@ pub fn metadata_checks(
         list(&methods),
     );
     if !auth.ok {
-        let better = metadata.preferred_client_auth(!config.client_secret.is_empty());
-        auth = auth.with_detail(format!("set Client authentication to {}", better.label()));
+        let better = metadata.preferred_client_auth(config);
+        auth = auth.with_detail(client_auth_advice(better, config));
     }
     checks.push(auth);
 
@@ -546,7 +594,7 @@ mod tests {
         let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.name.as_str()).collect();
         assert_eq!(failed, ["client authentication", "scopes", "openid scope"]);
         let auth = &checks[0];
-        assert_eq!(auth.detail.as_deref(), Some("set Client authentication to Request body"));
+        assert_eq!(auth.detail.as_deref(), Some("set Client authentication to Request body (client_secret_post)"));
         assert_eq!(checks.iter().find(|c| c.name == "scopes").unwrap().actual, "not listed: profile");
         let fine = OAuth2Config { client_auth: ClientAuth::RequestBody, scopes: "openid email".into(), ..config };
         assert!(metadata_checks(&fine, &metadata(), Some("https://id.example.test/me")).iter().all(|c| c.ok));
@@ -563,12 +611,56 @@ mod tests {
     }
 
     #[test]
+    fn an_issuer_that_takes_only_keys_or_certificates_gets_advice_that_fits() {
+        // Okta-style: private_key_jwt only; a FAPI profile: mTLS only.
+        let jwt_only = ProviderMetadata {
+            token_endpoint_auth_methods_supported: Some(vec!["private_key_jwt".into()]),
+            ..ProviderMetadata::default()
+        };
+        let with_secret = OAuth2Config { client_secret: "fake-secret".into(), ..OAuth2Config::default() };
+        assert_eq!(jwt_only.preferred_client_auth(&with_secret), ClientAuth::PrivateKeyJwt);
+        let check = metadata_checks(&with_secret, &jwt_only, None).into_iter().next().unwrap();
+        assert!(!check.ok, "{check:?}");
+        assert_eq!(
+            check.detail.as_deref(),
+            Some(
+                "set Client authentication to private_key_jwt (signed with a private key) and give it a Private key (Ctrl-G in the form makes one)"
+            )
+        );
+        let mtls_only = ProviderMetadata {
+            token_endpoint_auth_methods_supported: Some(vec![
+                "self_signed_tls_client_auth".into(),
+                "tls_client_auth".into(),
+            ]),
+            ..ProviderMetadata::default()
+        };
+        let with_certificate = OAuth2Config {
+            client_certificate: "/etc/client.pem".into(),
+            client_key: "/etc/client-key.pem".into(),
+            ..OAuth2Config::default()
+        };
+        // authdeck's order, not the document's: CA-issued first.
+        assert_eq!(mtls_only.preferred_client_auth(&with_certificate), ClientAuth::TlsClientAuth);
+        let advice = client_auth_advice(mtls_only.preferred_client_auth(&with_secret), &with_secret);
+        assert!(advice.ends_with("and give it the Client certificate and its Private key"), "{advice}");
+        // A method the client can do wins over an earlier one it can't.
+        let both = ProviderMetadata {
+            token_endpoint_auth_methods_supported: Some(vec!["client_secret_basic".into(), "private_key_jwt".into()]),
+            ..ProviderMetadata::default()
+        };
+        let with_key = OAuth2Config { client_key: "/etc/key.pem".into(), ..OAuth2Config::default() };
+        assert_eq!(both.preferred_client_auth(&with_key), ClientAuth::PrivateKeyJwt);
+        assert_eq!(both.preferred_client_auth(&with_secret), ClientAuth::BasicHeader);
+    }
+
+    #[test]
     fn defaults_from_the_metadata() {
         let m = metadata();
         assert_eq!(m.default_scopes(Grant::AuthorizationCode), "openid email");
         assert_eq!(m.default_scopes(Grant::ClientCredentials), "");
-        assert_eq!(m.preferred_client_auth(true), ClientAuth::RequestBody);
-        assert_eq!(m.preferred_client_auth(false), ClientAuth::None);
+        let with_secret = OAuth2Config { client_secret: "fake-secret".into(), ..OAuth2Config::default() };
+        assert_eq!(m.preferred_client_auth(&with_secret), ClientAuth::RequestBody);
+        assert_eq!(m.preferred_client_auth(&OAuth2Config::default()), ClientAuth::None);
         assert_eq!(ProviderMetadata::default().token_auth_methods(), ["client_secret_basic"]);
     }
 

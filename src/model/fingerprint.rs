@@ -437,11 +437,14 @@ pub fn worst(drift: &[Drift]) -> Option<Severity> {
 /// compared.
 pub fn diff(before: &Fingerprint, now: &Fingerprint, context: &DriftContext<'_>) -> Vec<Drift> {
     let mut out = Vec::new();
+    // The last ID token is this run's when it got one (a refresh after the keys rotated brings
+    // one signed by a new key: the connection has caught up), else the last good run's.
+    let last_id_token = now.id_token.as_ref().or(before.id_token.as_ref());
     if let (Some(b), Some(n)) = (&before.discovery, &now.discovery) {
-        discovery_drift(b, n, context, before.id_token.as_ref(), &mut out);
+        discovery_drift(b, n, context, last_id_token, &mut out);
     }
     if let (Some(b), Some(n)) = (&before.keys, &now.keys) {
-        key_drift(b, n, before.id_token.as_ref(), &mut out);
+        key_drift(b, n, last_id_token, &mut out);
     }
     for (area, b, n) in [
         (Area::TokenResponse, &before.token, &now.token),
@@ -450,6 +453,24 @@ pub fn diff(before: &Fingerprint, now: &Fingerprint, context: &DriftContext<'_>)
     ] {
         if let (Some(b), Some(n)) = (b, n) {
             shape_drift(area, b, n, &mut out);
+        }
+    }
+    // The first refresh seen: what the mapping found in the login's token response and not in
+    // the refresh's is said (a refresh may leave out the scope, so not that one).
+    if let (None, Some(login), Some(refresh)) = (&before.refresh, &before.token, &now.refresh) {
+        for (name, seen) in &login.mapped {
+            let missing = refresh.mapped.get(name).is_some_and(|n| !n.found);
+            if seen.found && missing && !matches!(name.as_str(), "refresh_token" | "scope") {
+                out.push(Drift::new(
+                    Severity::Warning,
+                    Area::RefreshResponse,
+                    format!(
+                        "the refresh response has no value for {} (\"{}\"), which the login's token response had",
+                        mapping_label(name),
+                        seen.entry
+                    ),
+                ));
+            }
         }
     }
     if let (Some(b), Some(n)) = (&before.scopes, &now.scopes) {
@@ -522,8 +543,15 @@ fn key_drift(before: &[KeySeen], now: &[KeySeen], signed_by: Option<&SignedBy>, 
     let by_id =
         |keys: &[KeySeen]| -> BTreeMap<String, KeySeen> { keys.iter().map(|k| (k.identity(), k.clone())).collect() };
     let (old, new) = (by_id(before), by_id(now));
+    // The key that signed the last ID token: gone, or another key under its kid.
+    let signing_gone = signed_by.and_then(|s| s.kid.as_deref()).filter(|kid| {
+        let was = old.get(*kid);
+        new.get(*kid).is_none_or(|n| was.is_some_and(|w| w.thumbprint != n.thumbprint))
+    });
     for (id, key) in &old {
         match new.get(id) {
+            // The signing key gone is said once, as the failure below.
+            None if signing_gone == Some(id.as_str()) => {}
             None => out.push(Drift::new(Warning, Area::Keys, format!("{} was removed", key.describe()))),
             Some(n) if n.thumbprint != key.thumbprint => out.push(
                 Drift::new(Warning, Area::Keys, format!("{} is another key now (same kid)", key.describe()))
@@ -543,19 +571,14 @@ fn key_drift(before: &[KeySeen], now: &[KeySeen], signed_by: Option<&SignedBy>, 
             out.push(Drift::new(Warning, Area::Keys, format!("{} was added", key.describe())));
         }
     }
-    // The key that signed the last good run's ID token: gone, or another key under its kid.
-    if let Some(SignedBy { kid: Some(kid), alg }) = signed_by {
-        let was = old.get(kid);
-        let still = new.get(kid).is_some_and(|n| was.is_none_or(|w| w.thumbprint == n.thumbprint));
-        if !still {
-            out.push(Drift::new(
-                Failure,
-                Area::Keys,
-                format!(
-                    "the key that signed the last ID token (kid {kid}, {alg}) is no longer in the JWKS: ID tokens signed before no longer verify, and a client that cached the keys must fetch them again"
-                ),
-            ));
-        }
+    if let (Some(kid), Some(SignedBy { alg, .. })) = (signing_gone, signed_by) {
+        out.push(Drift::new(
+            Failure,
+            Area::Keys,
+            format!(
+                "the key that signed the last ID token (kid {kid}, {alg}) is no longer in the JWKS: ID tokens signed before no longer verify, and a client that cached the keys must fetch them again"
+            ),
+        ));
     }
 }
 
@@ -564,7 +587,9 @@ fn shape_drift(area: Area, before: &Shape, now: &Shape, out: &mut Vec<Drift>) {
     let mapped: BTreeSet<String> = before.mapped_paths().into_iter().chain(now.mapped_paths()).collect();
     let is_mapped = |path: &str| mapped.iter().any(|m| m == path || m.starts_with(&format!("{path}.")));
     for (name, seen) in &before.mapped {
-        if seen.found && now.mapped.get(name).is_some_and(|n| !n.found) {
+        // A plain path gone is said once, below, as the field gone.
+        let said_below = before.fields.contains_key(&seen.entry) && !now.fields.contains_key(&seen.entry);
+        if seen.found && !said_below && now.mapped.get(name).is_some_and(|n| !n.found) {
             out.push(Drift::new(
                 Failure,
                 area,
@@ -745,6 +770,13 @@ mod tests {
         assert_eq!(worst(&drift), Some(Severity::Failure));
         let shown = lines(&drift).join("\n");
         assert!(shown.contains("expires_in is gone (the response mapping reads it)"), "{shown}");
+        assert_eq!(shown.matches("expires_in").count(), 1, "said once: {shown}");
+        // Still there but empty: the mapping finds nothing, though no field is gone.
+        let emptied = with_token(shape(
+            json!({"access_token": "a", "expires_in": "", "token_type": "Bearer"}),
+            &[("access_token", "access_token", true), ("expires_in", "expires_in", false)],
+        ));
+        let shown = lines(&diff(&before, &emptied, &DriftContext::default())).join("\n");
         assert!(shown.contains("the mapping of expires in (\"expires_in\") finds no value any more"), "{shown}");
 
         let gained = with_token(shape(
@@ -761,6 +793,27 @@ mod tests {
         assert_eq!(
             lines(&diff(&before, &gone, &DriftContext::default())),
             ["warning token response: token_type is gone"]
+        );
+    }
+
+    #[test]
+    fn the_first_refresh_is_compared_with_the_login_for_what_the_mapping_finds() {
+        let before = with_token(shape(
+            json!({"access_token": "a", "expires_in": 1}),
+            &[("expires_in", "expires_in", true), ("scope", "scope", true)],
+        ));
+        let now = Fingerprint {
+            refresh: Some(shape(
+                json!({"access_token": "a"}),
+                &[("expires_in", "expires_in", false), ("scope", "scope", false)],
+            )),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&diff(&before, &now, &DriftContext::default())),
+            [
+                "warning refresh response: the refresh response has no value for expires in (\"expires_in\"), which the login's token response had"
+            ]
         );
     }
 
@@ -790,7 +843,7 @@ mod tests {
         let drift = diff(&before, &rotated, &DriftContext::default());
         let shown = lines(&drift).join("\n");
         assert_eq!(worst(&drift), Some(Severity::Failure), "{shown}");
-        assert!(shown.contains("kid k1 (RSA, RS256) was removed"), "{shown}");
+        assert!(!shown.contains("kid k1 (RSA, RS256) was removed"), "the failure says it: {shown}");
         assert!(shown.contains("kid k2 (RSA, RS256) was added"), "{shown}");
         assert!(
             shown.contains("the key that signed the last ID token (kid k1, RS256) is no longer in the JWKS"),
@@ -804,6 +857,11 @@ mod tests {
         // The same kid with other key material counts as gone for the signature.
         let replaced = Fingerprint { keys: Some(key("k1", "zzz")), ..Default::default() };
         assert_eq!(worst(&diff(&before, &replaced, &DriftContext::default())), Some(Severity::Failure));
+        // A refresh after the rotation brought an ID token signed by the new key: only warnings.
+        let caught_up =
+            Fingerprint { id_token: Some(SignedBy { kid: Some("k2".into()), alg: "RS256".into() }), ..rotated.clone() };
+        let drift = diff(&before, &caught_up, &DriftContext::default());
+        assert_eq!(worst(&drift), Some(Severity::Warning), "{}", lines(&drift).join("\n"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //!
 //! An entry made only of plain paths joined by `|` keeps its old meaning (the first path that
 //! holds a value), so every file written before expressions existed reads as it did — unless a
-//! name after a `|` is a filter (`expires_in | int`, `scope | join(",")`, `name|title`), which
+//! name after a `|` is a filter (`expires_in | int`, `name|title`), which
 //! makes it an expression. Anything else is compiled as an expression: a mistake is refused with
 //! minijinja's reason when the endpoint is saved or imported, never found out at the provider.
 

@@ -82,10 +82,10 @@ impl StepId {
             StepId::Refresh => "Refresh-token grant",
             StepId::SigningKeys => "Issuer's signing keys",
             StepId::SavedToken => "Saved access token",
-            StepId::MarkedExpired => "Access token marked expired",
+            StepId::MarkedExpired => "Token marked expired",
             StepId::SecondRefresh => "Second refresh",
-            StepId::ReuseOld => "Replaced refresh token reused",
-            StepId::AfterReuse => "Newest refresh token after the reuse",
+            StepId::ReuseOld => "Old refresh token reused",
+            StepId::AfterReuse => "Newest token after reuse",
             StepId::LifetimeProbe => "Lifetime probe",
             StepId::IdToken => "ID token checked",
             StepId::UserInfo => "User information",
@@ -333,13 +333,13 @@ impl Tokens {
 /// "expires in 54 min", "expired", "no expiry given": for the Connections tab.
 pub fn describe_expiry(expires_at: Option<i64>, now: i64) -> String {
     let Some(at) = expires_at else { return "no expiry given".to_owned() };
-    describe_left(at - now)
+    describe_left(at.saturating_sub(now))
 }
 
 /// The refresh token's expiry, when the provider gave one: "refresh token expires in 101 days".
 pub fn describe_refresh_expiry(refresh_expires_at: Option<i64>, now: i64) -> Option<String> {
     let at = refresh_expires_at?;
-    Some(match describe_left(at - now).as_str() {
+    Some(match describe_left(at.saturating_sub(now)).as_str() {
         "expired" => "refresh token expired".to_owned(),
         left => format!("refresh token {left}"),
     })
@@ -634,6 +634,16 @@ pub struct RecordedRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_refresh_labs_step_labels_fit_the_test_panes_step_column() {
+        // The pane gives a label 26 characters and a space before the elapsed time.
+        for step in
+            [StepId::MarkedExpired, StepId::SecondRefresh, StepId::ReuseOld, StepId::AfterReuse, StepId::LifetimeProbe]
+        {
+            assert!(step.label().chars().count() <= 26, "{:?}: {}", step, step.label());
+        }
+    }
 
     #[test]
     fn identity_display_uses_what_is_known() {

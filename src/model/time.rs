@@ -24,7 +24,7 @@ pub fn parse_utc(text: &str) -> Option<i64> {
 /// Unix seconds from a Unix time in seconds or milliseconds: a value past 10^11 (the year 5138 in
 /// seconds) can only be milliseconds — Salesforce's `issued_at`, Fiserv's expiry.
 pub fn seconds_from_unix(value: i64) -> i64 {
-    if value.abs() > 100_000_000_000 { value / 1000 } else { value }
+    if value.unsigned_abs() > 100_000_000_000 { value / 1000 } else { value }
 }
 
 /// Reads an RFC 3339 time (`2026-01-15T10:30:00Z`, `…T10:30:00.250+02:00`) as Unix seconds.
@@ -79,7 +79,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// "just now", "3 min ago", "5 h ago", "2 days ago".
 pub fn ago(at: i64, now: i64) -> String {
-    let s = (now - at).max(0);
+    let s = now.saturating_sub(at).max(0);
     match s {
         0..60 => "just now".into(),
         60..3600 => format!("{} min ago", s / 60),

@@ -296,7 +296,16 @@ mod tests {
         for file in [&bytes, &wal] {
             assert!(!file.windows(20).any(|w| w == b"fake-password-kept-1"), "the password is sealed");
         }
+        // Another machine's key folder: the kept password can't be read, and is listed as such.
+        let elsewhere = Store::open_with_keys(&path, super::super::KeySource::dir(dir.path().join("other"))).unwrap();
+        assert!(elsewhere.kept_credentials(auth).is_err());
+        let unreadable = elsewhere.unreadable_secrets().unwrap();
+        assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+        assert_eq!(unreadable[0].what, "the credentials kept for checks of \"Basic\" (app \"A\")");
+        assert_eq!(unreadable[0].how, "keep them again: `authdeck test \"Basic\" --app \"A\" --keep-credentials`");
+        drop(elsewhere);
         let mut store = Store::open_with_keys(&path, super::super::KeySource::dir(dir.path().join("keys"))).unwrap();
+        assert!(store.unreadable_secrets().unwrap().is_empty());
         assert!(store.forget_credentials(auth).unwrap());
         assert_eq!(store.kept_credentials(auth).unwrap(), None);
         assert!(!store.forget_credentials(auth).unwrap());

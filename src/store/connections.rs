@@ -585,7 +585,7 @@ mod tests {
     fn a_finished_test_waits_for_another_writer_instead_of_failing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("busy.db");
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open_with_keys(&path, crate::store::KeySource::dir(dir.path().join("keys"))).unwrap();
         let app = store.create_app("Test App").unwrap();
         let auth = store.insert_authorization(app.id, "OIDC", &AuthConfig::new_of_kind(AuthKind::OAuth2)).unwrap();
         // Another authdeck on the same file, in the middle of a write (an import, say).

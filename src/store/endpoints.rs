@@ -122,9 +122,19 @@ fn mapping_json(endpoint: &Endpoint) -> String {
 
 /// The endpoints of one app, by name. Used by the store and inside its transactions.
 pub(super) fn endpoints_of(conn: &Connection, app_id: i64) -> Result<Vec<Endpoint>> {
-    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE app_id = ?1 ORDER BY name COLLATE NOCASE, id"))?;
+    // Sorted here rather than by `ORDER BY name COLLATE NOCASE, id`: SQLite's sorter copied every
+    // whole row (headers, body, mapping) to sort 10,000 of them, a third of the query's time.
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE app_id = ?1"))?;
     let rows = stmt.query_map([app_id], row_to_endpoint)?.collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().collect()
+    let mut endpoints = rows.into_iter().collect::<Result<Vec<_>>>()?;
+    endpoints.sort_by(|a, b| nocase(&a.name).cmp(nocase(&b.name)).then(a.id.cmp(&b.id)));
+    Ok(endpoints)
+}
+
+/// A name as SQLite's NOCASE collation compares it: ASCII letters folded, every other byte as it is
+/// (https://sqlite.org/datatype3.html#collating_sequences).
+fn nocase(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().map(|b| b.to_ascii_lowercase())
 }
 
 impl Store {

@@ -67,8 +67,21 @@ pub enum StoreError {
     NotFound(String),
     #[error("Stored data is damaged: {0}")]
     Corrupt(String),
-    #[error("Database error: {0}")]
+    #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
+}
+
+/// SQLite's own words, except for the one a user meets and can act on: another writer that
+/// held the file longer than the busy timeout.
+fn sqlite_message(error: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    match error.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked) => format!(
+            "The database is busy: another authdeck (or a backup) has been writing to it for more than {} s. Nothing was changed; try again when it has finished.",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        _ => format!("Database error: {error}"),
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -123,7 +136,9 @@ impl Store {
         // SQLite gives the -wal and -shm files the database's mode, so that one mode is what counts.
         let notices = tighten_mode(path)?.into_iter().collect();
         let mut store = Store { conn, path: Some(path.to_owned()), vault: seal::Vault::new(keys), notices };
-        store.configure()?;
+        // SQLite sees no page yet: the file was made just now (or by another program, empty).
+        let empty = fs::metadata(path).is_ok_and(|m| m.len() == 0);
+        store.configure(empty)?;
         store.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         Ok(store)
     }
@@ -132,7 +147,7 @@ impl Store {
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         let mut store = Store { conn, path: None, vault: seal::Vault::new(KeySource::memory()), notices: Vec::new() };
-        store.configure()?;
+        store.configure(false)?;
         Ok(store)
     }
 
@@ -146,12 +161,25 @@ impl Store {
         std::mem::take(&mut self.notices)
     }
 
-    fn configure(&mut self) -> Result<()> {
+    /// `empty`: the file has no page yet (a new database).
+    fn configure(&mut self, empty: bool) -> Result<()> {
         // Every transaction takes the write lock when it begins. A deferred one reads first and
         // upgrades to a write later, which WAL refuses at once (SQLITE_BUSY_SNAPSHOT, no busy
         // timeout) when another authdeck wrote in between: two authdecks on one file must wait
         // for each other instead (https://sqlite.org/lang_transaction.html#immediate).
         self.conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+        if empty {
+            // Turning an empty file into a WAL database writes its first page in a rollback
+            // transaction: a journal file made, synced, its folder synced, synced again, the
+            // database synced — four of the six fsyncs a first start did before its first frame.
+            // The journal would only bring back the empty file if that write were torn, so it is
+            // kept in memory for that one write. The database file is still synced before any
+            // WAL frame is written (its header says WAL, durably, before the data relies on it),
+            // and from then on every commit is exactly as durable as before
+            // (https://sqlite.org/pragma.html#pragma_journal_mode). Best effort: when another
+            // authdeck made the file a WAL database in between, this changes nothing.
+            let _ = self.conn.query_row("PRAGMA journal_mode = MEMORY", [], |_| Ok(()));
+        }
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -338,5 +366,19 @@ fn map_unique(e: rusqlite::Error, what: &'static str, name: &str) -> StoreError 
             StoreError::DuplicateName { what, name: name.to_owned() }
         }
         other => StoreError::Sqlite(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_writer_that_outlasts_the_busy_timeout_is_named_with_what_to_do() {
+        let busy = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None);
+        let message = StoreError::from(busy).to_string();
+        assert!(message.contains("another authdeck") && message.contains("try again"), "{message}");
+        let other = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        assert!(StoreError::from(other).to_string().starts_with("Database error: "));
     }
 }

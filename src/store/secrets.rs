@@ -5,7 +5,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::time::Duration;
 
-use super::seal::{SEALED_KEY_FIELD, SEALED_SECRET_FIELD, Unreadable, stored_sealed};
+use super::seal::{SEALED_KEY_FIELD, SEALED_SECRET_FIELD, SealedFields, Unreadable, stored_sealed};
 use super::{Result, Store, StoreError};
 
 /// A secret the store holds but can't open here.
@@ -32,9 +32,13 @@ impl Store {
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (name, app, config) in rows {
-            let fields = [(SEALED_SECRET_FIELD, "client secret"), (SEALED_KEY_FIELD, "private key")];
-            for (field, what) in fields {
-                if let Some(sealed) = stored_sealed(&config, field)
+            // Both sealed fields in one read of the text (this runs at every start, on every row).
+            let sealed = match SealedFields::read(&config) {
+                Some(fields) => [fields.secret, fields.key],
+                None => [stored_sealed(&config, SEALED_SECRET_FIELD), stored_sealed(&config, SEALED_KEY_FIELD)],
+            };
+            for (what, sealed) in ["client secret", "private key"].into_iter().zip(sealed) {
+                if let Some(sealed) = sealed
                     && let Err(why) = self.vault.check(&sealed)
                 {
                     out.push(UnreadableSecret {
@@ -69,6 +73,23 @@ impl Store {
                 out.push(UnreadableSecret {
                     what: format!("the tokens of connection {id} (\"{authorization}\"{who})"),
                     how: "test the authorization again for new ones".into(),
+                    key_id: missing_key(why),
+                });
+            }
+        }
+        // Credentials kept for `authdeck check`.
+        let mut stmt = self.conn.prepare(
+            "SELECT a.name, p.name, k.secret FROM kept_credentials k JOIN authorizations a ON a.id = k.authorization_id
+             JOIN apps p ON p.id = a.app_id ORDER BY p.name, a.id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (name, app, sealed) in rows {
+            if let Err(why) = self.vault.check(&sealed) {
+                out.push(UnreadableSecret {
+                    what: format!("the credentials kept for checks of \"{name}\" (app \"{app}\")"),
+                    how: format!("keep them again: `authdeck test \"{name}\" --app \"{app}\" --keep-credentials`"),
                     key_id: missing_key(why),
                 });
             }

@@ -1,6 +1,6 @@
 //! A saved connection in full: who, which scopes, until when, when it was tested, its refresh
-//! token and the last failed refresh, the values kept from its run, its ID token's claims. The
-//! tokens themselves are never drawn.
+//! token and the last failed refresh, its last `authdeck check` with what drifted, the values kept
+//! from its run, its ID token's claims. The tokens themselves are never drawn.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,6 +13,8 @@ use super::popups::popup;
 use crate::app::overlay::ConnectionDetail;
 use crate::flow::ConnectionStatus;
 use crate::keymap::{Action, Context, key_for};
+use crate::model::check::CheckResult;
+use crate::model::fingerprint::Severity;
 use crate::model::text::printable;
 
 /// The width of the label column; values start after it.
@@ -94,6 +96,7 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
     if c.tokens.dpop_key.is_some() {
         lines.extend(field("Bound", "to a DPoP key kept with it (RFC 9449)".into(), plain));
     }
+    lines.extend(last_check(v, c.id));
     // A refused refresh already says so in the status; another failure is said here.
     if let Some(error) = c.refresh_error.as_ref().filter(|e| c.status_note != **e) {
         lines.push(Line::raw(""));
@@ -140,4 +143,28 @@ pub fn draw(frame: &mut Frame, area: Rect, v: &View, detail: &ConnectionDetail) 
     if scroll < max_scroll {
         super::more_below(frame, inner, v.theme, &key_for(Context::ConnectionDetail, Action::Down));
     }
+}
+
+/// The connection's last `authdeck check`: its result, when, its message, and each change the
+/// provider made since the last good run (the diff), worst first.
+fn last_check(v: &View, connection_id: i64) -> Vec<Line<'static>> {
+    let label = |style: Style| Span::styled(format!("{:<16}", "Last check"), style);
+    let Some(check) = v.app.data.last_check(connection_id) else {
+        let none = "none yet (`authdeck check` runs one headless)";
+        return vec![Line::from(vec![label(v.theme.title()), Span::styled(none, v.theme.dim())])];
+    };
+    let style = match check.result {
+        Some(CheckResult::Pass) => v.theme.ok(),
+        Some(CheckResult::Warn | CheckResult::Skip) => v.theme.warning(),
+        _ => v.theme.error(),
+    };
+    let mut lines = vec![Line::from(vec![label(v.theme.title()), Span::styled(check.describe(v.unix), style)])];
+    if !check.message.is_empty() {
+        lines.push(Line::raw(format!("{:<16}{}", "", printable(&check.message))));
+    }
+    for drift in &check.drift {
+        let style = if drift.severity == Severity::Failure { v.theme.error() } else { v.theme.warning() };
+        lines.push(Line::styled(format!("  {}", printable(&drift.line())), style));
+    }
+    lines
 }

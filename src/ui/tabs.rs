@@ -12,6 +12,7 @@ use crate::app::Tab;
 use crate::app::list::TableView;
 use crate::flow::ConnectionStatus;
 use crate::keymap::{Action, Context, key_for};
+use crate::model::check::CheckResult;
 
 /// What a table shows besides its rows.
 struct TableSpec<'a> {
@@ -146,19 +147,24 @@ pub fn draw_endpoints(frame: &mut Frame, area: Rect, v: &View) {
 
 pub fn draw_connections(frame: &mut Frame, area: Rect, v: &View) {
     let data = &v.app.data;
-    // A narrow terminal leaves the scopes to the connection's detail (Enter), so the identity fits.
-    let scopes = area.width >= 100;
-    let mut header = vec!["Authorization", "Identity", "Scopes", "Expiry", "Refresh", "Tested", "State"];
+    // A narrow terminal leaves the scopes and the last check to the connection's detail (Enter),
+    // so the identity fits.
+    let wide = area.width >= 100;
+    let mut header = vec!["Authorization", "Identity", "Scopes", "Expiry", "Refresh", "Tested", "State", "Check"];
     let mut widths = vec![
         Constraint::Percentage(18),
-        Constraint::Fill(2),
+        // The identity before the scopes (the detail has them whole).
+        Constraint::Fill(3),
         Constraint::Fill(1),
         Constraint::Length(18),
         Constraint::Length(7),
         Constraint::Length(11),
         Constraint::Length(7),
+        Constraint::Length(7),
     ];
-    if !scopes {
+    if !wide {
+        header.truncate(7);
+        widths.truncate(7);
         header.remove(2);
         widths.remove(2);
     }
@@ -198,7 +204,18 @@ pub fn draw_connections(frame: &mut Frame, area: Rect, v: &View) {
                 .map_or_else(|| c.tested_at.clone(), |at| crate::model::time::ago(at, v.unix)),
             state.into(),
         ];
-        if !scopes {
+        if wide {
+            // The result of the last `authdeck check`; its drift is in the detail.
+            let check = data.last_check(c.id).and_then(|check| check.result);
+            cells.push(
+                match check {
+                    None => "—",
+                    Some(CheckResult::NeedsLogin) => "login",
+                    Some(result) => result.word(),
+                }
+                .into(),
+            );
+        } else {
             cells.remove(2);
         }
         cells

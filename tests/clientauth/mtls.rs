@@ -1,7 +1,9 @@
 //! mTLS client authentication (RFC 8705) against a fake TLS token endpoint: tls_client_auth with a
 //! certificate a CA issued (files), self_signed_tls_client_auth with a pasted self-signed one, the
 //! certificate presented on the token request the `oauth2` crate makes (client credentials) and on
-//! the later user info call; a missing certificate named before anything is sent.
+//! the later user info call; a missing certificate named before anything is sent; a
+//! certificate-bound access token (RFC 8705 section 3.1: a JWT whose `cnf.x5t#S256` names the
+//! certificate) checked against the certificate presented.
 //!
 //! A fake rather than oidc-provider's mTLS feature: that feature reads the client certificate from
 //! a header a TLS-terminating proxy sets, so the test would exercise a proxy of its own more than
@@ -80,8 +82,31 @@ struct MtlsProvider {
     seen: Seen,
 }
 
+/// What the fake's access token says of its binding.
+#[derive(Clone)]
+enum Bound {
+    /// An opaque token: nothing to see.
+    Opaque,
+    /// A JWT access token bound to the certificate the request came with (RFC 8705 section 3.1).
+    ToPresented,
+    /// A JWT access token bound to this thumbprint (another certificate).
+    To(String),
+}
+
+/// An unsigned JWT (the client only reads its claims) carrying `cnf.x5t#S256`.
+fn bound_token(thumbprint: &str) -> String {
+    let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let header = part(serde_json::json!({"alg": "none", "typ": "at+jwt"}));
+    let claims = part(serde_json::json!({"sub": "fake-client", "cnf": {"x5t#S256": thumbprint}}));
+    format!("{header}.{claims}.")
+}
+
 impl MtlsProvider {
     async fn start(allowed: Vec<String>) -> MtlsProvider {
+        MtlsProvider::start_bound(allowed, Bound::Opaque).await
+    }
+
+    async fn start_bound(allowed: Vec<String>, bound: Bound) -> MtlsProvider {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let chain: Vec<CertificateDer<'static>> =
             CertificateDer::pem_file_iter(fixture("server.pem")).unwrap().map(Result::unwrap).collect();
@@ -100,7 +125,7 @@ impl MtlsProvider {
         let allowed = Arc::new(allowed);
         tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
-                let (acceptor, log, allowed) = (acceptor.clone(), log.clone(), allowed.clone());
+                let (acceptor, log, allowed, bound) = (acceptor.clone(), log.clone(), allowed.clone(), bound.clone());
                 tokio::spawn(async move {
                     let Ok(tls) = acceptor.accept(tcp).await else { return };
                     let thumbprint = tls
@@ -110,7 +135,8 @@ impl MtlsProvider {
                         .and_then(|c| c.first())
                         .map(|c| URL_SAFE_NO_PAD.encode(Sha256::digest(c.as_ref())));
                     let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                        let (log, allowed, thumbprint) = (log.clone(), allowed.clone(), thumbprint.clone());
+                        let (log, allowed, thumbprint, bound) =
+                            (log.clone(), allowed.clone(), thumbprint.clone(), bound.clone());
                         async move {
                             let path = request.uri().path().to_owned();
                             let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
@@ -127,10 +153,15 @@ impl MtlsProvider {
                                 ("/token", true)
                                     if form.iter().any(|(k, v)| k == "client_id" && v == "fake-client") =>
                                 {
+                                    let access_token = match (&bound, &thumbprint) {
+                                        (Bound::To(other), _) => bound_token(other),
+                                        (Bound::ToPresented, Some(presented)) => bound_token(presented),
+                                        _ => "at-fake-certificate-bound".to_owned(),
+                                    };
                                     (
                                         200,
                                         serde_json::json!({
-                                            "access_token": "at-fake-certificate-bound",
+                                            "access_token": access_token,
                                             "token_type": "Bearer",
                                             "expires_in": 3600,
                                         }),
@@ -214,6 +245,31 @@ async fn tls_client_auth_presents_the_ca_issued_certificate_on_every_request() {
     assert!(note.contains(&issued), "{note}");
     let body = step.exchanges[0].request.body.clone().unwrap();
     assert!(body.contains("client_id=fake-client") && !body.contains("client_secret"), "{body}");
+}
+
+#[tokio::test]
+async fn a_certificate_bound_token_is_checked_against_the_certificate_presented() {
+    let issued = thumbprint_of("client.pem");
+    let path = |name: &str| fixture(name).display().to_string();
+    let fake = MtlsProvider::start_bound(vec![issued.clone()], Bound::ToPresented).await;
+    let (authorization, endpoints) =
+        machine_client(&fake.base, ClientAuth::TlsClientAuth, path("client.pem"), path("client-key.pem"));
+    let driven = drive(oauth_request(&authorization, &endpoints), &runner(), |_, _| {}).await;
+    assert_eq!(driven.report.outcome, RunOutcome::Ok, "{}", driven.report.message);
+    let step = driven.report.step(StepId::ClientCredentials).unwrap();
+    let check = step.checks.iter().find(|c| c.name == "cnf.x5t#S256").expect("the binding is checked");
+    assert!(check.ok && check.expected == issued && check.actual == issued, "{check:?}");
+
+    // Bound to another certificate: the run fails and names both thumbprints.
+    let fake = MtlsProvider::start_bound(vec![issued.clone()], Bound::To("b3RoZXItY2VydGlmaWNhdGU".into())).await;
+    let (authorization, endpoints) =
+        machine_client(&fake.base, ClientAuth::TlsClientAuth, path("client.pem"), path("client-key.pem"));
+    let refused = drive(oauth_request(&authorization, &endpoints), &runner(), |_, _| {}).await;
+    assert_eq!(refused.report.outcome, RunOutcome::Failed);
+    let message = &refused.report.message;
+    assert!(message.contains("bound to another certificate") && message.contains(&issued), "{message}");
+    let step = refused.report.step(StepId::ClientCredentials).unwrap();
+    assert!(step.checks.iter().any(|c| c.name == "cnf.x5t#S256" && !c.ok), "{:?}", step.checks);
 }
 
 #[tokio::test]

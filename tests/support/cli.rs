@@ -2,13 +2,14 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
+
+#[path = "isolated.rs"]
+pub mod isolated;
 
 /// `authdeck --db DB ARGS…` with `stdin` as its standard input (closed after it).
 pub fn authdeck_with_stdin(db: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
-        .arg("--db")
-        .arg(db)
+    let mut child = isolated::authdeck(db)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -22,9 +23,7 @@ pub fn authdeck_with_stdin(db: &Path, args: &[&str], stdin: &str) -> Output {
 /// Like [`authdeck_with_stdin`], with bytes that need not be UTF-8.
 #[allow(dead_code)]
 pub fn authdeck_with_stdin_bytes(db: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authdeck"))
-        .arg("--db")
-        .arg(db)
+    let mut child = isolated::authdeck(db)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

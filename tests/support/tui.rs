@@ -4,6 +4,9 @@
 //! store's thread; the test runs' events are waited for on screen (`wait_for`), never by sleeping.
 
 use std::path::PathBuf;
+
+#[path = "isolated.rs"]
+pub mod isolated;
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
@@ -125,7 +128,7 @@ impl Setup {
             let dir = tempfile::tempdir().expect("temp dir");
             (dir.path().join("authdeck.db"), dir)
         });
-        let mut store = Store::open(&db).expect("open store");
+        let mut store = isolated::open(&db).expect("open store");
         store.apps_or_first().expect("first app");
         if let Some(seed) = self.seed {
             seed(&mut store);
@@ -205,7 +208,7 @@ impl Harness {
 
     /// A second connection to the same database, to arrange or check what was saved.
     pub fn store(&self) -> Store {
-        Store::open(&self.db).expect("reopen store")
+        isolated::open(&self.db).expect("reopen store")
     }
 
     /// The id of the first app (the one a new database starts with).

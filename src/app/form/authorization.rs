@@ -359,7 +359,7 @@ pub fn generate_key(form: &mut Form) -> Vec<Command> {
     vec![
         Command::Effect(crate::platform::Effect::CopyToClipboard(jwks.to_string())),
         Command::Info(format!(
-            "Generated an EC P-256 key pair (ES256, kid {}). Its public JWK set is on your clipboard (OSC 52): register it with the provider. After saving, `authdeck keys public NAME` prints it again.",
+            "Generated an EC P-256 key pair (ES256, kid {}). Its public JWK set is on your clipboard (OSC 52): register it with the provider. After saving, `authdeck client-key public NAME` prints it again.",
             kid.trim()
         )),
     ]

@@ -1,13 +1,15 @@
 //! A saved connection in full: identity, scopes, expiry, when it was tested, the last failed
-//! refresh; keys to copy the access token or a ready curl command (each asks first: they are
-//! secrets), to refresh, revoke (asks first), introspect and delete.
+//! refresh, the last `authdeck check` and its drift; keys to copy the access token or a ready curl
+//! command (each asks first: they are secrets), to refresh, revoke (asks first), introspect, run
+//! the refresh lab (force expiry, rotation test; the reuse test and the lifetime probe ask first)
+//! and delete.
 
 use std::cell::Cell;
 
 use super::Confirm;
 use crate::app::data::{Deleted, Done, Job, Outcome};
 use crate::app::{Command, Ctx, Overlay, report};
-use crate::flow::{Connection, ConnectionStatus};
+use crate::flow::{Connection, ConnectionStatus, Lab};
 use crate::keymap::Action;
 use crate::model::AuthConfig;
 use crate::platform::Effect;
@@ -43,6 +45,9 @@ impl ConnectionDetail {
             }
             Action::Revoke | Action::Introspect => connection.is_some_and(|c| c.status != ConnectionStatus::Revoked),
             Action::Delete => connection.is_some(),
+            Action::ForceExpiry | Action::RotationTest | Action::ReuseTest | Action::LifetimeProbe => {
+                connection.is_some_and(|c| lab_available(action, c))
+            }
             _ => true,
         }
     }
@@ -93,6 +98,9 @@ impl ConnectionDetail {
                 };
             }
             Action::Refresh => return vec![Command::Refresh { connection_id: connection.id }],
+            Action::ForceExpiry | Action::RotationTest | Action::ReuseTest | Action::LifetimeProbe => {
+                return lab_commands(action, connection);
+            }
             Action::Introspect => return vec![Command::Introspect { connection_id: connection.id }],
             Action::Revoke => {
                 let message = format!(
@@ -126,6 +134,58 @@ impl ConnectionDetail {
             }
             other => report(other),
         }
+    }
+}
+
+/// Whether the refresh lab's `action` can run on `connection`: the refresh path needs a refresh
+/// token, the probe a token the provider still honours; nothing on a revoked one.
+pub fn lab_available(action: Action, connection: &Connection) -> bool {
+    match action {
+        Action::ForceExpiry | Action::RotationTest | Action::ReuseTest => {
+            connection.tokens.refresh_token.is_some() && connection.status == ConnectionStatus::Active
+        }
+        Action::LifetimeProbe => connection.status == ConnectionStatus::Active,
+        _ => false,
+    }
+}
+
+/// The refresh lab's `action` on `connection`: the reuse test and the lifetime probe ask first
+/// (the one may cost the grant, the other calls the provider for up to 90 minutes).
+pub fn lab_commands(action: Action, connection: &Connection) -> Vec<Command> {
+    let connection_id = connection.id;
+    let (lab, question) = match action {
+        Action::ForceExpiry => (Lab::ForceExpiry, None),
+        Action::RotationTest => (Lab::Rotation { reuse: false }, None),
+        Action::ReuseTest => (
+            Lab::Rotation { reuse: true },
+            Some((
+                "Reuse test",
+                format!(
+                    "Refresh \"{}\" twice, then send the replaced refresh token again?\n\nA strict provider refuses it and revokes the whole grant (RFC 9700 section 4.14.2): the connection then needs a new login.",
+                    connection.authorization_name
+                ),
+            )),
+        ),
+        Action::LifetimeProbe => {
+            let Lab::Lifetime { every_secs, max_secs } = Lab::LIFETIME else { return Vec::new() };
+            (
+                Lab::LIFETIME,
+                Some((
+                    "Lifetime probe",
+                    format!(
+                        "Call the user information endpoint of \"{}\" every {every_secs} s until the access token is refused, for at most {} min?\n\nIt compares expires_in with the token's real life. Esc stops it; what was seen is kept.",
+                        connection.authorization_name,
+                        max_secs / 60
+                    ),
+                )),
+            )
+        }
+        _ => return Vec::new(),
+    };
+    let run = vec![Command::Lab { connection_id, lab }];
+    match question {
+        None => run,
+        Some((title, message)) => vec![Command::Push(Overlay::Confirm(Confirm::new(message, run).titled(title)))],
     }
 }
 

@@ -1,7 +1,9 @@
-//! The Connections tab: the saved results of successful tests; refresh, introspect, revoke, delete.
+//! The Connections tab: the saved results of successful tests, with their last `authdeck check`;
+//! refresh, introspect, revoke, the refresh lab, delete.
 
 use crate::app::data::Data;
 use crate::app::list::TableView;
+use crate::app::overlay::connection_detail::{lab_available, lab_commands};
 use crate::app::overlay::{Confirm, ConnectionDetail};
 use crate::app::{Command, Job, Overlay};
 use crate::flow::Connection;
@@ -21,6 +23,9 @@ impl ConnectionsTab {
         match action {
             Action::Submit | Action::Delete => self.selected(data).is_some(),
             Action::Refresh => self.selected(data).is_some_and(|c| c.tokens.refresh_token.is_some()),
+            Action::ForceExpiry | Action::RotationTest | Action::ReuseTest | Action::LifetimeProbe => {
+                self.selected(data).is_some_and(|c| lab_available(action, c))
+            }
             _ => true,
         }
     }
@@ -40,6 +45,11 @@ impl ConnectionsTab {
             Action::Introspect => {
                 if let Some(c) = self.selected(data) {
                     return vec![Command::Introspect { connection_id: c.id }];
+                }
+            }
+            Action::ForceExpiry | Action::RotationTest | Action::ReuseTest | Action::LifetimeProbe => {
+                if let Some(c) = self.selected(data) {
+                    return lab_commands(action, c);
                 }
             }
             Action::Revoke => {

@@ -1,6 +1,6 @@
-//! `authdeck keys`: the client's keys of an OAuth 2.0 authorization. `keys public NAME` prints the
+//! `authdeck client-key`: the client's keys of an OAuth 2.0 authorization. `client-key public NAME` prints the
 //! public JWK (or `--jwks`, a JWK set) of its private_key_jwt or mTLS key, to register with the
-//! provider; `keys generate NAME` gives it a new EC P-256 key pair (private_key_jwt, ES256) and
+//! provider; `client-key generate NAME` gives it a new EC P-256 key pair (private_key_jwt, ES256) and
 //! prints the public side. The private key is never printed.
 
 use anyhow::bail;
@@ -13,7 +13,7 @@ use crate::model::{AuthConfig, ClientAuth, OAuth2Config, SigningAlg};
 use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
-pub enum KeysCommand {
+pub enum ClientKeyCommand {
     /// Print the public JWK of an authorization's private key (never the private key).
     Public(PublicArgs),
     /// Make a new EC P-256 key pair for an authorization (private_key_jwt, ES256) and print its public JWK.
@@ -43,10 +43,10 @@ pub struct GenerateArgs {
     pub jwks: bool,
 }
 
-pub fn run(store: &mut Store, command: KeysCommand) -> anyhow::Result<i32> {
+pub fn run(store: &mut Store, command: ClientKeyCommand) -> anyhow::Result<i32> {
     match command {
-        KeysCommand::Public(args) => public(store, &args),
-        KeysCommand::Generate(args) => generate(store, &args),
+        ClientKeyCommand::Public(args) => public(store, &args),
+        ClientKeyCommand::Generate(args) => generate(store, &args),
     }
 }
 
@@ -62,7 +62,7 @@ fn public(store: &mut Store, args: &PublicArgs) -> anyhow::Result<i32> {
     let config = oauth2(&authorization)?;
     if config.client_key.trim().is_empty() {
         bail!(
-            "\"{}\" has no private key. `authdeck keys generate \"{}\"` makes one, or paste one into its form (Ctrl-G there generates one too).",
+            "\"{}\" has no private key. `authdeck client-key generate \"{}\"` makes one, or paste one into its form (Ctrl-G there generates one too).",
             authorization.name,
             authorization.name
         );
@@ -78,7 +78,7 @@ fn generate(store: &mut Store, args: &GenerateArgs) -> anyhow::Result<i32> {
     let mut config = oauth2(&authorization)?.clone();
     if !config.client_key.trim().is_empty() && !args.force {
         bail!(
-            "\"{}\" has a private key already: `authdeck keys public \"{}\"` prints its public JWK; --force replaces it (the provider must then be given the new one).",
+            "\"{}\" has a private key already: `authdeck client-key public \"{}\"` prints its public JWK; --force replaces it (the provider must then be given the new one).",
             authorization.name,
             authorization.name
         );
