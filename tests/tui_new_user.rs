@@ -411,7 +411,7 @@ fn long_lists_move_by_page_and_to_the_ends_and_filter_by_name() {
     h.key(KeyCode::Home);
     h.assert_shows("Authorizations 1/60");
     // Cut cells end with an ellipsis.
-    h.assert_shows("Row 01 of sixty, wi…");
+    h.assert_shows("Row 01 of sixty, …");
 
     h.press("/");
     h.press("ROW 4");
