@@ -24,6 +24,10 @@ pub enum Action {
     CopyCurl,
     NextTab,
     PrevTab,
+    /// Straight to a tab: 1, 2, 3.
+    GoAuthorizations,
+    GoEndpoints,
+    GoConnections,
     New,
     Edit,
     Delete,
@@ -216,6 +220,9 @@ pub static BINDINGS: &[Binding] = &[
     bind!(Tabs, [ch('q')], Quit, "quit"),
     bind!(Tabs, [TAB], NextTab, "next tab"),
     bind!(Tabs, [BACKTAB], PrevTab, "previous tab", hidden),
+    bind!(Tabs, [ch('1')], GoAuthorizations, "the Authorizations tab", hidden),
+    bind!(Tabs, [ch('2')], GoEndpoints, "the Endpoints tab", hidden),
+    bind!(Tabs, [ch('3')], GoConnections, "the Connections tab", hidden),
     bind!(Tabs, [ch('k'), UP], Up, "move up", hidden),
     bind!(Tabs, [ch('j'), DOWN], Down, "move down", hidden),
     bind!(Tabs, [PGUP], ScrollUp, "page up", hidden),
@@ -481,6 +488,9 @@ mod tests {
             CopyCurl,
             NextTab,
             PrevTab,
+            GoAuthorizations,
+            GoEndpoints,
+            GoConnections,
             New,
             Edit,
             Delete,
@@ -523,11 +533,11 @@ mod tests {
             // Listing a new action above is enforced by this match: it stops compiling without it.
             match action {
                 Quit | Help | Up | Down | Top | Bottom | Filter | History | ShowUrl | CopyCurl | NextTab | PrevTab
-                | New | Edit | Delete | Test | Refresh | Revoke | Introspect | ForceExpiry | RotationTest
-                | ReuseTest | LifetimeProbe | Discover | Apps | Rename | Export | Import | Yes | No | Cancel
-                | Submit | Save | NextField | PrevField | Reveal | Left | Right | ChooseApiKey | ChooseBasic
-                | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy | OpenBrowser | Paste | ScrollUp | ScrollDown
-                | Interrupt => {}
+                | GoAuthorizations | GoEndpoints | GoConnections | New | Edit | Delete | Test | Refresh | Revoke
+                | Introspect | ForceExpiry | RotationTest | ReuseTest | LifetimeProbe | Discover | Apps | Rename
+                | Export | Import | Yes | No | Cancel | Submit | Save | NextField | PrevField | Reveal | Left
+                | Right | ChooseApiKey | ChooseBasic | ChooseOAuth2 | ChoosePreset | GenerateKey | Copy
+                | OpenBrowser | Paste | ScrollUp | ScrollDown | Interrupt => {}
             }
             assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?} has no key: a dead action");
         }

@@ -55,6 +55,12 @@ fn choosing_private_key_jwt_shows_its_fields_and_ctrl_g_makes_a_key_pair() {
     let jwks: serde_json::Value = serde_json::from_str(&copied).unwrap();
     assert_eq!(jwks["keys"][0]["kty"], "EC");
     assert!(jwks["keys"][0].get("d").is_none(), "never the private part");
+    // Again, with that key in the form: asked first, and "no" keeps it.
+    h.focus("Private key");
+    h.ctrl('g');
+    h.assert_shows("Replace the key?");
+    h.press("n");
+    assert!(h.take_effects().is_empty(), "no new key pair without a yes");
 
     // PAR and DPoP switched on; the PAR endpoint field appears with PAR.
     h.assert_hides("PAR endpoint");
@@ -111,7 +117,11 @@ fn a_bad_pasted_key_is_refused_beside_its_field_and_kept() {
     h.assert_shows("✗ The PKCS#8 key is damaged");
     // An RSA-only algorithm for an EC key says what to change.
     h.focus("Private key");
+    // A key is there (a bad one): replacing it is asked first.
     h.ctrl('g');
+    h.assert_shows("Replace the private key in the form with a new key pair?");
+    h.press("y");
+    h.assert_shows("Generated an EC P-256 key pair");
     h.focus("Signing algorithm");
     h.key(KeyCode::Left);
     h.assert_shows("◀ PS256 ▶");
@@ -135,7 +145,14 @@ fn the_mtls_methods_ask_for_a_certificate_and_its_key() {
     h.ctrl('s');
     h.focus("Client certificate");
     h.assert_shows("✗ Paste the client certificate (PEM) or give its file's path.");
-    h.assert_shows("✗ Paste the private key (PEM or JWK) or give its file's path; Ctrl-G");
+    // The key of the certificate: no new key pair is offered for it (it couldn't match).
+    h.assert_shows("✗ Paste the private key of the client certificate (PEM or JWK)");
+    h.focus("Private key");
+    h.ctrl('g');
+    h.assert_hides("Generated an EC P-256 key pair");
+    h.assert_hides("Replace the private key");
+    assert!(h.take_effects().is_empty(), "no key pair for mTLS");
+    h.focus("Client certificate");
     h.paste("{\"kty\": \"EC\"}");
     h.ctrl('s');
     h.focus("Client certificate");

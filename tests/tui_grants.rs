@@ -186,9 +186,12 @@ fn at_80_by_24_the_verification_page_has_its_qr_code_whole_and_shorter_says_wher
     h.assert_shows("further down: Esc, then PgDn.");
     h.esc();
     let mut qr = false;
-    for _ in 0..6 {
+    for _ in 0..30 {
         h.key(KeyCode::PageDown);
-        qr |= h.screen().contains("█▀▀▀▀▀█");
+        qr = h.screen().contains("█▀▀▀▀▀█");
+        if qr {
+            break;
+        }
     }
     assert!(qr, "a QR code's finder pattern further down the pane:\n{}", h.screen());
     h.esc();
@@ -208,6 +211,9 @@ fn a_device_login_in_the_pane_then_introspect_and_revoke_from_the_connections_ta
     assert!(h.screen().contains("The code expires in 10:00") || h.screen().contains("The code expires in 9:5"));
     h.assert_shows("Or scan it");
     let code = user_code_on(&h.screen()).expect("the user code on screen");
+    // The page with the code already in it, as text too (RFC 8628 verification_uri_complete).
+    h.assert_shows("Or open the page with the code already in it:");
+    h.assert_shows(&format!("{}/device?user_code={code}", provider.issuer));
     // c copies the code (OSC 52), to paste on the page.
     h.press("c");
     h.assert_shows("Sent the user code (9 characters)");

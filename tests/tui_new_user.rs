@@ -360,6 +360,155 @@ fn a_connection_shows_in_full_and_copies_its_token_or_a_curl_command_after_askin
     h.assert_shows("No connections yet");
 }
 
+/// Answers every request on `listener` with HTTP 200 and the JSON `respond` gives for it.
+fn serve_json(listener: std::net::TcpListener, respond: impl Fn(&[u8]) -> String + Send + 'static) {
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().flatten() {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let body = respond(&request);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes());
+        }
+    });
+}
+
+/// A token endpoint that hands out a new token to any POST, and a user endpoint (any GET).
+fn token_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    serve_json(listener, |request| {
+        if request.starts_with(b"POST") {
+            r#"{"access_token": "fake-access-token-refreshed", "token_type": "Bearer", "expires_in": 3600, "refresh_token": "fake-refresh-token-refreshed"}"#.into()
+        } else {
+            // A name with an escape sequence in it: shown escaped, never sent to the terminal.
+            r#"{"sub": "user-1", "name": "Mallory\u001b[2J", "email": "test.user@example.test"}"#.into()
+        }
+    });
+    base
+}
+
+#[test]
+fn after_a_refresh_reorders_the_connections_the_same_one_stays_selected() {
+    let base = token_server();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("authdeck.db");
+    {
+        let mut store = tui::isolated::open(&db).unwrap();
+        let app_id = store.apps_or_first().unwrap()[0].id;
+        for name in ["Alpha", "Beta"] {
+            let token = Endpoint {
+                app_id,
+                name: format!("{name} token"),
+                url: format!("{base}/token"),
+                ..Endpoint::new_for(EndpointPurpose::Token)
+            };
+            let token = store.insert_endpoint(&token).unwrap();
+            let me = Endpoint {
+                app_id,
+                name: format!("{name} me"),
+                url: format!("{base}/me"),
+                ..Endpoint::new_for(EndpointPurpose::UserInfo)
+            };
+            let me = store.insert_endpoint(&me).unwrap();
+            let config = OAuth2Config {
+                client_id: "client-for-tests".into(),
+                client_secret: "fake-secret-for-tests".into(),
+                authorization_uri: format!("{base}/authorize"),
+                token_endpoint: Some(token),
+                userinfo_endpoint: Some(me),
+                redirect_uri: "http://127.0.0.1:1/callback".into(),
+                ..Default::default()
+            };
+            let id = store.insert_authorization(app_id, name, &AuthConfig::OAuth2(config)).unwrap();
+            store.record_flow(&mut report(id, RunOutcome::Ok, 1)).unwrap();
+        }
+        // Alpha tested an hour before Beta: the list shows Beta first.
+        let sql = rusqlite::Connection::open(&db).unwrap();
+        sql.execute_batch(
+            "UPDATE connections SET tested_at = '2026-01-01T09:00:00Z' WHERE authorization_id = (SELECT id FROM authorizations WHERE name = 'Alpha');
+             UPDATE connections SET tested_at = '2026-01-01T10:00:00Z' WHERE authorization_id = (SELECT id FROM authorizations WHERE name = 'Beta');",
+        )
+        .unwrap();
+    }
+    let mut h = Harness::setup().database((db, dir)).start();
+    // 3: straight to the Connections tab.
+    h.press("3");
+    let rows = |h: &Harness| {
+        h.screen()
+            .lines()
+            .filter(|l| l.starts_with("Alpha") || l.starts_with("Beta"))
+            .map(|l| l[..5].to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&h), ["Beta ", "Alpha"]);
+    h.key(KeyCode::Down);
+    h.assert_shows("Connections 2/2");
+    // r on Alpha: refreshed, it is now the most recently tested, first in the list.
+    h.press("r");
+    h.wait_for("Refresh \"Alpha\" · done");
+    h.esc();
+    assert_eq!(rows(&h), ["Alpha", "Beta "]);
+    // The selection moved with it: the next key acts on Alpha, not on Beta.
+    h.assert_shows("Connections 1/2");
+    h.enter();
+    h.assert_shows("Connection of \"Alpha\"");
+    h.esc();
+    // The provider's name for the user, in the revoke question: its escape sequence shown escaped.
+    h.press("v");
+    h.assert_shows("Revoke the tokens of \"Alpha\" as Mallory\\u{1b}[2J");
+    h.esc();
+    // 2 and 1: the other tabs.
+    h.press("2");
+    h.assert_shows("Endpoints 1/4");
+    h.press("1");
+    h.assert_shows("Authorizations 1/3");
+}
+
+#[test]
+fn discovery_of_an_issuer_that_requires_par_switches_par_on_in_the_form() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let document = serde_json::json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "pushed_authorization_request_endpoint": format!("{issuer}/par"),
+        "require_pushed_authorization_requests": true,
+        "response_types_supported": ["code"],
+    })
+    .to_string();
+    serve_json(listener, move |_| document.clone());
+    let mut h = Harness::new();
+    h.press("no");
+    h.focus("Client ID");
+    h.press("client-for-tests");
+    h.focus("Client Secret");
+    h.press("fake-secret-for-tests");
+    h.focus("Issuer");
+    h.press(&issuer);
+    h.ctrl('d');
+    h.wait_for("Fill in the form from");
+    h.assert_shows("Pushed authorization requests: on (the issuer requires them)");
+    h.press("y");
+    h.wait_for("Filled in from the discovery document");
+    h.focus("Pushed request (PAR)");
+    h.assert_shows("[x] on");
+    // With PAR on, its endpoint field is there (empty: the discovery document's).
+    h.focus("PAR endpoint");
+    h.assert_shows("Empty: the one the Issuer's discovery document names.");
+}
+
 #[test]
 fn a_connection_taller_than_the_screen_says_so_and_scrolls_to_its_end_and_no_further() {
     let mut h = Harness::setup()

@@ -73,6 +73,9 @@ pub struct TableView {
     pub editing: bool,
     /// The indices, in the data's list, of the rows shown.
     rows: Vec<usize>,
+    /// The ids of the rows shown: the selection follows its row's id when the list reorders
+    /// (connections are ordered by when they were tested, and a refresh moves one to the top).
+    ids: Vec<i64>,
     /// How many rows the data has.
     total: usize,
 }
@@ -87,20 +90,22 @@ impl TableView {
         !self.filter_text().is_empty()
     }
 
-    /// Picks the rows to show from the data's names (in the data's order) and keeps the selection
-    /// within them; the selected row stays selected when it is still shown.
-    pub fn refresh<'a>(&mut self, names: impl Iterator<Item = &'a str>) {
-        let keep = self.selected();
+    /// Picks the rows to show from the data's (id, name) pairs (in the data's order) and keeps the
+    /// selection within them; the selected row stays selected, by its id, when it is still shown.
+    pub fn refresh<'a>(&mut self, items: impl Iterator<Item = (i64, &'a str)>) {
+        let keep = self.ids.get(self.cursor.selected).copied();
         let needle = self.filter_text();
         self.rows.clear();
+        self.ids.clear();
         self.total = 0;
-        for (i, name) in names.enumerate() {
+        for (i, (id, name)) in items.enumerate() {
             self.total += 1;
             if needle.is_empty() || contains_ignoring_case(name, &needle) {
                 self.rows.push(i);
+                self.ids.push(id);
             }
         }
-        if let Some(position) = keep.and_then(|row| self.rows.iter().position(|r| *r == row)) {
+        if let Some(position) = keep.and_then(|id| self.ids.iter().position(|i| *i == id)) {
             self.cursor.selected = position;
         }
         self.cursor.clamp(self.rows.len());
@@ -183,7 +188,7 @@ mod tests {
 
     #[test]
     fn the_filter_ignores_case_and_keeps_the_selection() {
-        let names = ["GitHub", "Google", "Slack", "gitlab"];
+        let names = [(1, "GitHub"), (2, "Google"), (3, "Slack"), (4, "gitlab")];
         let mut view = TableView::default();
         view.refresh(names.iter().copied());
         view.cursor.selected = 3;
@@ -195,6 +200,10 @@ mod tests {
         view.clear_filter();
         view.refresh(names.iter().copied());
         assert_eq!(view.rows().len(), 4);
+        // Reordered (gitlab moved to the top), the selection follows it.
+        let reordered = [(4, "gitlab"), (1, "GitHub"), (2, "Google"), (3, "Slack")];
+        view.refresh(reordered.iter().copied());
+        assert_eq!(view.selected(), Some(0), "gitlab, now first, stays selected");
         assert!(contains_ignoring_case("Zürich API", "zürich"));
     }
 

@@ -125,6 +125,8 @@ pub enum Command {
         field: FieldKey,
         id: i64,
     },
+    /// A new key pair in the form now on top (asked first when it replaces a key).
+    GenerateKey,
 }
 
 /// What a pane may read while it handles a key: the cached data, where authdeck runs, the time.
@@ -368,6 +370,12 @@ impl App {
                     if let Some(Overlay::Form(form)) = self.overlays.last_mut() {
                         form.set_endpoint(field, Some(id));
                         form.edited(field);
+                    }
+                }
+                Command::GenerateKey => {
+                    if let Some(Overlay::Form(form)) = self.overlays.last_mut() {
+                        let done = form::authorization::new_key_pair(form);
+                        self.apply(done);
                     }
                 }
             }

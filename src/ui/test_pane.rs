@@ -347,6 +347,15 @@ fn device_lines(lines: &mut Vec<DetailLine>, v: &View, pane: &TestPane, device: 
             text(lines, format!("Waiting for the approval; checking every {} s.", device.interval_secs), theme.dim())
         }
     }
+    // RFC 8628 section 3.3.1: the page with the code already in it, to open (or paste) as it is.
+    if let Some(complete) = &device.verification_uri_complete {
+        text(lines, "Or open the page with the code already in it:", theme.title());
+        lines.push(DetailLine {
+            text: printable(complete.reveal()).into_owned(),
+            style: Style::new(),
+            kind: Kind::Url,
+        });
+    }
     let target = device.verification_uri_complete.as_ref().map_or(device.verification_uri.as_str(), |c| c.reveal());
     match qr_lines(target) {
         Some(qr) if qr.first().is_some_and(|l| l.chars().count() + 2 <= usize::from(width)) => {

@@ -331,12 +331,30 @@ fn client_auth_of(form: &Form) -> ClientAuth {
 /// Ctrl-G in the OAuth 2.0 form: a new EC P-256 key pair into Private key (ES256, its RFC 7638
 /// thumbprint as kid unless one is set), and its public JWK on the user's clipboard to register.
 pub fn generate_key(form: &mut Form) -> Vec<Command> {
-    if !matches!(
-        form.target,
-        FormTarget::NewAuthorization(AuthKind::OAuth2) | FormTarget::EditAuthorization(_, AuthKind::OAuth2)
-    ) {
+    if !can_generate_key(form) {
         return Vec::new();
     }
+    // A key already there is asked about first: replacing it loses it (the CLI wants --force).
+    if !form.text(OAuth2Field::ClientKey).trim().is_empty() {
+        let message = "Replace the private key in the form with a new key pair?\n\nThe key there now is lost unless it is kept elsewhere, and the provider must be given the new public key.".to_owned();
+        let question = Confirm::new(message, vec![Command::GenerateKey]).titled("Replace the key?");
+        return vec![Command::Push(Overlay::Confirm(question))];
+    }
+    new_key_pair(form)
+}
+
+/// Whether Ctrl-G makes sense here: an OAuth 2.0 form with a private key field, and not for mTLS,
+/// whose key must match the certificate (a new one can't).
+pub fn can_generate_key(form: &Form) -> bool {
+    matches!(
+        form.target,
+        FormTarget::NewAuthorization(AuthKind::OAuth2) | FormTarget::EditAuthorization(_, AuthKind::OAuth2)
+    ) && form.fields.iter().any(|f| f.key == FieldKey::OAuth2(OAuth2Field::ClientKey))
+        && !client_auth_of(form).uses_certificate()
+}
+
+/// Generates an EC P-256 key pair into the form, its public JWK set onto the clipboard.
+pub fn new_key_pair(form: &mut Form) -> Vec<Command> {
     let key = match crate::flow::keys::PrivateKey::generate_p256() {
         Ok(key) => key,
         Err(e) => return vec![Command::Error(e.to_string())],
@@ -468,6 +486,12 @@ fn fill_from_discovery(form: &mut Form, plan: &DiscoveryPlan, ids: &[(EndpointPu
     if let Some(uri) = &plan.authorization_uri {
         form.set_text(OAuth2Field::AuthorizationUri, uri);
     }
+    // RFC 9126 section 5: the issuer takes authorization requests only through PAR (the question
+    // said so); the form shows the PAR fields that come with it.
+    if plan.requires_par {
+        form.set_toggle(OAuth2Field::Par, true);
+        fields_changed(form);
+    }
     for (purpose, id) in ids {
         let key = match purpose {
             EndpointPurpose::Token => OAuth2Field::TokenEndpoint,
@@ -572,6 +596,10 @@ pub fn missing(form: &Form, field: FieldKey) -> String {
         }
         FieldKey::OAuth2(OAuth2Field::RedirectUri) => {
             format!("Enter the redirect URI registered with the provider, e.g. {DEFAULT_REDIRECT_URI}.")
+        }
+        // mTLS: the key of the certificate, which a new key pair can't be.
+        FieldKey::OAuth2(OAuth2Field::ClientKey) if client_auth_of(form).uses_certificate() => {
+            "Paste the private key of the client certificate (PEM or JWK) or give its file's path.".into()
         }
         FieldKey::OAuth2(OAuth2Field::ClientKey) => {
             format!(

@@ -368,6 +368,12 @@ impl Form {
         }
     }
 
+    pub fn set_toggle(&mut self, key: impl Into<FieldKey>, value: bool) {
+        if let Some(Field { input: FieldInput::Toggle(on), .. }) = self.field_mut(key) {
+            *on = value;
+        }
+    }
+
     pub fn set_endpoint(&mut self, key: impl Into<FieldKey>, id: Option<i64>) {
         if let Some(Field { input: FieldInput::Endpoint { selected, .. }, .. }) = self.field_mut(key) {
             *selected = id;
@@ -495,7 +501,7 @@ impl Form {
     pub fn available(&self, action: Action) -> bool {
         match action {
             Action::Reveal => self.fields.iter().any(Field::is_secret),
-            Action::GenerateKey => self.fields.iter().any(|f| f.key == FieldKey::OAuth2(OAuth2Field::ClientKey)),
+            Action::GenerateKey => authorization::can_generate_key(self),
             Action::Discover => self.fields.iter().any(|f| f.key == FieldKey::OAuth2(OAuth2Field::Issuer)),
             _ => true,
         }

@@ -12,6 +12,7 @@ use crate::app::{Command, Ctx, Overlay, report};
 use crate::flow::{Connection, ConnectionStatus, Lab};
 use crate::keymap::Action;
 use crate::model::AuthConfig;
+use crate::model::text::printable;
 use crate::platform::Effect;
 
 pub struct ConnectionDetail {
@@ -67,7 +68,7 @@ impl ConnectionDetail {
                 let token = connection.tokens.access_token.reveal().clone();
                 let message = format!(
                     "Copy the access token of \"{}\" to your clipboard?\n\n{SECRET_WARNING}",
-                    connection.authorization_name
+                    printable(&connection.authorization_name)
                 );
                 let on_yes = vec![
                     Command::Effect(Effect::CopyToClipboard(token)),
@@ -105,8 +106,8 @@ impl ConnectionDetail {
             Action::Revoke => {
                 let message = format!(
                     "Revoke the tokens of \"{}\" as {}?\n\nThe provider forgets them (the refresh token first): the connection stays, marked revoked, until a new test.",
-                    connection.authorization_name,
-                    connection.who()
+                    printable(&connection.authorization_name),
+                    printable(&connection.who())
                 );
                 let on_yes = vec![Command::Revoke { connection_id: connection.id }];
                 return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes).titled("Revoke")))];
@@ -114,8 +115,8 @@ impl ConnectionDetail {
             Action::Delete => {
                 let message = format!(
                     "Delete the saved connection of \"{}\" as {}? Its tokens are forgotten.",
-                    connection.authorization_name,
-                    connection.identity.display()
+                    printable(&connection.authorization_name),
+                    printable(&connection.identity.display())
                 );
                 let on_yes = vec![Command::Store(Job::DeleteConnection(connection.id))];
                 return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes)))];
@@ -162,7 +163,7 @@ pub fn lab_commands(action: Action, connection: &Connection) -> Vec<Command> {
                 "Reuse test",
                 format!(
                     "Refresh \"{}\" twice, then send the replaced refresh token again?\n\nA strict provider refuses it and revokes the whole grant (RFC 9700 section 4.14.2): the connection then needs a new login.",
-                    connection.authorization_name
+                    printable(&connection.authorization_name)
                 ),
             )),
         ),
@@ -174,7 +175,7 @@ pub fn lab_commands(action: Action, connection: &Connection) -> Vec<Command> {
                     "Lifetime probe",
                     format!(
                         "Call the user information endpoint of \"{}\" every {every_secs} s until the access token is refused, for at most {} min?\n\nIt compares expires_in with the token's real life. Esc stops it; what was seen is kept.",
-                        connection.authorization_name,
+                        printable(&connection.authorization_name),
                         max_secs / 60
                     ),
                 )),

@@ -8,6 +8,7 @@ use crate::app::overlay::{Confirm, ConnectionDetail};
 use crate::app::{Command, Job, Overlay};
 use crate::flow::Connection;
 use crate::keymap::Action;
+use crate::model::text::printable;
 
 #[derive(Default)]
 pub struct ConnectionsTab {
@@ -56,8 +57,8 @@ impl ConnectionsTab {
                 if let Some(c) = self.selected(data) {
                     let message = format!(
                         "Revoke the tokens of \"{}\" as {} at the provider? The connection can't be used or refreshed afterwards.",
-                        c.authorization_name,
-                        c.who()
+                        printable(&c.authorization_name),
+                        printable(&c.who())
                     );
                     let on_yes = vec![Command::Revoke { connection_id: c.id }];
                     return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes)))];
@@ -67,8 +68,8 @@ impl ConnectionsTab {
                 if let Some(c) = self.selected(data) {
                     let message = format!(
                         "Delete the saved connection of \"{}\" as {}? Its tokens are forgotten.",
-                        c.authorization_name,
-                        c.identity.display()
+                        printable(&c.authorization_name),
+                        printable(&c.identity.display())
                     );
                     let on_yes = vec![Command::Store(Job::DeleteConnection(c.id))];
                     return vec![Command::Push(Overlay::Confirm(Confirm::new(message, on_yes)))];

@@ -117,9 +117,9 @@ impl Tabs {
     fn refresh(&mut self, tab: Tab, data: &Data) {
         let view = self.view_mut(tab);
         match tab {
-            Tab::Authorizations => view.refresh(data.authorizations.iter().map(|a| a.name.as_str())),
-            Tab::Endpoints => view.refresh(data.endpoints.iter().map(|e| e.name.as_str())),
-            Tab::Connections => view.refresh(data.connections.iter().map(|c| c.authorization_name.as_str())),
+            Tab::Authorizations => view.refresh(data.authorizations.iter().map(|a| (a.id, a.name.as_str()))),
+            Tab::Endpoints => view.refresh(data.endpoints.iter().map(|e| (e.id, e.name.as_str()))),
+            Tab::Connections => view.refresh(data.connections.iter().map(|c| (c.id, c.authorization_name.as_str()))),
         }
     }
 
@@ -169,6 +169,9 @@ impl Tabs {
             Action::Quit => return vec![Command::Quit],
             Action::NextTab => self.current = tab.next(),
             Action::PrevTab => self.current = tab.prev(),
+            Action::GoAuthorizations => self.current = Tab::Authorizations,
+            Action::GoEndpoints => self.current = Tab::Endpoints,
+            Action::GoConnections => self.current = Tab::Connections,
             Action::Apps => return vec![Command::Push(Overlay::AppPicker(AppPicker::new(data)))],
             Action::Cancel => {
                 self.view_mut(tab).clear_filter();
