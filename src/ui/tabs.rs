@@ -99,8 +99,7 @@ fn draw_filter(frame: &mut Frame, area: Rect, v: &View, view: &TableView) {
 
 pub fn draw_authorizations(frame: &mut Frame, area: Rect, v: &View) {
     let data = &v.app.data;
-    let widths =
-        vec![Constraint::Length(9), Constraint::Fill(2), Constraint::Fill(3), Constraint::Percentage(20)];
+    let widths = vec![Constraint::Length(9), Constraint::Fill(2), Constraint::Fill(3), Constraint::Percentage(20)];
     let spec = TableSpec {
         title: Tab::Authorizations.title(),
         header: vec!["Kind", "Name", "Summary", "Last test"],
