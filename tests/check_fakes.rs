@@ -22,6 +22,8 @@ const NORMAL: usize = 0;
 const LOSES_EXPIRES_IN: usize = 1;
 const GAINS_A_FIELD: usize = 2;
 const OTHER_USER: usize = 3;
+/// The refresh rotates the refresh token, then the user information endpoint fails.
+const ROTATES_THEN_FAILS: usize = 4;
 
 fn provider(phase: Arc<AtomicUsize>) -> Handler {
     Arc::new(move |seen: &Seen, hits: usize| {
@@ -29,8 +31,9 @@ fn provider(phase: Arc<AtomicUsize>) -> Handler {
         let path = seen.target.split('?').next().unwrap_or_default();
         match path {
             "/token" => {
+                let refresh_token = if phase == ROTATES_THEN_FAILS { "fake-rt-rotated" } else { "fake-rt-1" };
                 let mut body = json!({"access_token": format!("fake-at-{hits}"), "token_type": "Bearer",
-                    "expires_in": 3600, "refresh_token": "fake-rt-1", "scope": "read"});
+                    "expires_in": 3600, "refresh_token": refresh_token, "scope": "read"});
                 match phase {
                     LOSES_EXPIRES_IN => {
                         body.as_object_mut().unwrap().remove("expires_in");
@@ -40,6 +43,7 @@ fn provider(phase: Arc<AtomicUsize>) -> Handler {
                 }
                 json(body)
             }
+            "/me" if phase == ROTATES_THEN_FAILS => reply(500, "text/plain", "down for maintenance"),
             "/me" => {
                 let id = if phase == OTHER_USER { "u2" } else { "u1" };
                 fakes::json(json!({"id": id, "name": "Ann", "email": "ann@example.test"}))
@@ -214,6 +218,17 @@ async fn token_responses_that_lose_or_gain_a_field_and_an_identity_that_changed(
     let checks = store.checks(authorization.id, 10).unwrap();
     assert_eq!(checks.len(), 5);
     assert_eq!(checks[0].drift[0].area, authdeck::model::fingerprint::Area::Identity);
+
+    // The refresh rotates the refresh token, then user information fails: the check fails, but
+    // the new refresh token is kept (the provider replaced the saved one; losing it loses the grant).
+    phase.store(ROTATES_THEN_FAILS, Ordering::SeqCst);
+    let (code, stdout, _) = check(&place, &["check", &name, "--refresh"]).await;
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("saved: connection 1: the renewed tokens kept"), "{stdout}");
+    let connection = &place.store().connections(authorization.app_id).unwrap()[0];
+    let kept = connection.tokens.refresh_token.as_ref().map(|t| t.reveal().as_str());
+    assert_eq!(kept, Some("fake-rt-rotated"), "the rotated refresh token is saved");
+    assert_eq!(connection.identity.id.as_deref(), Some("u1"), "the identity stays");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -551,6 +551,12 @@ fn print_line(checked: &Checked, json: bool) -> anyhow::Result<()> {
         && let Some(step) = failed_step(checked)
     {
         output::out_line(&format!("       failed at: {}", one_line(&step_line(step))))?;
+        // A run that renewed the tokens before it failed saved them all the same: say so.
+        if let Some(saved) =
+            checked.report.as_ref().and_then(|r| r.steps.iter().find(|s| s.step == crate::flow::StepId::Save))
+        {
+            output::out_line(&format!("       saved: {}", one_line(&saved.summary)))?;
+        }
     }
     for note in &checked.notes {
         output::out_line(&format!("       note: {}", one_line(note)))?;
