@@ -229,6 +229,15 @@ async fn token_responses_that_lose_or_gain_a_field_and_an_identity_that_changed(
     let kept = connection.tokens.refresh_token.as_ref().map(|t| t.reveal().as_str());
     assert_eq!(kept, Some("fake-rt-rotated"), "the rotated refresh token is saved");
     assert_eq!(connection.identity.id.as_deref(), Some("u1"), "the identity stays");
+
+    // CI without the database's key: the tokens can't be opened, which is said as such (not
+    // "no refresh token, log in again").
+    let elsewhere = place.dir.path().join("other-keys");
+    let out = authdeck(place.dir.path(), &["check", &name], &[("AUTHDECK_KEY_DIR", elsewhere.to_str().unwrap())]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("can't be opened here") && stdout.contains("AUTHDECK_KEY_DIR"), "{stdout}");
+    assert!(!stdout.contains("interactive login"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
