@@ -289,9 +289,11 @@ async fn api_keys_come_from_the_environment_or_the_kept_credentials() {
     assert!(stdout.starts_with("FAIL   Keys App / Stripe key  -  No API key to check with"), "{stdout}");
 
     // From the environment: the key goes where the authorization says, and never to the output.
-    let out = authdeck(dir, &["check", "Stripe key"], &[("AUTHDECK_STRIPE_KEY_KEY", "fake-api-key-123")]);
+    // Named twice, checked once.
+    let out = authdeck(dir, &["check", "Stripe key", "Stripe key"], &[("AUTHDECK_STRIPE_KEY_KEY", "fake-api-key-123")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("1 check: 1 passed"), "{stdout}");
     assert!(
         stdout.contains("PASS   Keys App / Stripe key") && stdout.contains("The API key works, for Key owner (k1)."),
         "{stdout}"

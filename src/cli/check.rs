@@ -256,8 +256,13 @@ fn select(store: &Store, args: &CheckArgs) -> Result<Vec<Target>, String> {
         }
         return Ok(rows.iter().map(target).collect());
     }
-    let mut targets = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
     for name in &args.names {
+        // Named twice, checked once: two checks of one connection at once would refresh twice
+        // in parallel (and a rotating provider would take the second for a reuse).
+        if targets.iter().any(|t| t.authorization.name == *name) {
+            continue;
+        }
         let matches: Vec<_> = rows.iter().filter(|r| r.authorization.name == *name).collect();
         match matches.as_slice() {
             [] => {
