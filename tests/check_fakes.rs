@@ -402,7 +402,9 @@ async fn the_lab_forces_expiry_and_probes_the_lifetime() {
             ),
             "/token" => {
                 calls.store(0, Ordering::SeqCst);
-                json(json!({"access_token": format!("fake-at-{hits}"), "token_type": "Bearer", "expires_in": 20,
+                // A day, in real seconds: the probe's short seconds (5 ms) reach it under no load
+                // however heavy, so the token is refused "sooner than said" in every run.
+                json(json!({"access_token": format!("fake-at-{hits}"), "token_type": "Bearer", "expires_in": 86_400,
                     "refresh_token": "fake-rt-1"}))
             }
             "/me" if calls.fetch_add(1, Ordering::SeqCst) >= 3 => {
