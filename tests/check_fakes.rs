@@ -22,6 +22,8 @@ const NORMAL: usize = 0;
 const LOSES_EXPIRES_IN: usize = 1;
 const GAINS_A_FIELD: usize = 2;
 const OTHER_USER: usize = 3;
+/// The refresh rotates the refresh token, then the user information endpoint fails.
+const ROTATES_THEN_FAILS: usize = 4;
 
 fn provider(phase: Arc<AtomicUsize>) -> Handler {
     Arc::new(move |seen: &Seen, hits: usize| {
@@ -29,8 +31,9 @@ fn provider(phase: Arc<AtomicUsize>) -> Handler {
         let path = seen.target.split('?').next().unwrap_or_default();
         match path {
             "/token" => {
+                let refresh_token = if phase == ROTATES_THEN_FAILS { "fake-rt-rotated" } else { "fake-rt-1" };
                 let mut body = json!({"access_token": format!("fake-at-{hits}"), "token_type": "Bearer",
-                    "expires_in": 3600, "refresh_token": "fake-rt-1", "scope": "read"});
+                    "expires_in": 3600, "refresh_token": refresh_token, "scope": "read"});
                 match phase {
                     LOSES_EXPIRES_IN => {
                         body.as_object_mut().unwrap().remove("expires_in");
@@ -40,6 +43,7 @@ fn provider(phase: Arc<AtomicUsize>) -> Handler {
                 }
                 json(body)
             }
+            "/me" if phase == ROTATES_THEN_FAILS => reply(500, "text/plain", "down for maintenance"),
             "/me" => {
                 let id = if phase == OTHER_USER { "u2" } else { "u1" };
                 fakes::json(json!({"id": id, "name": "Ann", "email": "ann@example.test"}))
@@ -214,6 +218,26 @@ async fn token_responses_that_lose_or_gain_a_field_and_an_identity_that_changed(
     let checks = store.checks(authorization.id, 10).unwrap();
     assert_eq!(checks.len(), 5);
     assert_eq!(checks[0].drift[0].area, authdeck::model::fingerprint::Area::Identity);
+
+    // The refresh rotates the refresh token, then user information fails: the check fails, but
+    // the new refresh token is kept (the provider replaced the saved one; losing it loses the grant).
+    phase.store(ROTATES_THEN_FAILS, Ordering::SeqCst);
+    let (code, stdout, _) = check(&place, &["check", &name, "--refresh"]).await;
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("saved: connection 1: the renewed tokens kept"), "{stdout}");
+    let connection = &place.store().connections(authorization.app_id).unwrap()[0];
+    let kept = connection.tokens.refresh_token.as_ref().map(|t| t.reveal().as_str());
+    assert_eq!(kept, Some("fake-rt-rotated"), "the rotated refresh token is saved");
+    assert_eq!(connection.identity.id.as_deref(), Some("u1"), "the identity stays");
+
+    // CI without the database's key: the tokens can't be opened, which is said as such (not
+    // "no refresh token, log in again").
+    let elsewhere = place.dir.path().join("other-keys");
+    let out = authdeck(place.dir.path(), &["check", &name], &[("AUTHDECK_KEY_DIR", elsewhere.to_str().unwrap())]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("can't be opened here") && stdout.contains("AUTHDECK_KEY_DIR"), "{stdout}");
+    assert!(!stdout.contains("interactive login"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,9 +289,11 @@ async fn api_keys_come_from_the_environment_or_the_kept_credentials() {
     assert!(stdout.starts_with("FAIL   Keys App / Stripe key  -  No API key to check with"), "{stdout}");
 
     // From the environment: the key goes where the authorization says, and never to the output.
-    let out = authdeck(dir, &["check", "Stripe key"], &[("AUTHDECK_STRIPE_KEY_KEY", "fake-api-key-123")]);
+    // Named twice, checked once.
+    let out = authdeck(dir, &["check", "Stripe key", "Stripe key"], &[("AUTHDECK_STRIPE_KEY_KEY", "fake-api-key-123")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("1 check: 1 passed"), "{stdout}");
     assert!(
         stdout.contains("PASS   Keys App / Stripe key") && stdout.contains("The API key works, for Key owner (k1)."),
         "{stdout}"
@@ -376,7 +402,9 @@ async fn the_lab_forces_expiry_and_probes_the_lifetime() {
             ),
             "/token" => {
                 calls.store(0, Ordering::SeqCst);
-                json(json!({"access_token": format!("fake-at-{hits}"), "token_type": "Bearer", "expires_in": 20,
+                // A day, in real seconds: the probe's short seconds (5 ms) reach it under no load
+                // however heavy, so the token is refused "sooner than said" in every run.
+                json(json!({"access_token": format!("fake-at-{hits}"), "token_type": "Bearer", "expires_in": 86_400,
                     "refresh_token": "fake-rt-1"}))
             }
             "/me" if calls.fetch_add(1, Ordering::SeqCst) >= 3 => {

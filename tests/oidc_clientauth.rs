@@ -8,6 +8,9 @@
 //! One provider for the file; every test has its own store and redirect port, and waits on the
 //! engine's events with a timeout.
 
+#[path = "support/ports.rs"]
+mod ports;
+use ports::free_port;
 #[path = "support/oidc.rs"]
 mod oidc;
 
@@ -34,10 +37,6 @@ fn provider() -> &'static OidcProvider {
 
 fn runner() -> FlowRunner {
     FlowRunner::new(FlowOptions::default()).unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// RFC 7591: registers a private_key_jwt client with the provider, as a user pastes the public JWK

@@ -2,6 +2,9 @@
 //! lists, footer and help, the test pane's URL and keys, forms, run history, connection detail,
 //! start-up, colour.
 
+#[path = "support/ports.rs"]
+mod ports;
+use ports::free_port;
 #[path = "support/tui.rs"]
 mod tui;
 
@@ -13,10 +16,6 @@ use authdeck::platform::{Effect, Environment};
 use authdeck::store::Store;
 use crossterm::event::KeyCode;
 use tui::Harness;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn first_app(store: &Store) -> i64 {
     store.apps().unwrap()[0].id

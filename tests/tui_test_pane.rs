@@ -1,6 +1,9 @@
 //! The test-connection pane, driven by keys on TestBackend through whole flows against the real
 //! OpenID Connect provider (oidc-provider, with a scripted browser), and the Connections tab.
 
+#[path = "support/ports.rs"]
+mod ports;
+use ports::free_port;
 #[path = "support/oidc.rs"]
 mod oidc;
 #[path = "support/tui.rs"]
@@ -47,10 +50,6 @@ impl std::io::Write for LogWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// The app on a `width`×`height` screen with an OAuth 2.0 authorization (client_secret_basic)

@@ -35,7 +35,7 @@ use crate::model::fingerprint::{Drift, DriftContext, diff};
 use crate::model::redact::Sensitive;
 use crate::model::{AuthConfig, Authorization};
 use crate::signals::Signals;
-use crate::store::{RecordOutcome, Store};
+use crate::store::{RecordOutcome, Store, UnreadableSecret};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -142,7 +142,10 @@ pub async fn run(store: &mut Store, args: CheckArgs) -> anyhow::Result<i32> {
         (_, true) => RefreshPolicy::Always,
         _ => RefreshPolicy::WhenNeeded,
     };
-    let targets: Vec<Target> = targets.into_iter().map(|t| plan(store, t, policy)).collect();
+    // Tokens sealed with a key that isn't here read as empty: such a connection is named as
+    // unreadable, not taken for one without a refresh token.
+    let unreadable = store.unreadable_secrets().unwrap_or_default();
+    let targets: Vec<Target> = targets.into_iter().map(|t| plan(store, t, policy, &unreadable)).collect();
     let options = FlowOptions {
         request_timeout: Duration::from_secs(args.timeout),
         // Nothing waits for a person in a check.
@@ -253,8 +256,13 @@ fn select(store: &Store, args: &CheckArgs) -> Result<Vec<Target>, String> {
         }
         return Ok(rows.iter().map(target).collect());
     }
-    let mut targets = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
     for name in &args.names {
+        // Named twice, checked once: two checks of one connection at once would refresh twice
+        // in parallel (and a rotating provider would take the second for a reuse).
+        if targets.iter().any(|t| t.authorization.name == *name) {
+            continue;
+        }
         let matches: Vec<_> = rows.iter().filter(|r| r.authorization.name == *name).collect();
         match matches.as_slice() {
             [] => {
@@ -279,7 +287,7 @@ fn select(store: &Store, args: &CheckArgs) -> Result<Vec<Target>, String> {
 }
 
 /// How a target is checked: its most recently tested connection, its credentials.
-fn plan(store: &Store, mut target: Target, policy: RefreshPolicy) -> Target {
+fn plan(store: &Store, mut target: Target, policy: RefreshPolicy, unreadable: &[UnreadableSecret]) -> Target {
     let authorization = &target.authorization;
     let login = login_command(&target.app, &authorization.name);
     let endpoints = match store.endpoints(authorization.app_id) {
@@ -293,6 +301,15 @@ fn plan(store: &Store, mut target: Target, policy: RefreshPolicy) -> Target {
         .connections(authorization.app_id)
         .map(|all| all.into_iter().find(|c| c.authorization_id == authorization.id))
         .unwrap_or_default();
+    let sealed_away = connection.as_ref().and_then(|c| unreadable.iter().find(|u| u.connection_id == Some(c.id)));
+    if let Some(sealed) = sealed_away {
+        let message = format!(
+            "The saved tokens can't be opened here: {} Set AUTHDECK_KEY_DIR to the folder holding the database's key (copy it from the machine that logged in), or log in again.",
+            one_line(&store.unreadable_message(std::slice::from_ref(sealed)))
+        );
+        target.plan = Err(Unrunnable { result: CheckResult::Fail, message, hint: None });
+        return target;
+    }
     let credentials = match credentials(store, &target.app, authorization) {
         Ok(credentials) => credentials,
         Err(message) => {
@@ -551,6 +568,12 @@ fn print_line(checked: &Checked, json: bool) -> anyhow::Result<()> {
         && let Some(step) = failed_step(checked)
     {
         output::out_line(&format!("       failed at: {}", one_line(&step_line(step))))?;
+        // A run that renewed the tokens before it failed saved them all the same: say so.
+        if let Some(saved) =
+            checked.report.as_ref().and_then(|r| r.steps.iter().find(|s| s.step == crate::flow::StepId::Save))
+        {
+            output::out_line(&format!("       saved: {}", one_line(&saved.summary)))?;
+        }
     }
     for note in &checked.notes {
         output::out_line(&format!("       note: {}", one_line(note)))?;

@@ -65,6 +65,7 @@ pub(crate) async fn run(
         // A refresh starts from what the connection kept of its test (`callback.realmId`…).
         context: RunContext::from_kept(&request.kept),
         kept: Vec::new(),
+        renewed: false,
         observed: Fingerprint::default(),
     };
     let result = tokio::select! {
@@ -155,6 +156,8 @@ pub(super) struct Run<'a> {
     pub(super) context: RunContext,
     /// The values of the context the authorization keeps, saved with the connection.
     kept: Vec<KeptValue>,
+    /// A refresh-token grant of this run succeeded: `tokens` are new ones the provider issued.
+    renewed: bool,
     /// What the provider answered, for drift: shapes, keys, scopes, lifetimes.
     pub(super) observed: Fingerprint,
 }
@@ -320,7 +323,12 @@ impl Run<'_> {
             }
             Err(error) => (RunOutcome::Failed, error.to_string()),
         };
-        let tokens = if outcome == RunOutcome::Ok { self.tokens.clone() } else { None };
+        // A run on a saved connection that renewed its tokens and then failed or was cancelled
+        // (user info refused, a check's identity changed, a lab stopped) still hands them on: a
+        // rotated refresh token replaced the saved one at the provider, and losing it would lose
+        // the grant at the next refresh (reuse detection).
+        let renewed_on_connection = self.renewed && request.connection_id().is_some();
+        let tokens = if outcome == RunOutcome::Ok || renewed_on_connection { self.tokens.clone() } else { None };
         FlowReport {
             authorization_id: request.authorization.id,
             auth_kind: request.authorization.kind(),
@@ -781,6 +789,7 @@ impl Run<'_> {
         self.observe_grant(&tokens);
         self.observed.rotation = Some(rotation(&response, refresh_token, tokens.refresh_token.as_ref()));
         let tokens = self.bind_tokens(request, config, tokens).await?;
+        self.renewed = true;
         let mut summary = token_summary(status, &tokens);
         if tokens.refresh_token.as_ref() == Some(refresh_token) {
             summary.push_str(" (same refresh token)");

@@ -565,6 +565,14 @@ impl FlowReport {
         self.steps.push(record);
     }
 
+    /// The last step of a run that renewed its connection's tokens and then failed: they were
+    /// saved all the same (a rotated refresh token must not be lost).
+    pub fn add_renewed_step(&mut self, connection_id: i64) {
+        self.steps.retain(|s| s.step != StepId::Save);
+        let summary = format!("connection {connection_id}: the renewed tokens kept (the run failed after the refresh)");
+        self.steps.push(StepRecord::new(StepId::Save, StepStatus::Ok, summary));
+    }
+
     /// The last step of a run that changed its connection's status (revoked): it was saved with it.
     pub fn add_status_step(&mut self, connection_id: i64, status: ConnectionStatus) {
         self.steps.retain(|s| s.step != StepId::Save);

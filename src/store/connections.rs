@@ -289,6 +289,16 @@ pub(super) fn record_in(tx: &Transaction<'_>, vault: &mut Vault, report: &mut Fl
         save_dpop_key(tx, vault, id, tokens, replaces_key)?;
         connection_id = Some(id);
         report.add_save_step(id);
+    } else if let (Some(tokens), Some(id)) = (&report.tokens, report.on_connection)
+        && report.outcome != RunOutcome::Ok
+        && update_connection(tx, vault, id, tokens, None, &[])?
+    {
+        // The run renewed the connection's tokens, then failed or was cancelled: the new ones
+        // are what works at the provider now (a rotated refresh token replaced the saved one),
+        // so they are kept; identity and kept values stay as they were.
+        save_dpop_key(tx, vault, id, tokens, false)?;
+        connection_id = Some(id);
+        report.add_renewed_step(id);
     }
     if let (Some(status), Some(id)) = (report.connection_status, report.on_connection)
         && set_connection_status(tx, id, status, &report.message)?

@@ -17,6 +17,8 @@ pub struct UnreadableSecret {
     pub how: String,
     /// The key it was sealed with, when that is what is missing.
     pub key_id: Option<String>,
+    /// The connection whose tokens these are, when they are tokens.
+    pub connection_id: Option<i64>,
 }
 
 impl Store {
@@ -45,6 +47,7 @@ impl Store {
                         what: format!("the {what} of \"{name}\" (app \"{app}\")"),
                         how: "enter it again in the authorization's form, or import an export that has it".into(),
                         key_id: missing_key(why),
+                        connection_id: None,
                     });
                 }
             }
@@ -74,6 +77,7 @@ impl Store {
                     what: format!("the tokens of connection {id} (\"{authorization}\"{who})"),
                     how: "test the authorization again for new ones".into(),
                     key_id: missing_key(why),
+                    connection_id: Some(id),
                 });
             }
         }
@@ -91,6 +95,7 @@ impl Store {
                     what: format!("the credentials kept for checks of \"{name}\" (app \"{app}\")"),
                     how: format!("keep them again: `authdeck test \"{name}\" --app \"{app}\" --keep-credentials`"),
                     key_id: missing_key(why),
+                    connection_id: None,
                 });
             }
         }
