@@ -142,6 +142,10 @@ fn the_mtls_methods_ask_for_a_certificate_and_its_key() {
     h.assert_shows("Private key");
     h.assert_hides("Signing algorithm");
     h.assert_hides("Client Secret");
+    // The key of the certificate: its help offers no new key pair.
+    h.focus("Private key");
+    h.assert_shows("Masked; Ctrl-R reveals it.");
+    h.assert_hides("generates a new EC P-256 key pair");
     h.ctrl('s');
     h.focus("Client certificate");
     h.assert_shows("✗ Paste the client certificate (PEM) or give its file's path.");

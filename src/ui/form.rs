@@ -31,7 +31,7 @@ fn field_height(v: &View, field: &Field, form: &Form, width: u16) -> u16 {
 fn notes(v: &View, field: &Field, form: &Form) -> Vec<(String, Style)> {
     let mut notes = vec![match form.error(field.key) {
         Some(message) => (format!("✗ {message}"), v.theme.error()),
-        None => (field.help_text(), v.theme.dim()),
+        None => (field.help_text(crate::app::form::authorization::can_generate_key(form)), v.theme.dim()),
     }];
     if let Some(warning) = crate::app::form::warning(form, field, &v.app.data) {
         notes.push((format!("⚠ {warning}"), v.theme.warning()));

@@ -217,8 +217,9 @@ impl Field {
         matches!(self.input, FieldInput::Text { secret: true, .. })
     }
 
-    /// The line under the field: its help, then how to change it, with the keys of the key table.
-    pub fn help_text(&self) -> String {
+    /// The line under the field: its help, then how to change it, with the keys of the key table
+    /// (`offers_key_pair`: the private-key field says Ctrl-G makes one, where the form offers it).
+    pub fn help_text(&self, offers_key_pair: bool) -> String {
         use keymap::key_for;
         let how = match &self.input {
             FieldInput::Text { secret: true, .. } => {
@@ -235,7 +236,7 @@ impl Field {
             }
             FieldInput::Text { .. } | FieldInput::Button => String::new(),
         };
-        let how = if self.key == FieldKey::OAuth2(OAuth2Field::ClientKey) {
+        let how = if offers_key_pair && self.key == FieldKey::OAuth2(OAuth2Field::ClientKey) {
             format!("{how} {} generates a new EC P-256 key pair.", key_for(Context::FormText, Action::GenerateKey))
         } else {
             how
