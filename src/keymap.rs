@@ -363,8 +363,9 @@ pub static BINDINGS: &[Binding] = &[
     bind!(ConnectionDetail, [ch('?'), F1], Help, "help"),
 ];
 
-/// The editing keys of a text box (ratatui-textarea's own, not in the table above: they act on
-/// the text, not the screen), for the help of screens where one has the focus.
+/// The editing keys of a text box (ratatui-textarea's own, with readline's Ctrl-U: see
+/// app::text_box; not in the table above: they act on the text, not the screen), for the help
+/// of screens where one has the focus.
 pub const TEXT_EDITING: &[(&str, &str)] = &[
     ("←/→, Ctrl-B/F", "move by character"),
     ("Home/End, Ctrl-A/E", "to the start/end of the line"),
@@ -374,8 +375,8 @@ pub const TEXT_EDITING: &[(&str, &str)] = &[
     ("Ctrl-W, Alt-Backspace", "delete the word before the cursor"),
     ("Alt-D", "delete the word after the cursor"),
     ("Ctrl-K", "delete to the end of the line"),
-    ("Ctrl-J", "delete to the start of the line"),
-    ("Ctrl-U", "undo"),
+    ("Ctrl-U, Ctrl-J", "delete to the start of the line"),
+    ("Ctrl-Z", "undo"),
     ("Ctrl-Y", "put back what was deleted"),
 ];
 

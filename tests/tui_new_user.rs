@@ -834,3 +834,29 @@ fn with_no_color_nothing_is_coloured_and_the_selection_is_reversed() {
     let row = h.screen().lines().position(|l| l.contains("never tested")).unwrap() as u16;
     assert!(buffer[(2, row)].modifier.contains(Modifier::REVERSED), "the selected row is reversed");
 }
+
+/// Ctrl-U in a text box deletes to the start of the line, as in readline (ratatui-textarea's own
+/// Ctrl-U is undo, which surprised everyone who tried it); Ctrl-Z undoes.
+#[test]
+fn ctrl_u_clears_a_prefilled_field_as_in_a_shell_and_ctrl_z_brings_it_back() {
+    let mut h = Harness::new();
+    h.press("n");
+    h.press("o");
+    h.focus("Redirect URI");
+    h.assert_shows("http://127.0.0.1:8976/callback");
+    h.key(KeyCode::End);
+    h.ctrl('u');
+    h.assert_hides("http://127.0.0.1:8976/callback");
+    h.press("http://127.0.0.1:9000/cb");
+    h.assert_shows("http://127.0.0.1:9000/cb");
+    h.ctrl('z');
+    h.assert_hides("http://127.0.0.1:9000/cb");
+    h.ctrl('u');
+    h.press("http://127.0.0.1:9001/cb");
+    h.assert_shows("http://127.0.0.1:9001/cb");
+    h.key(KeyCode::F(1));
+    while !h.screen().contains("Ctrl-U, Ctrl-J") && h.screen().contains("more below") {
+        h.press("j");
+    }
+    h.assert_shows("Ctrl-U, Ctrl-J  delete to the start of the line");
+}

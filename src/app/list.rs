@@ -160,7 +160,7 @@ impl TableView {
 
     /// A key typed into the filter; true when the filter changed.
     pub fn type_key(&mut self, key: KeyEvent) -> bool {
-        self.editing && self.filter.input(key)
+        self.editing && crate::app::text_box::type_into(&mut self.filter, key)
     }
 
     pub fn paste(&mut self, text: &str) -> bool {

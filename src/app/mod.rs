@@ -15,6 +15,7 @@ pub mod overlay;
 mod runs;
 pub mod tabs;
 pub mod test_pane;
+pub mod text_box;
 
 use std::collections::VecDeque;
 use std::time::Instant;

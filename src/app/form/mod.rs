@@ -721,7 +721,7 @@ impl Form {
     pub fn type_key(&mut self, key: KeyEvent) {
         if self.picker.is_none()
             && let FieldInput::Text { area, .. } = &mut self.focused_mut().input
-            && area.input(key)
+            && crate::app::text_box::type_into(area, key)
         {
             let key = self.focused().key;
             self.edited(key);

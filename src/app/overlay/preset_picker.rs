@@ -78,7 +78,7 @@ impl PresetPicker {
         if matches!(key.code, KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter) {
             return;
         }
-        if self.filter.input(key) {
+        if crate::app::text_box::type_into(&mut self.filter, key) {
             self.cursor.selected = 0;
         }
     }

@@ -76,7 +76,7 @@ impl Prompt {
     }
 
     pub fn type_key(&mut self, key: KeyEvent) {
-        self.input.input(key);
+        crate::app::text_box::type_into(&mut self.input, key);
     }
 
     pub fn paste(&mut self, text: &str) {

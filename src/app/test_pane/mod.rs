@@ -461,7 +461,7 @@ impl TestPane {
     /// gives it the focus, so a stray letter does nothing).
     pub fn type_key(&mut self, key: KeyEvent) {
         if self.paste_focused && self.is_waiting_for_callback() {
-            self.paste.input(key);
+            crate::app::text_box::type_into(&mut self.paste, key);
         }
     }
 
