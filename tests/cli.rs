@@ -126,23 +126,21 @@ fn a_file_that_is_not_a_database_fails_clearly_and_stays_untouched() {
 fn the_env_var_chooses_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("from-env.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_authdeck"))
-        .env("AUTHDECK_DB", &db)
-        .env("AUTHDECK_KEY_DIR", isolated::key_dir(&db))
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .args(["list"])
-        .output()
-        .unwrap();
+    // `authdeck list` with no --db: the database is the one AUTHDECK_DB names.
+    let list = || {
+        Command::new(env!("CARGO_BIN_EXE_authdeck"))
+            .env("AUTHDECK_DB", &db)
+            .env("AUTHDECK_KEY_DIR", isolated::key_dir(&db))
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .args(["list"])
+            .output()
+            .unwrap()
+    };
+    let out = list();
     assert!(stderr(&out).contains("from-env.db does not exist"), "{}", stderr(&out));
     let out = cli::authdeck_with_stdin(&db, &["import", "-"], EXPORT);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = Command::new(env!("CARGO_BIN_EXE_authdeck"))
-        .env("AUTHDECK_DB", &db)
-        .env("AUTHDECK_KEY_DIR", isolated::key_dir(&db))
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .args(["list"])
-        .output()
-        .unwrap();
+    let out = list();
     assert!(stdout(&out).contains("GitHub connector"), "{}", stderr(&out));
 }
 

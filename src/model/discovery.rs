@@ -168,18 +168,10 @@ pub fn auth_method_name(auth: ClientAuth) -> &'static str {
     }
 }
 
-/// The order authdeck prefers the methods in, when an issuer offers several: the secret as a
-/// header (the RFC 6749 default), then in the body; the signed assertions; the certificates;
-/// a public client last.
-const PREFERENCE: [ClientAuth; 7] = [
-    ClientAuth::BasicHeader,
-    ClientAuth::RequestBody,
-    ClientAuth::PrivateKeyJwt,
-    ClientAuth::ClientSecretJwt,
-    ClientAuth::TlsClientAuth,
-    ClientAuth::SelfSignedTlsClientAuth,
-    ClientAuth::None,
-];
+/// The order authdeck prefers the methods in, when an issuer offers several: the form's order —
+/// the secret as a header (the RFC 6749 default), then in the body; the signed assertions; the
+/// certificates; a public client last.
+const PREFERENCE: [ClientAuth; 7] = ClientAuth::ALL;
 
 /// What the client lacks for `auth`, if anything: a secret, a private key, a certificate (or has
 /// a secret a public client wouldn't send).
