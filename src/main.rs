@@ -121,8 +121,6 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
 /// can't be written (a read-only folder, another user's file) is no reason to stop: no log then.
 fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    use tracing_subscriber::filter::Targets;
-    use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).ok()?;
     // Created owner-only before the appender opens it.
@@ -138,14 +136,45 @@ fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuar
     // that are dropped (lossy, as before) rather than slowing the screen down.
     let (writer, guard) =
         tracing_appender::non_blocking::NonBlockingBuilder::default().buffered_lines_limit(2048).finish(appender);
-    // `AUTHDECK_LOG=debug`, or per module (`authdeck::flow=trace,info`): `Targets` reads what
-    // the README promises without `EnvFilter`'s regex engine (~270 KB of the binary).
-    let filter = std::env::var("AUTHDECK_LOG")
-        .ok()
-        .and_then(|v| v.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).finish().with(filter).try_init().ok()?;
+    let asked = std::env::var("AUTHDECK_LOG").ok();
+    let (filter, not_understood) = log_filter(asked.as_deref());
+    log_subscriber(writer, filter).try_init().ok()?;
+    if let Some(value) = not_understood {
+        tracing::warn!(
+            "AUTHDECK_LOG={value:?} is not a level (error, warn, info, debug, trace) or target=level list: logging at info"
+        );
+    }
     Some(guard)
+}
+
+/// `AUTHDECK_LOG=debug`, or per module (`authdeck::flow=trace,info`): `Targets` reads what the
+/// README promises without `EnvFilter`'s regex engine (~270 KB of the binary). Unset: info; a
+/// value it can't read: info, and the value, to say so in the log.
+fn log_filter(asked: Option<&str>) -> (tracing_subscriber::filter::Targets, Option<String>) {
+    use tracing_subscriber::filter::Targets;
+    let info = || Targets::new().with_default(tracing::Level::INFO);
+    match asked.map(str::trim).filter(|v| !v.is_empty()) {
+        None => (info(), None),
+        Some(value) => match value.parse::<Targets>() {
+            Ok(targets) => (targets, None),
+            Err(_) => (info(), Some(value.to_owned())),
+        },
+    }
+}
+
+/// The log's subscriber: lines to `writer`, as `filter` lets through. The fmt builder has a level
+/// filter of its own (info by default): it is opened all the way so that `filter` alone decides.
+fn log_subscriber<W>(writer: W, filter: tracing_subscriber::filter::Targets) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    use tracing_subscriber::layer::SubscriberExt;
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(writer)
+        .with_ansi(false)
+        .finish()
+        .with(filter)
 }
 
 fn restore_terminal() {
@@ -154,11 +183,19 @@ fn restore_terminal() {
 }
 
 async fn run_tui(app: &mut App) -> anyhow::Result<()> {
-    // A panic anywhere leaves the terminal as it found it, then says what went wrong.
+    // A panic of the app itself (the event loop and drawing run on the main thread) leaves the
+    // terminal as it found it, then says what went wrong. A panic in a run's task, on a worker
+    // thread, is contained by tokio and reported as that run's failure while the app goes on: the
+    // terminal must stay as the app needs it then (the app restores it when it ends, as always),
+    // and the message goes to the log, not over the screen.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        default_hook(info);
+        if std::thread::current().name() == Some("main") {
+            restore_terminal();
+            default_hook(info);
+        } else {
+            tracing::error!(panic = %info, "a task panicked; the app goes on");
+        }
     }));
     // SIGTERM, SIGINT, SIGHUP and SIGQUIT become a message: the app quits as with `q` — tests
     // cancelled (ports freed, runs recorded) — and the terminal is restored below, as on any exit.
@@ -183,4 +220,25 @@ async fn run_tui(app: &mut App) -> anyhow::Result<()> {
     .await;
     restore_terminal();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authdeck_log_decides_the_level_alone() {
+        let (debug, none) = log_filter(Some("debug"));
+        assert!(none.is_none());
+        tracing::subscriber::with_default(log_subscriber(std::io::sink, debug), || {
+            assert!(tracing::enabled!(tracing::Level::DEBUG), "AUTHDECK_LOG=debug lets debug lines through");
+            assert!(!tracing::enabled!(tracing::Level::TRACE));
+        });
+        let (info, _) = log_filter(None);
+        tracing::subscriber::with_default(log_subscriber(std::io::sink, info), || {
+            assert!(tracing::enabled!(tracing::Level::INFO) && !tracing::enabled!(tracing::Level::DEBUG));
+        });
+        let (_, not_understood) = log_filter(Some("authdeck=loud"));
+        assert_eq!(not_understood.as_deref(), Some("authdeck=loud"));
+    }
 }
