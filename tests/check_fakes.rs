@@ -393,6 +393,8 @@ async fn the_lab_forces_expiry_and_probes_the_lifetime() {
     let calls = calls_since_refresh.clone();
     let refuse_refresh = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let refuse = refuse_refresh.clone();
+    let user_info_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let me_down = user_info_down.clone();
     let handler: Handler =
         Arc::new(move |seen: &Seen, hits: usize| match seen.target.split('?').next().unwrap_or_default() {
             "/token" if refuse.load(Ordering::SeqCst) && seen.body.contains("grant_type=refresh_token") => reply(
@@ -407,6 +409,7 @@ async fn the_lab_forces_expiry_and_probes_the_lifetime() {
                 json(json!({"access_token": format!("fake-at-{hits}"), "token_type": "Bearer", "expires_in": 86_400,
                     "refresh_token": "fake-rt-1"}))
             }
+            "/me" if me_down.load(Ordering::SeqCst) => reply(500, "text/plain", "down for maintenance"),
             "/me" if calls.fetch_add(1, Ordering::SeqCst) >= 3 => {
                 reply(401, "application/json", r#"{"error":"invalid_token"}"#)
             }
@@ -442,6 +445,20 @@ async fn the_lab_forces_expiry_and_probes_the_lifetime() {
     let report = lab(&place, authdeck::flow::Lab::Lifetime { every_secs: 1, max_secs: 1 }).await;
     assert!(report.step(StepId::LifetimeProbe).unwrap().summary.contains("the probe's bound"), "{:?}", report.steps);
 
+    // A forced expiry whose refresh works but whose user-info call then fails: the new tokens
+    // are saved, and not marked expired (they aren't), the connection active again.
+    user_info_down.store(true, Ordering::SeqCst);
+    let report = lab(&place, authdeck::flow::Lab::ForceExpiry).await;
+    assert!(!report.is_ok(), "{}", report.message);
+    let connection = place.store().connections(1).unwrap().remove(0);
+    assert_eq!(connection.status, authdeck::flow::ConnectionStatus::Active);
+    assert!(
+        connection.tokens.expires_at.unwrap() > authdeck::model::time::now() + 3600,
+        "{:?}",
+        connection.tokens.expires_at
+    );
+    user_info_down.store(false, Ordering::SeqCst);
+
     // A forced expiry whose refresh is refused leaves the connection expired and in need of a login.
     refuse_refresh.store(true, Ordering::SeqCst);
     let report = lab(&place, authdeck::flow::Lab::ForceExpiry).await;
@@ -451,5 +468,5 @@ async fn the_lab_forces_expiry_and_probes_the_lifetime() {
     assert!(connection.tokens.expires_at.unwrap() <= authdeck::model::time::now());
     let runs = place.store().test_runs(connection.authorization_id, 10).unwrap();
     let kinds: Vec<_> = runs.iter().filter_map(|r| r.kind).map(|k| k.code()).collect();
-    assert_eq!(kinds, ["force_expiry", "lifetime_probe", "lifetime_probe", "force_expiry", "test"]);
+    assert_eq!(kinds, ["force_expiry", "force_expiry", "lifetime_probe", "lifetime_probe", "force_expiry", "test"]);
 }

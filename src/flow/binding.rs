@@ -55,18 +55,25 @@ impl Run<'_> {
         }
         if let Some(key) = dpop_key {
             let jkt = key.thumbprint();
-            match &seen {
-                Some(seen) => {
-                    let actual = seen.member("jkt").map_or_else(|| "(none)".to_owned(), str::to_owned);
+            match (&seen, seen.as_ref().and_then(|s| s.member("jkt"))) {
+                (Some(seen), Some(actual)) => {
                     let ok = actual == jkt;
-                    self.check(CheckRecord::new("cnf.jkt", ok, &jkt, &actual).with_detail(seen.how));
+                    self.check(CheckRecord::new("cnf.jkt", ok, &jkt, actual).with_detail(seen.how));
                     if !ok {
                         return Err(FlowError::Config(format!(
                             "The token is bound to another key (cnf.jkt {actual}, this connection's is {jkt})."
                         )));
                     }
                 }
-                None => self.check(
+                (Some(seen), None) => self.check(
+                    CheckRecord::new("cnf.jkt", false, &jkt, "(none in the token)")
+                        .with_detail(format!(
+                            "{}: no cnf.jkt, and nothing else to ask; the binding can't be seen from here",
+                            seen.how
+                        ))
+                        .as_warning(),
+                ),
+                (None, _) => self.check(
                     CheckRecord::new("cnf.jkt", false, &jkt, "not visible")
                         .with_detail("the access token is opaque and there is no introspection to ask: the binding can't be seen from here")
                         .as_warning(),

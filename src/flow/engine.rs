@@ -788,8 +788,12 @@ impl Run<'_> {
         self.observed.refresh = Some(token_shape(&response, &endpoint.mapping, false));
         self.observe_grant(&tokens);
         self.observed.rotation = Some(rotation(&response, refresh_token, tokens.refresh_token.as_ref()));
-        let tokens = self.bind_tokens(request, config, tokens).await?;
+        // The provider issued them (and may have replaced the refresh token): they go with the
+        // run's report from here on, even if a check below fails or the run is cancelled.
+        self.tokens = Some(tokens.clone());
         self.renewed = true;
+        let tokens = self.bind_tokens(request, config, tokens).await?;
+        self.tokens = Some(tokens.clone());
         let mut summary = token_summary(status, &tokens);
         if tokens.refresh_token.as_ref() == Some(refresh_token) {
             summary.push_str(" (same refresh token)");

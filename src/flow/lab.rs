@@ -181,7 +181,7 @@ impl Run<'_> {
             return Err(FlowError::Config("The lifetime probe needs a user information endpoint.".into()));
         };
         self.begin(StepId::LifetimeProbe).await;
-        let said = tokens.expires_at.map(|at| at - crate::model::time::now());
+        let said = tokens.expires_at.map(|at| at.saturating_sub(crate::model::time::now()));
         let second = self.options.poll_second.as_secs_f64().max(f64::EPSILON);
         let every = self.options.poll_second.saturating_mul(u32::try_from(every_secs.max(1)).unwrap_or(u32::MAX));
         let max = self.options.poll_second.saturating_mul(u32::try_from(max_secs).unwrap_or(u32::MAX));

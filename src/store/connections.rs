@@ -308,8 +308,11 @@ pub(super) fn record_in(tx: &Transaction<'_>, vault: &mut Vault, report: &mut Fl
             report.add_status_step(id, status);
         }
     }
-    // The lab's forced expiry stays on the connection when the refresh path failed.
-    if let (FlowKind::ForceExpiry, false, Some(id)) = (report.kind, report.is_ok(), report.on_connection) {
+    // The lab's forced expiry stays on the connection when the refresh path failed (not when the
+    // refresh itself worked and a later step failed: its new tokens were just saved above).
+    if let (FlowKind::ForceExpiry, false, Some(id), None) =
+        (report.kind, report.is_ok(), report.on_connection, &report.tokens)
+    {
         tx.execute(
             "UPDATE connections SET expires_at = ?2 WHERE id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
             params![id, report.finished_at],
