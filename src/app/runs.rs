@@ -1,7 +1,7 @@
 //! Test runs from the TUI: starting a test or a refresh in a test pane, tagging each run's events
 //! for the event loop, and keeping every run's end (even when its pane was closed).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use tokio::sync::mpsc;
 
@@ -25,13 +25,19 @@ pub struct Runs {
     /// The app's inbox: each run's events arrive there tagged with the run's id.
     inbox: mpsc::Sender<Message>,
     next: u64,
-    /// Runs started and not yet ended (a closed pane's run ends on its own, cancelled).
-    running: BTreeSet<u64>,
+    /// Runs started and not yet ended (a closed pane's run ends on its own, cancelled), with the
+    /// saved connection each works on, if any.
+    running: BTreeMap<u64, Option<i64>>,
 }
 
 impl Runs {
+    /// True while a run on the saved connection `connection_id` hasn't ended.
+    fn busy_with(&self, connection_id: i64) -> bool {
+        self.running.values().any(|c| *c == Some(connection_id))
+    }
+
     pub fn new(inbox: mpsc::Sender<Message>) -> Runs {
-        Runs { runner: None, options: FlowOptions::default(), inbox, next: 0, running: BTreeSet::new() }
+        Runs { runner: None, options: FlowOptions::default(), inbox, next: 0, running: BTreeMap::new() }
     }
 
     /// Starts a run in a tokio task; the pane that shows it.
@@ -60,8 +66,9 @@ impl Runs {
                 }
             }
         });
+        let connection = request.connection_id();
         pane.handle = Some(runner.spawn(request, tx));
-        self.running.insert(run_id);
+        self.running.insert(run_id, connection);
         Ok(pane)
     }
 }
@@ -167,6 +174,11 @@ impl App {
         let Some(connection) = self.data.connection(connection_id).cloned() else {
             return self.error("That connection is gone: it may have been deleted.");
         };
+        // Two refreshes of one connection at once would send the same refresh token twice, which
+        // a rotating provider takes for a stolen token's reuse (and revokes the grant).
+        if self.runs.busy_with(connection_id) {
+            return self.error("A run on this connection is still going: wait for it to end (or cancel it) first.");
+        }
         let Some(auth) = self.data.authorization(connection.authorization_id).cloned() else {
             return self.error("The authorization of that connection is gone.");
         };
@@ -225,5 +237,21 @@ impl App {
             Overlay::TestPane(p) if p.run_id == run => Some(p.as_mut()),
             _ => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_is_busy_while_a_run_on_it_has_not_ended() {
+        let (inbox, _) = mpsc::channel(1);
+        let mut runs = Runs::new(inbox);
+        runs.running.insert(1, None);
+        runs.running.insert(2, Some(7));
+        assert!(runs.busy_with(7) && !runs.busy_with(8));
+        runs.running.remove(&2);
+        assert!(!runs.busy_with(7));
     }
 }
