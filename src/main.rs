@@ -185,7 +185,7 @@ fn restore_terminal() {
 async fn run_tui(app: &mut App) -> anyhow::Result<()> {
     // A panic of the app itself (the event loop and drawing run on the main thread) leaves the
     // terminal as it found it, then says what went wrong. A panic in a run's task, on a worker
-    // thread, is contained by tokio and reported as that run's failure while the app goes on: the
+    // thread, is contained by tokio while the app goes on (that run never reports its end): the
     // terminal must stay as the app needs it then (the app restores it when it ends, as always),
     // and the message goes to the log, not over the screen.
     let default_hook = std::panic::take_hook();
