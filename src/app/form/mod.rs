@@ -94,13 +94,7 @@ impl Field {
         help: impl Into<Cow<'static, str>>,
         value: &str,
     ) -> Field {
-        Field {
-            key: key.into(),
-            label: label.into(),
-            help: help.into(),
-            input: FieldInput::Text { area: text_area(value), multiline: false, secret: false },
-            hidden: false,
-        }
+        Field::text_input(key.into(), label.into(), help.into(), value, false, false)
     }
 
     pub fn secret(
@@ -109,15 +103,7 @@ impl Field {
         help: impl Into<Cow<'static, str>>,
         value: &str,
     ) -> Field {
-        let mut area = text_area(value);
-        area.set_mask_char(crate::model::redact::MASK);
-        Field {
-            key: key.into(),
-            label: label.into(),
-            help: help.into(),
-            input: FieldInput::Text { area, multiline: false, secret: true },
-            hidden: false,
-        }
+        Field::text_input(key.into(), label.into(), help.into(), value, false, true)
     }
 
     /// A masked text of several lines (a pasted private key).
@@ -127,15 +113,7 @@ impl Field {
         help: impl Into<Cow<'static, str>>,
         value: &str,
     ) -> Field {
-        let mut area = text_area(value);
-        area.set_mask_char(crate::model::redact::MASK);
-        Field {
-            key: key.into(),
-            label: label.into(),
-            help: help.into(),
-            input: FieldInput::Text { area, multiline: true, secret: true },
-            hidden: false,
-        }
+        Field::text_input(key.into(), label.into(), help.into(), value, true, true)
     }
 
     pub fn multiline(
@@ -144,13 +122,23 @@ impl Field {
         help: impl Into<Cow<'static, str>>,
         value: &str,
     ) -> Field {
-        Field {
-            key: key.into(),
-            label: label.into(),
-            help: help.into(),
-            input: FieldInput::Text { area: text_area(value), multiline: true, secret: false },
-            hidden: false,
+        Field::text_input(key.into(), label.into(), help.into(), value, true, false)
+    }
+
+    /// A text box holding `value`; a secret one is masked.
+    fn text_input(
+        key: FieldKey,
+        label: Cow<'static, str>,
+        help: Cow<'static, str>,
+        value: &str,
+        multiline: bool,
+        secret: bool,
+    ) -> Field {
+        let mut area = text_area(value);
+        if secret {
+            area.set_mask_char(crate::model::redact::MASK);
         }
+        Field { key, label, help, input: FieldInput::Text { area, multiline, secret }, hidden: false }
     }
 
     pub fn choice(
