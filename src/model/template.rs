@@ -106,23 +106,14 @@ impl Variables {
         "api_key",
         "username",
         "password",
+        // The run context's namespaces (context::NAMESPACES), last: ALL is the list without them.
         "callback",
         "token",
         "userinfo",
     ];
-    pub const ALL: &'static [&'static str] = &[
-        "client_id",
-        "client_secret",
-        "code",
-        "code_verifier",
-        "redirect_uri",
-        "refresh_token",
-        "access_token",
-        "scopes",
-        "api_key",
-        "username",
-        "password",
-    ];
+    /// The plain variables: [`Variables::ENDPOINT`] without the run context's namespaces.
+    pub const ALL: &'static [&'static str] =
+        Self::ENDPOINT.split_at(Self::ENDPOINT.len() - super::context::NAMESPACES.len()).0;
 }
 
 /// The environment every template and mapping expression is compiled in, so they share one set
@@ -415,6 +406,13 @@ pub fn render_for_check(template: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_endpoint_variables_are_the_plain_ones_and_the_run_contexts_namespaces() {
+        let (plain, namespaces) = Variables::ENDPOINT.split_at(Variables::ALL.len());
+        assert_eq!(plain, Variables::ALL);
+        assert_eq!(namespaces, super::super::context::NAMESPACES);
+    }
 
     #[test]
     fn known_variables_pass_and_unknown_ones_are_named() {
