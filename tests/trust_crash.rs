@@ -51,8 +51,10 @@ fn kill_9_during_imports_leaves_each_whole_or_absent() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // From right at the start to well past the end of a debug build's import; the last one
-        // is left to finish, so at least one import is whole however slow the machine.
+        // When the kill lands, from right at the start to well past the end of a debug build's
+        // import: a deliberate delay that picks the moment, not a wait for work to finish —
+        // every assertion below holds wherever it lands (whole or absent), and the last import
+        // is left to finish, so at least one is whole however slow the machine.
         if batch + 1 < KILLS {
             std::thread::sleep(Duration::from_millis((batch * 9) as u64));
             let _ = child.kill(); // SIGKILL
